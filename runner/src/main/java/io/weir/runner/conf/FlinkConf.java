@@ -1,0 +1,26 @@
+package io.weir.runner.conf;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Where and how Weir runs its Flink jobs. */
+public record FlinkConf(
+        WeirOptions.FlinkTarget target,
+        String address,
+        int webUiPort,
+        int taskSlots,
+        int parallelism,
+        Duration checkpointInterval,
+        String stateDir,
+        Duration sourceIdleTimeout,
+        int restartAttempts,
+        Duration restartDelay,
+        List<String> jars,
+        Map<String, String> options) {
+
+    public FlinkConf withWebUiPort(int port) {
+        return new FlinkConf(target, address, port, taskSlots, parallelism, checkpointInterval, stateDir,
+                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+    }
+}

@@ -1,0 +1,62 @@
+package io.weir.runner.conf;
+
+import io.weir.runner.WeirException;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A parsed, validated pipeline definition. Layers are in dependency order: every layer comes after
+ * the layers it reads.
+ */
+public record PipelineConf(
+        Path file,
+        String name,
+        LocalDate startDate,
+        Path templatesDir,
+        WarehouseConf warehouse,
+        Optional<SourceConf> source,
+        FlinkConf flink,
+        List<LayerConf> layers,
+        Secrets secrets) {
+
+    public LayerConf layer(String layerName) {
+        return layers.stream()
+                .filter(l -> l.name().equals(layerName))
+                .findFirst()
+                .orElseThrow(() -> WeirException.badInput("unknown layer '" + layerName + "' in " + file
+                        + " (layers: " + String.join(", ", layers.stream().map(LayerConf::name).toList()) + ")"));
+    }
+
+    public Optional<LayerConf> layerWritingTable(String table) {
+        return layers.stream().filter(l -> l.table().equals(table)).findFirst();
+    }
+
+    /** Layers that read the given layer's table, directly or through other layers, in dependency order. */
+    public List<LayerConf> downstreamOf(LayerConf layer) {
+        java.util.Set<String> reached = new java.util.HashSet<>(List.of(layer.table()));
+        java.util.List<LayerConf> result = new java.util.ArrayList<>();
+        for (LayerConf candidate : layers) {
+            if (candidate.upstream().stream().anyMatch(reached::contains)) {
+                reached.add(candidate.table());
+                result.add(candidate);
+            }
+        }
+        return result;
+    }
+
+    public PipelineConf withSource(SourceConf newSource) {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, Optional.of(newSource), flink,
+                layers, secrets);
+    }
+
+    public PipelineConf withFlink(FlinkConf newFlink) {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, secrets);
+    }
+
+    public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
+        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, secrets);
+    }
+}

@@ -1,0 +1,305 @@
+package io.weir.runner.conf;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.weir.runner.WeirException;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import static io.weir.runner.conf.WeirOptions.*;
+
+/**
+ * Reads a pipeline conf: YAML, then flattened keys checked against {@link WeirOptions}, then a
+ * {@link PipelineConf}. Every problem names the file and the key.
+ */
+public final class PipelineConfLoader {
+
+    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "layers");
+
+    private final Map<String, String> environment;
+
+    public PipelineConfLoader() {
+        this(System.getenv());
+    }
+
+    public PipelineConfLoader(Map<String, String> environment) {
+        this.environment = environment;
+    }
+
+    public PipelineConf load(Path file) {
+        Path confFile = file.toAbsolutePath().normalize();
+        JsonNode root = readYaml(confFile);
+        ConfErrors errors = new ConfErrors(confFile);
+        Path baseDir = confFile.getParent();
+        Secrets secrets = new Secrets();
+        SecretReference references = new SecretReference(environment, baseDir, secrets);
+
+        Map<String, String> flat = new TreeMap<>();
+        JsonNode layersNode = null;
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> section = it.next();
+            if (!SECTIONS.contains(section.getKey())) {
+                errors.add(section.getKey(), "unknown section (expected one of " + String.join(", ", new java.util.TreeSet<>(SECTIONS)) + ")");
+            } else if (section.getKey().equals("layers")) {
+                layersNode = section.getValue();
+            } else {
+                flatten(section.getKey(), section.getValue(), flat, references, errors);
+            }
+        }
+        checkKnownKeys(flat, TOP_LEVEL, PASS_THROUGH_PREFIXES, "", errors);
+        Configuration options = Configuration.fromMap(flat);
+
+        String name = required(options, PIPELINE_NAME, errors);
+        LocalDate startDate = startDate(options, errors);
+        Path templatesDir = baseDir.resolve(get(options, TEMPLATES_DIR, errors)).normalize();
+        WarehouseConf warehouse = new WarehouseConf(
+                uri(baseDir, required(options, WAREHOUSE_URI, errors)),
+                get(options, WAREHOUSE_DATABASE, errors),
+                prefixed(flat, WAREHOUSE_OPTIONS_PREFIX));
+        Optional<SourceConf> source = flat.keySet().stream().anyMatch(k -> k.startsWith("source."))
+                ? Optional.of(source(options, flat, baseDir, errors))
+                : Optional.empty();
+        FlinkConf flink = flink(options, flat, baseDir, errors);
+        List<LayerConf> layers = layers(layersNode, templatesDir, references, errors);
+        errors.throwIfAny();
+        List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
+        errors.throwIfAny();
+        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, source, flink, ordered, secrets);
+    }
+
+    private static JsonNode readYaml(Path file) {
+        try {
+            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+            if (root == null || !root.isObject()) {
+                throw WeirException.badInput(file + ": expected a YAML mapping with sections "
+                        + "pipeline, warehouse, source, flink, layers");
+            }
+            return root;
+        } catch (NoSuchFileException e) {
+            throw WeirException.badInput("pipeline conf not found: " + file);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+            throw WeirException.badInput(file + where + ": not valid YAML: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw WeirException.badInput("cannot read pipeline conf " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static void flatten(String key, JsonNode node, Map<String, String> flat, SecretReference references,
+            ConfErrors errors) {
+        if (node.isObject()) {
+            node.fields().forEachRemaining(e -> flatten(key + "." + e.getKey(), e.getValue(), flat, references, errors));
+        } else if (node.isArray()) {
+            List<String> items = new ArrayList<>();
+            for (JsonNode item : node) {
+                if (!item.isValueNode()) {
+                    errors.add(key, "expected a list of plain values");
+                    return;
+                }
+                items.add(references.resolve(key, item.asText(), errors));
+            }
+            flat.put(key, String.join(";", items));
+        } else if (!node.isNull()) {
+            flat.put(key, references.resolve(key, node.asText(), errors));
+        }
+    }
+
+    private static void checkKnownKeys(Map<String, String> flat, List<ConfigOption<?>> known, List<String> prefixes,
+            String keyPrefix, ConfErrors errors) {
+        Set<String> knownKeys = known.stream().map(ConfigOption::key).collect(Collectors.toSet());
+        for (String key : flat.keySet()) {
+            if (!knownKeys.contains(key) && prefixes.stream().noneMatch(key::startsWith)) {
+                String section = key.contains(".") ? key.substring(0, key.indexOf('.') + 1) : "";
+                List<String> siblings = knownKeys.stream().filter(k -> k.startsWith(section)).sorted().toList();
+                errors.add(keyPrefix + key, "unknown key (known here: " + String.join(", ", siblings) + ")");
+            }
+        }
+    }
+
+    private static <T> T get(Configuration options, ConfigOption<T> option, ConfErrors errors) {
+        try {
+            return options.get(option);
+        } catch (IllegalArgumentException e) {
+            errors.add(option.key(), "invalid value '" + options.toMap().get(option.key()) + "': " + rootMessage(e));
+            return option.hasDefaultValue() ? option.defaultValue() : null;
+        }
+    }
+
+    private static <T> T required(Configuration options, ConfigOption<T> option, ConfErrors errors) {
+        T value = get(options, option, errors);
+        if (value == null || value.toString().isBlank()) {
+            errors.add(option.key(), "required: " + option.description());
+        }
+        return value;
+    }
+
+    private static LocalDate startDate(Configuration options, ConfErrors errors) {
+        String value = get(options, PIPELINE_START_DATE, errors);
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            errors.add(PIPELINE_START_DATE.key(), "expected a date yyyy-MM-dd, got '" + value + "'");
+            return LocalDate.EPOCH;
+        }
+    }
+
+    private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
+        return new SourceConf(
+                get(options, SOURCE_TYPE, errors),
+                get(options, SOURCE_HOSTNAME, errors),
+                get(options, SOURCE_PORT, errors),
+                required(options, SOURCE_DATABASE, errors),
+                get(options, SOURCE_USERNAME, errors),
+                get(options, SOURCE_PASSWORD, errors),
+                get(options, SOURCE_SERVER_ID_START, errors),
+                get(options, SOURCE_SERVER_TIME_ZONE, errors),
+                prefixed(flat, SOURCE_OPTIONS_PREFIX),
+                baseDir.resolve(get(options, SOURCE_EMBEDDED_DIR, errors)).normalize(),
+                get(options, SOURCE_EMBEDDED_PORT, errors),
+                get(options, SOURCE_EMBEDDED_ORDERS_PER_SECOND, errors));
+    }
+
+    private static FlinkConf flink(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
+        FlinkTarget target = get(options, FLINK_TARGET, errors);
+        String address = get(options, FLINK_ADDRESS, errors);
+        if (target == FlinkTarget.REMOTE && (address == null || !address.contains(":"))) {
+            errors.add(FLINK_ADDRESS.key(), "target 'remote' needs the cluster's REST address as host:port");
+        }
+        int parallelism = get(options, FLINK_PARALLELISM, errors);
+        if (parallelism < 1) {
+            errors.add(FLINK_PARALLELISM.key(), "must be at least 1, got " + parallelism);
+        }
+        java.time.Duration checkpointInterval = get(options, FLINK_CHECKPOINT_INTERVAL, errors);
+        if (checkpointInterval != null && checkpointInterval.toMillis() < 100) {
+            errors.add(FLINK_CHECKPOINT_INTERVAL.key(), "must be at least 100 ms, got " + checkpointInterval);
+        }
+        return new FlinkConf(target, address,
+                get(options, FLINK_WEB_UI_PORT, errors),
+                get(options, FLINK_TASK_SLOTS, errors),
+                parallelism,
+                checkpointInterval,
+                uri(baseDir, get(options, FLINK_STATE_DIR, errors)),
+                get(options, FLINK_SOURCE_IDLE_TIMEOUT, errors),
+                get(options, FLINK_RESTART_ATTEMPTS, errors),
+                get(options, FLINK_RESTART_DELAY, errors),
+                get(options, FLINK_JARS, errors),
+                prefixed(flat, FLINK_OPTIONS_PREFIX));
+    }
+
+    private static List<LayerConf> layers(JsonNode layersNode, Path templatesDir, SecretReference references,
+            ConfErrors errors) {
+        List<LayerConf> layers = new ArrayList<>();
+        if (layersNode == null || !layersNode.isArray() || layersNode.isEmpty()) {
+            errors.add("layers", "expected a non-empty list of layers");
+            return layers;
+        }
+        Set<String> names = new java.util.HashSet<>();
+        for (int i = 0; i < layersNode.size(); i++) {
+            String prefix = "layers[" + i + "].";
+            JsonNode node = layersNode.get(i);
+            if (!node.isObject()) {
+                errors.add(prefix.substring(0, prefix.length() - 1), "expected a mapping with name, template, table, partition, upstream");
+                continue;
+            }
+            Map<String, String> flat = new TreeMap<>();
+            node.fields().forEachRemaining(e -> flatten(e.getKey(), e.getValue(), flat, references, errors));
+            checkKnownKeys(flat, LAYER, List.of(), prefix, errors);
+            Configuration options = Configuration.fromMap(flat);
+            ConfErrors layerErrors = errors;
+            String name = prefixedRequired(options, LAYER_NAME, prefix, layerErrors);
+            if (name != null && !names.add(name)) {
+                errors.add(prefix + "name", "duplicate layer name '" + name + "'");
+            }
+            String templateName = prefixedRequired(options, LAYER_TEMPLATE, prefix, layerErrors);
+            Path template = templateName == null ? null : templatesDir.resolve(templateName).normalize();
+            if (template != null && !Files.isRegularFile(template)) {
+                errors.add(prefix + "template", "template file not found: " + template);
+            }
+            String table = Optional.ofNullable(prefixedGet(options, LAYER_TABLE, prefix, errors)).orElse(name);
+            Optional<PartitionSpec> partition = Optional.empty();
+            if (flat.keySet().stream().anyMatch(k -> k.startsWith("partition."))) {
+                String column = prefixedRequired(options, LAYER_PARTITION_COLUMN, prefix, errors);
+                PartitionSpec spec = new PartitionSpec(column,
+                        prefixedGet(options, LAYER_PARTITION_FORMAT, prefix, errors),
+                        prefixedGet(options, LAYER_PARTITION_GRANULARITY, prefix, errors));
+                spec.problem().ifPresent(p -> errors.add(prefix + LAYER_PARTITION_FORMAT.key(), p));
+                partition = Optional.of(spec);
+            }
+            List<String> upstream = prefixedGet(options, LAYER_UPSTREAM, prefix, errors);
+            layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream));
+        }
+        return layers;
+    }
+
+    private static <T> T prefixedGet(Configuration options, ConfigOption<T> option, String prefix, ConfErrors errors) {
+        try {
+            return options.get(option);
+        } catch (IllegalArgumentException e) {
+            errors.add(prefix + option.key(), "invalid value '" + options.toMap().get(option.key()) + "': " + rootMessage(e));
+            return option.hasDefaultValue() ? option.defaultValue() : null;
+        }
+    }
+
+    private static <T> T prefixedRequired(Configuration options, ConfigOption<T> option, String prefix, ConfErrors errors) {
+        T value = prefixedGet(options, option, prefix, errors);
+        if (value == null || value.toString().isBlank()) {
+            errors.add(prefix + option.key(), "required: " + option.description());
+            return null;
+        }
+        return value;
+    }
+
+    private static Map<String, String> prefixed(Map<String, String> flat, String prefix) {
+        Map<String, String> result = new LinkedHashMap<>();
+        flat.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                result.put(k.substring(prefix.length()), v);
+            }
+        });
+        return result;
+    }
+
+    /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
+    private static String uri(Path baseDir, String value) {
+        if (value == null || value.contains("://")) {
+            return value;
+        }
+        return baseDir.resolve(value).normalize().toUri().toString();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+
+    /** Environment for tests: the process environment plus overrides. */
+    public static Map<String, String> environmentWith(Map<String, String> overrides) {
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(overrides);
+        return env;
+    }
+}

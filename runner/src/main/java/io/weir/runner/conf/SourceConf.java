@@ -1,0 +1,26 @@
+package io.weir.runner.conf;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The MySQL server the ODS layers read through Flink CDC. */
+public record SourceConf(
+        WeirOptions.SourceType type,
+        String hostname,
+        int port,
+        String database,
+        String username,
+        String password,
+        int serverIdStart,
+        String serverTimeZone,
+        Map<String, String> options,
+        Path embeddedDir,
+        int embeddedPort,
+        double embeddedOrdersPerSecond) {
+
+    /** The same source at another address: the embedded server is only known once started. */
+    public SourceConf at(String newHostname, int newPort) {
+        return new SourceConf(type, newHostname, newPort, database, username, password, serverIdStart,
+                serverTimeZone, options, embeddedDir, embeddedPort, embeddedOrdersPerSecond);
+    }
+}

@@ -1,0 +1,185 @@
+package io.weir.runner.conf;
+
+import org.apache.flink.configuration.ConfigOption;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.apache.flink.configuration.ConfigOptions.key;
+
+/**
+ * Every key of a pipeline conf: its type, default and meaning in one place. Keys under the
+ * {@code *.options} prefixes pass through to Flink, Paimon or the CDC connector unchanged.
+ */
+public final class WeirOptions {
+
+    private WeirOptions() {}
+
+    // ---- pipeline -------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> PIPELINE_NAME =
+            key("pipeline.name").stringType().noDefaultValue()
+                    .withDescription("Name of the pipeline; names its Flink jobs and state directories.");
+
+    public static final ConfigOption<String> PIPELINE_START_DATE =
+            key("pipeline.start-date").stringType().defaultValue("1970-01-01")
+                    .withDescription("First date (yyyy-MM-dd) any layer holds; stream mode covers [start-date, forever).");
+
+    public static final ConfigOption<String> TEMPLATES_DIR =
+            key("templates").stringType().defaultValue("../sql-templates")
+                    .withDescription("Directory of the layer SQL templates, relative to the conf file.");
+
+    // ---- warehouse (Paimon) ---------------------------------------------------------------------
+
+    public static final ConfigOption<String> WAREHOUSE_URI =
+            key("warehouse.uri").stringType().noDefaultValue()
+                    .withDescription("Paimon warehouse: a path (relative to the conf file), file://, hdfs:// or s3:// URI.");
+
+    public static final ConfigOption<String> WAREHOUSE_DATABASE =
+            key("warehouse.database").stringType().defaultValue("default")
+                    .withDescription("Paimon database that holds the layers' tables.");
+
+    public static final String WAREHOUSE_OPTIONS_PREFIX = "warehouse.options.";
+
+    // ---- source (MySQL through Flink CDC) -------------------------------------------------------
+
+    public static final ConfigOption<SourceType> SOURCE_TYPE =
+            key("source.type").enumType(SourceType.class).defaultValue(SourceType.MYSQL)
+                    .withDescription("'mysql' for a MySQL server; 'embedded' starts a MariaDB with the sample warehouse.");
+
+    public static final ConfigOption<String> SOURCE_HOSTNAME =
+            key("source.hostname").stringType().defaultValue("127.0.0.1").withDescription("MySQL host.");
+
+    public static final ConfigOption<Integer> SOURCE_PORT =
+            key("source.port").intType().defaultValue(3306).withDescription("MySQL port.");
+
+    public static final ConfigOption<String> SOURCE_DATABASE =
+            key("source.database").stringType().noDefaultValue().withDescription("MySQL database of the business tables.");
+
+    public static final ConfigOption<String> SOURCE_USERNAME =
+            key("source.username").stringType().defaultValue("root").withDescription("MySQL user with replication grants.");
+
+    public static final ConfigOption<String> SOURCE_PASSWORD =
+            key("source.password").stringType().defaultValue("")
+                    .withDescription("MySQL password; give it as ${env:NAME} or ${file:PATH}.");
+
+    public static final ConfigOption<Integer> SOURCE_SERVER_ID_START =
+            key("source.server-id-start").intType().defaultValue(5400)
+                    .withDescription("First binlog client server id; each CDC table gets its own range from here.");
+
+    public static final ConfigOption<String> SOURCE_SERVER_TIME_ZONE =
+            key("source.server-time-zone").stringType().defaultValue("UTC")
+                    .withDescription("Session time zone of the MySQL server, for TIMESTAMP columns.");
+
+    public static final ConfigOption<Double> SOURCE_EMBEDDED_ORDERS_PER_SECOND =
+            key("source.embedded.orders-per-second").doubleType().defaultValue(1.0)
+                    .withDescription("Embedded source: rate of generated new paid orders (0 for none).");
+
+    public static final ConfigOption<String> SOURCE_EMBEDDED_DIR =
+            key("source.embedded.dir").stringType().defaultValue("../.weir/mariadb")
+                    .withDescription("Embedded source: data directory of the MariaDB server, relative to the conf file.");
+
+    public static final ConfigOption<Integer> SOURCE_EMBEDDED_PORT =
+            key("source.embedded.port").intType().defaultValue(3307)
+                    .withDescription("Embedded source: port of the MariaDB server (0 picks a free one).");
+
+    public static final String SOURCE_OPTIONS_PREFIX = "source.options.";
+
+    // ---- flink ----------------------------------------------------------------------------------
+
+    public static final ConfigOption<FlinkTarget> FLINK_TARGET =
+            key("flink.target").enumType(FlinkTarget.class).defaultValue(FlinkTarget.EMBEDDED)
+                    .withDescription("'embedded' runs one in-process Flink cluster; 'remote' submits to flink.address.");
+
+    public static final ConfigOption<String> FLINK_ADDRESS =
+            key("flink.address").stringType().noDefaultValue()
+                    .withDescription("REST address host:port of a remote Flink cluster (target 'remote').");
+
+    public static final ConfigOption<Integer> FLINK_WEB_UI_PORT =
+            key("flink.web-ui-port").intType().defaultValue(8081)
+                    .withDescription("Port of the embedded cluster's REST API and web UI (0 picks a free one).");
+
+    public static final ConfigOption<Integer> FLINK_TASK_SLOTS =
+            key("flink.task-slots").intType().defaultValue(16)
+                    .withDescription("Task slots of the embedded cluster; each running layer job at parallelism p holds p.");
+
+    public static final ConfigOption<Integer> FLINK_PARALLELISM =
+            key("flink.parallelism").intType().defaultValue(1).withDescription("Default parallelism of every job.");
+
+    public static final ConfigOption<Duration> FLINK_CHECKPOINT_INTERVAL =
+            key("flink.checkpoint-interval").durationType().defaultValue(Duration.ofSeconds(10))
+                    .withDescription("Checkpoint interval of streaming jobs; Paimon commits on every checkpoint.");
+
+    public static final ConfigOption<String> FLINK_STATE_DIR =
+            key("flink.state-dir").stringType().defaultValue("../.weir/state")
+                    .withDescription("Root of checkpoints and savepoints (path relative to the conf file, or a URI).");
+
+    public static final ConfigOption<Duration> FLINK_SOURCE_IDLE_TIMEOUT =
+            key("flink.source-idle-timeout").durationType().defaultValue(Duration.ofSeconds(30))
+                    .withDescription("A source split idle this long no longer holds back the watermark.");
+
+    public static final ConfigOption<Integer> FLINK_RESTART_ATTEMPTS =
+            key("flink.restart-attempts").intType().defaultValue(3)
+                    .withDescription("Restarts of a failing streaming job before Weir reports it failed.");
+
+    public static final ConfigOption<Duration> FLINK_RESTART_DELAY =
+            key("flink.restart-delay").durationType().defaultValue(Duration.ofSeconds(5))
+                    .withDescription("Delay between restarts of a failing job.");
+
+    public static final ConfigOption<List<String>> FLINK_JARS =
+            key("flink.jars").stringType().asList().defaultValues()
+                    .withDescription("Jars shipped with every job to a remote cluster (connectors, Paimon).");
+
+    public static final String FLINK_OPTIONS_PREFIX = "flink.options.";
+
+    // ---- layers[i] ------------------------------------------------------------------------------
+
+    public static final ConfigOption<String> LAYER_NAME =
+            key("name").stringType().noDefaultValue().withDescription("Name of the layer, used by --layer.");
+
+    public static final ConfigOption<String> LAYER_TEMPLATE =
+            key("template").stringType().noDefaultValue()
+                    .withDescription("The layer's SQL file, relative to the templates directory.");
+
+    public static final ConfigOption<String> LAYER_TABLE =
+            key("table").stringType().noDefaultValue()
+                    .withDescription("Target table of the layer (default: the layer name).");
+
+    public static final ConfigOption<String> LAYER_PARTITION_COLUMN =
+            key("partition.column").stringType().noDefaultValue()
+                    .withDescription("Partition column of the target table; omit the partition block for an unpartitioned dimension.");
+
+    public static final ConfigOption<String> LAYER_PARTITION_FORMAT =
+            key("partition.format").stringType().defaultValue("yyyyMMdd")
+                    .withDescription("Pattern of partition values, e.g. yyyyMMdd or yyyyMMddHH.");
+
+    public static final ConfigOption<Granularity> LAYER_PARTITION_GRANULARITY =
+            key("partition.granularity").enumType(Granularity.class).defaultValue(Granularity.DAY)
+                    .withDescription("'day' or 'hour': the time span of one partition.");
+
+    public static final ConfigOption<List<String>> LAYER_UPSTREAM =
+            key("upstream").stringType().asList().defaultValues()
+                    .withDescription("Tables of other layers this layer reads.");
+
+    /** The option keys of the top-level sections, for the unknown-key check. */
+    static final List<ConfigOption<?>> TOP_LEVEL = List.of(
+            PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
+            WAREHOUSE_URI, WAREHOUSE_DATABASE,
+            SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
+            SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE,
+            SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,
+            FLINK_TARGET, FLINK_ADDRESS, FLINK_WEB_UI_PORT, FLINK_TASK_SLOTS, FLINK_PARALLELISM,
+            FLINK_CHECKPOINT_INTERVAL, FLINK_STATE_DIR, FLINK_SOURCE_IDLE_TIMEOUT,
+            FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS);
+
+    static final List<String> PASS_THROUGH_PREFIXES =
+            List.of(WAREHOUSE_OPTIONS_PREFIX, SOURCE_OPTIONS_PREFIX, FLINK_OPTIONS_PREFIX);
+
+    static final List<ConfigOption<?>> LAYER = List.of(
+            LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
+            LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM);
+
+    public enum SourceType { MYSQL, EMBEDDED }
+
+    public enum FlinkTarget { EMBEDDED, REMOTE }
+}

@@ -1,0 +1,65 @@
+package io.weir.runner.template;
+
+import org.apache.calcite.avatica.util.Casing;
+import org.apache.calcite.config.Lex;
+import org.apache.calcite.sql.SqlDialect;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.dialect.CalciteSqlDialect;
+import org.apache.calcite.sql.parser.SqlParseException;
+import org.apache.calcite.sql.parser.SqlParser;
+import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
+import org.apache.flink.sql.parser.validate.FlinkSqlConformance;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Flink's own SQL parser and unparser, configured as Flink's table environment does. */
+public final class FlinkSql {
+
+    private static final SqlParser.Config PARSER = SqlParser.config()
+            .withParserFactory(FlinkSqlParserImpl.FACTORY)
+            .withLex(Lex.JAVA)
+            .withConformance(FlinkSqlConformance.DEFAULT)
+            .withIdentifierMaxLength(256);
+
+    /** The dialect Flink itself uses to print SQL it re-parses: back-quoted, case kept. */
+    private static final SqlDialect DIALECT = new CalciteSqlDialect(SqlDialect.EMPTY_CONTEXT
+            .withQuotedCasing(Casing.UNCHANGED)
+            .withUnquotedCasing(Casing.UNCHANGED)
+            .withConformance(FlinkSqlConformance.DEFAULT)
+            .withIdentifierQuoteString("`"));
+
+    private FlinkSql() {}
+
+    /** Parses a script of ';'-separated statements; a syntax error names the file, line and column. */
+    public static List<SqlNode> parseStatements(String sql, Path file) {
+        try {
+            return SqlParser.create(sql, PARSER).parseStmtList().getList();
+        } catch (SqlParseException e) {
+            String message = e.getMessage();
+            int newline = message.indexOf('\n');
+            String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message);
+            if (e.getPos() != null) {
+                throw new TemplateException(file, e.getPos(), reason);
+            }
+            throw new TemplateException(file, 1, 1, reason);
+        }
+    }
+
+    public static String unparse(SqlNode node) {
+        return node.toSqlString(c -> c.withDialect(DIALECT)
+                        .withQuoteAllIdentifiers(false)
+                        .withAlwaysUseParentheses(false)
+                        .withSelectListItemsOnSeparateLines(false)
+                        .withUpdateSetListNewline(false)
+                        .withIndentation(2)
+                        .withClauseStartsLine(true)
+                        .withClauseEndsLine(false))
+                .getSql();
+    }
+
+    /** Quotes a value as a SQL string literal. */
+    public static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+}

@@ -1,0 +1,54 @@
+package io.weir.runner.template;
+
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlHint;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.util.SqlBasicVisitor;
+
+/**
+ * Removes LOOKUP hints from a query. They tune retries of a streaming lookup join whose
+ * dimension may lag behind; Flink's batch planner rejects them ("Unknown join strategy"), and a
+ * batch job reads complete tables, so batch renderings drop them.
+ */
+final class LookupHints extends SqlBasicVisitor<Void> {
+
+    static final String LOOKUP = "LOOKUP";
+
+    static void removeFrom(SqlNode query) {
+        query.accept(new LookupHints());
+    }
+
+    @Override
+    public Void visit(SqlCall call) {
+        if (call instanceof SqlSelect) {
+            SqlSelect select = (SqlSelect) call;
+            if (select.getHints() != null && select.getHints().size() > 0) {
+                SqlNodeList kept = new SqlNodeList(select.getHints().getParserPosition());
+                for (SqlNode hint : select.getHints()) {
+                    if (!LOOKUP.equalsIgnoreCase(((SqlHint) hint).getName())) {
+                        kept.add(hint);
+                    }
+                }
+                select.setHints(kept);
+            }
+        }
+        for (SqlNode operand : call.getOperandList()) {
+            if (operand != null) {
+                operand.accept(this);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(SqlNodeList nodeList) {
+        for (SqlNode node : nodeList) {
+            if (node != null) {
+                node.accept(this);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,106 @@
+package io.weir.runner.template;
+
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionSpec;
+import org.apache.calcite.sql.SqlBasicCall;
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlSelect;
+import org.apache.calcite.sql.fun.SqlStdOperatorTable;
+import org.apache.calcite.sql.parser.SqlParserPos;
+import org.apache.flink.sql.parser.SqlProperty;
+import org.apache.flink.sql.parser.ddl.SqlTableColumn.SqlRegularColumn;
+import org.apache.flink.sql.parser.dml.RichSqlInsert;
+import org.apache.flink.sql.parser.dml.RichSqlInsertKeyword;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns a template's INSERT INTO statements into one INSERT OVERWRITE per partition, on the AST.
+ *
+ * <p>All INSERTs of the template become one query (UNION ALL, columns an INSERT does not write
+ * filled with typed NULLs): two overwrites of the same partition would replace each other, while
+ * one overwrite lets a partial-update table merge both inputs. Each partition's statement keeps
+ * only the rows of that partition, so a statement can never touch a partition outside the range;
+ * the statements of one range share the same inner query, which Flink's planner computes once.
+ */
+final class OverwriteRewriter {
+
+    private static final SqlParserPos POS = SqlParserPos.ZERO;
+    private static final String ALIAS = "weir_q";
+
+    private final TemplateStatements statements;
+
+    OverwriteRewriter(TemplateStatements statements) {
+        this.statements = statements;
+    }
+
+    /** INSERT OVERWRITE target PARTITION (column = 'value') SELECT ... for one partition. */
+    RichSqlInsert overwritePartition(PartitionSpec spec, Partition partition) {
+        SqlNodeList staticPartition = new SqlNodeList(POS);
+        staticPartition.add(new SqlProperty(new SqlIdentifier(spec.column(), POS),
+                SqlLiteral.createCharString(partition.value(), POS), POS));
+        return overwrite(Optional.of(spec.column()), Optional.of(partition.value()), staticPartition);
+    }
+
+    /** INSERT OVERWRITE target SELECT ... replacing the whole (unpartitioned) table. */
+    RichSqlInsert overwriteTable() {
+        return overwrite(Optional.empty(), Optional.empty(), new SqlNodeList(POS));
+    }
+
+    private RichSqlInsert overwrite(Optional<String> partitionColumn, Optional<String> partitionValue,
+            SqlNodeList staticPartition) {
+        List<SqlRegularColumn> written = new ArrayList<>();
+        for (SqlRegularColumn column : statements.targetColumns()) {
+            if (partitionColumn.map(c -> !c.equals(column.getName().getSimple())).orElse(true)) {
+                written.add(column);
+            }
+        }
+        SqlNode query = null;
+        for (RichSqlInsert insert : statements.inserts()) {
+            SqlNode branch = select(insert, written, partitionColumn, partitionValue);
+            query = query == null ? branch : SqlStdOperatorTable.UNION_ALL.createCall(POS, query, branch);
+        }
+        RichSqlInsert first = statements.inserts().get(0);
+        SqlNodeList extendedKeywords = new SqlNodeList(POS);
+        extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first.getTargetTable(), query,
+                null, staticPartition);
+    }
+
+    /** SELECT <written columns> FROM (<insert's query>) AS weir_q (<insert's columns>) [WHERE partition]. */
+    private SqlSelect select(RichSqlInsert insert, List<SqlRegularColumn> written, Optional<String> partitionColumn,
+            Optional<String> partitionValue) {
+        List<String> insertColumns = LayerTemplate.names(insert.getTargetColumnList());
+        if (insertColumns.isEmpty()) {
+            statements.targetColumns().forEach(c -> insertColumns.add(c.getName().getSimple()));
+        }
+        LookupHints.removeFrom(insert.getSource());
+        List<SqlNode> asOperands = new ArrayList<>();
+        asOperands.add(insert.getSource());
+        asOperands.add(new SqlIdentifier(ALIAS, POS));
+        insertColumns.forEach(c -> asOperands.add(new SqlIdentifier(c, POS)));
+        SqlNode from = SqlStdOperatorTable.AS.createCall(POS, asOperands);
+
+        SqlNodeList selectList = new SqlNodeList(POS);
+        for (SqlRegularColumn column : written) {
+            String name = column.getName().getSimple();
+            if (insertColumns.contains(name)) {
+                selectList.add(new SqlIdentifier(List.of(ALIAS, name), POS));
+            } else {
+                SqlBasicCall typedNull = (SqlBasicCall) SqlStdOperatorTable.CAST.createCall(POS,
+                        SqlLiteral.createNull(POS), column.getType().withNullable(true));
+                selectList.add(SqlStdOperatorTable.AS.createCall(POS, typedNull, new SqlIdentifier(name, POS)));
+            }
+        }
+        SqlNode where = partitionColumn.<SqlNode>map(column -> SqlStdOperatorTable.EQUALS.createCall(POS,
+                        new SqlIdentifier(List.of(ALIAS, column), POS),
+                        SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
+                .orElse(null);
+        return new SqlSelect(POS, null, selectList, from, where, null, null, null, null, null, null, null);
+    }
+}

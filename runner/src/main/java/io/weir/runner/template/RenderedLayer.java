@@ -1,0 +1,56 @@
+package io.weir.runner.template;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Exactly the SQL that runs for one layer: session setup (catalog), the target's DDL, temporary
+ * helpers, and the INSERT statements that form one Flink job.
+ */
+public record RenderedLayer(
+        LayerConf layer,
+        RenderMode mode,
+        List<Partition> partitions,
+        List<String> catalogStatements,
+        String targetDdl,
+        List<String> temporaryObjects,
+        List<String> inserts) {
+
+    /** Statements to execute one by one before the job: catalog, DDL, helpers. */
+    public List<String> setupStatements() {
+        List<String> setup = new ArrayList<>(catalogStatements);
+        setup.add(targetDdl);
+        setup.addAll(temporaryObjects);
+        return setup;
+    }
+
+    /** The whole job as a script Flink's SQL client would run. */
+    public String script() {
+        StringBuilder out = new StringBuilder();
+        out.append("-- layer ").append(layer.name()).append(", ").append(mode.name().toLowerCase());
+        if (mode == RenderMode.BATCH && !partitions.isEmpty()) {
+            out.append(", partitions ").append(partitions.get(0).value());
+            if (partitions.size() > 1) {
+                out.append("..").append(partitions.get(partitions.size() - 1).value())
+                        .append(" (").append(partitions.size()).append(")");
+            }
+        }
+        out.append("\n");
+        for (String statement : setupStatements()) {
+            out.append(statement).append(";\n\n");
+        }
+        if (inserts.size() == 1) {
+            out.append(inserts.get(0)).append(";\n");
+        } else {
+            out.append("EXECUTE STATEMENT SET\nBEGIN\n\n");
+            for (String insert : inserts) {
+                out.append(insert).append(";\n\n");
+            }
+            out.append("END;\n");
+        }
+        return out.toString();
+    }
+}

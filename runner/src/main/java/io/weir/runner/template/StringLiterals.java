@@ -1,0 +1,51 @@
+package io.weir.runner.template;
+
+import org.apache.calcite.sql.SqlCall;
+import org.apache.calcite.sql.SqlCharStringLiteral;
+import org.apache.calcite.sql.SqlLiteral;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.util.SqlBasicVisitor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Collects every string literal of a parsed statement, with the position the parser gave it. */
+final class StringLiterals extends SqlBasicVisitor<Void> {
+
+    private final List<SqlCharStringLiteral> found = new ArrayList<>();
+
+    static List<SqlCharStringLiteral> of(SqlNode node) {
+        StringLiterals visitor = new StringLiterals();
+        node.accept(visitor);
+        return visitor.found;
+    }
+
+    @Override
+    public Void visit(SqlLiteral literal) {
+        if (literal instanceof SqlCharStringLiteral) {
+            found.add((SqlCharStringLiteral) literal);
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(SqlCall call) {
+        for (SqlNode operand : call.getOperandList()) {
+            if (operand != null) {
+                operand.accept(this);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Void visit(SqlNodeList nodeList) {
+        for (SqlNode node : nodeList) {
+            if (node != null) {
+                node.accept(this);
+            }
+        }
+        return null;
+    }
+}

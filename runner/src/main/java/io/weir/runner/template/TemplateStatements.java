@@ -1,0 +1,146 @@
+package io.weir.runner.template;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionSpec;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.flink.sql.parser.ddl.SqlCreateTable;
+import org.apache.flink.sql.parser.ddl.SqlCreateView;
+import org.apache.flink.sql.parser.ddl.SqlTableColumn;
+import org.apache.flink.sql.parser.dml.RichSqlInsert;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A template's statements sorted by role: temporary helpers (sources and views, in file order),
+ * the target's DDL, and the INSERTs into the target.
+ */
+public final class TemplateStatements {
+
+    private final List<SqlNode> temporaryObjects;
+    private final SqlCreateTable targetDdl;
+    private final List<RichSqlInsert> inserts;
+
+    private TemplateStatements(List<SqlNode> temporaryObjects, SqlCreateTable targetDdl, List<RichSqlInsert> inserts) {
+        this.temporaryObjects = temporaryObjects;
+        this.targetDdl = targetDdl;
+        this.inserts = inserts;
+    }
+
+    static TemplateStatements classify(List<SqlNode> statements, LayerConf layer, Path file) {
+        List<SqlNode> temporary = new ArrayList<>();
+        SqlCreateTable ddl = null;
+        List<RichSqlInsert> inserts = new ArrayList<>();
+        for (SqlNode statement : statements) {
+            if (statement instanceof SqlCreateTable && ((SqlCreateTable) statement).isTemporary()) {
+                temporary.add(statement);
+            } else if (statement instanceof SqlCreateView && ((SqlCreateView) statement).isTemporary()) {
+                temporary.add(statement);
+            } else if (statement instanceof SqlCreateTable) {
+                SqlCreateTable create = (SqlCreateTable) statement;
+                String name = LayerTemplate.lastName(create.getTableName());
+                if (!name.equals(layer.table())) {
+                    throw new TemplateException(file, statement.getParserPosition(), "CREATE TABLE " + name
+                            + " is not the layer's target table " + layer.table()
+                            + " (helpers must be CREATE TEMPORARY TABLE)");
+                }
+                if (ddl != null) {
+                    throw new TemplateException(file, statement.getParserPosition(), "second CREATE TABLE of " + name);
+                }
+                if (!create.isIfNotExists()) {
+                    throw new TemplateException(file, statement.getParserPosition(), "write CREATE TABLE IF NOT EXISTS "
+                            + name + ": Weir applies the DDL at every start");
+                }
+                checkPartitioning(create, layer, file);
+                ddl = create;
+            } else if (statement instanceof RichSqlInsert) {
+                RichSqlInsert insert = (RichSqlInsert) statement;
+                String target = LayerTemplate.lastName(insert.getTargetTable());
+                if (!target.equals(layer.table())) {
+                    throw new TemplateException(file, statement.getParserPosition(), "INSERT into " + target
+                            + ", but layer '" + layer.name() + "' writes " + layer.table());
+                }
+                if (insert.isOverwrite() || (insert.getStaticPartitions() != null && insert.getStaticPartitions().size() > 0)) {
+                    throw new TemplateException(file, statement.getParserPosition(), "write a plain INSERT INTO "
+                            + target + ": Weir makes it INSERT OVERWRITE of the right partitions for backfills");
+                }
+                inserts.add(insert);
+            } else {
+                throw new TemplateException(file, statement.getParserPosition(), "statement is a "
+                        + statement.getKind().sql.replace('_', ' ') + ", not an INSERT: a layer template holds INSERT INTO "
+                        + layer.table() + ", the table's CREATE TABLE IF NOT EXISTS and CREATE TEMPORARY TABLE/VIEW helpers");
+            }
+        }
+        if (ddl == null) {
+            throw new TemplateException(file, 1, 1, "no CREATE TABLE IF NOT EXISTS " + layer.table()
+                    + ": the template must define its target table");
+        }
+        if (inserts.isEmpty()) {
+            throw new TemplateException(file, 1, 1, "no INSERT INTO " + layer.table());
+        }
+        TemplateStatements result = new TemplateStatements(temporary, ddl, inserts);
+        layer.partition().ifPresent(spec -> result.checkInsertsWritePartition(spec, file));
+        return result;
+    }
+
+    private static void checkPartitioning(SqlCreateTable create, LayerConf layer, Path file) {
+        List<String> keys = LayerTemplate.names(create.getPartitionKeyList());
+        if (layer.partition().isEmpty()) {
+            if (!keys.isEmpty()) {
+                throw new TemplateException(file, create.getParserPosition(), "table " + layer.table()
+                        + " is PARTITIONED BY (" + String.join(", ", keys) + ") but layer '" + layer.name()
+                        + "' declares no partition in the conf");
+            }
+            return;
+        }
+        String column = layer.partition().get().column();
+        if (!keys.equals(List.of(column))) {
+            throw new TemplateException(file, create.getParserPosition(), "table " + layer.table() + " is "
+                    + (keys.isEmpty() ? "not partitioned" : "partitioned by (" + String.join(", ", keys) + ")")
+                    + ", but layer '" + layer.name() + "' declares partition column " + column
+                    + ": expected PARTITIONED BY (" + column + ")");
+        }
+    }
+
+    private void checkInsertsWritePartition(PartitionSpec spec, Path file) {
+        for (RichSqlInsert insert : inserts) {
+            List<String> columns = LayerTemplate.names(insert.getTargetColumnList());
+            if (!columns.isEmpty() && !columns.contains(spec.column())) {
+                throw new TemplateException(file, insert.getParserPosition(), "INSERT column list lacks the partition column "
+                        + spec.column() + ": every row must say which partition it belongs to");
+            }
+        }
+    }
+
+    public List<SqlNode> temporaryObjects() {
+        return temporaryObjects;
+    }
+
+    public SqlCreateTable targetDdl() {
+        return targetDdl;
+    }
+
+    public List<RichSqlInsert> inserts() {
+        return inserts;
+    }
+
+    /** The target's writable columns (physical ones) in table order. */
+    public List<SqlTableColumn.SqlRegularColumn> targetColumns() {
+        List<SqlTableColumn.SqlRegularColumn> columns = new ArrayList<>();
+        for (SqlNode node : targetDdl.getColumnList()) {
+            if (node instanceof SqlTableColumn.SqlRegularColumn) {
+                columns.add((SqlTableColumn.SqlRegularColumn) node);
+            }
+        }
+        return columns;
+    }
+
+    boolean isTargetDdl(SqlNode statement) {
+        return statement == targetDdl;
+    }
+
+    boolean isTemporaryTable(SqlNode statement) {
+        return statement instanceof SqlCreateTable && temporaryObjects.contains(statement);
+    }
+}

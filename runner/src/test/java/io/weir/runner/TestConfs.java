@@ -1,0 +1,71 @@
+package io.weir.runner;
+
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.conf.PipelineConfLoader;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Pipeline confs for tests: the example warehouse's layers over temporary directories. */
+public final class TestConfs {
+
+    private TestConfs() {}
+
+    public static Path projectDir() {
+        String dir = System.getProperty("weir.project.dir");
+        Path path = dir != null ? Path.of(dir) : Path.of("..");
+        return path.toAbsolutePath().normalize();
+    }
+
+    public static Path templatesDir() {
+        return projectDir().resolve("sql-templates");
+    }
+
+    /** The layers section of the example warehouse, as the quickstart conf declares it. */
+    public static String exampleLayers() {
+        try {
+            String quickstart = Files.readString(projectDir().resolve("conf/quickstart.yaml"));
+            return quickstart.substring(quickstart.indexOf("\nlayers:") + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Writes a conf into {@code dir} with the example layers; {@code sections} holds YAML for
+     * everything but layers and templates.
+     */
+    public static Path write(Path dir, String sections) {
+        return write(dir, sections, exampleLayers());
+    }
+
+    public static Path write(Path dir, String sections, String layers) {
+        try {
+            Files.createDirectories(dir);
+            Path file = dir.resolve("pipeline.yaml");
+            Files.writeString(file, "templates: " + templatesDir() + "\n" + sections + "\n" + layers);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static String standardSections(Path dir, int mysqlPort, String database) {
+        return "pipeline:\n  name: test\n  start-date: 2023-01-01\n"
+                + "warehouse:\n  uri: " + dir.resolve("warehouse").toUri() + "\n  database: order_dw\n"
+                + "source:\n  hostname: 127.0.0.1\n  port: " + mysqlPort + "\n  database: " + database
+                + "\n  username: root\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n"
+                + "  options:\n    debezium.poll.interval.ms: '20'\n"
+                + "flink:\n  web-ui-port: 0\n  parallelism: 1\n  checkpoint-interval: 1s\n"
+                + "  state-dir: " + dir.resolve("state").toUri() + "\n  source-idle-timeout: 2s\n"
+                + "  restart-attempts: 0\n";
+    }
+
+    public static PipelineConf load(Path file) {
+        return new PipelineConfLoader(PipelineConfLoader.environmentWith(
+                Map.of("WEIR_TEST_MYSQL_PASSWORD", "s3cr3t-pw"))).load(file);
+    }
+}

@@ -1,0 +1,125 @@
+package io.weir.runner.template;
+
+import io.weir.runner.TestConfs;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RendererTest {
+
+    @TempDir static Path dir;
+    static PipelineConf conf;
+    static Renderer renderer;
+
+    @BeforeAll
+    static void load() {
+        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, 3306, "order_dw")));
+        renderer = new Renderer(conf);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders", "dws_users", "dws_shops"})
+    void streamModeIsInsertIntoOverTheWholeRange(String layerName) {
+        RenderedLayer rendered = renderer.stream(conf.layer(layerName));
+        String script = rendered.script();
+        assertFalse(script.contains("${"), script);
+        assertFalse(script.contains("OVERWRITE"), script);
+        assertTrue(rendered.inserts().stream().allMatch(s -> s.startsWith("INSERT INTO")), script);
+        if (conf.layer(layerName).partitioned()) {
+            assertTrue(script.contains("'20230101'"), "range starts at pipeline.start-date:\n" + script);
+            assertTrue(script.contains("'99991230'"), "stream mode has no end:\n" + script);
+        }
+        FlinkSql.parseStatements(String.join(";\n", rendered.setupStatements()) + ";\n"
+                + String.join(";\n", rendered.inserts()), Path.of("rendered.sql"));
+    }
+
+    @Test
+    void batchModeOverwritesEachPartitionOfTheRange() {
+        RenderedLayer rendered = renderer.batch(conf.layer("dws_users"), LocalDate.of(2023, 2, 14), LocalDate.of(2023, 2, 16));
+        assertEquals(3, rendered.inserts().size());
+        assertEquals("20230214", rendered.partitions().get(0).value());
+        for (int i = 0; i < 3; i++) {
+            String insert = rendered.inserts().get(i);
+            String value = "2023021" + (4 + i);
+            assertTrue(insert.startsWith("INSERT OVERWRITE dws_users PARTITION (ds = '" + value + "')"), insert);
+            assertTrue(insert.contains("weir_q.ds = '" + value + "'"), insert);
+            assertTrue(insert.contains("BETWEEN ASYMMETRIC '20230214' AND '20230216'"), "one shared range query:\n" + insert);
+        }
+        assertTrue(rendered.script().contains("EXECUTE STATEMENT SET"), rendered.script());
+    }
+
+    @Test
+    void singlePartitionIsOneStaticOverwrite() {
+        RenderedLayer rendered = renderer.batch(conf.layer("dws_shops"), LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15));
+        assertEquals(1, rendered.inserts().size());
+        assertTrue(rendered.inserts().get(0).startsWith("INSERT OVERWRITE dws_shops PARTITION (ds = '20230215')"));
+        assertFalse(rendered.script().contains("EXECUTE STATEMENT SET"));
+    }
+
+    @Test
+    void partialUpdateInputsBecomeOneOverwrite() {
+        RenderedLayer rendered = renderer.batch(conf.layer("dwd_orders"), LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15));
+        String insert = rendered.inserts().get(0);
+        assertEquals(1, rendered.inserts().size());
+        assertTrue(insert.contains("UNION ALL"), insert);
+        assertTrue(insert.contains("CAST(NULL AS BIGINT) AS pay_id"), insert);
+        assertFalse(insert.contains("LOOKUP"), "batch planner rejects LOOKUP hints:\n" + insert);
+        assertTrue(renderer.stream(conf.layer("dwd_orders")).inserts().get(1).contains("LOOKUP('table' = 'o'"),
+                "the stream keeps its lookup retries");
+    }
+
+    @Test
+    void cdcTablesGetTheSourceConnectionAndTheSecretIsMasked() {
+        RenderedLayer stream = renderer.stream(conf.layer("ods_orders"));
+        String source = stream.temporaryObjects().get(0);
+        assertTrue(source.contains("'hostname' = '127.0.0.1'"), source);
+        assertTrue(source.contains("'password' = 's3cr3t-pw'"), "the job gets the real password");
+        assertTrue(source.contains("'debezium.poll.interval.ms' = '20'"), source);
+        assertFalse(source.contains("scan.startup.mode"), source);
+        String shown = conf.secrets().mask(stream.script());
+        assertFalse(shown.contains("s3cr3t-pw"), shown);
+        assertTrue(shown.contains("'password' = '******'"), shown);
+
+        RenderedLayer batch = renderer.batch(conf.layer("ods_orders"), LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15));
+        assertTrue(batch.temporaryObjects().get(0).contains("'scan.startup.mode' = 'snapshot'"));
+        assertTrue(!batch.temporaryObjects().get(0).contains("'server-id' = '5400-5400'"),
+                "a backfill never takes the stream's binlog server id");
+    }
+
+    /** Flink's planner accepts every batch form against real Paimon tables: it is SQL that runs. */
+    @ParameterizedTest
+    @ValueSource(strings = {"dwd_orders", "dws_users", "dws_shops"})
+    void plannerAcceptsTheBatchForm(String layerName) {
+        TableEnvironment tEnv = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        for (LayerConf layer : conf.layers()) {
+            RenderedLayer setup = renderer.stream(layer);
+            for (String statement : setup.catalogStatements()) {
+                if (tEnv.getCurrentCatalog().equals(Renderer.CATALOG) && statement.startsWith("CREATE CATALOG")) {
+                    continue;
+                }
+                tEnv.executeSql(statement);
+            }
+            tEnv.executeSql(setup.targetDdl());
+        }
+        RenderedLayer rendered = renderer.batch(conf.layer(layerName), LocalDate.of(2023, 2, 14), LocalDate.of(2023, 2, 15));
+        rendered.temporaryObjects().forEach(tEnv::executeSql);
+        StatementSet set = tEnv.createStatementSet();
+        rendered.inserts().forEach(set::addInsertSql);
+        String plan = set.explain();
+        assertTrue(plan.contains("Sink"), plan);
+    }
+}
