@@ -9,7 +9,6 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.flink.sql.parser.ddl.SqlCreateTable;
-import org.apache.flink.sql.parser.dml.RichSqlInsert;
 
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -52,11 +51,8 @@ public final class Renderer {
 
     public RenderedLayer stream(LayerConf layer) {
         TemplateStatements statements = template(layer).bind(parameters(layer, conf.startDate(), END_OF_TIME));
-        List<String> inserts = new ArrayList<>();
-        for (RichSqlInsert insert : statements.inserts()) {
-            inserts.add(FlinkSql.unparse(insert));
-        }
-        return rendered(layer, RenderMode.STREAM, List.of(), statements, inserts, false);
+        String insert = FlinkSql.unparse(new SingleSinkInsert(statements).insertInto());
+        return rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(insert), false);
     }
 
     /** INSERT OVERWRITE of every partition within the days [from, to], as one job. */
@@ -65,7 +61,7 @@ public final class Renderer {
             throw WeirException.badInput("start " + from + " is after end " + to);
         }
         TemplateStatements statements = template(layer).bind(parameters(layer, from, to));
-        OverwriteRewriter rewriter = new OverwriteRewriter(statements);
+        SingleSinkInsert rewriter = new SingleSinkInsert(statements);
         List<String> inserts = new ArrayList<>();
         List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
         if (layer.partition().isPresent()) {

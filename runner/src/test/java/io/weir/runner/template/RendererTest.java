@@ -78,8 +78,11 @@ class RendererTest {
         assertTrue(insert.contains("UNION ALL"), insert);
         assertTrue(insert.contains("CAST(NULL AS BIGINT) AS pay_id"), insert);
         assertFalse(insert.contains("LOOKUP"), "batch planner rejects LOOKUP hints:\n" + insert);
-        assertTrue(renderer.stream(conf.layer("dwd_orders")).inserts().get(1).contains("LOOKUP('table' = 'o'"),
-                "the stream keeps its lookup retries");
+        RenderedLayer stream = renderer.stream(conf.layer("dwd_orders"));
+        assertEquals(1, stream.inserts().size(), "one writer per table in stream mode too");
+        assertTrue(stream.inserts().get(0).startsWith("INSERT INTO dwd_orders"), stream.inserts().get(0));
+        assertTrue(stream.inserts().get(0).contains("UNION ALL"), stream.inserts().get(0));
+        assertTrue(stream.inserts().get(0).contains("LOOKUP('table' = 'o'"), "the stream keeps its lookup retries");
     }
 
     @Test

@@ -20,23 +20,37 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns a template's INSERT INTO statements into one INSERT OVERWRITE per partition, on the AST.
+ * Turns a template's INSERT INTO statements into one INSERT per job, on the AST.
  *
  * <p>All INSERTs of the template become one query (UNION ALL, columns an INSERT does not write
- * filled with typed NULLs): two overwrites of the same partition would replace each other, while
- * one overwrite lets a partial-update table merge both inputs. Each partition's statement keeps
- * only the rows of that partition, so a statement can never touch a partition outside the range;
- * the statements of one range share the same inner query, which Flink's planner computes once.
+ * filled with typed NULLs), so a table always has exactly one writer: two Paimon sinks on one
+ * table conflict when they compact, and two overwrites of a partition would replace each other,
+ * while one writer lets a partial-update table merge both inputs.
+ *
+ * <p>In batch mode each partition's statement keeps only the rows of that partition, so a
+ * statement can never touch a partition outside the range; the statements of one range share the
+ * same inner query, which Flink's planner computes once.
  */
-final class OverwriteRewriter {
+final class SingleSinkInsert {
 
     private static final SqlParserPos POS = SqlParserPos.ZERO;
     private static final String ALIAS = "weir_q";
 
     private final TemplateStatements statements;
 
-    OverwriteRewriter(TemplateStatements statements) {
+    SingleSinkInsert(TemplateStatements statements) {
         this.statements = statements;
+    }
+
+    /** INSERT INTO target: the template's own statement, or its INSERTs merged into one. */
+    RichSqlInsert insertInto() {
+        if (statements.inserts().size() == 1) {
+            return statements.inserts().get(0);
+        }
+        List<SqlRegularColumn> all = statements.targetColumns();
+        RichSqlInsert first = statements.inserts().get(0);
+        return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS), first.getTargetTable(),
+                union(all, Optional.empty(), Optional.empty(), false), null, new SqlNodeList(POS));
     }
 
     /** INSERT OVERWRITE target PARTITION (column = 'value') SELECT ... for one partition. */
@@ -60,16 +74,24 @@ final class OverwriteRewriter {
                 written.add(column);
             }
         }
-        SqlNode query = null;
-        for (RichSqlInsert insert : statements.inserts()) {
-            SqlNode branch = select(insert, written, partitionColumn, partitionValue);
-            query = query == null ? branch : SqlStdOperatorTable.UNION_ALL.createCall(POS, query, branch);
-        }
         RichSqlInsert first = statements.inserts().get(0);
         SqlNodeList extendedKeywords = new SqlNodeList(POS);
         extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
-        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first.getTargetTable(), query,
-                null, staticPartition);
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first.getTargetTable(),
+                union(written, partitionColumn, partitionValue, true), null, staticPartition);
+    }
+
+    private SqlNode union(List<SqlRegularColumn> written, Optional<String> partitionColumn,
+            Optional<String> partitionValue, boolean batch) {
+        SqlNode query = null;
+        for (RichSqlInsert insert : statements.inserts()) {
+            if (batch) {
+                LookupHints.removeFrom(insert.getSource());
+            }
+            SqlNode branch = select(insert, written, partitionColumn, partitionValue);
+            query = query == null ? branch : SqlStdOperatorTable.UNION_ALL.createCall(POS, query, branch);
+        }
+        return query;
     }
 
     /** SELECT <written columns> FROM (<insert's query>) AS weir_q (<insert's columns>) [WHERE partition]. */
@@ -79,7 +101,6 @@ final class OverwriteRewriter {
         if (insertColumns.isEmpty()) {
             statements.targetColumns().forEach(c -> insertColumns.add(c.getName().getSimple()));
         }
-        LookupHints.removeFrom(insert.getSource());
         List<SqlNode> asOperands = new ArrayList<>();
         asOperands.add(insert.getSource());
         asOperands.add(new SqlIdentifier(ALIAS, POS));

@@ -1,0 +1,129 @@
+package io.weir.runner.lake;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.WarehouseConf;
+import org.apache.paimon.Snapshot;
+import org.apache.paimon.catalog.Catalog;
+import org.apache.paimon.catalog.CatalogContext;
+import org.apache.paimon.catalog.CatalogFactory;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.Decimal;
+import org.apache.paimon.data.InternalRow;
+import org.apache.paimon.data.Timestamp;
+import org.apache.paimon.options.Options;
+import org.apache.paimon.reader.RecordReader;
+import org.apache.paimon.table.FileStoreTable;
+import org.apache.paimon.table.Table;
+import org.apache.paimon.table.source.ReadBuilder;
+import org.apache.paimon.types.DataField;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Direct access to the Paimon warehouse, without a Flink job: current table contents (merged as
+ * the table's merge engine defines) and the watermarks streaming writers recorded in snapshots.
+ */
+public final class Lake implements AutoCloseable {
+
+    private final Catalog catalog;
+    private final String database;
+
+    public Lake(WarehouseConf warehouse) {
+        Map<String, String> options = new HashMap<>(warehouse.options());
+        options.put("warehouse", warehouse.uri());
+        this.catalog = CatalogFactory.createCatalog(CatalogContext.create(Options.fromMap(options)));
+        this.database = warehouse.database();
+    }
+
+    public boolean tableExists(String table) {
+        try {
+            catalog.getTable(Identifier.create(database, table));
+            return true;
+        } catch (Catalog.TableNotExistException e) {
+            return false;
+        }
+    }
+
+    public FileStoreTable table(String table) {
+        try {
+            return (FileStoreTable) catalog.getTable(Identifier.create(database, table));
+        } catch (Catalog.TableNotExistException e) {
+            throw WeirException.badInput("table " + database + "." + table + " does not exist in the warehouse");
+        }
+    }
+
+    /** Every current row, as column name to Java value (String, BigDecimal, LocalDateTime, ...). */
+    public List<Map<String, Object>> rows(String tableName) {
+        Table table = table(tableName);
+        ReadBuilder read = table.newReadBuilder();
+        List<DataField> fields = table.rowType().getFields();
+        List<InternalRow.FieldGetter> getters = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i++) {
+            getters.add(InternalRow.createFieldGetter(fields.get(i).type(), i));
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (RecordReader<InternalRow> reader = read.newRead().createReader(read.newScan().plan())) {
+            reader.forEachRemaining(row -> {
+                Map<String, Object> values = new LinkedHashMap<>();
+                for (int i = 0; i < fields.size(); i++) {
+                    values.put(fields.get(i).name(), toJava(getters.get(i).getFieldOrNull(row)));
+                }
+                rows.add(values);
+            });
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + tableName + ": " + e.getMessage(), e);
+        }
+        return rows;
+    }
+
+    /** The watermark of the newest snapshot that carries one (batch commits carry none). */
+    public Optional<Long> watermark(String tableName) {
+        FileStoreTable table = table(tableName);
+        Snapshot latest = table.snapshotManager().latestSnapshot();
+        for (Snapshot s = latest; s != null; s = previous(table, s)) {
+            Long watermark = s.watermark();
+            if (watermark != null && watermark != Long.MIN_VALUE) {
+                return Optional.of(watermark);
+            }
+        }
+        return Optional.empty();
+    }
+
+    public Optional<Long> latestSnapshotId(String tableName) {
+        return Optional.ofNullable(table(tableName).snapshotManager().latestSnapshotId());
+    }
+
+    private static Snapshot previous(FileStoreTable table, Snapshot snapshot) {
+        long id = snapshot.id() - 1;
+        Long earliest = table.snapshotManager().earliestSnapshotId();
+        if (earliest == null || id < earliest) {
+            return null;
+        }
+        return table.snapshotManager().snapshot(id);
+    }
+
+    private static Object toJava(Object value) {
+        if (value instanceof BinaryString) {
+            return value.toString();
+        }
+        if (value instanceof Decimal) {
+            return ((Decimal) value).toBigDecimal();
+        }
+        if (value instanceof Timestamp) {
+            return ((Timestamp) value).toLocalDateTime();
+        }
+        return value;
+    }
+
+    @Override
+    public void close() throws Exception {
+        catalog.close();
+    }
+}

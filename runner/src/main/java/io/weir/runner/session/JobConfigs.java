@@ -1,0 +1,66 @@
+package io.weir.runner.session;
+
+import io.weir.runner.conf.FlinkConf;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.streaming.api.environment.ExecutionCheckpointingOptions;
+import org.apache.flink.table.api.config.ExecutionConfigOptions;
+
+import java.util.Optional;
+
+/** The Flink configuration of Weir's jobs, derived from the pipeline conf. */
+public final class JobConfigs {
+
+    private JobConfigs() {}
+
+    /** A continuous job: checkpoints (Paimon commits on each), retained state, bounded restarts. */
+    public static Configuration stream(PipelineConf conf, LayerConf layer, LayerState state, Optional<String> restoreFrom) {
+        FlinkConf flink = conf.flink();
+        Configuration c = common(conf, layer.name() + " stream");
+        c.set(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL, flink.checkpointInterval());
+        c.set(ExecutionCheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
+        c.set(ExecutionCheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, state.checkpointsDir());
+        c.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, state.savepointsDir());
+        c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
+        c.set(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT, flink.sourceIdleTimeout());
+        restoreFrom.ifPresent(path -> c.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
+        flink.options().forEach(c::setString);
+        return c;
+    }
+
+    /** A bounded job: no restarts, a failure is reported at once and nothing is committed. */
+    public static Configuration batch(PipelineConf conf, String jobName) {
+        Configuration c = common(conf, jobName);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        conf.flink().options().forEach(c::setString);
+        return c;
+    }
+
+    private static Configuration common(PipelineConf conf, String jobName) {
+        FlinkConf flink = conf.flink();
+        Configuration c = new Configuration();
+        c.set(PipelineOptions.NAME, "weir " + conf.name() + " " + jobName);
+        c.set(CoreOptions.DEFAULT_PARALLELISM, flink.parallelism());
+        // Paimon merges by primary key itself and refuses Flink's upsert materializer.
+        c.set(ExecutionConfigOptions.TABLE_EXEC_SINK_UPSERT_MATERIALIZE,
+                ExecutionConfigOptions.UpsertMaterialize.NONE);
+        if (flink.restartAttempts() > 0) {
+            c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, flink.restartAttempts());
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, flink.restartDelay());
+        } else {
+            c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        }
+        return c;
+    }
+}

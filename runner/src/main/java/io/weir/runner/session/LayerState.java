@@ -1,0 +1,79 @@
+package io.weir.runner.session;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+
+/**
+ * Where a layer's streaming job keeps its checkpoints and savepoints, and which of them the next
+ * start resumes from: the newest completed savepoint or retained checkpoint.
+ */
+public final class LayerState {
+
+    private static final String METADATA = "_metadata";
+
+    private final Path root;
+
+    public LayerState(PipelineConf conf, LayerConf layer) {
+        String stateDir = conf.flink().stateDir();
+        this.root = new Path(stateDir.endsWith("/") ? stateDir : stateDir + "/", conf.name() + "/" + layer.name());
+    }
+
+    public String checkpointsDir() {
+        return new Path(root, "checkpoints").toString();
+    }
+
+    public String savepointsDir() {
+        return new Path(root, "savepoints").toString();
+    }
+
+    /** The newest restore point, if the layer ran before. */
+    public Optional<String> latestRestorePoint() {
+        try {
+            FileSystem fs = root.getFileSystem();
+            Candidate best = null;
+            // savepoints/savepoint-xxxx/_metadata
+            best = newest(fs, new Path(savepointsDir()), 1, best);
+            // checkpoints/<job id>/chk-N/_metadata
+            best = newest(fs, new Path(checkpointsDir()), 2, best);
+            return Optional.ofNullable(best).map(c -> c.dir.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list state of " + root, e);
+        }
+    }
+
+    private static Candidate newest(FileSystem fs, Path dir, int depth, Candidate best) throws IOException {
+        if (!fs.exists(dir)) {
+            return best;
+        }
+        FileStatus[] children = fs.listStatus(dir);
+        if (children == null) {
+            return best;
+        }
+        for (FileStatus child : children) {
+            if (!child.isDir()) {
+                continue;
+            }
+            if (depth > 1) {
+                best = newest(fs, child.getPath(), depth - 1, best);
+                continue;
+            }
+            Path metadata = new Path(child.getPath(), METADATA);
+            if (fs.exists(metadata)) {
+                long time = fs.getFileStatus(metadata).getModificationTime();
+                if (best == null || time > best.time) {
+                    best = new Candidate(child.getPath(), time);
+                }
+            }
+        }
+        return best;
+    }
+
+    private record Candidate(Path dir, long time) {}
+}

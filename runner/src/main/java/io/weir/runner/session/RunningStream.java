@@ -1,0 +1,144 @@
+package io.weir.runner.session;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+
+/** The streaming jobs of one {@code weir stream}: watched while they run, stopped with savepoints. */
+public final class RunningStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunningStream.class);
+
+    private final PipelineConf conf;
+    private final List<RunningLayer> layers;
+
+    RunningStream(PipelineConf conf, List<RunningLayer> layers) {
+        this.conf = conf;
+        this.layers = List.copyOf(layers);
+    }
+
+    public List<RunningLayer> layers() {
+        return layers;
+    }
+
+    public Map<String, JobStatus> statuses() {
+        Map<String, JobStatus> statuses = new LinkedHashMap<>();
+        for (RunningLayer layer : layers) {
+            statuses.put(layer.layer().name(), status(layer));
+        }
+        return statuses;
+    }
+
+    /**
+     * Throws if a job failed (after its restarts) or ended: a continuous layer that stops is an
+     * error the user must see, never something restarted forever in silence.
+     */
+    public void checkHealthy() {
+        for (RunningLayer layer : layers) {
+            JobStatus status = status(layer);
+            if (status == JobStatus.FAILED) {
+                String cause;
+                try {
+                    layer.job().getJobExecutionResult().get(30, TimeUnit.SECONDS);
+                    cause = "unknown cause";
+                } catch (ExecutionException e) {
+                    cause = Failures.rootCause(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    cause = "interrupted";
+                } catch (TimeoutException e) {
+                    cause = "no failure cause within 30 s";
+                }
+                throw WeirException.jobFailed("layer '" + layer.layer().name() + "' failed: "
+                        + conf.secrets().mask(cause), null);
+            }
+            if (status.isGloballyTerminalState()) {
+                throw WeirException.jobFailed("layer '" + layer.layer().name() + "' ended (" + status
+                        + ") although it runs continuously", null);
+            }
+        }
+    }
+
+    /** Waits until {@code stopRequested} or a job fails; polls without busy looping. */
+    public void awaitStopRequest(BooleanSupplier stopRequested, Duration poll, Runnable onPoll) throws InterruptedException {
+        while (!stopRequested.getAsBoolean()) {
+            checkHealthy();
+            onPoll.run();
+            synchronized (this) {
+                wait(poll.toMillis());
+            }
+        }
+    }
+
+    /** Wakes {@link #awaitStopRequest} early, e.g. from a signal handler. */
+    public synchronized void wakeUp() {
+        notifyAll();
+    }
+
+    /** Stops every running job with a savepoint; returns layer name to savepoint path. */
+    public Map<String, String> stopWithSavepoints(Duration timeout) {
+        Map<String, CompletableFuture<String>> pending = new LinkedHashMap<>();
+        for (RunningLayer layer : layers) {
+            if (!status(layer).isGloballyTerminalState()) {
+                pending.put(layer.layer().name(),
+                        layer.job().stopWithSavepoint(false, layer.savepointsDir(), SavepointFormatType.CANONICAL));
+            }
+        }
+        Map<String, String> savepoints = new LinkedHashMap<>();
+        StringBuilder failures = new StringBuilder();
+        for (Map.Entry<String, CompletableFuture<String>> entry : pending.entrySet()) {
+            try {
+                savepoints.put(entry.getKey(), entry.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            } catch (ExecutionException | TimeoutException e) {
+                failures.append("\n  ").append(entry.getKey()).append(": ").append(Failures.rootCause(e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failures.append("\n  ").append(entry.getKey()).append(": interrupted");
+            }
+        }
+        if (failures.length() > 0) {
+            cancel();
+            throw WeirException.jobFailed("stop with savepoint failed (the next start resumes from the latest"
+                    + " retained checkpoint):" + failures, null);
+        }
+        return savepoints;
+    }
+
+    /** Cancels every job still running, without a savepoint. */
+    public void cancel() {
+        for (RunningLayer layer : layers) {
+            try {
+                if (!status(layer).isGloballyTerminalState()) {
+                    layer.job().cancel().get(60, TimeUnit.SECONDS);
+                }
+            } catch (Exception e) {
+                LOG.warn("Cancelling layer {} failed: {}", layer.layer().name(), e.getMessage());
+            }
+        }
+    }
+
+    private static JobStatus status(RunningLayer layer) {
+        try {
+            return layer.job().getJobStatus().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            // A finished job is no longer known to the cluster's status endpoint; its result still is.
+            return layer.job().getJobExecutionResult().isCompletedExceptionally() ? JobStatus.FAILED : JobStatus.FINISHED;
+        }
+    }
+}

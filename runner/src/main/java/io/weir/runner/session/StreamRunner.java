@@ -1,0 +1,85 @@
+package io.weir.runner.session;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.template.RenderedLayer;
+import io.weir.runner.template.Renderer;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts layers as continuous Flink jobs: creates every missing table, then submits each chosen
+ * layer's INSERT INTO statements as one job, resuming from its newest savepoint or checkpoint.
+ */
+public final class StreamRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StreamRunner.class);
+
+    private final PipelineConf conf;
+    private final FlinkSession session;
+    private final Renderer renderer;
+
+    public StreamRunner(PipelineConf conf, FlinkSession session) {
+        this.conf = conf;
+        this.session = session;
+        this.renderer = new Renderer(conf);
+    }
+
+    /**
+     * @param fresh ignore saved state and start from the source's beginning
+     */
+    public RunningStream start(List<LayerConf> layers, boolean fresh) {
+        renderer.checkAll();
+        new TableCreator(conf, session, renderer).createMissingTables();
+        List<RunningLayer> running = new ArrayList<>();
+        try {
+            for (LayerConf layer : conf.layers()) {
+                if (layers.contains(layer)) {
+                    running.add(submit(layer, fresh));
+                }
+            }
+        } catch (RuntimeException e) {
+            new RunningStream(conf, running).cancel();
+            throw e;
+        }
+        return new RunningStream(conf, running);
+    }
+
+    private RunningLayer submit(LayerConf layer, boolean fresh) {
+        RenderedLayer rendered = renderer.stream(layer);
+        LayerState state = new LayerState(conf, layer);
+        Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
+        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom);
+        StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
+        try {
+            rendered.setupStatements().forEach(tEnv::executeSql);
+            StatementSet statements = tEnv.createStatementSet();
+            rendered.inserts().forEach(statements::addInsertSql);
+            TableResult result = statements.execute();
+            LOG.info("Layer {} submitted as job {}{}", layer.name(), result.getJobClient().orElseThrow().getJobID(),
+                    restoreFrom.map(p -> " from " + p).orElse(""));
+            return new RunningLayer(layer, result.getJobClient().orElseThrow(), restoreFrom, state.savepointsDir());
+        } catch (ValidationException | org.apache.flink.table.api.SqlParserException e) {
+            throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' does not plan: "
+                    + conf.secrets().mask(Failures.rootCause(e)));
+        } catch (RuntimeException e) {
+            String cause = conf.secrets().mask(Failures.rootCause(e));
+            String hint = restoreFrom.isPresent()
+                    ? " (restoring " + restoreFrom.get() + "; if the layer's SQL changed, its state no longer fits:"
+                            + " run with --fresh to start it without state)"
+                    : "";
+            throw WeirException.jobFailed("layer '" + layer.name() + "' could not start: " + cause + hint, e);
+        }
+    }
+}
