@@ -1,0 +1,93 @@
+package io.weir.runner.template;
+
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every bad template is rejected with file:line:column and a plain reason. */
+class TemplateValidationTest {
+
+    private static final String DDL = "CREATE TABLE IF NOT EXISTS t (\n  k STRING,\n  v BIGINT,\n  ds STRING,\n"
+            + "  PRIMARY KEY (k, ds) NOT ENFORCED\n) PARTITIONED BY (ds);\n";
+
+    @TempDir Path dir;
+
+    private String rejected(String template) throws Exception {
+        Path templates = dir.resolve("templates");
+        Files.createDirectories(templates);
+        Path file = templates.resolve("t.sql");
+        Files.writeString(file, template);
+        Path conf = dir.resolve("pipeline.yaml");
+        Files.writeString(conf, "templates: templates\npipeline:\n  name: t\nwarehouse:\n  uri: wh\n"
+                + "layers:\n  - name: t\n    template: t.sql\n    partition: { column: ds }\n");
+        PipelineConf pipeline = TestConfs.load(conf);
+        WeirException e = assertThrows(WeirException.class, () -> new Renderer(pipeline).checkAll());
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().startsWith(file + ":"), e.getMessage());
+        return e.getMessage().substring(file.toString().length());
+    }
+
+    @Test
+    void statementThatIsNotAnInsert() throws Exception {
+        String message = rejected(DDL + "SELECT * FROM t WHERE ds >= '${start_date}';\n");
+        assertEquals(":7:1: statement is a SELECT, not an INSERT: a layer template holds INSERT INTO t, the table's"
+                + " CREATE TABLE IF NOT EXISTS and CREATE TEMPORARY TABLE/VIEW helpers", message);
+        assertTrue(rejected(DDL + "DROP TABLE t;\n").startsWith(":7:1: statement is a DROP TABLE, not an INSERT"));
+    }
+
+    @Test
+    void targetNotPartitionedByTheDeclaredColumn() throws Exception {
+        String message = rejected("CREATE TABLE IF NOT EXISTS t (k STRING, dt STRING) PARTITIONED BY (dt);\n"
+                + "INSERT INTO t SELECT 'a', '${start_date}${end_date}';\n");
+        assertEquals(":1:1: table t is partitioned by (dt), but layer 't' declares partition column ds:"
+                + " expected PARTITIONED BY (ds)", message);
+        assertTrue(rejected("CREATE TABLE IF NOT EXISTS t (k STRING, ds STRING);\nINSERT INTO t SELECT 'a', 'b';\n")
+                .contains("table t is not partitioned"));
+    }
+
+    @Test
+    void templateWithoutRangeParameters() throws Exception {
+        String message = rejected(DDL + "INSERT INTO t\nSELECT k, v, ds FROM src WHERE ds >= '${start_date}';\n");
+        assertEquals(":7:8: template of partitioned layer 't' does not use ${end_date} (or ${end_time}):"
+                + " a backfill could not limit it to its range", message);
+        assertTrue(rejected(DDL + "INSERT INTO t SELECT k, v, ds FROM src;\n")
+                .contains("does not use ${start_date} (or ${start_time}) and ${end_date} (or ${end_time})"));
+    }
+
+    @Test
+    void unknownParameter() throws Exception {
+        String message = rejected(DDL + "INSERT INTO t SELECT k, v, ds FROM src\n"
+                + "WHERE ds BETWEEN '${start_date}' AND '${ds_end}';\n");
+        assertEquals(":8:38: unknown parameter '${ds_end}' (known: ${start_date}, ${end_date}, ${start_time}, ${end_time})",
+                message);
+    }
+
+    @Test
+    void syntaxErrorHasItsPosition() throws Exception {
+        assertTrue(rejected(DDL + "INSERT INTO t SELEC k FROM src;\n").startsWith(":7:15: syntax error"));
+    }
+
+    @Test
+    void insertIntoAnotherTableOrOverwrite() throws Exception {
+        assertTrue(rejected(DDL + "INSERT INTO other SELECT 1;\n").contains(":7:8: INSERT into other, but layer 't' writes t"));
+        assertTrue(rejected(DDL + "INSERT OVERWRITE t SELECT k, v, ds FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n")
+                .contains("write a plain INSERT INTO t"));
+    }
+
+    @Test
+    void ddlMustBeIdempotentAndForTheTarget() throws Exception {
+        assertTrue(rejected(DDL.replace(" IF NOT EXISTS", "") + "INSERT INTO t SELECT 1;\n")
+                .startsWith(":1:1: write CREATE TABLE IF NOT EXISTS t"));
+        assertTrue(rejected("CREATE TABLE IF NOT EXISTS u (a INT);\n").contains("is not the layer's target table t"));
+        assertTrue(rejected("INSERT INTO t SELECT 1;\n").contains("no CREATE TABLE IF NOT EXISTS t"));
+    }
+}
