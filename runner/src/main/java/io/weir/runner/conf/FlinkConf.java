@@ -19,6 +19,11 @@ public record FlinkConf(
         List<String> jars,
         Map<String, String> options) {
 
+    public FlinkConf withStateDir(String dir) {
+        return new FlinkConf(target, address, webUiPort, taskSlots, parallelism, checkpointInterval, dir,
+                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+    }
+
     public FlinkConf withWebUiPort(int port) {
         return new FlinkConf(target, address, port, taskSlots, parallelism, checkpointInterval, stateDir,
                 sourceIdleTimeout, restartAttempts, restartDelay, jars, options);

@@ -18,6 +18,12 @@ public record SourceConf(
         int embeddedPort,
         double embeddedOrdersPerSecond) {
 
+    /** The same source with the embedded server kept elsewhere. */
+    public SourceConf withEmbedded(Path dir, int port, double ordersPerSecond) {
+        return new SourceConf(type, hostname, this.port, database, username, password, serverIdStart,
+                serverTimeZone, options, dir, port, ordersPerSecond);
+    }
+
     /** The same source at another address: the embedded server is only known once started. */
     public SourceConf at(String newHostname, int newPort) {
         return new SourceConf(type, newHostname, newPort, database, username, password, serverIdStart,

@@ -1,0 +1,137 @@
+package io.weir.cli;
+
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.conf.SourceConf;
+import io.weir.runner.conf.WarehouseConf;
+import io.weir.runner.conf.WeirOptions.SourceType;
+import io.weir.runner.WeirException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "quickstart", mixinStandardHelpOptions = true,
+        description = "Runs the example e-commerce warehouse on the embedded default: MariaDB with seed 000's"
+                + " sample rows and a generator of new orders, a local Paimon warehouse, an in-process Flink"
+                + " cluster. Shows the DWS totals as they change; Ctrl-C stops with savepoints.")
+final class QuickstartCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-c", "--conf"}, paramLabel = "FILE",
+            description = "Pipeline definition with an embedded source (default: conf/quickstart.yaml).")
+    Path confFile;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Keep warehouse, Flink state and MariaDB data here instead of the conf's directories.")
+    Path workDir;
+
+    @Option(names = "--ui-port", paramLabel = "PORT", description = "Flink web UI port (0 picks a free one).")
+    Integer uiPort;
+
+    @Option(names = "--mysql-port", paramLabel = "PORT", description = "Embedded MariaDB port (0 picks a free one).")
+    Integer mysqlPort;
+
+    @Option(names = "--fresh", description = "Delete the quickstart's data and state first.")
+    boolean fresh;
+
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationArgument.class,
+            description = "Stop (with savepoints) after this long (default: until Ctrl-C).")
+    Duration duration;
+
+    @Override
+    public Integer call() {
+        PipelineConf conf = effectiveConf();
+        PrintWriter out = spec.commandLine().getOut();
+        if (fresh) {
+            deleteLocal(conf.warehouse().uri());
+            deleteLocal(conf.flink().stateDir());
+            deleteLocal(conf.source().orElseThrow().embeddedDir().toUri().toString());
+        }
+        out.println("Weir quickstart: the e-commerce warehouse of seed 000 (orders, orders_pay, product_catalog"
+                + " -> ODS -> dwd_orders -> dws_users, dws_shops)");
+        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(conf)) {
+            out.println("Embedded MariaDB on port " + embedded.port() + "; warehouse " + conf.warehouse().uri());
+            LiveView view = new LiveView(embedded, new TotalsView(out), out);
+            StreamSession.run(embedded.conf(), conf.layers(), fresh, duration, out, view::poll);
+            out.println("Generated " + embedded.ordersGenerated() + " new orders while running.");
+        }
+        return 0;
+    }
+
+    private PipelineConf effectiveConf() {
+        PipelineConf loaded = ConfOption.load(confFile);
+        SourceConf source = loaded.source().filter(s -> s.type() == SourceType.EMBEDDED).orElseThrow(() ->
+                WeirException.badInput(loaded.file() + ": source.type: quickstart needs 'embedded'"));
+        PipelineConf conf = loaded;
+        if (workDir != null) {
+            Path dir = workDir.toAbsolutePath().normalize();
+            conf = conf.withWarehouse(new WarehouseConf(dir.resolve("warehouse").toUri().toString(),
+                            conf.warehouse().database(), conf.warehouse().options()))
+                    .withFlink(conf.flink().withStateDir(dir.resolve("state").toUri().toString()));
+            source = source.withEmbedded(dir.resolve("mariadb"), source.embeddedPort(), source.embeddedOrdersPerSecond());
+        }
+        if (mysqlPort != null) {
+            source = source.withEmbedded(source.embeddedDir(), mysqlPort, source.embeddedOrdersPerSecond());
+        }
+        conf = conf.withSource(source);
+        if (uiPort != null) {
+            conf = conf.withFlink(conf.flink().withWebUiPort(uiPort));
+        }
+        return conf;
+    }
+
+    private static void deleteLocal(String uri) {
+        if (!uri.startsWith("file:")) {
+            return;
+        }
+        Path path = Path.of(java.net.URI.create(uri));
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Shows the totals; once seed 000's totals are in, applies its live change and starts new orders. */
+    private static final class LiveView {
+        private final EmbeddedSource embedded;
+        private final TotalsView totals;
+        private final PrintWriter out;
+        private boolean liveTrafficStarted;
+
+        LiveView(EmbeddedSource embedded, TotalsView totals, PrintWriter out) {
+            this.embedded = embedded;
+            this.totals = totals;
+            this.out = out;
+        }
+
+        void poll(PipelineConf conf) {
+            boolean seedTotalsIn = totals.refresh(conf);
+            if (seedTotalsIn && !liveTrafficStarted) {
+                liveTrafficStarted = true;
+                if (embedded.applyLiveChangeOnce()) {
+                    out.println("-> MySQL: seed 000's live change, order 100008 (user_003, shop 12345, 6000.02)"
+                            + " paid by payment 2008");
+                }
+                embedded.startGenerator();
+                out.println("-> MySQL: generating " + conf.source().orElseThrow().embeddedOrdersPerSecond()
+                        + " new paid orders per second (today's partition)");
+                out.flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.weir.cli;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "stream", mixinStandardHelpOptions = true,
+        description = "Runs layers as continuous Flink jobs (INSERT INTO), creating missing tables first."
+                + " Ctrl-C or SIGTERM stops every job with a savepoint; the next run resumes from it.")
+final class StreamCommand implements Callable<Integer> {
+
+    @Mixin ConfOption conf;
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-l", "--layer"}, paramLabel = "LAYER", description = "Layer to run; repeatable (default: all).")
+    List<String> layers;
+
+    @Option(names = "--fresh", description = "Start without saved state: re-read sources from the beginning.")
+    boolean fresh;
+
+    @Option(names = "--duration", paramLabel = "DURATION", converter = DurationArgument.class,
+            description = "Stop (with savepoints) after this long, e.g. 10min (default: until interrupted).")
+    Duration duration;
+
+    @Override
+    public Integer call() {
+        PipelineConf pipeline = conf.load();
+        List<LayerConf> chosen = layers == null ? pipeline.layers() : layers.stream().map(pipeline::layer).toList();
+        PrintWriter out = spec.commandLine().getOut();
+        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(pipeline)) {
+            PipelineConf effective = pipeline;
+            if (embedded != null) {
+                effective = embedded.conf();
+                embedded.startGenerator();
+                out.println("Embedded MariaDB on port " + embedded.port() + " with the sample warehouse.");
+            }
+            StreamSession.run(effective, chosen, fresh, duration, out, c -> { });
+        }
+        return 0;
+    }
+}

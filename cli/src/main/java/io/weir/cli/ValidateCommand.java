@@ -1,0 +1,28 @@
+package io.weir.cli;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.template.Renderer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.util.concurrent.Callable;
+
+@Command(name = "validate", mixinStandardHelpOptions = true,
+        description = "Checks the pipeline definition and every layer's template; runs nothing.")
+final class ValidateCommand implements Callable<Integer> {
+
+    @Mixin ConfOption conf;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PipelineConf pipeline = conf.load();
+        new Renderer(pipeline).checkAll();
+        spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers in dependency order: "
+                + String.join(" -> ", pipeline.layers().stream().map(LayerConf::name).toList()));
+        return 0;
+    }
+}

@@ -1,0 +1,65 @@
+package io.weir.cli;
+
+import io.weir.runner.WeirException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.PrintWriter;
+
+/** The {@code weir} command: exit 0 ok, 1 job failure, 2 bad input. */
+@Command(
+        name = "weir",
+        mixinStandardHelpOptions = true,
+        version = "weir 0.1.0",
+        description = "Runs one parameterized SQL file per warehouse layer as a continuous Flink stream"
+                + " or as INSERT OVERWRITE backfills, on Apache Paimon.",
+        subcommands = {
+            QuickstartCommand.class,
+            StreamCommand.class,
+            RenderCommand.class,
+            ValidateCommand.class,
+            CommandLine.HelpCommand.class
+        })
+public final class Weir implements Runnable {
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        // The binlog client logs every connection through java.util.logging; keep the terminal quiet.
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        for (java.util.logging.Handler handler : java.util.logging.Logger.getLogger("").getHandlers()) {
+            handler.setLevel(java.util.logging.Level.WARNING);
+        }
+        System.exit(execute(args));
+    }
+
+    public static int execute(String... args) {
+        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+    }
+
+    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+        CommandLine cli = new CommandLine(new Weir());
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof WeirException) {
+                commandLine.getErr().println("weir: " + e.getMessage());
+                return ((WeirException) e).exitCode();
+            }
+            commandLine.getErr().println("weir: unexpected error: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return WeirException.JOB_FAILURE;
+        });
+        cli.setParameterExceptionHandler((e, strings) -> {
+            e.getCommandLine().getErr().println("weir: " + e.getMessage());
+            e.getCommandLine().usage(e.getCommandLine().getErr());
+            return WeirException.BAD_INPUT;
+        });
+        return cli;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+}
