@@ -1,0 +1,61 @@
+package io.weir.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sun.misc.Signal;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The README's first command, stopped with Ctrl-C (a real SIGINT) once the live change shows. */
+class QuickstartTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void showsSeedTotalsThenTheLiveChangeAndStopsWithSavepointsOnCtrlC() throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() ->
+                Weir.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute("quickstart",
+                        "--conf", CliRun.projectDir().resolve("conf/quickstart.yaml").toString(),
+                        "--work-dir", dir.toString(), "--ui-port", "0", "--mysql-port", "0"));
+
+        awaitOutput(out, run, "user_001=8000.08, user_002=5000.05, user_003=5000.05");
+        awaitOutput(out, run, "dws_users ds=20230215: user_001=8000.08, user_002=5000.05, user_003=11000.07");
+        awaitOutput(out, run, "dws_shops ds=20230215: 12345=11000.07, 12346=4000.04, 12347=7000.07, 12348=2000.02");
+
+        Signal.raise(new Signal("INT"));
+        int exitCode = run.get(3, TimeUnit.MINUTES);
+        assertEquals(0, exitCode, out + "\n" + err);
+        assertTrue(out.toString().contains("Stopped. The next run resumes from these savepoints."), out.toString());
+        try (Stream<Path> files = Files.walk(dir.resolve("state"))) {
+            assertEquals(6, files.filter(p -> p.getFileName().toString().equals("_metadata")
+                    && p.toString().contains("savepoints")).count(), "one savepoint per layer");
+        }
+    }
+
+    private static void awaitOutput(StringWriter out, CompletableFuture<Integer> run, String expected) throws Exception {
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+        while (!out.toString().contains(expected)) {
+            if (run.isDone()) {
+                fail("quickstart ended (exit " + run.get() + ") before showing '" + expected + "':\n" + out);
+            }
+            if (Instant.now().isAfter(deadline)) {
+                fail("no '" + expected + "' within 3 minutes:\n" + out);
+            }
+            Thread.sleep(200);
+        }
+    }
+}

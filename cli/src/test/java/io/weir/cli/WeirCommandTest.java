@@ -1,0 +1,95 @@
+package io.weir.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Exit codes and messages of the commands that need no cluster. */
+class WeirCommandTest {
+
+    static final String QUICKSTART = CliRun.projectDir().resolve("conf/quickstart.yaml").toString();
+
+    @TempDir Path dir;
+
+    @Test
+    void helpListsTheCommands() {
+        CliRun run = CliRun.of("--help");
+        assertEquals(0, run.exitCode());
+        for (String command : new String[] {"quickstart", "stream", "render", "validate"}) {
+            assertTrue(run.out().contains(command), run.out());
+        }
+    }
+
+    @Test
+    void validateReportsTheLayersInDependencyOrder() {
+        CliRun run = CliRun.of("validate", "--conf", QUICKSTART);
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("ok, 6 layers in dependency order: ods_orders -> ods_orders_pay ->"
+                + " ods_product_catalog -> dwd_orders -> dws_users -> dws_shops"), run.out());
+    }
+
+    @Test
+    void badConfIsExitCodeTwoWithFileAndKey() throws Exception {
+        Path conf = dir.resolve("bad.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("checkpoint-interval: 5s", "checkpoint-intervall: 5s"));
+        CliRun run = CliRun.of("validate", "--conf", conf.toString());
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains(conf + ": flink.checkpoint-intervall: unknown key"), run.err());
+    }
+
+    @Test
+    void renderPrintsBothFormsForEveryLayer() {
+        for (String layer : new String[] {"ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders", "dws_users", "dws_shops"}) {
+            CliRun stream = CliRun.of("render", "--conf", QUICKSTART, "--layer", layer, "--mode", "stream");
+            assertEquals(0, stream.exitCode(), stream.err());
+            assertTrue(stream.out().contains("INSERT INTO " + layer), stream.out());
+            CliRun batch = CliRun.of("render", "--conf", QUICKSTART, "--layer", layer, "--mode", "batch",
+                    "--start", "2023-02-14", "--end", "2023-02-15");
+            assertEquals(0, batch.exitCode(), batch.err());
+            assertTrue(batch.out().contains("INSERT OVERWRITE " + layer), batch.out());
+        }
+    }
+
+    @Test
+    void renderMasksSecrets() throws Exception {
+        Files.writeString(dir.resolve("mysql-password"), "very-secret-99");
+        Path conf = dir.resolve("prod.yaml");
+        Files.writeString(conf, Files.readString(CliRun.projectDir().resolve("conf/order_dw.yaml"))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("${env:WEIR_MYSQL_PASSWORD}", "${file:mysql-password}"));
+        CliRun run = CliRun.of("render", "--conf", conf.toString(), "--layer", "ods_orders", "--mode", "stream");
+        assertEquals(0, run.exitCode(), run.err());
+        assertFalse(run.out().contains("very-secret-99"), run.out());
+        assertTrue(run.out().contains("'password' = '******'"), run.out());
+        assertTrue(run.out().contains("'hostname' = 'mysql.internal'"), run.out());
+    }
+
+    @Test
+    void badRenderArgumentsAreExitCodeTwo() {
+        assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch",
+                "--start", "2023-02-16", "--end", "2023-02-15"), "start 2023-02-16 is after end 2023-02-15");
+        assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch",
+                "--start", "2023-02-30"), "'2023-02-30' is not a date yyyy-MM-dd");
+        assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_user", "--mode", "stream"),
+                "unknown layer 'dws_user'");
+        assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "sideways"),
+                "'sideways' is not a mode: use stream or batch");
+        assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch"),
+                "--mode batch needs --start");
+        assertBadInput(CliRun.of("render", "--conf", dir.resolve("missing.yaml").toString(), "--layer", "x", "--mode", "stream"),
+                "pipeline conf not found");
+    }
+
+    private static void assertBadInput(CliRun run, String message) {
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains(message), run.err());
+    }
+}
