@@ -51,6 +51,24 @@ public final class Lake implements AutoCloseable {
         }
     }
 
+    /** The Paimon catalog, for Weir's own tables in other databases. */
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    /** Record count per partition value (first partition column), as the latest snapshot holds it. */
+    public Map<String, Long> partitionRecordCounts(String tableName) {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        FileStoreTable table = table(tableName);
+        if (table.partitionKeys().isEmpty()) {
+            return counts;
+        }
+        for (org.apache.paimon.manifest.PartitionEntry entry : table.newSnapshotReader().partitionEntries()) {
+            counts.merge(entry.partition().getString(0).toString(), entry.recordCount(), Long::sum);
+        }
+        return counts;
+    }
+
     public FileStoreTable table(String table) {
         try {
             return (FileStoreTable) catalog.getTable(Identifier.create(database, table));
@@ -61,7 +79,11 @@ public final class Lake implements AutoCloseable {
 
     /** Every current row, as column name to Java value (String, BigDecimal, LocalDateTime, ...). */
     public List<Map<String, Object>> rows(String tableName) {
-        Table table = table(tableName);
+        return rows(table(tableName));
+    }
+
+    public static List<Map<String, Object>> rows(Table table) {
+        String tableName = table.name();
         ReadBuilder read = table.newReadBuilder();
         List<DataField> fields = table.rowType().getFields();
         List<InternalRow.FieldGetter> getters = new ArrayList<>();

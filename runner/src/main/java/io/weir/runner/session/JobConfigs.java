@@ -38,6 +38,19 @@ public final class JobConfigs {
         return c;
     }
 
+    /**
+     * A bounded streaming job (a CDC snapshot into a staging table): it commits on checkpoints, so
+     * they come often, and it finishes by itself.
+     */
+    public static Configuration boundedStream(PipelineConf conf, String jobName) {
+        Configuration c = common(conf, jobName);
+        c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        c.set(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL, java.time.Duration.ofSeconds(1));
+        c.set(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT, conf.flink().sourceIdleTimeout());
+        conf.flink().options().forEach(c::setString);
+        return c;
+    }
+
     /** A bounded job: no restarts, a failure is reported at once and nothing is committed. */
     public static Configuration batch(PipelineConf conf, String jobName) {
         Configuration c = common(conf, jobName);

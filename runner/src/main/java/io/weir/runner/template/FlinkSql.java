@@ -4,6 +4,8 @@ import org.apache.calcite.avatica.util.Casing;
 import org.apache.calcite.config.Lex;
 import org.apache.calcite.sql.SqlDialect;
 import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.SqlNodeList;
+import org.apache.calcite.sql.SqlWriter;
 import org.apache.calcite.sql.dialect.CalciteSqlDialect;
 import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
@@ -22,12 +24,28 @@ public final class FlinkSql {
             .withConformance(FlinkSqlConformance.DEFAULT)
             .withIdentifierMaxLength(256);
 
-    /** The dialect Flink itself uses to print SQL it re-parses: back-quoted, case kept. */
+    /**
+     * The dialect Flink itself uses to print SQL it re-parses (back-quoted, case kept), plus table
+     * hints: Calcite's default dialect drops {@code t /*+ OPTIONS(...) *}{@code /} when printing,
+     * which would silently lose a template's source and sink options.
+     */
     private static final SqlDialect DIALECT = new CalciteSqlDialect(SqlDialect.EMPTY_CONTEXT
             .withQuotedCasing(Casing.UNCHANGED)
             .withUnquotedCasing(Casing.UNCHANGED)
             .withConformance(FlinkSqlConformance.DEFAULT)
-            .withIdentifierQuoteString("`"));
+            .withIdentifierQuoteString("`")) {
+        @Override
+        public void unparseTableScanHints(SqlWriter writer, SqlNodeList hints, int leftPrec, int rightPrec) {
+            writer.print("/*+ ");
+            for (int i = 0; i < hints.size(); i++) {
+                if (i > 0) {
+                    writer.print(", ");
+                }
+                hints.get(i).unparse(writer, leftPrec, rightPrec);
+            }
+            writer.print("*/ ");
+        }
+    };
 
     private FlinkSql() {}
 

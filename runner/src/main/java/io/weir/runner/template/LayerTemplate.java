@@ -34,12 +34,15 @@ public final class LayerTemplate {
     private final Path file;
     private final String text;
     private final List<SqlCharStringLiteral> parameterLiterals;
+    private final String logicHash;
 
-    private LayerTemplate(LayerConf layer, Path file, String text, List<SqlCharStringLiteral> parameterLiterals) {
+    private LayerTemplate(LayerConf layer, Path file, String text, List<SqlCharStringLiteral> parameterLiterals,
+            String logicHash) {
         this.layer = layer;
         this.file = file;
         this.text = text;
         this.parameterLiterals = parameterLiterals;
+        this.logicHash = logicHash;
     }
 
     public static LayerTemplate load(LayerConf layer) {
@@ -53,7 +56,7 @@ public final class LayerTemplate {
         List<SqlNode> statements = FlinkSql.parseStatements(text, file);
         TemplateStatements classified = TemplateStatements.classify(statements, layer, file);
         List<SqlCharStringLiteral> parameterLiterals = checkParameters(statements, classified, layer, file);
-        return new LayerTemplate(layer, file, text, parameterLiterals);
+        return new LayerTemplate(layer, file, text, parameterLiterals, hash(statements, layer));
     }
 
     public LayerConf layer() {
@@ -62,6 +65,29 @@ public final class LayerTemplate {
 
     public Path file() {
         return file;
+    }
+
+    /**
+     * Identifies the layer's logic: its statements as Flink's parser reads them (so comments and
+     * formatting do not count) plus its partitioning. Partitions built with the same hash need no
+     * rebuild; a changed template changes it.
+     */
+    public String logicHash() {
+        return logicHash;
+    }
+
+    private static String hash(List<SqlNode> statements, LayerConf layer) {
+        try {
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            for (SqlNode statement : statements) {
+                digest.update(FlinkSql.unparse(statement).getBytes(StandardCharsets.UTF_8));
+                digest.update((byte) ';');
+            }
+            digest.update(String.valueOf(layer.partition().orElse(null)).getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**

@@ -17,7 +17,8 @@ public record RenderedLayer(
         List<String> catalogStatements,
         String targetDdl,
         List<String> temporaryObjects,
-        List<String> inserts) {
+        List<String> inserts,
+        java.util.Optional<Staging> staging) {
 
     /** Statements to execute one by one before the job: catalog, DDL, helpers. */
     public List<String> setupStatements() {
@@ -39,6 +40,14 @@ public record RenderedLayer(
             }
         }
         out.append("\n");
+        staging.ifPresent(s -> {
+            out.append("\n-- step 1: streaming job, a bounded snapshot of the source into a staging table\n");
+            for (String statement : s.setupStatements(catalogStatements)) {
+                out.append(statement).append(";\n\n");
+            }
+            out.append(s.insert()).append(";\n\n");
+            out.append("-- step 2: batch job, overwrite the partitions from the staging table\n");
+        });
         for (String statement : setupStatements()) {
             out.append(statement).append(";\n\n");
         }
@@ -51,6 +60,7 @@ public record RenderedLayer(
             }
             out.append("END;\n");
         }
+        staging.ifPresent(s -> out.append("\n-- step 3: drop the staging table\n").append(s.dropTable()).append(";\n"));
         return out.toString();
     }
 }

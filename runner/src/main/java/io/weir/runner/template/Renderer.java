@@ -9,6 +9,7 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.flink.sql.parser.ddl.SqlCreateTable;
+import org.apache.flink.sql.parser.dml.RichSqlInsert;
 
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -50,7 +51,8 @@ public final class Renderer {
     }
 
     public RenderedLayer stream(LayerConf layer) {
-        TemplateStatements statements = template(layer).bind(parameters(layer, conf.startDate(), END_OF_TIME));
+        TemplateStatements statements = template(layer).bind(
+                parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()));
         String insert = FlinkSql.unparse(new SingleSinkInsert(statements).insertInto());
         return rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(insert), false);
     }
@@ -60,10 +62,40 @@ public final class Renderer {
         if (from.isAfter(to)) {
             throw WeirException.badInput("start " + from + " is after end " + to);
         }
-        TemplateStatements statements = template(layer).bind(parameters(layer, from, to));
+        if (layer.partition().isEmpty()) {
+            return batch(layer, List.of(), parameters(layer, from.atStartOfDay(), to.plusDays(1).atStartOfDay()));
+        }
+        return batch(layer, layer.partition().get().partitions(from, to));
+    }
+
+    /** INSERT OVERWRITE of exactly these consecutive partitions, as one job. */
+    public RenderedLayer batch(LayerConf layer, List<Partition> partitions) {
+        return batch(layer, partitions, "");
+    }
+
+    /**
+     * @param runToken distinguishes the staging table of concurrent runs over the same partitions
+     */
+    public RenderedLayer batch(LayerConf layer, List<Partition> partitions, String runToken) {
+        if (partitions.isEmpty()) {
+            throw new IllegalArgumentException("no partitions");
+        }
+        return batch(layer, partitions, parameters(layer, partitions.get(0).start(),
+                partitions.get(partitions.size() - 1).end()), runToken);
+    }
+
+    private RenderedLayer batch(LayerConf layer, List<Partition> partitions, Map<TemplateParameter, String> parameters) {
+        return batch(layer, partitions, parameters, "");
+    }
+
+    private RenderedLayer batch(LayerConf layer, List<Partition> partitions, Map<TemplateParameter, String> parameters,
+            String runToken) {
+        TemplateStatements statements = template(layer).bind(parameters);
+        if (statements.temporaryObjects().stream().anyMatch(SourceTables::isCdcTable)) {
+            return staged(layer, partitions, statements, runToken);
+        }
         SingleSinkInsert rewriter = new SingleSinkInsert(statements);
         List<String> inserts = new ArrayList<>();
-        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
         if (layer.partition().isPresent()) {
             for (Partition partition : partitions) {
                 inserts.add(FlinkSql.unparse(rewriter.overwritePartition(layer.partition().get(), partition)));
@@ -73,6 +105,46 @@ public final class Renderer {
         }
         return rendered(layer, RenderMode.BATCH, partitions, statements, inserts, true);
     }
+
+    /**
+     * A batch run of a layer that reads a CDC source: Flink reads a bounded snapshot only in a
+     * streaming job, and streaming jobs cannot INSERT OVERWRITE. So a streaming job copies the range
+     * into a staging table, and the batch job overwrites the partitions from it.
+     */
+    private RenderedLayer staged(LayerConf layer, List<Partition> partitions, TemplateStatements statements,
+            String runToken) {
+        String name = "stg_" + layer.table() + "_" + (partitions.isEmpty() ? "all"
+                : partitions.get(0).value() + "_" + partitions.get(partitions.size() - 1).value())
+                + (runToken.isEmpty() ? "" : "_" + runToken);
+        String staging = CATALOG + "." + STAGING_DATABASE + "." + name;
+        String target = CATALOG + ".`" + conf.warehouse().database() + "`." + layer.table();
+        SqlNode stagingId = new org.apache.calcite.sql.SqlIdentifier(
+                List.of(CATALOG, STAGING_DATABASE, name), org.apache.calcite.sql.parser.SqlParserPos.ZERO);
+        String stagingInsert = FlinkSql.unparse(new SingleSinkInsert(statements).insertInto(stagingId, true));
+        RenderedLayer snapshotJob = rendered(layer, RenderMode.BATCH, partitions, statements, List.of(), true);
+
+        RichSqlInsert fromStaging = (RichSqlInsert) FlinkSql.parseStatements(
+                "INSERT INTO " + layer.table() + " SELECT * FROM " + staging, layer.template()).get(0);
+        SingleSinkInsert rewriter = new SingleSinkInsert(statements.withInserts(List.of(fromStaging)));
+        List<String> inserts = new ArrayList<>();
+        if (layer.partition().isPresent()) {
+            for (Partition partition : partitions) {
+                inserts.add(FlinkSql.unparse(rewriter.overwritePartition(layer.partition().get(), partition)));
+            }
+        } else {
+            inserts.add(FlinkSql.unparse(rewriter.overwriteTable()));
+        }
+        Staging step = new Staging(staging, List.of(
+                "CREATE DATABASE IF NOT EXISTS " + CATALOG + "." + STAGING_DATABASE,
+                "CREATE TABLE IF NOT EXISTS " + staging + " WITH ('bucket' = '1') LIKE " + target
+                        + " (EXCLUDING OPTIONS EXCLUDING WATERMARKS)"),
+                snapshotJob.temporaryObjects(), stagingInsert, "DROP TABLE IF EXISTS " + staging);
+        return new RenderedLayer(layer, RenderMode.BATCH, partitions, catalogStatements(),
+                FlinkSql.unparse(statements.targetDdl()), List.of(), inserts, java.util.Optional.of(step));
+    }
+
+    /** Database of Weir's own tables in the warehouse: the run ledger and staging tables. */
+    public static final String STAGING_DATABASE = "weir";
 
     public RenderedLayer render(LayerConf layer, RenderMode mode, LocalDate from, LocalDate to) {
         return mode == RenderMode.STREAM ? stream(layer) : batch(layer, from, to);
@@ -93,7 +165,7 @@ public final class Renderer {
             temporary.add(FlinkSql.unparse(node));
         }
         return new RenderedLayer(layer, mode, partitions, catalogStatements(),
-                FlinkSql.unparse(statements.targetDdl()), temporary, inserts);
+                FlinkSql.unparse(statements.targetDdl()), temporary, inserts, java.util.Optional.empty());
     }
 
     /** Registers the Paimon warehouse as the session's current catalog and database. */
@@ -112,11 +184,10 @@ public final class Renderer {
 
     public static final String CATALOG = "weir_lake";
 
-    private static Map<TemplateParameter, String> parameters(LayerConf layer, LocalDate from, LocalDate to) {
+    /** Parameters of the half-open span [start, end) of whole partitions. */
+    private static Map<TemplateParameter, String> parameters(LayerConf layer, LocalDateTime start, LocalDateTime end) {
         PartitionSpec spec = layer.partition().orElse(UNPARTITIONED_FORMAT);
-        LocalDateTime start = from.atStartOfDay();
-        LocalDateTime end = to.plusDays(1).atStartOfDay();
-        LocalDateTime lastPartition = spec.granularity() == Granularity.HOUR ? end.minusHours(1) : to.atStartOfDay();
+        LocalDateTime lastPartition = spec.granularity() == Granularity.HOUR ? end.minusHours(1) : end.minusDays(1);
         Map<TemplateParameter, String> values = new EnumMap<>(TemplateParameter.class);
         values.put(TemplateParameter.START_DATE, spec.format(start));
         values.put(TemplateParameter.END_DATE, spec.format(lastPartition));

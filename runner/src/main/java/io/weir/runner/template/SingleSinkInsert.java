@@ -3,7 +3,9 @@ package io.weir.runner.template;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import org.apache.calcite.sql.SqlBasicCall;
+import org.apache.calcite.sql.SqlHint;
 import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlTableRef;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
@@ -44,13 +46,22 @@ final class SingleSinkInsert {
 
     /** INSERT INTO target: the template's own statement, or its INSERTs merged into one. */
     RichSqlInsert insertInto() {
+        return insertInto(statements.inserts().get(0).getTargetTable(), false);
+    }
+
+    /** The same rows into another table of the target's columns (a staging table). */
+    RichSqlInsert insertInto(SqlNode table, boolean bounded) {
         if (statements.inserts().size() == 1) {
-            return statements.inserts().get(0);
+            RichSqlInsert only = statements.inserts().get(0);
+            if (bounded) {
+                LookupHints.removeFrom(only.getSource());
+            }
+            return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS), table, only.getSource(),
+                    only.getTargetColumnList(), new SqlNodeList(POS));
         }
-        List<SqlRegularColumn> all = statements.targetColumns();
-        RichSqlInsert first = statements.inserts().get(0);
-        return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS), first.getTargetTable(),
-                union(all, Optional.empty(), Optional.empty(), false), null, new SqlNodeList(POS));
+        return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS), table,
+                union(statements.targetColumns(), Optional.empty(), Optional.empty(), bounded), null,
+                new SqlNodeList(POS));
     }
 
     /** INSERT OVERWRITE target PARTITION (column = 'value') SELECT ... for one partition. */
@@ -77,8 +88,30 @@ final class SingleSinkInsert {
         RichSqlInsert first = statements.inserts().get(0);
         SqlNodeList extendedKeywords = new SqlNodeList(POS);
         extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
-        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first.getTargetTable(),
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, staticOverwrite(first.getTargetTable()),
                 union(written, partitionColumn, partitionValue, true), null, staticPartition);
+    }
+
+    /**
+     * The target with {@code 'dynamic-partition-overwrite' = 'false'}: in Paimon's default dynamic
+     * mode an overwrite that brings no rows deletes nothing, so a partition whose source rows were
+     * all deleted would keep its old rows. In static mode the named partition (or the whole
+     * unpartitioned table) is replaced, empty or not.
+     */
+    private static SqlNode staticOverwrite(SqlNode target) {
+        SqlIdentifier table;
+        SqlNodeList hints = new SqlNodeList(POS);
+        if (target instanceof SqlTableRef) {
+            table = (SqlIdentifier) ((SqlTableRef) target).operand(0);
+            hints.addAll((SqlNodeList) ((SqlTableRef) target).operand(1));
+        } else {
+            table = (SqlIdentifier) target;
+        }
+        SqlNodeList options = new SqlNodeList(POS);
+        options.add(SqlLiteral.createCharString("dynamic-partition-overwrite", POS));
+        options.add(SqlLiteral.createCharString("false", POS));
+        hints.add(new SqlHint(POS, new SqlIdentifier("OPTIONS", POS), options, SqlHint.HintOptionFormat.KV_LIST));
+        return new SqlTableRef(POS, table, hints);
     }
 
     private SqlNode union(List<SqlRegularColumn> written, Optional<String> partitionColumn,
@@ -118,7 +151,11 @@ final class SingleSinkInsert {
                 selectList.add(SqlStdOperatorTable.AS.createCall(POS, typedNull, new SqlIdentifier(name, POS)));
             }
         }
-        SqlNode where = partitionColumn.<SqlNode>map(column -> SqlStdOperatorTable.EQUALS.createCall(POS,
+        // IS NOT DISTINCT FROM, not '=': the optimizer (Calcite's range simplification, Flink 1.20)
+        // turns "x >= 'd' AND x <= 'd' AND x = 'd'" into FALSE, so a template filtering its partition
+        // expression with BETWEEN '${start_date}' AND '${end_date}' would write an empty partition.
+        // The partition column is never NULL, so both mean the same.
+        SqlNode where = partitionColumn.<SqlNode>map(column -> SqlStdOperatorTable.IS_NOT_DISTINCT_FROM.createCall(POS,
                         new SqlIdentifier(List.of(ALIAS, column), POS),
                         SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
                 .orElse(null);

@@ -113,6 +113,11 @@ public final class TemplateStatements {
         }
     }
 
+    /** The same target read from another query: the overwrite step of a staged batch run. */
+    TemplateStatements withInserts(List<RichSqlInsert> newInserts) {
+        return new TemplateStatements(List.of(), targetDdl, newInserts);
+    }
+
     public List<SqlNode> temporaryObjects() {
         return temporaryObjects;
     }

@@ -1,0 +1,182 @@
+package io.weir.backfill;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionSpec;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.template.Renderer;
+
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Turns a request into a plan: checks the range, finds partitions to skip and partitions still
+ * open, cuts the rest into chunks and renders each chunk. Planning writes nothing.
+ */
+public final class BackfillPlanner {
+
+    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final PipelineConf conf;
+    private final Renderer renderer;
+    private final Lake lake;
+    private final Ledger ledger;
+
+    public BackfillPlanner(PipelineConf conf, Renderer renderer, Lake lake, Ledger ledger) {
+        this.conf = conf;
+        this.renderer = renderer;
+        this.lake = lake;
+        this.ledger = ledger;
+    }
+
+    public BackfillPlan plan(BackfillRequest request) {
+        if (request.from().isAfter(request.to())) {
+            throw WeirException.badInput("--from " + request.from() + " is after --to " + request.to());
+        }
+        if (request.batchSize() < 1 || request.concurrency() < 1) {
+            throw WeirException.badInput("--batch-size and --concurrency must be at least 1");
+        }
+        LayerConf layer = conf.layer(request.layer());
+        renderer.checkAll();
+        String runId = newRunId();
+        List<LayerPlan> layers = new ArrayList<>();
+        checkRangeHasData(layer, request.from(), request.to());
+        layers.add(layerPlan(layer, request.from(), request.to(), request, request.force(), runId));
+        if (request.cascade()) {
+            // Downstream tables never see an overwrite by streaming, so they are rebuilt for the
+            // same days, whatever the ledger says of them; their upstream data comes from this run.
+            for (LayerConf downstream : conf.downstreamOf(layer)) {
+                layers.add(layerPlan(downstream, request.from(), request.to(), request, true, runId));
+            }
+        }
+        return new BackfillPlan(runId, request.cascade() ? "cascade" : "backfill", request.from(), request.to(),
+                layers, null);
+    }
+
+    /** Re-runs exactly the failed (or interrupted) partitions of a run, over that run's own window. */
+    public BackfillPlan retry(String runId, int batchSize, int concurrency) {
+        List<LedgerEntry> entries = ledger.run(runId);
+        if (entries.isEmpty()) {
+            throw WeirException.badInput("no run '" + runId + "' in the ledger (see weir runs)");
+        }
+        LedgerEntry first = entries.get(0);
+        LocalDate from = LocalDate.parse(first.windowStart());
+        LocalDate to = LocalDate.parse(first.windowEnd());
+        String newRunId = newRunId();
+        List<LayerPlan> layers = new ArrayList<>();
+        for (LayerConf layer : conf.layers()) {
+            Set<String> unfinished = new TreeSet<>();
+            for (LedgerEntry entry : entries) {
+                if (entry.layer().equals(layer.name()) && entry.status() != RunStatus.DONE) {
+                    unfinished.add(entry.partition());
+                }
+            }
+            if (unfinished.isEmpty()) {
+                continue;
+            }
+            List<Partition> partitions = new ArrayList<>();
+            layer.partition().ifPresent(spec -> unfinished.forEach(v -> partitions.add(parse(spec, v))));
+            layers.add(new LayerPlan(layer, renderer.template(layer).logicHash(),
+                    chunks(layer, partitions, batchSize, from, to, newRunId), List.of(), List.of()));
+        }
+        if (layers.isEmpty()) {
+            throw WeirException.badInput("run '" + runId + "' has no failed partitions to retry");
+        }
+        return new BackfillPlan(newRunId, "retry", from, to, layers, runId);
+    }
+
+    private LayerPlan layerPlan(LayerConf layer, LocalDate from, LocalDate to, BackfillRequest request, boolean force,
+            String runId) {
+        String sqlHash = renderer.template(layer).logicHash();
+        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
+        List<String> skipped = new ArrayList<>();
+        if (!force) {
+            Map<String, LedgerEntry> latest = ledger.latestByPartition(conf.name(), layer.table());
+            List<Partition> toRun = new ArrayList<>();
+            for (Partition p : partitions) {
+                LedgerEntry last = latest.get(p.value());
+                if (last != null && last.status() == RunStatus.DONE && sqlHash.equals(last.sqlHash())) {
+                    skipped.add(p.value());
+                } else {
+                    toRun.add(p);
+                }
+            }
+            partitions = toRun;
+        }
+        List<String> open = new OpenPartitions(lake).of(layer, partitions);
+        if (!open.isEmpty() && !request.allowOpen()) {
+            throw WeirException.badInput("layer '" + layer.name() + "': " + open.size()
+                    + " partition(s) still open, their upstream may still change:\n  " + String.join("\n  ", open)
+                    + "\nRebuild them anyway with --allow-open.");
+        }
+        List<Chunk> chunks = layer.partition().isPresent() && partitions.isEmpty()
+                ? List.of()
+                : chunks(layer, partitions, request.batchSize(), from, to, runId);
+        return new LayerPlan(layer, sqlHash, chunks, skipped, open);
+    }
+
+    private List<Chunk> chunks(LayerConf layer, List<Partition> partitions, int batchSize, LocalDate from, LocalDate to,
+            String runId) {
+        List<Chunk> chunks = new ArrayList<>();
+        String token = runId.substring(runId.lastIndexOf('-') + 1);
+        if (layer.partition().isEmpty()) {
+            chunks.add(new Chunk(layer, List.of(), renderer.batch(layer, from, to)));
+            return chunks;
+        }
+        // A chunk renders one contiguous span, so a gap (a skipped partition) also starts a new chunk.
+        List<Partition> current = new ArrayList<>();
+        for (Partition p : partitions) {
+            boolean gap = !current.isEmpty() && !current.get(current.size() - 1).end().equals(p.start());
+            if (current.size() == batchSize || gap) {
+                chunks.add(new Chunk(layer, current, renderer.batch(layer, current, token + "_" + chunks.size())));
+                current = new ArrayList<>();
+            }
+            current.add(p);
+        }
+        if (!current.isEmpty()) {
+            chunks.add(new Chunk(layer, current, renderer.batch(layer, current, token + "_" + chunks.size())));
+        }
+        return chunks;
+    }
+
+    private void checkRangeHasData(LayerConf layer, LocalDate from, LocalDate to) {
+        if (to.isBefore(conf.startDate())) {
+            throw WeirException.badInput("the range " + from + ".." + to + " ends before pipeline.start-date "
+                    + conf.startDate() + " of " + conf.file());
+        }
+        for (String upstream : layer.upstream()) {
+            LayerConf upstreamLayer = conf.layerWritingTable(upstream).orElseThrow();
+            if (upstreamLayer.partition().isEmpty()) {
+                continue;
+            }
+            Map<String, Long> counts = lake.tableExists(upstream) ? lake.partitionRecordCounts(upstream) : Map.of();
+            if (counts.isEmpty()) {
+                throw WeirException.badInput("layer '" + layer.name() + "': upstream table " + upstream
+                        + " holds no data yet; run or backfill " + upstreamLayer.name() + " first");
+            }
+            String firstValue = counts.keySet().iterator().next();
+            LocalDateTime firstStart = parse(upstreamLayer.partition().get(), firstValue).start();
+            if (to.plusDays(1).atStartOfDay().compareTo(firstStart) <= 0) {
+                throw WeirException.badInput("the range " + from + ".." + to + " ends before the first data of "
+                        + upstream + " (its first partition is " + firstValue + ")");
+            }
+        }
+    }
+
+    static Partition parse(PartitionSpec spec, String value) {
+        return spec.partitionOf(java.time.LocalDateTime.parse(value, spec.formatter()));
+    }
+
+    private static String newRunId() {
+        return LocalDateTime.now().format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+    }
+}

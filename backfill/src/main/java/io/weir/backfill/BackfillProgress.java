@@ -1,0 +1,22 @@
+package io.weir.backfill;
+
+/** Hears about a backfill as it goes; called from the threads that run chunks. */
+public interface BackfillProgress {
+
+    void started(BackfillPlan plan);
+
+    void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded);
+
+    void finished();
+
+    BackfillProgress NONE = new BackfillProgress() {
+        @Override
+        public void started(BackfillPlan plan) {}
+
+        @Override
+        public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {}
+
+        @Override
+        public void finished() {}
+    };
+}

@@ -1,0 +1,19 @@
+package io.weir.backfill;
+
+import java.time.LocalDate;
+
+/**
+ * What the user asked for.
+ *
+ * @param batchSize partitions per Flink job
+ * @param concurrency jobs at a time
+ * @param force rebuild partitions the ledger shows done with the same SQL
+ * @param allowOpen rebuild partitions whose upstream watermark has not passed their end
+ */
+public record BackfillRequest(
+        String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, int concurrency,
+        boolean force, boolean allowOpen) {
+
+    /** Default batch size: the whole range in one job (see the backfill benchmark in the README). */
+    public static final int DEFAULT_BATCH_SIZE = 31;
+}

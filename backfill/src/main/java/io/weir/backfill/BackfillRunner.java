@@ -1,0 +1,203 @@
+package io.weir.backfill;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.Failures;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.JobConfigs;
+import io.weir.runner.session.TableCreator;
+import io.weir.runner.template.RenderedLayer;
+import io.weir.runner.template.Renderer;
+import io.weir.runner.template.Staging;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Runs a backfill plan on Weir's cluster: layer after layer in dependency order, each layer's chunks
+ * up to K at a time, one Flink batch job per chunk. Each partition is replaced by one atomic
+ * overwrite commit, so a failed or killed run leaves every partition as it was or fully replaced;
+ * the ledger says which, and the next run (or --retry) finishes the rest.
+ */
+public final class BackfillRunner {
+
+    private final PipelineConf conf;
+    private final FlinkSession session;
+    private final Renderer renderer;
+    private final Lake lake;
+    private final Ledger ledger;
+
+    public BackfillRunner(PipelineConf conf, FlinkSession session, Renderer renderer, Lake lake, Ledger ledger) {
+        this.conf = conf;
+        this.session = session;
+        this.renderer = renderer;
+        this.lake = lake;
+        this.ledger = ledger;
+    }
+
+    public BackfillResult run(BackfillPlan plan, int concurrency, BackfillProgress progress) {
+        new TableCreator(conf, session, renderer).createMissingTables();
+        ledger.open();
+        progress.started(plan);
+        int done = 0;
+        int failed = 0;
+        long rows = 0;
+        List<String> failures = new ArrayList<>();
+        String blockedBy = null;
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
+            Thread t = new Thread(r, "weir-backfill");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            for (LayerPlan layerPlan : plan.layers()) {
+                if (blockedBy != null) {
+                    for (Chunk chunk : layerPlan.chunks()) {
+                        String reason = "not run: upstream layer " + blockedBy + " failed";
+                        ledger.record(entries(plan, layerPlan, chunk, RunStatus.FAILED, reason, "{}"));
+                        failed += chunk.partitionValues().size();
+                        failures.add(chunk.describe() + ": " + reason);
+                        progress.chunkFinished(chunk, 0, false);
+                    }
+                    continue;
+                }
+                List<Future<ChunkOutcome>> outcomes = new ArrayList<>();
+                for (Chunk chunk : layerPlan.chunks()) {
+                    outcomes.add(pool.submit(() -> runChunk(plan, layerPlan, chunk, progress)));
+                }
+                for (Future<ChunkOutcome> future : outcomes) {
+                    ChunkOutcome outcome = await(future);
+                    rows += outcome.rows();
+                    if (outcome.error() == null) {
+                        done += outcome.partitions();
+                    } else {
+                        failed += outcome.partitions();
+                        failures.add(outcome.chunk().describe() + ": " + outcome.error());
+                        blockedBy = layerPlan.layer().name();
+                    }
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+            progress.finished();
+        }
+        return new BackfillResult(plan.runId(), done, failed, rows, failures);
+    }
+
+    private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
+        String upstream = upstreamState(chunk.layer());
+        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstream);
+        ledger.record(running);
+        RenderedLayer rendered = chunk.rendered();
+        try {
+            rendered.staging().ifPresent(staging -> runStaging(chunk, staging));
+            TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
+                    JobConfigs.batch(conf, "backfill " + chunk.describe()));
+            rendered.setupStatements().forEach(tEnv::executeSql);
+            StatementSet statements = tEnv.createStatementSet();
+            rendered.inserts().forEach(statements::addInsertSql);
+            statements.execute().await();
+            rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
+            Map<String, Long> counts = rowsWritten(chunk);
+            LocalDateTime now = LocalDateTime.now();
+            List<LedgerEntry> finished = new ArrayList<>();
+            for (LedgerEntry entry : running) {
+                finished.add(entry.finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
+            }
+            ledger.record(finished);
+            long rows = counts.values().stream().mapToLong(Long::longValue).sum();
+            progress.chunkFinished(chunk, rows, true);
+            return new ChunkOutcome(chunk, chunk.partitionValues().size(), rows, null);
+        } catch (Exception e) {
+            String error = conf.secrets().mask(Failures.rootCause(e));
+            LocalDateTime now = LocalDateTime.now();
+            ledger.record(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
+            progress.chunkFinished(chunk, 0, false);
+            return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, error);
+        }
+    }
+
+    /** Step 1 of a CDC layer's backfill: a bounded streaming job copies the range into staging. */
+    private void runStaging(Chunk chunk, Staging staging) {
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
+                JobConfigs.boundedStream(conf, "backfill snapshot " + chunk.describe()));
+        try {
+            staging.setupStatements(chunk.rendered().catalogStatements()).forEach(tEnv::executeSql);
+            tEnv.executeSql(staging.insert()).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            tEnv.executeSql(staging.dropTable());
+            throw new IllegalStateException("snapshot of the source failed: " + Failures.rootCause(e), e);
+        }
+    }
+
+    private Map<String, Long> rowsWritten(Chunk chunk) {
+        String table = chunk.layer().table();
+        if (chunk.partitions().isEmpty()) {
+            Long total = lake.table(table).snapshotManager().latestSnapshot().totalRecordCount();
+            return Map.of("", total == null ? 0L : total);
+        }
+        return lake.partitionRecordCounts(table);
+    }
+
+    /** The upstream tables' newest snapshot ids and watermarks as the chunk starts. */
+    private String upstreamState(LayerConf layer) {
+        Map<String, Map<String, Object>> state = new LinkedHashMap<>();
+        if (layer.upstream().isEmpty()) {
+            conf.source().ifPresent(s -> state.put("mysql:" + s.database(), Map.of("read", "snapshot")));
+        }
+        for (String table : layer.upstream()) {
+            Map<String, Object> tableState = new LinkedHashMap<>();
+            if (lake.tableExists(table)) {
+                lake.latestSnapshotId(table).ifPresent(id -> tableState.put("snapshot", id));
+                lake.watermark(table).ifPresent(wm -> tableState.put("watermark", wm));
+            }
+            state.put(table, tableState);
+        }
+        try {
+            return new ObjectMapper().writeValueAsString(state);
+        } catch (Exception e) {
+            return "{}";
+        }
+    }
+
+    private List<LedgerEntry> entries(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, RunStatus status,
+            String error, String upstream) {
+        LocalDateTime now = LocalDateTime.now();
+        List<LedgerEntry> entries = new ArrayList<>();
+        for (String partition : chunk.partitionValues()) {
+            entries.add(new LedgerEntry(plan.runId(), chunk.layer().table(), partition, conf.name(),
+                    chunk.layer().name(), plan.mode(), plan.from().toString(), plan.to().toString(),
+                    layerPlan.sqlHash(), upstream, 0, status, error, now,
+                    status == RunStatus.RUNNING ? null : now, plan.retryOf()));
+        }
+        return entries;
+    }
+
+    private static ChunkOutcome await(Future<ChunkOutcome> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private record ChunkOutcome(Chunk chunk, int partitions, long rows, String error) {}
+}

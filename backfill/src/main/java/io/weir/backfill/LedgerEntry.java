@@ -1,0 +1,34 @@
+package io.weir.backfill;
+
+import java.time.LocalDateTime;
+
+/**
+ * One run of one partition of one table: what ran (mode, window, SQL hash), what it read (upstream
+ * snapshots and watermarks), and how it ended.
+ *
+ * @param partition the partition value; "" for an unpartitioned table
+ * @param windowStart first day of the run's whole window (yyyy-MM-dd), kept for retries
+ */
+public record LedgerEntry(
+        String runId,
+        String table,
+        String partition,
+        String pipeline,
+        String layer,
+        String mode,
+        String windowStart,
+        String windowEnd,
+        String sqlHash,
+        String upstream,
+        long rowsWritten,
+        RunStatus status,
+        String error,
+        LocalDateTime startedAt,
+        LocalDateTime finishedAt,
+        String retryOf) {
+
+    public LedgerEntry finished(RunStatus newStatus, long rows, String newError, LocalDateTime at) {
+        return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
+                upstream, rows, newStatus, newError, startedAt, at, retryOf);
+    }
+}

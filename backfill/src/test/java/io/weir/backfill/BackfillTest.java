@@ -1,0 +1,236 @@
+package io.weir.backfill;
+
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.OrderWarehouseSample;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Backfills of the example warehouse, from MySQL up to DWS, with no stream running. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BackfillTest {
+
+    private static final LocalDate DAY = LocalDate.of(2023, 2, 15);
+    private static final LocalDate NEXT = LocalDate.of(2023, 2, 16);
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static FlinkSession session;
+    static PipelineConf conf;
+    static Lake lake;
+    static Ledger ledger;
+    static Path flakyTemplate;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
+        mariaDb.createDatabase("order_dw");
+        try (Connection c = mariaDb.connect("order_dw")) {
+            OrderWarehouseSample.createSchema(c);
+            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
+        }
+        execute("INSERT INTO orders VALUES (100020, 'user_002', 12346, 1, 100.10, '2023-02-16 08:00:00', '2023-02-16 08:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2020, 100020, 1, '2023-02-16 09:00:00')");
+        Path templates = dir.resolve("templates");
+        Files.createDirectories(templates);
+        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, templates.resolve(f.getFileName()));
+            }
+        }
+        flakyTemplate = templates.resolve("dws_flaky.sql");
+        Files.writeString(flakyTemplate, "CREATE TABLE IF NOT EXISTS dws_flaky (user_id STRING NOT NULL, ds STRING NOT NULL,"
+                + " n INT, PRIMARY KEY (user_id, ds) NOT ENFORCED) PARTITIONED BY (ds);\n"
+                + "INSERT INTO dws_flaky SELECT order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMdd') AS ds,\n"
+                + "  CAST(CASE WHEN DATE_FORMAT(pay_create_time, 'yyyyMMdd') = '20230215' THEN '2' ELSE '1' END AS INT)\n"
+                + "FROM dwd_orders WHERE pay_id IS NOT NULL\n"
+                + "  AND DATE_FORMAT(pay_create_time, 'yyyyMMdd') BETWEEN '${start_date}' AND '${end_date}';\n");
+        String layers = TestConfs.exampleLayers() + "  - name: dws_flaky\n    template: dws_flaky.sql\n"
+                + "    partition: { column: ds }\n    upstream: [dwd_orders]\n";
+        Path file = TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw"), layers);
+        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        conf = TestConfs.load(file);
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+        ledger = new Ledger(lake);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+
+    @Test
+    @Order(1)
+    void odsFromMySqlThenCascadeBuildsTheSeedTotals() {
+        assertTrue(run("ods_product_catalog", DAY, DAY, false, 1, 1).succeeded());
+        assertTrue(run("ods_orders_pay", DAY, NEXT, false, 1, 1).succeeded());
+        BackfillResult result = run("ods_orders", DAY, NEXT, true, 1, 1);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"),
+                Totals.of(lake, "dws_users", "user_id", "20230215"));
+        assertEquals(Totals.expected("12345", "5000.05", "12346", "4000.04", "12347", "7000.07", "12348", "2000.02"),
+                Totals.of(lake, "dws_shops", "shop_id", "20230215"));
+        assertEquals(Totals.expected("user_002", "100.10"), Totals.of(lake, "dws_users", "user_id", "20230216"));
+
+        List<LedgerEntry> runs = ledger.run(result.runId());
+        assertEquals(2 * 5, runs.size(), "ods_orders, dwd_orders, dws_users, dws_shops, dws_flaky x 2 days: " + runs);
+        LedgerEntry dws = runs.stream().filter(e -> e.table().equals("dws_users") && e.partition().equals("20230215"))
+                .findFirst().orElseThrow();
+        assertEquals(RunStatus.DONE, dws.status());
+        assertEquals(3, dws.rowsWritten());
+        assertEquals("cascade", dws.mode());
+        assertEquals("2023-02-15", dws.windowStart());
+        assertTrue(dws.upstream().contains("\"dwd_orders\":{\"snapshot\":"), dws.upstream());
+        assertEquals(new Renderer(conf).template(conf.layer("dws_users")).logicHash(), dws.sqlHash());
+        assertTrue(listTables().stream().noneMatch(t -> t.startsWith("stg_")),
+                "staging tables are dropped: " + listTables());
+    }
+
+    @Test
+    @Order(2)
+    void rerunSkipsPartitionsDoneWithTheSameSqlUnlessForced() {
+        BackfillPlan again = planner().plan(request("dws_users", DAY, NEXT, false, 1, false));
+        assertEquals(List.of("20230215", "20230216"), again.layers().get(0).skipped());
+        assertEquals(0, again.partitionCount());
+        BackfillPlan forced = planner().plan(request("dws_users", DAY, NEXT, false, 1, true));
+        assertEquals(2, forced.partitionCount());
+    }
+
+    @Test
+    @Order(3)
+    void changedSourceDataAndEmptiedPartitionsAreReplaced() throws Exception {
+        execute("UPDATE orders SET buy_fee = 4100.04 WHERE order_id = 100002",
+                "DELETE FROM orders_pay WHERE pay_id = 2020", "DELETE FROM orders WHERE order_id = 100020");
+        assertTrue(runForced("ods_orders_pay", DAY, NEXT, false).succeeded());
+        BackfillResult result = runForced("ods_orders", DAY, NEXT, true);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5100.05", "user_003", "5000.05"),
+                Totals.of(lake, "dws_users", "user_id", "20230215"));
+        assertEquals(Map.of(), Totals.of(lake, "dws_users", "user_id", "20230216"), "an emptied partition is cleared");
+        assertFalse(lake.partitionRecordCounts("ods_orders").getOrDefault("20230216", 0L) > 0);
+    }
+
+    @Test
+    @Order(4)
+    void multiPartitionChunksRunConcurrently() {
+        BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 2, true));
+        assertEquals(2, plan.layers().get(0).chunks().size());
+        BackfillResult result = new BackfillRunner(conf, session, new Renderer(conf), lake, ledger)
+                .run(plan, 2, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(4, result.partitionsDone());
+        assertEquals(Totals.expected("12345", "5000.05", "12346", "4100.04", "12347", "7000.07", "12348", "2000.02"),
+                Totals.of(lake, "dws_shops", "shop_id", "20230215"));
+    }
+
+    @Test
+    @Order(5)
+    void badInputIsRejectedAndRecordsNothing() {
+        int before = ledger.entries().size();
+        assertBadInput(() -> planner().plan(request("dws_users", NEXT, DAY, false, 1, true)), "--from 2023-02-16 is after --to 2023-02-15");
+        assertBadInput(() -> planner().plan(request("dws_user", DAY, DAY, false, 1, true)), "unknown layer 'dws_user'");
+        assertBadInput(() -> planner().plan(request("dws_users", LocalDate.of(2023, 1, 10), LocalDate.of(2023, 1, 11), false, 1, true)),
+                "ends before the first data of dwd_orders (its first partition is 20230215)");
+        assertBadInput(() -> planner().plan(request("ods_orders", LocalDate.of(2022, 1, 1), LocalDate.of(2022, 1, 2), false, 1, true)),
+                "ends before pipeline.start-date 2023-01-01");
+        assertBadInput(() -> planner().retry("no-such-run", 1, 1), "no run 'no-such-run' in the ledger");
+        assertEquals(before, ledger.entries().size(), "nothing recorded");
+    }
+
+    @Test
+    @Order(6)
+    void retryRerunsOnlyTheFailedPartitionsOfTheOriginalWindow() throws Exception {
+        // Break the layer for one day only: the cast fails on 20230215's rows.
+        Files.writeString(flakyTemplate, Files.readString(flakyTemplate).replace("THEN '2'", "THEN 'broken'"));
+        BackfillResult first = run("dws_flaky", DAY, NEXT, false, 1, 1);
+        assertEquals(1, first.partitionsFailed());
+        assertEquals(1, first.partitionsDone());
+        assertTrue(first.failures().get(0).startsWith("dws_flaky 20230215: "), first.failures().toString());
+        LedgerEntry failed = ledger.latest(conf.name(), "dws_flaky", "20230215").orElseThrow();
+        assertEquals(RunStatus.FAILED, failed.status());
+        assertTrue(failed.error() != null && !failed.error().isBlank());
+
+        Files.writeString(flakyTemplate, Files.readString(flakyTemplate).replace("THEN 'broken'", "THEN '2'"));
+        BackfillPlan retry = new BackfillPlanner(conf, new Renderer(conf), lake, ledger).retry(first.runId(), 1, 1);
+        assertEquals(1, retry.partitionCount(), "only the failed partition");
+        assertEquals(first.runId(), retry.retryOf());
+        assertEquals(DAY, retry.from());
+        assertEquals(NEXT, retry.to(), "the original window, not one computed from today");
+        BackfillResult second = new BackfillRunner(conf, session, new Renderer(conf), lake, ledger)
+                .run(retry, 1, BackfillProgress.NONE);
+        assertTrue(second.succeeded(), second.failures().toString());
+        assertEquals(RunStatus.DONE, ledger.latest(conf.name(), "dws_flaky", "20230215").orElseThrow().status());
+        assertEquals(first.runId(), ledger.run(second.runId()).get(0).retryOf());
+    }
+
+    private static BackfillResult run(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, int concurrency) {
+        Renderer renderer = new Renderer(conf);
+        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)
+                .plan(request(layer, from, to, cascade, batchSize, false));
+        return new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, concurrency, BackfillProgress.NONE);
+    }
+
+    private static BackfillResult runForced(String layer, LocalDate from, LocalDate to, boolean cascade) {
+        Renderer renderer = new Renderer(conf);
+        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger).plan(request(layer, from, to, cascade, 1, true));
+        return new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+    }
+
+    private static BackfillRequest request(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, boolean force) {
+        return new BackfillRequest(layer, from, to, cascade, batchSize, 1, force, false);
+    }
+
+    private static BackfillPlanner planner() {
+        return new BackfillPlanner(conf, new Renderer(conf), lake, ledger);
+    }
+
+    private static void assertBadInput(org.junit.jupiter.api.function.Executable action, String message) {
+        WeirException e = assertThrows(WeirException.class, action);
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    private static List<String> listTables() {
+        try {
+            return lake.catalog().listTables("weir");
+        } catch (Exception e) {
+            return List.of(e.toString());
+        }
+    }
+
+    private static void execute(String... statements) throws Exception {
+        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}
