@@ -1,5 +1,7 @@
 package io.weir.backfill;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
@@ -12,6 +14,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,7 +107,8 @@ public final class BackfillPlanner {
             List<Partition> toRun = new ArrayList<>();
             for (Partition p : partitions) {
                 LedgerEntry last = latest.get(p.value());
-                if (last != null && last.status() == RunStatus.DONE && sqlHash.equals(last.sqlHash())) {
+                if (last != null && last.status() == RunStatus.DONE && sqlHash.equals(last.sqlHash())
+                        && !upstreamChangedSince(last)) {
                     skipped.add(p.value());
                 } else {
                     toRun.add(p);
@@ -146,6 +150,27 @@ public final class BackfillPlanner {
             chunks.add(new Chunk(layer, current, renderer.batch(layer, current, token + "_" + chunks.size())));
         }
         return chunks;
+    }
+
+    /**
+     * Whether an upstream table's data changed after the entry's build read it (the ledger keeps
+     * the snapshot id it read). A MySQL source cannot tell: ODS partitions rebuild only with --force.
+     */
+    private boolean upstreamChangedSince(LedgerEntry entry) {
+        try {
+            JsonNode upstream = new ObjectMapper().readTree(entry.upstream() == null ? "{}" : entry.upstream());
+            for (Iterator<Map.Entry<String, JsonNode>> it = upstream.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> table = it.next();
+                JsonNode snapshot = table.getValue().get("snapshot");
+                if (snapshot != null && lake.tableExists(table.getKey())
+                        && lake.dataChangedSince(table.getKey(), snapshot.asLong())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return true;
+        }
     }
 
     private void checkRangeHasData(LayerConf layer, LocalDate from, LocalDate to) {

@@ -117,7 +117,7 @@ public final class BackfillRunner {
                 finished.add(entry.finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
             }
             ledger.record(finished);
-            long rows = counts.values().stream().mapToLong(Long::longValue).sum();
+            long rows = finished.stream().mapToLong(LedgerEntry::rowsWritten).sum();
             progress.chunkFinished(chunk, rows, true);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), rows, null);
         } catch (Exception e) {
@@ -163,7 +163,7 @@ public final class BackfillRunner {
         for (String table : layer.upstream()) {
             Map<String, Object> tableState = new LinkedHashMap<>();
             if (lake.tableExists(table)) {
-                lake.latestSnapshotId(table).ifPresent(id -> tableState.put("snapshot", id));
+                tableState.put("snapshot", lake.latestSnapshotId(table).orElse(0L));
                 lake.watermark(table).ifPresent(wm -> tableState.put("watermark", wm));
             }
             state.put(table, tableState);

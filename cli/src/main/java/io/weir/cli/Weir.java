@@ -16,6 +16,8 @@ import java.io.PrintWriter;
         subcommands = {
             QuickstartCommand.class,
             StreamCommand.class,
+            BackfillCommand.class,
+            RunsCommand.class,
             RenderCommand.class,
             ValidateCommand.class,
             CommandLine.HelpCommand.class

@@ -118,6 +118,31 @@ public final class Lake implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether the table's data changed after the given snapshot: a later snapshot that appended,
+     * deleted or overwrote rows (compactions change nothing). Expired history counts as changed.
+     */
+    public boolean dataChangedSince(String tableName, long snapshotId) {
+        FileStoreTable table = table(tableName);
+        Long latest = table.snapshotManager().latestSnapshotId();
+        Long earliest = table.snapshotManager().earliestSnapshotId();
+        if (latest == null || latest <= snapshotId) {
+            return false;
+        }
+        if (earliest == null || earliest > snapshotId + 1) {
+            return true;
+        }
+        for (long id = snapshotId + 1; id <= latest; id++) {
+            Snapshot s = table.snapshotManager().snapshot(id);
+            if (s.commitKind() == Snapshot.CommitKind.OVERWRITE
+                    || (s.commitKind() != Snapshot.CommitKind.COMPACT && s.deltaRecordCount() != null
+                            && s.deltaRecordCount() != 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public Optional<Long> latestSnapshotId(String tableName) {
         return Optional.ofNullable(table(tableName).snapshotManager().latestSnapshotId());
     }

@@ -1,0 +1,177 @@
+package io.weir.cli;
+
+import io.weir.backfill.BackfillPlan;
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillResult;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Chunk;
+import io.weir.backfill.LayerPlan;
+import io.weir.backfill.Ledger;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.time.LocalDate;
+import java.util.concurrent.Callable;
+
+@Command(name = "backfill", mixinStandardHelpOptions = true,
+        description = "Rebuilds a layer's partitions for a date range with INSERT OVERWRITE batch jobs, recording"
+                + " every partition in the run ledger. Partitions already built with the same SQL are skipped.")
+final class BackfillCommand implements Callable<Integer> {
+
+    @Mixin ConfOption conf;
+    @Spec CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Target target;
+
+    static final class Target {
+        @ArgGroup(exclusive = false)
+        Range range;
+
+        @Option(names = "--retry", paramLabel = "RUN_ID",
+                description = "Re-run only the failed partitions of that run, over its original window.")
+        String retry;
+    }
+
+    static final class Range {
+        @Option(names = {"-l", "--layer"}, required = true, paramLabel = "LAYER", description = "Layer to rebuild.")
+        String layer;
+
+        @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
+                description = "First day.")
+        LocalDate from;
+
+        @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
+                description = "Last day (inclusive).")
+        LocalDate to;
+    }
+
+    @Option(names = "--cascade", description = "Then rebuild every downstream layer for the same days.")
+    boolean cascade;
+
+    @Option(names = "--batch-size", paramLabel = "N", description = "Partitions per Flink job (default: ${DEFAULT-VALUE}).")
+    int batchSize = BackfillRequest.DEFAULT_BATCH_SIZE;
+
+    @Option(names = "--concurrency", paramLabel = "K", description = "Jobs at a time (default: ${DEFAULT-VALUE}).")
+    int concurrency = 1;
+
+    @Option(names = "--dry-run", description = "Print the plan (chunks and their SQL) and write nothing.")
+    boolean dryRun;
+
+    @Option(names = "--force", description = "Also rebuild partitions the ledger shows done with the same SQL.")
+    boolean force;
+
+    @Option(names = "--allow-open", description = "Also rebuild partitions whose upstream watermark has not passed their end.")
+    boolean allowOpen;
+
+    @Override
+    public Integer call() {
+        PipelineConf pipeline = conf.load();
+        PrintWriter out = spec.commandLine().getOut();
+        // A backfill's own cluster lives only as long as the command: any free port.
+        PipelineConf backfillConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
+        try (Lake lake = new Lake(pipeline.warehouse())) {
+            Renderer renderer = new Renderer(backfillConf);
+            Ledger ledger = new Ledger(lake);
+            BackfillPlanner planner = new BackfillPlanner(backfillConf, renderer, lake, ledger);
+            BackfillPlan plan = target.retry != null
+                    ? planner.retry(target.retry, batchSize, concurrency)
+                    : planner.plan(new BackfillRequest(target.range.layer, target.range.from, target.range.to, cascade,
+                            batchSize, concurrency, force, allowOpen));
+            describe(plan, backfillConf, out);
+            if (dryRun) {
+                printSql(plan, backfillConf, out);
+                out.println("Dry run: nothing written, nothing recorded.");
+                return 0;
+            }
+            if (plan.partitionCount() == 0) {
+                out.println("Nothing to do: every partition is built with the current SQL (--force rebuilds them).");
+                return 0;
+            }
+            try (EmbeddedSource embedded = needsSource(plan) ? EmbeddedSource.startIfEmbedded(backfillConf) : null) {
+                PipelineConf effective = embedded != null ? embedded.conf() : backfillConf;
+                try (FlinkSession session = FlinkSession.start(effective.flink())) {
+                    long started = System.nanoTime();
+                    BackfillResult result = new BackfillRunner(effective, session, new Renderer(effective), lake,
+                            new Ledger(lake)).run(embedded != null ? rerender(plan, effective) : plan, concurrency,
+                            new ProgressBarReporter(progressStream()));
+                    out.printf("run %s: %d partitions done, %d failed, %,d rows written in %.1f s%n", result.runId(),
+                            result.partitionsDone(), result.partitionsFailed(), result.rowsWritten(),
+                            (System.nanoTime() - started) / 1e9);
+                    if (!result.succeeded()) {
+                        result.failures().forEach(f -> out.println("  failed: " + f));
+                        out.println("Re-run the failed partitions with: weir backfill --retry " + result.runId());
+                        out.flush();
+                        return WeirException.JOB_FAILURE;
+                    }
+                    return 0;
+                }
+            }
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    /** The embedded source's address is known only once it runs; CDC chunks must render with it. */
+    private static BackfillPlan rerender(BackfillPlan plan, PipelineConf effective) {
+        Renderer renderer = new Renderer(effective);
+        java.util.List<LayerPlan> layers = new java.util.ArrayList<>();
+        for (LayerPlan layer : plan.layers()) {
+            java.util.List<Chunk> chunks = new java.util.ArrayList<>();
+            for (Chunk chunk : layer.chunks()) {
+                String token = plan.runId().substring(plan.runId().lastIndexOf('-') + 1) + "_" + chunks.size();
+                chunks.add(new Chunk(chunk.layer(), chunk.partitions(), chunk.partitions().isEmpty()
+                        ? renderer.batch(chunk.layer(), plan.from(), plan.to())
+                        : renderer.batch(chunk.layer(), chunk.partitions(), token)));
+            }
+            layers.add(new LayerPlan(layer.layer(), layer.sqlHash(), chunks, layer.skipped(), layer.openPartitions()));
+        }
+        return new BackfillPlan(plan.runId(), plan.mode(), plan.from(), plan.to(), layers, plan.retryOf());
+    }
+
+    private static boolean needsSource(BackfillPlan plan) {
+        return plan.layers().stream().flatMap(l -> l.chunks().stream()).anyMatch(c -> c.rendered().staging().isPresent());
+    }
+
+    private static void describe(BackfillPlan plan, PipelineConf conf, PrintWriter out) {
+        out.println("run " + plan.runId() + " (" + plan.mode() + (plan.retryOf() != null ? " of " + plan.retryOf() : "")
+                + "), window " + plan.from() + ".." + plan.to() + ":");
+        for (LayerPlan layer : plan.layers()) {
+            out.printf("  %s: %d partition(s) in %d job(s)%s%n", layer.layer().name(), layer.partitionCount(),
+                    layer.chunks().size(), layer.skipped().isEmpty() ? ""
+                            : ", " + layer.skipped().size() + " skipped (built with the same SQL)");
+            for (String open : layer.openPartitions()) {
+                out.println("    warning: open partition " + open);
+            }
+        }
+        out.flush();
+    }
+
+    private static void printSql(BackfillPlan plan, PipelineConf conf, PrintWriter out) {
+        for (LayerPlan layer : plan.layers()) {
+            for (Chunk chunk : layer.chunks()) {
+                out.println();
+                out.println("-- job: " + chunk.describe());
+                out.print(conf.secrets().mask(chunk.rendered().script()));
+            }
+        }
+    }
+
+    private PrintStream progressStream() {
+        return System.err;
+    }
+}

@@ -1,0 +1,218 @@
+package io.weir.cli;
+
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.Ledger;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.OrderWarehouseSample;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * kill -9 in the middle of a multi-chunk backfill: every partition is exactly as before or fully
+ * replaced, and running the backfill again completes it.
+ */
+class BackfillKillTest {
+
+    private static final LocalDate FROM = LocalDate.of(2023, 3, 1);
+    private static final LocalDate TO = LocalDate.of(2023, 3, 12);
+    private static final int DAYS = 12;
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static PipelineConf conf;
+    static Path confFile;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
+        mariaDb.createDatabase("order_dw");
+        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
+            OrderWarehouseSample.createSchema(c);
+            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
+            int id = 0;
+            for (int day = 1; day <= DAYS; day++) {
+                for (int i = 0; i < 3; i++) {
+                    id++;
+                    String time = String.format("'2023-03-%02d %02d:00:00'", day, 8 + i);
+                    s.execute("INSERT INTO orders VALUES (" + (200000 + id) + ", 'user_00" + (1 + i) + "', 12345, 1, "
+                            + (100 + id) + ".00, " + time + ", " + time + ", 1)");
+                    s.execute("INSERT INTO orders_pay VALUES (" + (3000 + id) + ", " + (200000 + id) + ", 1, " + time + ")");
+                }
+            }
+        }
+        confFile = TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw"));
+        conf = TestConfs.load(confFile);
+    }
+
+    @AfterAll
+    static void stop() {
+        mariaDb.close();
+    }
+
+    @Test
+    void killedBackfillLeavesEveryPartitionOldOrNewAndTheRerunCompletesIt() throws Exception {
+        Map<String, Map<String, BigDecimal>> before;
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+            backfill(session, lake, "ods_product_catalog", false);
+            backfill(session, lake, "ods_orders_pay", false);
+            backfill(session, lake, "ods_orders", true);
+            before = dwsUsers(lake);
+            assertEquals(mysqlTotals(), before, "first build matches MySQL");
+            // New data reaches DWD, not yet DWS: the backfill under test moves DWS from old to new.
+            try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
+                s.execute("UPDATE orders SET buy_fee = buy_fee + 1 WHERE order_id > 200000");
+            }
+            backfill(session, lake, "ods_orders", false);
+            backfill(session, lake, "dwd_orders", false);
+        }
+        Map<String, Map<String, BigDecimal>> after = mysqlTotals();
+        for (String day : after.keySet()) {
+            assertNotEquals(before.get(day), after.get(day), "old and new differ on " + day);
+        }
+
+        Instant started = Instant.now();
+        Process child = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users",
+                "--from", FROM.toString(), "--to", TO.toString(), "--batch-size", "1", "--force");
+        try (Lake lake = new Lake(conf.warehouse())) {
+            Ledger ledger = new Ledger(lake);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+            while (doneSince(ledger, started) < 3) {
+                if (!child.isAlive()) {
+                    fail("backfill ended before it could be killed: " + Files.readString(dir.resolve("child.log")));
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    fail("no progress within 3 minutes: " + Files.readString(dir.resolve("child.log")));
+                }
+                Thread.sleep(50);
+            }
+            child.destroyForcibly();
+            assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            int done = doneSince(ledger, started);
+            assertTrue(done < DAYS, "killed in the middle, not at the end (" + done + " done)");
+
+            Map<String, Map<String, BigDecimal>> killed = dwsUsers(lake);
+            int replaced = 0;
+            for (String day : after.keySet()) {
+                Map<String, BigDecimal> partition = killed.get(day);
+                assertTrue(before.get(day).equals(partition) || after.get(day).equals(partition),
+                        day + " is neither old " + before.get(day) + " nor new " + after.get(day) + ": " + partition);
+                replaced += after.get(day).equals(partition) ? 1 : 0;
+            }
+            assertTrue(replaced >= 3 && replaced < DAYS, replaced + " partitions replaced");
+        }
+
+        Process rerun = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users",
+                "--from", FROM.toString(), "--to", TO.toString(), "--batch-size", "1");
+        assertTrue(rerun.waitFor(5, TimeUnit.MINUTES));
+        String log = Files.readString(dir.resolve("child.log"));
+        assertEquals(0, rerun.exitValue(), log);
+        assertTrue(log.contains("skipped (built with the same SQL)"), log);
+        try (Lake lake = new Lake(conf.warehouse())) {
+            assertEquals(after, dwsUsers(lake), "the rerun completed the backfill");
+            Map<String, LedgerEntry> latest = new Ledger(lake).latestByPartition(conf.name(), "dws_users");
+            for (String day : after.keySet()) {
+                assertEquals(RunStatus.DONE, latest.get(day).status(), day);
+            }
+        }
+    }
+
+    private static void backfill(FlinkSession session, Lake lake, String layer, boolean cascade) {
+        Renderer renderer = new Renderer(conf);
+        Ledger ledger = new Ledger(lake);
+        var plan = new BackfillPlanner(conf, renderer, lake, ledger)
+                .plan(new BackfillRequest(layer, FROM, TO, cascade, 31, 1, true, false));
+        var result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+    }
+
+    private static int doneSince(Ledger ledger, Instant started) {
+        int done = 0;
+        for (LedgerEntry e : ledger.entries()) {
+            if (e.layer().equals("dws_users") && e.status() == RunStatus.DONE
+                    && e.startedAt().atZone(java.time.ZoneId.systemDefault()).toInstant().isAfter(started)) {
+                done++;
+            }
+        }
+        return done;
+    }
+
+    private static Map<String, Map<String, BigDecimal>> dwsUsers(Lake lake) {
+        Map<String, Map<String, BigDecimal>> days = new TreeMap<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            String ds = d.toString().replace("-", "");
+            days.put(ds, Totals.of(lake, "dws_users", "user_id", ds));
+        }
+        return days;
+    }
+
+    /** The truth, computed by MySQL itself: total paid per user per payment day. */
+    private static Map<String, Map<String, BigDecimal>> mysqlTotals() throws Exception {
+        Map<String, Map<String, BigDecimal>> days = new TreeMap<>();
+        for (LocalDate d = FROM; !d.isAfter(TO); d = d.plusDays(1)) {
+            days.put(d.toString().replace("-", ""), new TreeMap<>());
+        }
+        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT o.user_id, DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
+                        + " FROM orders o JOIN orders_pay p ON o.order_id = p.order_id"
+                        + " WHERE p.create_time >= '2023-03-01' GROUP BY 1, 2")) {
+            while (rs.next()) {
+                days.get(rs.getString(2)).put(rs.getString(1), rs.getBigDecimal(3));
+            }
+        }
+        return days;
+    }
+
+    private static Process weir(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+                "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
+                "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+                "--add-opens=java.base/java.math=ALL-UNNAMED",
+                "-Xmx1g", "-cp", System.getProperty("java.class.path"), Weir.class.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile());
+        Map<String, String> env = new HashMap<>(builder.environment());
+        builder.environment().put("WEIR_TEST_MYSQL_PASSWORD", "s3cr3t-pw");
+        return builder.start();
+    }
+}
