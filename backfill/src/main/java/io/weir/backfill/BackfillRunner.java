@@ -103,6 +103,8 @@ public final class BackfillRunner {
         RenderedLayer rendered = chunk.rendered();
         try {
             rendered.staging().ifPresent(staging -> runStaging(chunk, staging));
+            String table = chunk.layer().table();
+            long snapshotBefore = lake.latestSnapshotId(table).orElse(0L);
             TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
                     JobConfigs.batch(conf, "backfill " + chunk.describe()));
             rendered.setupStatements().forEach(tEnv::executeSql);
@@ -110,6 +112,9 @@ public final class BackfillRunner {
             rendered.inserts().forEach(statements::addInsertSql);
             statements.execute().await();
             rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
+            if (chunk.partitions().size() > 1) {
+                dropPartitionsLeftUnwritten(chunk, snapshotBefore);
+            }
             Map<String, Long> counts = rowsWritten(chunk);
             LocalDateTime now = LocalDateTime.now();
             List<LedgerEntry> finished = new ArrayList<>();
@@ -127,6 +132,21 @@ public final class BackfillRunner {
             progress.chunkFinished(chunk, 0, false);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, error);
         }
+    }
+
+    /**
+     * A range is overwritten in Paimon's dynamic mode, which replaces only the partitions the query
+     * produced rows for. A partition of the range it produced nothing for (its source rows are gone)
+     * must end empty too, so it is dropped.
+     */
+    private void dropPartitionsLeftUnwritten(Chunk chunk, long snapshotBefore) {
+        String table = chunk.layer().table();
+        java.util.Set<String> written = lake.partitionsWrittenSince(table, snapshotBefore);
+        Map<String, Long> existing = lake.partitionRecordCounts(table);
+        List<String> stale = chunk.partitionValues().stream()
+                .filter(p -> existing.getOrDefault(p, 0L) > 0 && !written.contains(p))
+                .toList();
+        lake.dropPartitions(table, stale);
     }
 
     /** Step 1 of a CDC layer's backfill: a bounded streaming job copies the range into staging. */

@@ -129,13 +129,17 @@ class BackfillTest {
     void changedSourceDataAndEmptiedPartitionsAreReplaced() throws Exception {
         execute("UPDATE orders SET buy_fee = 4100.04 WHERE order_id = 100002",
                 "DELETE FROM orders_pay WHERE pay_id = 2020", "DELETE FROM orders WHERE order_id = 100020");
-        assertTrue(runForced("ods_orders_pay", DAY, NEXT, false).succeeded());
-        BackfillResult result = runForced("ods_orders", DAY, NEXT, true);
+        // Both forms must clear the emptied day: one static overwrite per partition (batch size 1),
+        // and a dynamic overwrite of the whole range followed by dropping what it did not write.
+        assertTrue(runForced("ods_orders_pay", DAY, NEXT, false, 1).succeeded());
+        assertEquals(0L, lake.partitionRecordCounts("ods_orders_pay").getOrDefault("20230216", 0L));
+        BackfillResult result = runForced("ods_orders", DAY, NEXT, true, 31);
         assertTrue(result.succeeded(), result.failures().toString());
         assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5100.05", "user_003", "5000.05"),
                 Totals.of(lake, "dws_users", "user_id", "20230215"));
         assertEquals(Map.of(), Totals.of(lake, "dws_users", "user_id", "20230216"), "an emptied partition is cleared");
-        assertFalse(lake.partitionRecordCounts("ods_orders").getOrDefault("20230216", 0L) > 0);
+        assertEquals(0L, lake.partitionRecordCounts("ods_orders").getOrDefault("20230216", 0L));
+        assertEquals(0L, lake.partitionRecordCounts("dwd_orders").getOrDefault("20230216", 0L));
     }
 
     @Test
@@ -198,9 +202,9 @@ class BackfillTest {
         return new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, concurrency, BackfillProgress.NONE);
     }
 
-    private static BackfillResult runForced(String layer, LocalDate from, LocalDate to, boolean cascade) {
+    private static BackfillResult runForced(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize) {
         Renderer renderer = new Renderer(conf);
-        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger).plan(request(layer, from, to, cascade, 1, true));
+        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger).plan(request(layer, from, to, cascade, batchSize, true));
         return new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
     }
 

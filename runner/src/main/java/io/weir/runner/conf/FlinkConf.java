@@ -24,6 +24,11 @@ public record FlinkConf(
                 sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
     }
 
+    public FlinkConf withParallelism(int newParallelism) {
+        return new FlinkConf(target, address, webUiPort, taskSlots, newParallelism, checkpointInterval, stateDir,
+                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+    }
+
     public FlinkConf withWebUiPort(int port) {
         return new FlinkConf(target, address, port, taskSlots, parallelism, checkpointInterval, stateDir,
                 sourceIdleTimeout, restartAttempts, restartDelay, jars, options);

@@ -38,6 +38,9 @@ public final class Lake implements AutoCloseable {
     public Lake(WarehouseConf warehouse) {
         Map<String, String> options = new HashMap<>(warehouse.options());
         options.put("warehouse", warehouse.uri());
+        // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
+        // partitions a backfill just wrote); a cached table would answer with an old snapshot.
+        options.put("cache-enabled", "false");
         this.catalog = CatalogFactory.createCatalog(CatalogContext.create(Options.fromMap(options)));
         this.database = warehouse.database();
     }
@@ -141,6 +144,42 @@ public final class Lake implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Partition values that snapshots after the given one wrote (appended to or overwrote). */
+    public java.util.Set<String> partitionsWrittenSince(String tableName, long snapshotId) {
+        FileStoreTable table = table(tableName);
+        java.util.Set<String> written = new java.util.TreeSet<>();
+        Long latest = table.snapshotManager().latestSnapshotId();
+        for (long id = snapshotId + 1; latest != null && id <= latest; id++) {
+            Snapshot s = table.snapshotManager().snapshot(id);
+            if (s.commitKind() == Snapshot.CommitKind.COMPACT) {
+                continue;
+            }
+            // The files each snapshot added: an overwrite also deletes files in the same partitions,
+            // so its net partition entries can be empty even where it wrote rows.
+            for (org.apache.paimon.table.source.DataSplit split : table.newSnapshotReader().withSnapshot(id)
+                    .withMode(org.apache.paimon.table.source.ScanMode.DELTA).read().dataSplits()) {
+                if (!split.dataFiles().isEmpty()) {
+                    written.add(split.partition().getString(0).toString());
+                }
+            }
+        }
+        return written;
+    }
+
+    /** Drops partitions (an overwrite with nothing, as ALTER TABLE ... DROP PARTITION does). */
+    public void dropPartitions(String tableName, java.util.Collection<String> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        String column = table(tableName).partitionKeys().get(0);
+        try {
+            catalog.dropPartitions(Identifier.create(database, tableName),
+                    values.stream().map(v -> Map.of(column, v)).toList());
+        } catch (Catalog.TableNotExistException e) {
+            throw WeirException.badInput("table " + database + "." + tableName + " does not exist in the warehouse");
+        }
     }
 
     public Optional<Long> latestSnapshotId(String tableName) {

@@ -60,6 +60,10 @@ public record RenderedLayer(
             }
             out.append("END;\n");
         }
+        if (mode == RenderMode.BATCH && partitions.size() > 1) {
+            out.append("\n-- then partitions of the range this produced no rows for are dropped (Paimon's dynamic\n"
+                    + "-- overwrite leaves them untouched), so each partition of the range ends exactly rebuilt\n");
+        }
         staging.ifPresent(s -> out.append("\n-- step 3: drop the staging table\n").append(s.dropTable()).append(";\n"));
         return out.toString();
     }

@@ -94,16 +94,20 @@ public final class Renderer {
         if (statements.temporaryObjects().stream().anyMatch(SourceTables::isCdcTable)) {
             return staged(layer, partitions, statements, runToken);
         }
-        SingleSinkInsert rewriter = new SingleSinkInsert(statements);
-        List<String> inserts = new ArrayList<>();
-        if (layer.partition().isPresent()) {
-            for (Partition partition : partitions) {
-                inserts.add(FlinkSql.unparse(rewriter.overwritePartition(layer.partition().get(), partition)));
-            }
-        } else {
-            inserts.add(FlinkSql.unparse(rewriter.overwriteTable()));
-        }
+        List<String> inserts = List.of(overwrite(layer, partitions, new SingleSinkInsert(statements)));
         return rendered(layer, RenderMode.BATCH, partitions, statements, inserts, true);
+    }
+
+    /** One partition: a static overwrite; a range: one dynamic overwrite of the range. */
+    private static String overwrite(LayerConf layer, List<Partition> partitions, SingleSinkInsert rewriter) {
+        if (layer.partition().isEmpty()) {
+            return FlinkSql.unparse(rewriter.overwriteTable());
+        }
+        if (partitions.size() == 1) {
+            return FlinkSql.unparse(rewriter.overwritePartition(layer.partition().get(), partitions.get(0)));
+        }
+        return FlinkSql.unparse(rewriter.overwriteRange(layer.partition().get(), partitions.get(0),
+                partitions.get(partitions.size() - 1)));
     }
 
     /**
@@ -125,15 +129,8 @@ public final class Renderer {
 
         RichSqlInsert fromStaging = (RichSqlInsert) FlinkSql.parseStatements(
                 "INSERT INTO " + layer.table() + " SELECT * FROM " + staging, layer.template()).get(0);
-        SingleSinkInsert rewriter = new SingleSinkInsert(statements.withInserts(List.of(fromStaging)));
-        List<String> inserts = new ArrayList<>();
-        if (layer.partition().isPresent()) {
-            for (Partition partition : partitions) {
-                inserts.add(FlinkSql.unparse(rewriter.overwritePartition(layer.partition().get(), partition)));
-            }
-        } else {
-            inserts.add(FlinkSql.unparse(rewriter.overwriteTable()));
-        }
+        List<String> inserts = List.of(overwrite(layer, partitions,
+                new SingleSinkInsert(statements.withInserts(List.of(fromStaging)))));
         Staging step = new Staging(staging, List.of(
                 "CREATE DATABASE IF NOT EXISTS " + CATALOG + "." + STAGING_DATABASE,
                 "CREATE TABLE IF NOT EXISTS " + staging + " WITH ('bucket' = '1') LIKE " + target

@@ -29,9 +29,8 @@ import java.util.Optional;
  * table conflict when they compact, and two overwrites of a partition would replace each other,
  * while one writer lets a partial-update table merge both inputs.
  *
- * <p>In batch mode each partition's statement keeps only the rows of that partition, so a
- * statement can never touch a partition outside the range; the statements of one range share the
- * same inner query, which Flink's planner computes once.
+ * <p>In batch mode the overwrite keeps only rows of its partition (or range), so it can never touch
+ * a partition outside it.
  */
 final class SingleSinkInsert {
 
@@ -75,6 +74,33 @@ final class SingleSinkInsert {
     /** INSERT OVERWRITE target SELECT ... replacing the whole (unpartitioned) table. */
     RichSqlInsert overwriteTable() {
         return overwrite(Optional.empty(), Optional.empty(), new SqlNodeList(POS));
+    }
+
+    /**
+     * INSERT OVERWRITE target SELECT ... WHERE column BETWEEN first AND last, in Paimon's dynamic
+     * mode: one query over the range replaces, in one commit, every partition it produces and nothing
+     * outside the range. (A partition it produces no rows for is untouched; the runner drops those.)
+     * One statement per partition would not do: the optimizer pushes each partition's filter into
+     * its own scan, reading the range once per partition.
+     */
+    RichSqlInsert overwriteRange(PartitionSpec spec, Partition first, Partition last) {
+        SqlNode guard = SqlStdOperatorTable.AND.createCall(POS,
+                SqlStdOperatorTable.GREATER_THAN_OR_EQUAL.createCall(POS, new SqlIdentifier(List.of(ALIAS, spec.column()), POS),
+                        SqlLiteral.createCharString(first.value(), POS)),
+                SqlStdOperatorTable.LESS_THAN_OR_EQUAL.createCall(POS, new SqlIdentifier(List.of(ALIAS, spec.column()), POS),
+                        SqlLiteral.createCharString(last.value(), POS)));
+        SqlNode query = null;
+        for (RichSqlInsert insert : statements.inserts()) {
+            LookupHints.removeFrom(insert.getSource());
+            SqlSelect branch = select(insert, statements.targetColumns(), Optional.empty(), Optional.empty());
+            branch.setWhere(guard);
+            query = query == null ? branch : SqlStdOperatorTable.UNION_ALL.createCall(POS, query, branch);
+        }
+        RichSqlInsert first0 = statements.inserts().get(0);
+        SqlNodeList extendedKeywords = new SqlNodeList(POS);
+        extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first0.getTargetTable(), query, null,
+                new SqlNodeList(POS));
     }
 
     private RichSqlInsert overwrite(Optional<String> partitionColumn, Optional<String> partitionValue,
