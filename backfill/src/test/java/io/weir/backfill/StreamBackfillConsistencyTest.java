@@ -85,6 +85,14 @@ class StreamBackfillConsistencyTest {
         Renderer renderer = new Renderer(conf);
         Ledger ledger = new Ledger(lake);
         BackfillPlanner planner = new BackfillPlanner(conf, renderer, lake, ledger);
+        // D is still open: the streaming writers' watermark (seed events end 2023-02-15 18:40:56) has
+        // not passed its end; dwd_orders' watermark is the minimum over its inputs, so it may lag.
+        io.weir.runner.WeirException open = org.junit.jupiter.api.Assertions.assertThrows(io.weir.runner.WeirException.class,
+                () -> planner.plan(new BackfillRequest("dws_users", D, D, false, 1, 1, true, false)));
+        assertEquals(io.weir.runner.WeirException.BAD_INPUT, open.exitCode());
+        assertTrue(open.getMessage().contains("20230215: dwd_orders watermark 2023-02-15 "), open.getMessage());
+        assertTrue(open.getMessage().contains("has not passed the partition's end 2023-02-16 00:00"), open.getMessage());
+        assertTrue(open.getMessage().contains("--allow-open"), open.getMessage());
         BackfillRunner runner = new BackfillRunner(conf, session, renderer, lake, ledger);
         assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D, false, 1, 1, true, true)), 1,
                 BackfillProgress.NONE).succeeded());

@@ -1,0 +1,73 @@
+package io.weir.cli;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** weir backfill and weir runs on an empty warehouse: plans, dry runs and rejected input. */
+class BackfillCommandTest {
+
+    @TempDir Path dir;
+    Path conf;
+
+    @BeforeEach
+    void writeConf() throws Exception {
+        conf = dir.resolve("pipeline.yaml");
+        Files.writeString(conf, Files.readString(CliRun.projectDir().resolve("conf/quickstart.yaml"))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("warehouse")));
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndItsSqlAndWritesNothing() {
+        CliRun run = CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2023-02-14", "--to", "2023-02-16", "--batch-size", "2", "--dry-run");
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("ods_orders: 3 partition(s) in 2 job(s)"), run.out());
+        assertTrue(run.out().contains("-- job: ods_orders 20230214..20230215"), run.out());
+        assertTrue(run.out().contains("-- job: ods_orders 20230216"), run.out());
+        assertTrue(run.out().contains("INSERT OVERWRITE ods_orders"), run.out());
+        assertTrue(run.out().contains("Dry run: nothing written, nothing recorded."), run.out());
+        assertFalse(Files.exists(dir.resolve("warehouse/weir.db")), "no ledger, no staging table");
+        assertFalse(Files.exists(dir.resolve("warehouse/order_dw.db/ods_orders")), "no table created");
+    }
+
+    @Test
+    void badInputIsExitCodeTwo() {
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "dws_users",
+                "--from", "2023-02-15", "--to", "2023-02-15"), "upstream table dwd_orders holds no data yet");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2023-02-16", "--to", "2023-02-15"), "--from 2023-02-16 is after --to 2023-02-15");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2023-02-30", "--to", "2023-03-01"), "'2023-02-30' is not a date yyyy-MM-dd");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2022-01-01", "--to", "2022-01-31"), "ends before pipeline.start-date 2023-01-01");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "nope",
+                "--from", "2023-02-15", "--to", "2023-02-15"), "unknown layer 'nope'");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--retry", "20990101-000000-beef"),
+                "no run '20990101-000000-beef' in the ledger");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders"), "Missing required");
+        assertFalse(Files.exists(dir.resolve("warehouse/weir.db")), "nothing recorded");
+    }
+
+    @Test
+    void runsOnAnEmptyLedger() {
+        CliRun run = CliRun.of("runs", "--conf", conf.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("No runs recorded for pipeline order_dw."), run.out());
+        CliRun json = CliRun.of("runs", "--conf", conf.toString(), "--json");
+        assertEquals("[ ]", json.out().trim());
+    }
+
+    private static void assertBadInput(CliRun run, String message) {
+        assertEquals(2, run.exitCode(), run.out() + run.err());
+        assertTrue(run.err().contains(message), run.err());
+    }
+}
