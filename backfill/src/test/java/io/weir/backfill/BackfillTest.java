@@ -1,5 +1,6 @@
 package io.weir.backfill;
 
+import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
 import io.weir.runner.WeirException;
@@ -48,12 +49,7 @@ class BackfillTest {
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
-        mariaDb.createDatabase("order_dw");
-        try (Connection c = mariaDb.connect("order_dw")) {
-            OrderWarehouseSample.createSchema(c);
-            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
-        }
+        mariaDb = SampleSource.start(dir);
         execute("INSERT INTO orders VALUES (100020, 'user_002', 12346, 1, 100.10, '2023-02-16 08:00:00', '2023-02-16 08:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2020, 100020, 1, '2023-02-16 09:00:00')");
         Path templates = dir.resolve("templates");
@@ -231,10 +227,6 @@ class BackfillTest {
     }
 
     private static void execute(String... statements) throws Exception {
-        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
+        SampleSource.execute(mariaDb, statements);
     }
 }

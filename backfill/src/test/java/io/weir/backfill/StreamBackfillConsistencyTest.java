@@ -1,6 +1,7 @@
 package io.weir.backfill;
 
 import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
 import io.weir.runner.conf.PipelineConf;
@@ -51,12 +52,7 @@ class StreamBackfillConsistencyTest {
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
-        mariaDb.createDatabase("order_dw");
-        try (Connection c = mariaDb.connect("order_dw")) {
-            OrderWarehouseSample.createSchema(c);
-            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
-        }
+        mariaDb = SampleSource.start(dir);
         conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw")
                 .replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s")));
         session = FlinkSession.start(conf.flink());

@@ -7,6 +7,7 @@ import io.weir.backfill.BackfillRunner;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.Ledger;
 import io.weir.backfill.RunStatus;
+import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
 import io.weir.runner.conf.PipelineConf;
@@ -59,11 +60,8 @@ class BackfillKillTest {
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
-        mariaDb.createDatabase("order_dw");
+        mariaDb = SampleSource.start(dir);
         try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
-            OrderWarehouseSample.createSchema(c);
-            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
             int id = 0;
             for (int day = 1; day <= DAYS; day++) {
                 for (int i = 0; i < 3; i++) {

@@ -5,14 +5,13 @@ import org.apache.calcite.sql.SqlHint;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.SqlSelect;
-import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 /**
  * Removes LOOKUP hints from a query. They tune retries of a streaming lookup join whose
  * dimension may lag behind; Flink's batch planner rejects them ("Unknown join strategy"), and a
  * batch job reads complete tables, so batch renderings drop them.
  */
-final class LookupHints extends SqlBasicVisitor<Void> {
+final class LookupHints extends SqlTreeVisitor {
 
     static final String LOOKUP = "LOOKUP";
 
@@ -34,21 +33,6 @@ final class LookupHints extends SqlBasicVisitor<Void> {
                 select.setHints(kept);
             }
         }
-        for (SqlNode operand : call.getOperandList()) {
-            if (operand != null) {
-                operand.accept(this);
-            }
-        }
-        return null;
-    }
-
-    @Override
-    public Void visit(SqlNodeList nodeList) {
-        for (SqlNode node : nodeList) {
-            if (node != null) {
-                node.accept(this);
-            }
-        }
-        return null;
+        return super.visit(call);
     }
 }

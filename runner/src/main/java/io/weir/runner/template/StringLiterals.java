@@ -1,17 +1,14 @@
 package io.weir.runner.template;
 
-import org.apache.calcite.sql.SqlCall;
 import org.apache.calcite.sql.SqlCharStringLiteral;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
-import org.apache.calcite.sql.SqlNodeList;
-import org.apache.calcite.sql.util.SqlBasicVisitor;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /** Collects every string literal of a parsed statement, with the position the parser gave it. */
-final class StringLiterals extends SqlBasicVisitor<Void> {
+final class StringLiterals extends SqlTreeVisitor {
 
     private final List<SqlCharStringLiteral> found = new ArrayList<>();
 
@@ -25,26 +22,6 @@ final class StringLiterals extends SqlBasicVisitor<Void> {
     public Void visit(SqlLiteral literal) {
         if (literal instanceof SqlCharStringLiteral) {
             found.add((SqlCharStringLiteral) literal);
-        }
-        return null;
-    }
-
-    @Override
-    public Void visit(SqlCall call) {
-        for (SqlNode operand : call.getOperandList()) {
-            if (operand != null) {
-                operand.accept(this);
-            }
-        }
-        return null;
-    }
-
-    @Override
-    public Void visit(SqlNodeList nodeList) {
-        for (SqlNode node : nodeList) {
-            if (node != null) {
-                node.accept(this);
-            }
         }
         return null;
     }

@@ -1,6 +1,8 @@
 package io.weir.runner.session;
 
 import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
 import io.weir.runner.conf.PipelineConf;
@@ -46,12 +48,7 @@ class StreamPipelineTest {
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
-        mariaDb.createDatabase("order_dw");
-        try (Connection c = mariaDb.connect("order_dw")) {
-            OrderWarehouseSample.createSchema(c);
-            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
-        }
+        mariaDb = SampleSource.start(dir);
         conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw")));
         session = FlinkSession.start(conf.flink());
         lake = new Lake(conf.warehouse());
@@ -149,10 +146,6 @@ class StreamPipelineTest {
     }
 
     private static void execute(String... statements) throws Exception {
-        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
+        SampleSource.execute(mariaDb, statements);
     }
 }

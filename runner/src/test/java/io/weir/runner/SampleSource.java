@@ -1,0 +1,34 @@
+package io.weir.runner;
+
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.OrderWarehouseSample;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+
+/** The example warehouse's MySQL source for tests: a real MariaDB holding seed 000's rows. */
+public final class SampleSource {
+
+    public static final String DATABASE = "order_dw";
+
+    private SampleSource() {}
+
+    public static EmbeddedMariaDb start(Path dir) throws Exception {
+        EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), 0);
+        mariaDb.createDatabase(DATABASE);
+        try (Connection c = mariaDb.connect(DATABASE)) {
+            OrderWarehouseSample.createSchema(c);
+            OrderWarehouseSample.loadSampleRowsIfEmpty(c);
+        }
+        return mariaDb;
+    }
+
+    public static void execute(EmbeddedMariaDb mariaDb, String... statements) throws Exception {
+        try (Connection c = mariaDb.connect(DATABASE); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}
