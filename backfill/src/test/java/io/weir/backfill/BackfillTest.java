@@ -66,8 +66,17 @@ class BackfillTest {
                 + "  CAST(CASE WHEN DATE_FORMAT(pay_create_time, 'yyyyMMdd') = '20230215' THEN '2' ELSE '1' END AS INT)\n"
                 + "FROM dwd_orders WHERE pay_id IS NOT NULL\n"
                 + "  AND DATE_FORMAT(pay_create_time, 'yyyyMMdd') BETWEEN '${start_date}' AND '${end_date}';\n");
+        Files.writeString(templates.resolve("dws_users_hourly.sql"), "CREATE TABLE IF NOT EXISTS dws_users_hourly ("
+                + "user_id STRING NOT NULL, dh STRING NOT NULL, total DECIMAL(20, 2),"
+                + " PRIMARY KEY (user_id, dh) NOT ENFORCED) PARTITIONED BY (dh);\n"
+                + "INSERT INTO dws_users_hourly SELECT order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMddHH') AS dh,"
+                + " SUM(order_fee) FROM dwd_orders WHERE pay_id IS NOT NULL AND order_fee IS NOT NULL"
+                + " AND DATE_FORMAT(pay_create_time, 'yyyyMMddHH') BETWEEN '${start_date}' AND '${end_date}'"
+                + " GROUP BY order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMddHH');\n");
         String layers = TestConfs.exampleLayers() + "  - name: dws_flaky\n    template: dws_flaky.sql\n"
-                + "    partition: { column: ds }\n    upstream: [dwd_orders]\n";
+                + "    partition: { column: ds }\n    upstream: [dwd_orders]\n"
+                + "  - name: dws_users_hourly\n    template: dws_users_hourly.sql\n"
+                + "    partition: { column: dh, format: yyyyMMddHH, granularity: hour }\n    upstream: [dwd_orders]\n";
         Path file = TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw"), layers);
         Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
         conf = TestConfs.load(file);
@@ -88,7 +97,7 @@ class BackfillTest {
     void odsFromMySqlThenCascadeBuildsTheSeedTotals() {
         assertTrue(run("ods_product_catalog", DAY, DAY, false, 1, 1).succeeded());
         assertTrue(run("ods_orders_pay", DAY, NEXT, false, 1, 1).succeeded());
-        BackfillResult result = run("ods_orders", DAY, NEXT, true, 1, 1);
+        BackfillResult result = run("ods_orders", DAY, NEXT, true, 31, 1);
         assertTrue(result.succeeded(), result.failures().toString());
         assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"),
                 Totals.of(lake, "dws_users", "user_id", "20230215"));
@@ -97,7 +106,8 @@ class BackfillTest {
         assertEquals(Totals.expected("user_002", "100.10"), Totals.of(lake, "dws_users", "user_id", "20230216"));
 
         List<LedgerEntry> runs = ledger.run(result.runId());
-        assertEquals(2 * 5, runs.size(), "ods_orders, dwd_orders, dws_users, dws_shops, dws_flaky x 2 days: " + runs);
+        assertEquals(2 * 5 + 2 * 24, runs.size(),
+                "ods_orders, dwd_orders, dws_users, dws_shops, dws_flaky x 2 days, dws_users_hourly x 48 hours: " + runs);
         LedgerEntry dws = runs.stream().filter(e -> e.table().equals("dws_users") && e.partition().equals("20230215"))
                 .findFirst().orElseThrow();
         assertEquals(RunStatus.DONE, dws.status());
@@ -189,6 +199,29 @@ class BackfillTest {
         assertTrue(second.succeeded(), second.failures().toString());
         assertEquals(RunStatus.DONE, ledger.latest(conf.name(), "dws_flaky", "20230215").orElseThrow().status());
         assertEquals(first.runId(), ledger.run(second.runId()).get(0).retryOf());
+    }
+
+    @Test
+    @Order(7)
+    void hourlyPartitionsWorkLikeDailyOnes() {
+        BackfillPlan plan = planner().plan(request("dws_users_hourly", DAY, DAY, false, 6, true));
+        assertEquals(24, plan.partitionCount());
+        assertEquals(4, plan.layers().get(0).chunks().size(), "24 hours in chunks of 6");
+        assertEquals("2023021500", plan.layers().get(0).chunks().get(0).partitions().get(0).value());
+        BackfillResult result = new BackfillRunner(conf, session, new Renderer(conf), lake, ledger)
+                .run(plan, 2, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(24, result.partitionsDone());
+
+        Map<String, java.math.BigDecimal> daily = new java.util.TreeMap<>();
+        for (Map<String, Object> row : lake.rows("dws_users_hourly")) {
+            String hour = (String) row.get("dh");
+            if (hour.startsWith("20230215")) {
+                daily.merge((String) row.get("user_id"), (java.math.BigDecimal) row.get("total"), java.math.BigDecimal::add);
+            }
+        }
+        assertEquals(Totals.of(lake, "dws_users", "user_id", "20230215"), daily, "the hours add up to the day");
+        assertTrue(lake.partitionRecordCounts("dws_users_hourly").containsKey("2023021517"), "payments at 17:40 land in hour 17");
     }
 
     private static BackfillResult run(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, int concurrency) {
