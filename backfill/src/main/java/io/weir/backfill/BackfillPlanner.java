@@ -131,9 +131,8 @@ public final class BackfillPlanner {
     private List<Chunk> chunks(LayerConf layer, List<Partition> partitions, int batchSize, LocalDate from, LocalDate to,
             String runId) {
         List<Chunk> chunks = new ArrayList<>();
-        String token = runId.substring(runId.lastIndexOf('-') + 1);
         if (layer.partition().isEmpty()) {
-            chunks.add(new Chunk(layer, List.of(), renderer.batch(layer, from, to)));
+            chunks.add(chunk(layer, List.of(), from, to, runId, 0));
             return chunks;
         }
         // A chunk renders one contiguous span, so a gap (a skipped partition) also starts a new chunk.
@@ -141,15 +140,40 @@ public final class BackfillPlanner {
         for (Partition p : partitions) {
             boolean gap = !current.isEmpty() && !current.get(current.size() - 1).end().equals(p.start());
             if (current.size() == batchSize || gap) {
-                chunks.add(new Chunk(layer, current, renderer.batch(layer, current, token + "_" + chunks.size())));
+                chunks.add(chunk(layer, current, from, to, runId, chunks.size()));
                 current = new ArrayList<>();
             }
             current.add(p);
         }
         if (!current.isEmpty()) {
-            chunks.add(new Chunk(layer, current, renderer.batch(layer, current, token + "_" + chunks.size())));
+            chunks.add(chunk(layer, current, from, to, runId, chunks.size()));
         }
         return chunks;
+    }
+
+    private Chunk chunk(LayerConf layer, List<Partition> partitions, LocalDate from, LocalDate to, String runId, int index) {
+        if (partitions.isEmpty()) {
+            return new Chunk(layer, partitions, renderer.batch(layer, from, to));
+        }
+        // The token keeps staging tables of concurrent runs and chunks apart.
+        String token = runId.substring(runId.lastIndexOf('-') + 1) + "_" + index;
+        return new Chunk(layer, partitions, renderer.batch(layer, partitions, token));
+    }
+
+    /**
+     * The same plan rendered with this planner's conf: an embedded source's address is known only
+     * once it runs, after planning decided it is needed.
+     */
+    public BackfillPlan rendered(BackfillPlan plan) {
+        List<LayerPlan> layers = new ArrayList<>();
+        for (LayerPlan layer : plan.layers()) {
+            List<Chunk> chunks = new ArrayList<>();
+            for (Chunk c : layer.chunks()) {
+                chunks.add(chunk(c.layer(), c.partitions(), plan.from(), plan.to(), plan.runId(), chunks.size()));
+            }
+            layers.add(new LayerPlan(layer.layer(), layer.sqlHash(), chunks, layer.skipped(), layer.openPartitions()));
+        }
+        return new BackfillPlan(plan.runId(), plan.mode(), plan.from(), plan.to(), layers, plan.retryOf());
     }
 
     /**

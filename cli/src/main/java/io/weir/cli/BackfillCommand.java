@@ -104,8 +104,11 @@ final class BackfillCommand implements Callable<Integer> {
                 PipelineConf effective = embedded != null ? embedded.conf() : backfillConf;
                 try (FlinkSession session = FlinkSession.start(effective.flink())) {
                     long started = System.nanoTime();
-                    BackfillResult result = new BackfillRunner(effective, session, new Renderer(effective), lake,
-                            new Ledger(lake)).run(embedded != null ? rerender(plan, effective) : plan, concurrency,
+                    Renderer effectiveRenderer = new Renderer(effective);
+                    BackfillPlan toRun = embedded == null ? plan
+                            : new BackfillPlanner(effective, effectiveRenderer, lake, ledger).rendered(plan);
+                    BackfillResult result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
+                            .run(toRun, concurrency,
                             new ProgressBarReporter(progressStream()));
                     out.printf("run %s: %d partitions done, %d failed, %,d rows written in %.1f s%n", result.runId(),
                             result.partitionsDone(), result.partitionsFailed(), result.rowsWritten(),
@@ -124,23 +127,6 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
         }
-    }
-
-    /** The embedded source's address is known only once it runs; CDC chunks must render with it. */
-    private static BackfillPlan rerender(BackfillPlan plan, PipelineConf effective) {
-        Renderer renderer = new Renderer(effective);
-        java.util.List<LayerPlan> layers = new java.util.ArrayList<>();
-        for (LayerPlan layer : plan.layers()) {
-            java.util.List<Chunk> chunks = new java.util.ArrayList<>();
-            for (Chunk chunk : layer.chunks()) {
-                String token = plan.runId().substring(plan.runId().lastIndexOf('-') + 1) + "_" + chunks.size();
-                chunks.add(new Chunk(chunk.layer(), chunk.partitions(), chunk.partitions().isEmpty()
-                        ? renderer.batch(chunk.layer(), plan.from(), plan.to())
-                        : renderer.batch(chunk.layer(), chunk.partitions(), token)));
-            }
-            layers.add(new LayerPlan(layer.layer(), layer.sqlHash(), chunks, layer.skipped(), layer.openPartitions()));
-        }
-        return new BackfillPlan(plan.runId(), plan.mode(), plan.from(), plan.to(), layers, plan.retryOf());
     }
 
     private static boolean needsSource(BackfillPlan plan) {

@@ -8,8 +8,6 @@ import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.SqlNodeList;
 import org.apache.calcite.sql.SqlTableRef;
 import org.apache.calcite.sql.parser.SqlParserPos;
-import org.apache.flink.sql.parser.ddl.SqlCreateTable;
-import org.apache.flink.sql.parser.ddl.SqlCreateView;
 import org.apache.flink.sql.parser.dml.RichSqlInsert;
 
 import java.io.IOException;
@@ -172,11 +170,4 @@ public final class LayerTemplate {
         return result;
     }
 
-    static boolean isView(SqlNode node) {
-        return node instanceof SqlCreateView;
-    }
-
-    static boolean isTable(SqlNode node) {
-        return node instanceof SqlCreateTable;
-    }
 }

@@ -143,10 +143,6 @@ public final class Renderer {
     /** Database of Weir's own tables in the warehouse: the run ledger and staging tables. */
     public static final String STAGING_DATABASE = "weir";
 
-    public RenderedLayer render(LayerConf layer, RenderMode mode, LocalDate from, LocalDate to) {
-        return mode == RenderMode.STREAM ? stream(layer) : batch(layer, from, to);
-    }
-
     private RenderedLayer rendered(LayerConf layer, RenderMode mode, List<Partition> partitions,
             TemplateStatements statements, List<String> inserts, boolean bounded) {
         List<String> temporary = new ArrayList<>();
