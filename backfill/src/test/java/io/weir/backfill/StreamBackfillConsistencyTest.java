@@ -11,7 +11,6 @@ import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
-import io.weir.sandbox.OrderWarehouseSample;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -15,13 +15,11 @@ import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
-import io.weir.sandbox.OrderWarehouseSample;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +30,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -209,7 +206,6 @@ class BackfillKillTest {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("child.log").toFile());
-        Map<String, String> env = new HashMap<>(builder.environment());
         builder.environment().put("WEIR_TEST_MYSQL_PASSWORD", "s3cr3t-pw");
         return builder.start();
     }

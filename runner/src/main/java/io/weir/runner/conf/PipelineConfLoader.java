@@ -226,12 +226,11 @@ public final class PipelineConfLoader {
             node.fields().forEachRemaining(e -> flatten(e.getKey(), e.getValue(), flat, references, errors));
             checkKnownKeys(flat, LAYER, List.of(), prefix, errors);
             Configuration options = Configuration.fromMap(flat);
-            ConfErrors layerErrors = errors;
-            String name = prefixedRequired(options, LAYER_NAME, prefix, layerErrors);
+            String name = prefixedRequired(options, LAYER_NAME, prefix, errors);
             if (name != null && !names.add(name)) {
                 errors.add(prefix + "name", "duplicate layer name '" + name + "'");
             }
-            String templateName = prefixedRequired(options, LAYER_TEMPLATE, prefix, layerErrors);
+            String templateName = prefixedRequired(options, LAYER_TEMPLATE, prefix, errors);
             Path template = templateName == null ? null : templatesDir.resolve(templateName).normalize();
             if (template != null && !Files.isRegularFile(template)) {
                 errors.add(prefix + "template", "template file not found: " + template);

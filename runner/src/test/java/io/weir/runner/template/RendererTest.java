@@ -1,7 +1,6 @@
 package io.weir.runner.template;
 
 import io.weir.runner.TestConfs;
-import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
