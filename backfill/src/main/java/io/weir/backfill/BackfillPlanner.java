@@ -97,6 +97,23 @@ public final class BackfillPlanner {
         return new BackfillPlan(newRunId, "retry", from, to, layers, runId);
     }
 
+    /**
+     * A plan that rebuilds exactly the given partitions of one layer (the scheduler decided they are
+     * due and ready), in chunks of at most {@code batchSize} contiguous partitions.
+     */
+    public BackfillPlan scheduled(LayerConf layer, List<Partition> partitions, int batchSize) {
+        if (partitions.isEmpty()) {
+            throw new IllegalArgumentException("no partitions to schedule for " + layer.name());
+        }
+        List<Partition> sorted = partitions.stream().sorted(java.util.Comparator.comparing(Partition::start)).toList();
+        LocalDate from = sorted.get(0).start().toLocalDate();
+        LocalDate to = sorted.get(sorted.size() - 1).end().minusNanos(1).toLocalDate();
+        String runId = newRunId();
+        LayerPlan layerPlan = new LayerPlan(layer, renderer.template(layer).logicHash(),
+                chunks(layer, sorted, batchSize, from, to, runId), List.of(), List.of());
+        return new BackfillPlan(runId, "schedule", from, to, List.of(layerPlan), null);
+    }
+
     private LayerPlan layerPlan(LayerConf layer, LocalDate from, LocalDate to, BackfillRequest request, boolean force,
             String runId) {
         String sqlHash = renderer.template(layer).logicHash();
@@ -221,7 +238,7 @@ public final class BackfillPlanner {
         }
     }
 
-    static Partition parse(PartitionSpec spec, String value) {
+    public static Partition parse(PartitionSpec spec, String value) {
         return spec.partitionOf(java.time.LocalDateTime.parse(value, spec.formatter()));
     }
 

@@ -5,6 +5,9 @@ public interface BackfillProgress {
 
     void started(BackfillPlan plan);
 
+    /** A chunk's job is about to be submitted. */
+    default void chunkStarted(Chunk chunk) {}
+
     void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded);
 
     void finished();

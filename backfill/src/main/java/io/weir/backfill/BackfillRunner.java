@@ -110,6 +110,7 @@ public final class BackfillRunner {
             rendered.setupStatements().forEach(tEnv::executeSql);
             StatementSet statements = tEnv.createStatementSet();
             rendered.inserts().forEach(statements::addInsertSql);
+            progress.chunkStarted(chunk);
             statements.execute().await();
             rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
             if (chunk.partitions().size() > 1) {

@@ -109,6 +109,15 @@ public final class Ledger {
         return entries;
     }
 
+    /** Changes whenever anything is recorded: the ledger table's newest snapshot id (0 when empty). */
+    public long version() {
+        if (!exists()) {
+            return 0;
+        }
+        Long id = ((org.apache.paimon.table.FileStoreTable) table()).snapshotManager().latestSnapshotId();
+        return id == null ? 0 : id;
+    }
+
     public List<LedgerEntry> run(String runId) {
         return entries().stream().filter(e -> e.runId().equals(runId)).toList();
     }

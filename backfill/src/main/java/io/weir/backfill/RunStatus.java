@@ -4,5 +4,7 @@ package io.weir.backfill;
 public enum RunStatus {
     RUNNING,
     DONE,
-    FAILED
+    FAILED,
+    /** Scheduled, but its upstream was not ready before the wait deadline; the next tick tries again. */
+    LATE
 }

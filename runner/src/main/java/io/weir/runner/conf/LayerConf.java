@@ -4,11 +4,16 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** One warehouse layer: a template that fills one target table. */
+/** One warehouse layer: a template that fills one target table, and optionally a schedule. */
 public record LayerConf(
-        String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream) {
+        String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
+        Optional<LayerSchedule> schedule) {
 
     public boolean partitioned() {
         return partition.isPresent();
+    }
+
+    public boolean scheduled() {
+        return schedule.isPresent();
     }
 }

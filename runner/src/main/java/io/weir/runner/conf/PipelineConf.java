@@ -20,6 +20,7 @@ public record PipelineConf(
         Optional<SourceConf> source,
         FlinkConf flink,
         List<LayerConf> layers,
+        SchedulerConf scheduler,
         Secrets secrets) {
 
     public LayerConf layer(String layerName) {
@@ -49,14 +50,23 @@ public record PipelineConf(
 
     public PipelineConf withSource(SourceConf newSource) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, Optional.of(newSource), flink,
-                layers, secrets);
+                layers, scheduler, secrets);
     }
 
     public PipelineConf withFlink(FlinkConf newFlink) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, scheduler, secrets);
+    }
+
+    public PipelineConf withScheduler(SchedulerConf newScheduler) {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, newScheduler,
+                secrets);
+    }
+
+    public List<LayerConf> scheduledLayers() {
+        return layers.stream().filter(LayerConf::scheduled).toList();
     }
 
     public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
-        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, scheduler, secrets);
     }
 }

@@ -34,7 +34,7 @@ import static io.weir.runner.conf.WeirOptions.*;
  */
 public final class PipelineConfLoader {
 
-    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "layers");
+    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "scheduler", "layers");
 
     private final Map<String, String> environment;
 
@@ -80,11 +80,13 @@ public final class PipelineConfLoader {
                 ? Optional.of(source(options, flat, baseDir, errors))
                 : Optional.empty();
         FlinkConf flink = flink(options, flat, baseDir, errors);
-        List<LayerConf> layers = layers(layersNode, templatesDir, references, errors);
+        SchedulerConf scheduler = scheduler(options, baseDir, errors);
+        List<LayerConf> layers = layers(layersNode, templatesDir, startDate, references, errors);
         errors.throwIfAny();
         List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
         errors.throwIfAny();
-        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, source, flink, ordered, secrets);
+        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, source, flink, ordered, scheduler,
+                secrets);
     }
 
     private static JsonNode readYaml(Path file) {
@@ -207,8 +209,89 @@ public final class PipelineConfLoader {
                 prefixed(flat, FLINK_OPTIONS_PREFIX));
     }
 
-    private static List<LayerConf> layers(JsonNode layersNode, Path templatesDir, SecretReference references,
-            ConfErrors errors) {
+    private static SchedulerConf scheduler(Configuration options, Path baseDir, ConfErrors errors) {
+        SchedulerStore store = get(options, SCHEDULER_STORE, errors);
+        String jdbcUrl = get(options, SCHEDULER_JDBC_URL, errors);
+        if (store == SchedulerStore.POSTGRESQL && (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:"))) {
+            errors.add(SCHEDULER_JDBC_URL.key(), "store 'postgresql' needs a URL jdbc:postgresql://host:port/database");
+        }
+        java.time.Duration poll = get(options, SCHEDULER_POLL_INTERVAL, errors);
+        if (poll != null && poll.toMillis() < 100) {
+            errors.add(SCHEDULER_POLL_INTERVAL.key(), "must be at least 100 ms, got " + poll);
+        }
+        java.time.Duration wait = get(options, SCHEDULER_WAIT_TIMEOUT, errors);
+        if (wait != null && (wait.isNegative() || wait.isZero())) {
+            errors.add(SCHEDULER_WAIT_TIMEOUT.key(), "must be positive, got " + wait);
+        }
+        java.time.Duration idle = get(options, SCHEDULER_IDLE_TIMEOUT, errors);
+        if (idle != null && idle.isNegative()) {
+            errors.add(SCHEDULER_IDLE_TIMEOUT.key(), "must be zero (off) or positive, got " + idle);
+        }
+        int attempts = get(options, SCHEDULER_MAX_ATTEMPTS, errors);
+        if (attempts < 1) {
+            errors.add(SCHEDULER_MAX_ATTEMPTS.key(), "must be at least 1 (the first run counts), got " + attempts);
+        }
+        java.time.Duration backoff = get(options, SCHEDULER_RETRY_BACKOFF, errors);
+        if (backoff != null && backoff.isNegative()) {
+            errors.add(SCHEDULER_RETRY_BACKOFF.key(), "must not be negative, got " + backoff);
+        }
+        int batchSize = get(options, SCHEDULER_BATCH_SIZE, errors);
+        if (batchSize < 1) {
+            errors.add(SCHEDULER_BATCH_SIZE.key(), "must be at least 1, got " + batchSize);
+        }
+        return new SchedulerConf(store, baseDir.resolve(get(options, SCHEDULER_DIR, errors)).normalize(), jdbcUrl,
+                get(options, SCHEDULER_USERNAME, errors), get(options, SCHEDULER_PASSWORD, errors), poll, wait, idle,
+                attempts, backoff, batchSize);
+    }
+
+    private static Optional<LayerSchedule> schedule(Configuration options, Map<String, String> flat, String prefix,
+            boolean partitioned, LocalDate pipelineStart, ConfErrors errors) {
+        if (flat.keySet().stream().noneMatch(k -> k.startsWith("schedule."))) {
+            return Optional.empty();
+        }
+        String cronKey = prefix + LAYER_SCHEDULE_CRON.key();
+        String cron = prefixedGet(options, LAYER_SCHEDULE_CRON, prefix, errors);
+        if (cron == null || cron.isBlank()) {
+            errors.add(cronKey, "required with a schedule block: a Quartz cron expression such as '0 5 0 * * ?'"
+                    + " (seconds minutes hours day-of-month month day-of-week)");
+        } else {
+            try {
+                org.quartz.CronExpression.validateExpression(cron);
+            } catch (java.text.ParseException e) {
+                errors.add(cronKey, "invalid cron expression '" + cron + "': " + e.getMessage()
+                        + " (expected seconds minutes hours day-of-month month day-of-week [year], e.g. '0 5 0 * * ?')");
+            }
+        }
+        if (!partitioned) {
+            errors.add(cronKey, "only a partitioned layer can be scheduled: the scheduler builds one time partition"
+                    + " at a time (add a partition block, or drop the schedule)");
+        }
+        String rawLateness = flat.get(LAYER_SCHEDULE_ALLOWED_LATENESS.key());
+        java.time.Duration lateness = null;
+        if (rawLateness != null && rawLateness.strip().startsWith("-")) {
+            // Flink's duration parser would only say the text does not start with a number.
+            errors.add(prefix + LAYER_SCHEDULE_ALLOWED_LATENESS.key(), "must be zero or more (how far past a"
+                    + " partition's end every upstream watermark must be), got '" + rawLateness + "'");
+        } else {
+            lateness = prefixedGet(options, LAYER_SCHEDULE_ALLOWED_LATENESS, prefix, errors);
+        }
+        LocalDate start = pipelineStart;
+        String startValue = prefixedGet(options, LAYER_SCHEDULE_START_DATE, prefix, errors);
+        if (startValue != null) {
+            try {
+                start = LocalDate.parse(startValue);
+                if (start.isBefore(pipelineStart)) {
+                    errors.add(prefix + LAYER_SCHEDULE_START_DATE.key(), "is before pipeline.start-date " + pipelineStart);
+                }
+            } catch (DateTimeParseException e) {
+                errors.add(prefix + LAYER_SCHEDULE_START_DATE.key(), "expected a date yyyy-MM-dd, got '" + startValue + "'");
+            }
+        }
+        return Optional.of(new LayerSchedule(cron, lateness == null ? java.time.Duration.ZERO : lateness, start));
+    }
+
+    private static List<LayerConf> layers(JsonNode layersNode, Path templatesDir, LocalDate pipelineStart,
+            SecretReference references, ConfErrors errors) {
         List<LayerConf> layers = new ArrayList<>();
         if (layersNode == null || !layersNode.isArray() || layersNode.isEmpty()) {
             errors.add("layers", "expected a non-empty list of layers");
@@ -219,7 +302,7 @@ public final class PipelineConfLoader {
             String prefix = "layers[" + i + "].";
             JsonNode node = layersNode.get(i);
             if (!node.isObject()) {
-                errors.add(prefix.substring(0, prefix.length() - 1), "expected a mapping with name, template, table, partition, upstream");
+                errors.add(prefix.substring(0, prefix.length() - 1), "expected a mapping with name, template, table, partition, upstream, schedule");
                 continue;
             }
             Map<String, String> flat = new TreeMap<>();
@@ -246,7 +329,9 @@ public final class PipelineConfLoader {
                 partition = Optional.of(spec);
             }
             List<String> upstream = prefixedGet(options, LAYER_UPSTREAM, prefix, errors);
-            layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream));
+            Optional<LayerSchedule> schedule = schedule(options, flat, prefix, partition.isPresent(), pipelineStart, errors);
+            layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream,
+                    schedule));
         }
         return layers;
     }

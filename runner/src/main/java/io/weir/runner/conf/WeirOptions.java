@@ -132,6 +132,56 @@ public final class WeirOptions {
 
     public static final String FLINK_OPTIONS_PREFIX = "flink.options.";
 
+    // ---- scheduler (weir schedule) --------------------------------------------------------------
+
+    public static final ConfigOption<SchedulerStore> SCHEDULER_STORE =
+            key("scheduler.store").enumType(SchedulerStore.class).defaultValue(SchedulerStore.H2)
+                    .withDescription("Where Quartz keeps triggers: 'h2' (an embedded database file under scheduler.dir)"
+                            + " or 'postgresql' (scheduler.jdbc-url).");
+
+    public static final ConfigOption<String> SCHEDULER_DIR =
+            key("scheduler.dir").stringType().defaultValue("../.weir/scheduler")
+                    .withDescription("Directory of the embedded H2 store, relative to the conf file.");
+
+    public static final ConfigOption<String> SCHEDULER_JDBC_URL =
+            key("scheduler.jdbc-url").stringType().noDefaultValue()
+                    .withDescription("JDBC URL of the PostgreSQL store (store 'postgresql'), e.g. jdbc:postgresql://db:5432/weir.");
+
+    public static final ConfigOption<String> SCHEDULER_USERNAME =
+            key("scheduler.username").stringType().defaultValue("weir").withDescription("User of the PostgreSQL store.");
+
+    public static final ConfigOption<String> SCHEDULER_PASSWORD =
+            key("scheduler.password").stringType().defaultValue("")
+                    .withDescription("Password of the PostgreSQL store; give it as ${env:NAME} or ${file:PATH}.");
+
+    public static final ConfigOption<Duration> SCHEDULER_POLL_INTERVAL =
+            key("scheduler.poll-interval").durationType().defaultValue(Duration.ofSeconds(5))
+                    .withDescription("How often a partition waiting for its upstream is checked again.");
+
+    public static final ConfigOption<Duration> SCHEDULER_WAIT_TIMEOUT =
+            key("scheduler.wait-timeout").durationType().defaultValue(Duration.ofHours(6))
+                    .withDescription("How long a due partition waits for its upstream before it is marked LATE;"
+                            + " the next tick tries it again.");
+
+    public static final ConfigOption<Duration> SCHEDULER_IDLE_TIMEOUT =
+            key("scheduler.idle-timeout").durationType().defaultValue(Duration.ofMinutes(15))
+                    .withDescription("Processing-time fallback for quiet sources: a stream-written upstream that has"
+                            + " committed nothing for this long, this long after the partition's end plus lateness,"
+                            + " counts as complete. 0 turns the fallback off.");
+
+    public static final ConfigOption<Integer> SCHEDULER_MAX_ATTEMPTS =
+            key("scheduler.max-attempts").intType().defaultValue(3)
+                    .withDescription("Attempts of a failing scheduled job (the first run included) before its"
+                            + " partitions are marked FAILED.");
+
+    public static final ConfigOption<Duration> SCHEDULER_RETRY_BACKOFF =
+            key("scheduler.retry-backoff").durationType().defaultValue(Duration.ofSeconds(30))
+                    .withDescription("Wait before the first retry; it doubles with every further attempt.");
+
+    public static final ConfigOption<Integer> SCHEDULER_BATCH_SIZE =
+            key("scheduler.batch-size").intType().defaultValue(31)
+                    .withDescription("Most partitions one scheduled job rebuilds (catch-ups run in chunks of this size).");
+
     // ---- layers[i] ------------------------------------------------------------------------------
 
     public static final ConfigOption<String> LAYER_NAME =
@@ -161,6 +211,19 @@ public final class WeirOptions {
             key("upstream").stringType().asList().defaultValues()
                     .withDescription("Tables of other layers this layer reads.");
 
+    public static final ConfigOption<String> LAYER_SCHEDULE_CRON =
+            key("schedule.cron").stringType().noDefaultValue()
+                    .withDescription("Quartz cron expression (UTC) of the layer's scheduled ticks, e.g. '0 5 * * * ?';"
+                            + " omit the schedule block for a layer that only streams or backfills.");
+
+    public static final ConfigOption<Duration> LAYER_SCHEDULE_ALLOWED_LATENESS =
+            key("schedule.allowed-lateness").durationType().defaultValue(Duration.ZERO)
+                    .withDescription("How far past a partition's end every upstream watermark must be before it runs.");
+
+    public static final ConfigOption<String> LAYER_SCHEDULE_START_DATE =
+            key("schedule.start-date").stringType().noDefaultValue()
+                    .withDescription("First day (yyyy-MM-dd) the scheduler builds (default: pipeline.start-date).");
+
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
@@ -170,16 +233,22 @@ public final class WeirOptions {
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,
             FLINK_TARGET, FLINK_ADDRESS, FLINK_WEB_UI_PORT, FLINK_TASK_SLOTS, FLINK_PARALLELISM,
             FLINK_CHECKPOINT_INTERVAL, FLINK_STATE_DIR, FLINK_SOURCE_IDLE_TIMEOUT,
-            FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS);
+            FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS,
+            SCHEDULER_STORE, SCHEDULER_DIR, SCHEDULER_JDBC_URL, SCHEDULER_USERNAME, SCHEDULER_PASSWORD,
+            SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_IDLE_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
+            SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE);
 
     static final List<String> PASS_THROUGH_PREFIXES =
             List.of(WAREHOUSE_OPTIONS_PREFIX, SOURCE_OPTIONS_PREFIX, FLINK_OPTIONS_PREFIX);
 
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
-            LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM);
+            LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
+            LAYER_SCHEDULE_START_DATE);
 
     public enum SourceType { MYSQL, EMBEDDED }
 
     public enum FlinkTarget { EMBEDDED, REMOTE }
+
+    public enum SchedulerStore { H2, POSTGRESQL }
 }

@@ -72,6 +72,30 @@ public final class Lake implements AutoCloseable {
         return counts;
     }
 
+    /**
+     * When each partition's newest data file was written (epoch millis), as the latest snapshot
+     * holds them: a partition written after some moment has a newer file.
+     */
+    public Map<String, Long> partitionsLastWritten(String tableName) {
+        Map<String, Long> written = new java.util.TreeMap<>();
+        FileStoreTable table = table(tableName);
+        if (table.partitionKeys().isEmpty()) {
+            return written;
+        }
+        for (org.apache.paimon.manifest.PartitionEntry entry : table.newSnapshotReader().partitionEntries()) {
+            if (entry.fileCount() > 0) {
+                written.merge(entry.partition().getString(0).toString(), entry.lastFileCreationTime(), Math::max);
+            }
+        }
+        return written;
+    }
+
+    /** Commit time (epoch millis) of the newest snapshot, if the table has one. */
+    public Optional<Long> latestCommitMillis(String tableName) {
+        Snapshot latest = table(tableName).snapshotManager().latestSnapshot();
+        return latest == null ? Optional.empty() : Optional.of(latest.timeMillis());
+    }
+
     public FileStoreTable table(String table) {
         try {
             return (FileStoreTable) catalog.getTable(Identifier.create(database, table));

@@ -145,4 +145,60 @@ class PipelineConfLoaderTest {
         WeirException e = assertThrows(WeirException.class, () -> TestConfs.load(file));
         assertTrue(e.getMessage().matches("(?s).*broken\\.yaml:\\d+:\\d+: not valid YAML.*"), e.getMessage());
     }
+
+    private static String scheduleDwsUsers(String schedule) {
+        return TestConfs.exampleLayers().replace("    template: dws_users.sql\n",
+                "    template: dws_users.sql\n    schedule: " + schedule + "\n");
+    }
+
+    @Test
+    void aLayerScheduleIsRead() {
+        PipelineConf conf = TestConfs.load(TestConfs.write(dir, sections()
+                + "scheduler:\n  poll-interval: 2s\n  max-attempts: 5\n",
+                scheduleDwsUsers("{ cron: '0 5 0 * * ?', allowed-lateness: 10min, start-date: 2023-02-01 }")));
+        LayerSchedule schedule = conf.layer("dws_users").schedule().orElseThrow();
+        assertEquals("0 5 0 * * ?", schedule.cron());
+        assertEquals(Duration.ofMinutes(10), schedule.allowedLateness());
+        assertEquals(LocalDate.of(2023, 2, 1), schedule.startDate());
+        assertEquals(java.util.List.of(conf.layer("dws_users")), conf.scheduledLayers());
+        assertEquals(Duration.ofSeconds(2), conf.scheduler().pollInterval());
+        assertEquals(5, conf.scheduler().maxAttempts());
+        assertEquals(WeirOptions.SchedulerStore.H2, conf.scheduler().store());
+    }
+
+    @Test
+    void aBadCronExpressionIsNamedWithWhatWasExpected() {
+        WeirException e = rejected(sections(), scheduleDwsUsers("{ cron: '0 5 25 * * ?' }"));
+        assertTrue(e.getMessage().contains("layers[4].schedule.cron: invalid cron expression '0 5 25 * * ?'"), e.getMessage());
+        assertTrue(e.getMessage().contains("seconds minutes hours day-of-month month day-of-week"), e.getMessage());
+        e = rejected(sections(), scheduleDwsUsers("{ cron: 'every day' }"));
+        assertTrue(e.getMessage().contains("layers[4].schedule.cron: invalid cron expression 'every day'"), e.getMessage());
+    }
+
+    @Test
+    void impossibleLatenessIsRejected() {
+        WeirException e = rejected(sections(), scheduleDwsUsers("{ cron: '0 5 0 * * ?', allowed-lateness: -5min }"));
+        assertTrue(e.getMessage().contains("layers[4].schedule.allowed-lateness: must be zero or more"), e.getMessage());
+        e = rejected(sections(), scheduleDwsUsers("{ cron: '0 5 0 * * ?', allowed-lateness: soon }"));
+        assertTrue(e.getMessage().contains("layers[4].schedule.allowed-lateness: invalid value 'soon'"), e.getMessage());
+    }
+
+    @Test
+    void aScheduleNeedsACronAndAPartitionedLayer() {
+        WeirException e = rejected(sections(), scheduleDwsUsers("{ allowed-lateness: 5min }"));
+        assertTrue(e.getMessage().contains("layers[4].schedule.cron: required with a schedule block"), e.getMessage());
+        String layers = TestConfs.exampleLayers().replace("    template: ods_product_catalog.sql\n",
+                "    template: ods_product_catalog.sql\n    schedule: { cron: '0 5 0 * * ?' }\n");
+        e = rejected(sections(), layers);
+        assertTrue(e.getMessage().contains("layers[2].schedule.cron: only a partitioned layer can be scheduled"), e.getMessage());
+    }
+
+    @Test
+    void badSchedulerSettingsAreNamed() {
+        WeirException e = rejected(sections() + "scheduler:\n  store: postgresql\n  max-attempts: 0\n  poll-interval: 10ms\n",
+                TestConfs.exampleLayers());
+        assertTrue(e.getMessage().contains("scheduler.jdbc-url: store 'postgresql' needs a URL"), e.getMessage());
+        assertTrue(e.getMessage().contains("scheduler.max-attempts: must be at least 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("scheduler.poll-interval: must be at least 100 ms"), e.getMessage());
+    }
 }

@@ -1,0 +1,24 @@
+package io.weir.runner.conf;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** How {@code weir schedule} keeps its triggers and paces its runs (the {@code scheduler} section). */
+public record SchedulerConf(
+        WeirOptions.SchedulerStore store,
+        Path dir,
+        String jdbcUrl,
+        String username,
+        String password,
+        Duration pollInterval,
+        Duration waitTimeout,
+        Duration idleTimeout,
+        int maxAttempts,
+        Duration retryBackoff,
+        int batchSize) {
+
+    public SchedulerConf withPollInterval(Duration interval) {
+        return new SchedulerConf(store, dir, jdbcUrl, username, password, interval, waitTimeout, idleTimeout,
+                maxAttempts, retryBackoff, batchSize);
+    }
+}

@@ -1,0 +1,108 @@
+package io.weir.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionSpec;
+import io.weir.runner.lake.Lake;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The partitions of a scheduled layer a tick must build: every partition from the layer's start
+ * that has ended, unless the ledger shows it done and no upstream partition of the same span has
+ * changed since that build read it. Failed, late and interrupted partitions are due again; a
+ * partition another process is building right now is not.
+ */
+final class DuePartitions {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Lake lake;
+    private final LakeState lakeState;
+    private final LedgerState ledger;
+
+    DuePartitions(Lake lake, LakeState lakeState, LedgerState ledger) {
+        this.lake = lake;
+        this.lakeState = lakeState;
+        this.ledger = ledger;
+    }
+
+    List<Due> of(LayerConf layer, Instant now) {
+        PartitionSpec spec = layer.partition().orElseThrow();
+        LocalDate start = layer.schedule().orElseThrow().startDate();
+        LocalDateTime until = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+        Map<String, LedgerEntry> built = ledger.refresh().latestByPartition(layer.table());
+        Map<String, Boolean> changedCache = new HashMap<>();
+        List<Due> due = new ArrayList<>();
+        for (LocalDateTime t = start.atStartOfDay(); ; t = spec.granularity().next(t)) {
+            Partition p = spec.partitionOf(t);
+            if (p.end().isAfter(until)) {
+                break;
+            }
+            LedgerEntry last = built.get(p.value());
+            if (last == null) {
+                due.add(new Due(p, "not built"));
+            } else if (last.status() == RunStatus.DONE) {
+                lateChange(layer, p, last, changedCache)
+                        .ifPresent(table -> due.add(new Due(p, "late data: " + table + " changed after the build")));
+            } else if (last.status() != RunStatus.RUNNING) {
+                due.add(new Due(p, last.status().name().toLowerCase() + " in run " + last.runId()));
+            }
+        }
+        return due;
+    }
+
+    /** The first upstream table whose partition of the same value took new data after the build started. */
+    private Optional<String> lateChange(LayerConf layer, Partition p, LedgerEntry build, Map<String, Boolean> cache) {
+        long builtAt = Readiness.epochMillis(build.startedAt());
+        for (String table : layer.upstream()) {
+            Long written = lakeState.of(table).partitionsLastWritten().get(p.value());
+            // Cheap first: no file of that partition is newer than the build.
+            if (written == null || written <= builtAt) {
+                continue;
+            }
+            // Then exact: a snapshot after the one the build read wrote data (not a compaction) there.
+            Optional<Long> readSnapshot = snapshotRead(build, table);
+            if (readSnapshot.isEmpty()) {
+                return Optional.of(table);
+            }
+            String key = table + "@" + readSnapshot.get() + "/" + p.value();
+            if (cache.computeIfAbsent(key, k -> writtenSince(table, readSnapshot.get(), p.value()))) {
+                return Optional.of(table);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private boolean writtenSince(String table, long snapshot, String partition) {
+        Long earliest = lake.table(table).snapshotManager().earliestSnapshotId();
+        if (earliest == null || earliest > snapshot + 1) {
+            return true; // that history has expired: assume it changed
+        }
+        return lake.partitionsWrittenSince(table, snapshot).contains(partition);
+    }
+
+    private static Optional<Long> snapshotRead(LedgerEntry build, String table) {
+        try {
+            JsonNode snapshot = JSON.readTree(build.upstream() == null ? "{}" : build.upstream()).path(table).get("snapshot");
+            return snapshot == null ? Optional.empty() : Optional.of(snapshot.asLong());
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A partition to build, and why. */
+    record Due(Partition partition, String why) {}
+}

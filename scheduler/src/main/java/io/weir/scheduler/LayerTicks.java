@@ -1,0 +1,204 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.BackfillPlan;
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Chunk;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.conf.SchedulerConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One tick of a scheduled layer: find the due partitions, wait (polling, up to the deadline) until
+ * each is ready, run the ready ones as scheduled batch jobs with retries, mark the rest LATE.
+ * Every run goes through the backfill runner, so the ledger records it like any backfill.
+ */
+final class LayerTicks {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LayerTicks.class);
+    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+    private final PipelineConf conf;
+    private final Renderer renderer;
+    private final Lake lake;
+    private final LedgerState ledger;
+    private final DuePartitions duePartitions;
+    private final Readiness readiness;
+    private final BackfillPlanner planner;
+    private final BackfillRunner runner;
+    private final ScheduleEvents events;
+    private final Clock clock;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+
+    LayerTicks(PipelineConf conf, FlinkSession session, Lake lake, LedgerState ledger, ScheduleEvents events,
+            Clock clock) {
+        this.conf = conf;
+        this.renderer = new Renderer(conf);
+        this.lake = lake;
+        this.ledger = ledger;
+        LakeState lakeState = new LakeState(lake);
+        this.duePartitions = new DuePartitions(lake, lakeState, ledger);
+        this.readiness = new Readiness(conf, lakeState, ledger, clock);
+        this.planner = new BackfillPlanner(conf, renderer, lake, ledger.ledger());
+        this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());
+        this.events = events;
+        this.clock = clock;
+    }
+
+    DuePartitions duePartitions() {
+        return duePartitions;
+    }
+
+    Readiness readiness() {
+        return readiness;
+    }
+
+    /** Wakes every waiting tick and lets it return; a job already submitted runs to its end. */
+    void stop() {
+        stopping.countDown();
+    }
+
+    void tick(String layerName) {
+        LayerConf layer = conf.layer(layerName);
+        SchedulerConf scheduler = conf.scheduler();
+        Instant started = clock.instant();
+        List<DuePartitions.Due> due = duePartitions.of(layer, started);
+        if (due.isEmpty()) {
+            return;
+        }
+        events.due(layer.name(), due.stream().map(d -> d.partition().value()).toList(),
+                due.stream().map(DuePartitions.Due::why).toList());
+        Instant deadline = started.plus(scheduler.waitTimeout());
+        Map<String, Partition> pending = new LinkedHashMap<>();
+        due.forEach(d -> pending.put(d.partition().value(), d.partition()));
+        Map<String, String> reasons = new HashMap<>();
+        while (!pending.isEmpty()) {
+            ledger.refresh();
+            List<Partition> ready = new ArrayList<>();
+            for (Partition p : pending.values()) {
+                Readiness.Verdict verdict = readiness.check(layer, p);
+                if (verdict.ready()) {
+                    ready.add(p);
+                } else if (!verdict.reason().equals(reasons.put(p.value(), verdict.reason()))) {
+                    events.waiting(layer.name(), p.value(), verdict.reason());
+                }
+            }
+            if (!ready.isEmpty()) {
+                if (!runWithRetries(layer, ready)) {
+                    return;
+                }
+                ready.forEach(p -> pending.remove(p.value()));
+                continue;
+            }
+            if (!clock.instant().isBefore(deadline)) {
+                markLate(layer, pending, reasons, started);
+                return;
+            }
+            if (pause(scheduler.pollInterval())) {
+                return;
+            }
+        }
+    }
+
+    /** Runs the partitions, retrying the failed ones with backoff; false when stopped meanwhile. */
+    private boolean runWithRetries(LayerConf layer, List<Partition> partitions) {
+        SchedulerConf scheduler = conf.scheduler();
+        List<Partition> toRun = partitions;
+        for (int attempt = 1; ; attempt++) {
+            BackfillPlan plan = planner.scheduled(layer, toRun, scheduler.batchSize());
+            int thisAttempt = attempt;
+            long began = System.nanoTime();
+            var result = runner.run(plan, 1, new BackfillProgress() {
+                @Override
+                public void started(BackfillPlan p) {}
+
+                @Override
+                public void chunkStarted(Chunk chunk) {
+                    events.submitted(layer.name(), chunk.partitionValues(), thisAttempt);
+                }
+
+                @Override
+                public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {
+                    if (succeeded) {
+                        events.done(layer.name(), chunk.partitionValues(), rowsWritten,
+                                Duration.ofNanos(System.nanoTime() - began));
+                    }
+                }
+
+                @Override
+                public void finished() {}
+            });
+            if (result.succeeded()) {
+                return true;
+            }
+            Map<String, String> failed = new LinkedHashMap<>();
+            for (LedgerEntry e : ledger.ledger().run(plan.runId())) {
+                if (e.status() == RunStatus.FAILED) {
+                    failed.put(e.partition(), e.error());
+                }
+            }
+            toRun = toRun.stream().filter(p -> failed.containsKey(p.value())).toList();
+            String error = failed.values().stream().findFirst().orElse(String.join("; ", result.failures()));
+            List<String> values = toRun.stream().map(Partition::value).toList();
+            if (attempt >= scheduler.maxAttempts() || toRun.isEmpty()) {
+                events.failed(layer.name(), values, attempt, error, null);
+                return true;
+            }
+            Duration backoff = scheduler.retryBackoff().multipliedBy(1L << Math.min(attempt - 1, 20));
+            events.failed(layer.name(), values, attempt, error, backoff);
+            if (pause(backoff)) {
+                return false;
+            }
+        }
+    }
+
+    private void markLate(LayerConf layer, Map<String, Partition> pending, Map<String, String> reasons, Instant started) {
+        String runId = LocalDateTime.now().format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+        String hash = renderer.template(layer).logicHash();
+        LocalDateTime now = LocalDateTime.now();
+        LocalDateTime tickStart = LocalDateTime.ofInstant(started, java.time.ZoneId.systemDefault());
+        List<LedgerEntry> entries = new ArrayList<>();
+        for (Partition p : pending.values()) {
+            String reason = "waited " + conf.scheduler().waitTimeout() + " for upstream: " + reasons.get(p.value());
+            entries.add(new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
+                    p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, "{}", 0,
+                    RunStatus.LATE, reason, tickStart, now, null));
+            events.late(layer.name(), p.value(), reason);
+        }
+        ledger.ledger().record(entries);
+    }
+
+    /** Sleeps without spinning; true when the scheduler is stopping. */
+    private boolean pause(Duration duration) {
+        try {
+            return stopping.await(duration.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.debug("tick interrupted");
+            return true;
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionSpec;
+import io.weir.runner.conf.PipelineConf;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Whether a partition {@code [s, e)} of a layer may run: every upstream table must be complete up
+ * to {@code e}.
+ * <ul>
+ *   <li>A table a stream writes (its snapshots carry a watermark): the watermark is at least
+ *       {@code e} plus the layer's allowed lateness. A quiet source holds the watermark still, so
+ *       after {@code scheduler.idle-timeout} with no commit at all, past that point, the table
+ *       counts as complete.</li>
+ *   <li>A table built in batch, or by a scheduled layer: the ledger shows each of its partitions
+ *       within {@code [s, e)} done, and no data file of that partition is newer than that build.
+ *       A failed upstream partition therefore holds back the same partition downstream, and only
+ *       that one.</li>
+ *   <li>An unpartitioned table (a dimension) is ready once it holds data.</li>
+ *   <li>A layer with no upstream table reads the source database, which has no watermark here:
+ *       it is ready once the wall clock passes {@code e} plus the allowed lateness.</li>
+ * </ul>
+ * Times of partitions and watermarks are UTC.
+ */
+final class Readiness {
+
+    private final PipelineConf conf;
+    private final LakeState lake;
+    private final LedgerState ledger;
+    private final Clock clock;
+
+    Readiness(PipelineConf conf, LakeState lake, LedgerState ledger, Clock clock) {
+        this.conf = conf;
+        this.lake = lake;
+        this.ledger = ledger;
+        this.clock = clock;
+    }
+
+    Verdict check(LayerConf layer, Partition partition) {
+        Duration lateness = layer.schedule().map(s -> s.allowedLateness()).orElse(Duration.ZERO);
+        Instant needed = partition.end().toInstant(ZoneOffset.UTC).plus(lateness);
+        List<String> waitingOn = new ArrayList<>();
+        if (layer.upstream().isEmpty()) {
+            if (clock.instant().isBefore(needed)) {
+                waitingOn.add("source " + conf.source().map(s -> s.database()).orElse("database")
+                        + ": the wall clock has not reached " + show(needed) + " (partition end + allowed lateness "
+                        + lateness + ")");
+            }
+            return new Verdict(waitingOn);
+        }
+        for (String table : layer.upstream()) {
+            upstreamProblem(table, partition, needed, lateness).ifPresent(waitingOn::add);
+        }
+        return new Verdict(waitingOn);
+    }
+
+    private Optional<String> upstreamProblem(String table, Partition partition, Instant needed, Duration lateness) {
+        LakeState.TableState state = lake.of(table);
+        if (!state.exists() || state.snapshotId() == 0) {
+            return Optional.of(table + ": holds no data yet");
+        }
+        LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
+        if (upstreamLayer.partition().isEmpty()) {
+            return Optional.empty();
+        }
+        if (!upstreamLayer.scheduled() && state.streamWritten()) {
+            return watermarkProblem(table, state, needed, lateness);
+        }
+        return batchProblem(table, upstreamLayer.partition().get(), partition, state);
+    }
+
+    private Optional<String> watermarkProblem(String table, LakeState.TableState state, Instant needed,
+            Duration lateness) {
+        long watermark = state.watermark().orElseThrow();
+        if (watermark >= needed.toEpochMilli()) {
+            return Optional.empty();
+        }
+        Duration idle = conf.scheduler().idleTimeout();
+        Instant now = clock.instant();
+        if (!idle.isZero() && !now.isBefore(needed.plus(idle))
+                && state.lastCommitMillis().map(t -> !Instant.ofEpochMilli(t).plus(idle).isAfter(now)).orElse(true)) {
+            return Optional.empty();
+        }
+        return Optional.of(table + ": watermark " + show(Instant.ofEpochMilli(watermark)) + " has not reached "
+                + show(needed) + " (partition end + allowed lateness " + lateness + ")");
+    }
+
+    private Optional<String> batchProblem(String table, PartitionSpec spec, Partition partition,
+            LakeState.TableState state) {
+        for (Partition upstream : covering(spec, partition)) {
+            Optional<LedgerEntry> entry = ledger.latest(table, upstream.value());
+            String name = table + " partition " + upstream.value();
+            if (entry.isEmpty()) {
+                return Optional.of(name + ": not built (no run in the ledger" + (state.streamWritten() ? ""
+                        : ", and no streaming writer records a watermark") + ")");
+            }
+            LedgerEntry e = entry.get();
+            if (e.status() == RunStatus.RUNNING) {
+                return Optional.of(name + ": being built by run " + e.runId());
+            }
+            if (e.status() == RunStatus.FAILED) {
+                return Optional.of(name + ": blocked, it failed in run " + e.runId()
+                        + (e.error() == null ? "" : ": " + firstLine(e.error())));
+            }
+            if (e.status() == RunStatus.LATE) {
+                return Optional.of(name + ": itself waiting for its upstream (" + firstLine(e.error()) + ")");
+            }
+            Long written = state.partitionsLastWritten().get(upstream.value());
+            if (written != null && e.finishedAt() != null && written > epochMillis(e.finishedAt())) {
+                return Optional.of(name + ": changed at " + show(Instant.ofEpochMilli(written))
+                        + " after its build in run " + e.runId() + "; waiting for its rebuild");
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The upstream partitions whose spans overlap the partition's (finer, equal or coarser). */
+    static List<Partition> covering(PartitionSpec spec, Partition partition) {
+        List<Partition> result = new ArrayList<>();
+        for (LocalDateTime t = spec.partitionOf(partition.start()).start(); t.isBefore(partition.end());
+                t = spec.granularity().next(t)) {
+            result.add(spec.partitionOf(t));
+        }
+        return result;
+    }
+
+    static long epochMillis(LocalDateTime ledgerTime) {
+        // The ledger records local wall-clock times of the machine that ran the job.
+        return ledgerTime.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+    }
+
+    static String show(Instant instant) {
+        return instant.toString().replace("T", " ").replace("Z", "");
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int newline = text.indexOf('\n');
+        return newline < 0 ? text : text.substring(0, newline);
+    }
+
+    /** Ready when nothing is waited on; otherwise one line per upstream table that holds it back. */
+    record Verdict(List<String> waitingOn) {
+        boolean ready() {
+            return waitingOn.isEmpty();
+        }
+
+        String reason() {
+            return String.join("; ", waitingOn);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.weir.scheduler;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Hears what the scheduler does; called from the tick threads. */
+public interface ScheduleEvents {
+
+    /** A tick found partitions to build ({@code why} per partition, e.g. "not built", "late data: ..."). */
+    default void due(String layer, List<String> partitions, List<String> why) {}
+
+    /** A partition waits for its upstream; called again only when the reason changes. */
+    default void waiting(String layer, String partition, String reason) {}
+
+    /** A job for these partitions is about to be submitted to the cluster. */
+    default void submitted(String layer, List<String> partitions, int attempt) {}
+
+    default void done(String layer, List<String> partitions, long rows, Duration took) {}
+
+    /** A job failed; {@code retryIn} is null when no attempt is left and the partitions are marked FAILED. */
+    default void failed(String layer, List<String> partitions, int attempt, String error, Duration retryIn) {}
+
+    /** The wait deadline passed: the partition is marked LATE with the reason. */
+    default void late(String layer, String partition, String reason) {}
+
+    ScheduleEvents NONE = new ScheduleEvents() {};
+}

@@ -1,0 +1,194 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.Ledger;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import org.quartz.CronScheduleBuilder;
+import org.quartz.CronTrigger;
+import org.quartz.JobBuilder;
+import org.quartz.JobDetail;
+import org.quartz.JobKey;
+import org.quartz.Scheduler;
+import org.quartz.SchedulerException;
+import org.quartz.Trigger;
+import org.quartz.TriggerBuilder;
+import org.quartz.TriggerKey;
+import org.quartz.impl.StdSchedulerFactory;
+import org.quartz.impl.matchers.GroupMatcher;
+
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TimeZone;
+
+/**
+ * {@code weir schedule}: a Quartz scheduler with one durable cron trigger per scheduled layer, kept
+ * in Quartz's JDBC store. A restart keeps the stored triggers, so ticks missed while Weir was down
+ * fire once at start (misfire: fire now), and the tick finds every partition missed since.
+ */
+public final class WeirScheduler implements AutoCloseable {
+
+    private final PipelineConf conf;
+    private final Ledger ledger;
+    private final LayerTicks ticks;
+    private final QuartzStore store;
+    private final Scheduler quartz;
+
+    private WeirScheduler(PipelineConf conf, Ledger ledger, LayerTicks ticks, QuartzStore store, Scheduler quartz) {
+        this.conf = conf;
+        this.ledger = ledger;
+        this.ticks = ticks;
+        this.store = store;
+        this.quartz = quartz;
+    }
+
+    /** Opens the store, registers the layers' triggers and starts firing them. */
+    public static WeirScheduler start(PipelineConf conf, FlinkSession session, Lake lake, ScheduleEvents events) {
+        return start(conf, session, lake, events, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(PipelineConf, FlinkSession, Lake, ScheduleEvents)}, judging due partitions,
+     * readiness and deadlines by the given clock (cron fire times stay on the system clock).
+     */
+    public static WeirScheduler start(PipelineConf conf, FlinkSession session, Lake lake, ScheduleEvents events,
+            Clock clock) {
+        List<LayerConf> layers = conf.scheduledLayers();
+        if (layers.isEmpty()) {
+            throw WeirException.badInput(conf.file() + ": no layer has a schedule (add schedule: { cron: ... } to"
+                    + " the layers the scheduler should run)");
+        }
+        Ledger ledger = new Ledger(lake).open();
+        LedgerState ledgerState = new LedgerState(ledger, conf.name());
+        LayerTicks ticks = new LayerTicks(conf, session, lake, ledgerState, events, clock);
+        QuartzStore store = new QuartzStore(conf);
+        store.createTablesIfMissing();
+        Scheduler quartz;
+        try {
+            quartz = new StdSchedulerFactory(store.quartzProperties(Math.max(2, layers.size()))).getScheduler();
+        } catch (SchedulerException e) {
+            throw WeirException.badInput("cannot start the scheduler on the " + store.describe() + ": "
+                    + conf.secrets().mask(String.valueOf(e.getMessage())));
+        }
+        WeirScheduler scheduler = new WeirScheduler(conf, ledger, ticks, store, quartz);
+        try {
+            scheduler.resolveInterruptedRuns(ledgerState.refresh());
+            quartz.getContext().put(LayerTickJob.TICKS, ticks);
+            scheduler.registerTriggers(layers);
+            quartz.start();
+        } catch (SchedulerException | RuntimeException e) {
+            scheduler.close();
+            if (e instanceof WeirException) {
+                throw (WeirException) e;
+            }
+            throw new WeirException(WeirException.JOB_FAILURE, "cannot start the scheduler: " + e.getMessage(), e);
+        }
+        return scheduler;
+    }
+
+    /** Next fire time per scheduled layer. */
+    public Map<String, Optional<Date>> nextTicks() {
+        Map<String, Optional<Date>> next = new java.util.LinkedHashMap<>();
+        for (LayerConf layer : conf.scheduledLayers()) {
+            try {
+                Trigger trigger = quartz.getTrigger(triggerKey(layer));
+                next.put(layer.name(), Optional.ofNullable(trigger == null ? null : trigger.getNextFireTime()));
+            } catch (SchedulerException e) {
+                next.put(layer.name(), Optional.empty());
+            }
+        }
+        return next;
+    }
+
+    /**
+     * A scheduled run left RUNNING belongs to a scheduler that died while it ran (only one runs per
+     * store). It is recorded as interrupted, which makes its partitions due: the next tick rebuilds
+     * them, and an overwrite is idempotent.
+     */
+    private void resolveInterruptedRuns(LedgerState state) {
+        LocalDateTime now = LocalDateTime.now();
+        List<LedgerEntry> resolved = new ArrayList<>();
+        for (LayerConf layer : conf.scheduledLayers()) {
+            for (LedgerEntry e : state.latestByPartition(layer.table()).values()) {
+                if (e.status() == RunStatus.RUNNING && "schedule".equals(e.mode())) {
+                    resolved.add(e.finished(RunStatus.FAILED, 0,
+                            "interrupted: the scheduler stopped while this ran; it runs again", now));
+                }
+            }
+        }
+        ledger.record(resolved);
+    }
+
+    private void registerTriggers(List<LayerConf> layers) throws SchedulerException {
+        Set<JobKey> wanted = new java.util.HashSet<>();
+        for (LayerConf layer : layers) {
+            JobKey jobKey = jobKey(layer);
+            wanted.add(jobKey);
+            JobDetail job = JobBuilder.newJob(LayerTickJob.class)
+                    .withIdentity(jobKey)
+                    .usingJobData(LayerTickJob.LAYER, layer.name())
+                    .storeDurably()
+                    .requestRecovery()
+                    .build();
+            String cron = layer.schedule().orElseThrow().cron();
+            Trigger stored = quartz.getTrigger(triggerKey(layer));
+            if (stored instanceof CronTrigger cronTrigger && cron.equals(cronTrigger.getCronExpression())) {
+                // Keep the stored trigger: its next fire time may lie in the past, which is how
+                // ticks missed while Weir was down are caught up.
+                quartz.addJob(job, true, true);
+                continue;
+            }
+            CronTrigger trigger = TriggerBuilder.newTrigger()
+                    .withIdentity(triggerKey(layer))
+                    .forJob(jobKey)
+                    .withSchedule(CronScheduleBuilder.cronSchedule(cron)
+                            .inTimeZone(TimeZone.getTimeZone("UTC"))
+                            .withMisfireHandlingInstructionFireAndProceed())
+                    .build();
+            quartz.addJob(job, true, true);
+            if (stored == null) {
+                quartz.scheduleJob(trigger);
+                // A layer new to the store catches up now rather than at its first cron time.
+                quartz.triggerJob(jobKey);
+            } else {
+                quartz.rescheduleJob(triggerKey(layer), trigger);
+            }
+        }
+        for (JobKey existing : quartz.getJobKeys(GroupMatcher.jobGroupEquals(conf.name()))) {
+            if (!wanted.contains(existing)) {
+                quartz.deleteJob(existing);
+            }
+        }
+    }
+
+    private JobKey jobKey(LayerConf layer) {
+        return JobKey.jobKey(layer.name(), conf.name());
+    }
+
+    private TriggerKey triggerKey(LayerConf layer) {
+        return TriggerKey.triggerKey(layer.name(), conf.name());
+    }
+
+    /** Stops firing, wakes waiting ticks, and waits for jobs already submitted to end. */
+    @Override
+    public void close() {
+        ticks.stop();
+        try {
+            if (!quartz.isShutdown()) {
+                quartz.shutdown(true);
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot stop the scheduler on the " + store.describe(), e);
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Ledger;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The scheduler on real components (MariaDB through CDC into Paimon, Flink batch jobs, Quartz on
+ * H2) with batch-built upstream tables: the ledger gates downstream runs, failures retry and block
+ * only their own partition downstream, late upstream changes rebuild, missed ticks fire on restart.
+ * Partition times are judged by a clock set to early March 2023, where the test data lies.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SchedulerTest {
+
+    private static final LocalDate MAR_1 = LocalDate.of(2023, 3, 1);
+    private static final LocalDate MAR_4 = LocalDate.of(2023, 3, 4);
+    private static final Instant NOW = LocalDate.of(2023, 3, 5).atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+    private static final String EVERY_SECOND = "'0/1 * * * * ?'";
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static FlinkSession session;
+    static PipelineConf base;
+    static Lake lake;
+    static Ledger ledger;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement()) {
+            int id = 0;
+            for (int day = 1; day <= 4; day++) {
+                for (int i = 0; i < 3; i++) {
+                    id++;
+                    String time = String.format("'2023-03-%02d %02d:00:00'", day, 8 + i);
+                    s.execute("INSERT INTO orders VALUES (" + (300000 + id) + ", 'user_00" + (1 + i) + "', 1234" + (5 + i)
+                            + ", 1, " + (100 + id) + ".00, " + time + ", " + time + ", 1)");
+                    s.execute("INSERT INTO orders_pay VALUES (" + (4000 + id) + ", " + (300000 + id) + ", 1, " + time + ")");
+                }
+            }
+        }
+        Files.writeString(dir.resolve("dws_broken.sql"), "CREATE TABLE IF NOT EXISTS dws_broken (user_id STRING NOT NULL,"
+                + " ds STRING NOT NULL, n INT, PRIMARY KEY (user_id, ds) NOT ENFORCED) PARTITIONED BY (ds) WITH ('bucket' = '1');\n"
+                + "INSERT INTO dws_broken SELECT order_user_id, ds, CAST(order_user_id AS INT) FROM dwd_orders\n"
+                + "WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n");
+        Files.writeString(dir.resolve("dws_after_broken.sql"), "CREATE TABLE IF NOT EXISTS dws_after_broken (user_id STRING NOT NULL,"
+                + " ds STRING NOT NULL, n INT, PRIMARY KEY (user_id, ds) NOT ENFORCED) PARTITIONED BY (ds) WITH ('bucket' = '1');\n"
+                + "INSERT INTO dws_after_broken SELECT user_id, ds, n FROM dws_broken\n"
+                + "WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n");
+        base = conf("base", Map.of());
+        session = FlinkSession.start(base.flink());
+        lake = new Lake(base.warehouse());
+        ledger = new Ledger(lake);
+        backfill("ods_product_catalog", MAR_1, MAR_4);
+        backfill("ods_orders_pay", MAR_1, MAR_4);
+        backfill("ods_orders", MAR_1, MAR_4);
+        backfill("dwd_orders", MAR_1, LocalDate.of(2023, 3, 2));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+
+    @Test
+    @Order(1)
+    void aBatchBuiltUpstreamGatesItsDownstreamThroughTheLedger() throws Exception {
+        PipelineConf conf = conf("gate", Map.of("dws_users", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }"));
+        RecordingEvents events = new RecordingEvents();
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
+            awaitDone("dws_users", "20230301", "20230302");
+            assertEquals(mysqlTotals("20230301"), Totals.of(lake, "dws_users", "user_id", "20230301"));
+            assertEquals(mysqlTotals("20230302"), Totals.of(lake, "dws_users", "user_id", "20230302"));
+
+            // dwd_orders has no 20230303 yet: that partition waits, and says why.
+            Await.until(TIMEOUT, () -> events.lines().contains(
+                    "waiting dws_users 20230303: dwd_orders partition 20230303: not built (no run in the ledger,"
+                            + " and no streaming writer records a watermark)"), () -> events.lines().toString());
+            assertTrue(ledger.latest("test", "dws_users", "20230303").isEmpty(), "not run before its upstream is built");
+            StatusReport status = new StatusCollector(conf, lake, clockAt(NOW)).collect();
+            StatusReport.Waiting waiting = status.waiting().stream()
+                    .filter(w -> w.layer().equals("dws_users") && w.partition().equals("20230303")).findFirst().orElseThrow();
+            assertEquals("not built", waiting.due());
+            assertTrue(waiting.waitingOn().startsWith("dwd_orders partition 20230303: not built"), waiting.waitingOn());
+            StatusReport.TableStatus dwd = status.tables().stream().filter(t -> t.table().equals("dwd_orders")).findFirst().orElseThrow();
+            assertEquals("batch", dwd.writtenBy());
+            assertEquals("20230302", dwd.closedThrough());
+
+            backfill("dwd_orders", LocalDate.of(2023, 3, 3), LocalDate.of(2023, 3, 3));
+            awaitDone("dws_users", "20230303");
+            assertEquals(mysqlTotals("20230303"), Totals.of(lake, "dws_users", "user_id", "20230303"));
+        }
+        assertEquals(1, doneCount("dws_users", "20230301"), "built once");
+        assertEquals(1, doneCount("dws_users", "20230303"), "built once");
+    }
+
+    @Test
+    @Order(2)
+    void aFailingLayerRetriesWithBackoffAndBlocksOnlyItsOwnPartitionDownstream() {
+        PipelineConf conf = conf("retry", Map.of(
+                "dws_broken", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }",
+                "dws_after_broken", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }",
+                "dws_shops", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }"),
+                "  max-attempts: 3\n  retry-backoff: 400ms\n");
+        RecordingEvents events = new RecordingEvents();
+        Instant marchThird = NOW.minus(Duration.ofDays(2));
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(marchThird))) {
+            Await.until(TIMEOUT, () -> events.lines().contains("failed dws_broken [20230301, 20230302] attempt 3 final"),
+                    () -> events.lines().toString());
+            List<String> lines = events.lines();
+            assertTrue(lines.contains("failed dws_broken [20230301, 20230302] attempt 1 retry in 400ms"), lines.toString());
+            assertTrue(lines.contains("failed dws_broken [20230301, 20230302] attempt 2 retry in 800ms"), lines.toString());
+            List<LedgerEntry> failed = ledger.entries().stream()
+                    .filter(e -> e.table().equals("dws_broken") && e.partition().equals("20230301")).toList();
+            assertEquals(3, failed.size(), "three attempts: " + failed);
+            assertTrue(failed.stream().allMatch(e -> e.status() == RunStatus.FAILED && e.mode().equals("schedule")));
+            assertTrue(failed.get(0).error().contains("NumberFormatException: For input string: 'user_00"), failed.get(0).error());
+            Duration firstGap = Duration.between(failed.get(0).finishedAt(), failed.get(1).startedAt());
+            Duration secondGap = Duration.between(failed.get(1).finishedAt(), failed.get(2).startedAt());
+            assertTrue(firstGap.toMillis() >= 350 && secondGap.toMillis() >= 750, firstGap + " then " + secondGap);
+
+            // The unrelated layer ran; the failed layer's downstream waits on exactly that partition.
+            awaitDone("dws_shops", "20230301", "20230302");
+            Await.until(TIMEOUT, () -> events.lines().stream().anyMatch(l -> l.startsWith(
+                    "waiting dws_after_broken 20230301: dws_broken partition 20230301: blocked, it failed in run")), () -> events.lines().toString());
+            assertTrue(ledger.latest("test", "dws_after_broken", "20230301").isEmpty(), "blocked, never run");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void anUpstreamChangeAfterTheBuildSchedulesThePartitionAgain() throws Exception {
+        PipelineConf conf = conf("late", Map.of("dws_users", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }"));
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement()) {
+            s.execute("UPDATE orders SET buy_fee = buy_fee + 1000 WHERE order_id = 300001");
+        }
+        Map<String, BigDecimal> before = Totals.of(lake, "dws_users", "user_id", "20230301");
+        backfill("ods_orders", MAR_1, MAR_1);
+        backfill("dwd_orders", MAR_1, MAR_1);
+        Instant marchFourth = NOW.minus(Duration.ofDays(1));
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(marchFourth))) {
+            Await.until(TIMEOUT, () -> doneCount("dws_users", "20230301") == 2,
+                    () -> ledger.entries().stream().filter(e -> e.table().equals("dws_users")).toList().toString());
+        }
+        Map<String, BigDecimal> after = Totals.of(lake, "dws_users", "user_id", "20230301");
+        assertEquals(mysqlTotals("20230301"), after);
+        assertFalse(before.equals(after), "the rebuild took the late change");
+        assertEquals(1, doneCount("dws_users", "20230302"), "an unchanged partition is not rebuilt");
+        assertEquals(1, doneCount("dws_users", "20230303"), "an unchanged partition is not rebuilt");
+    }
+
+    @Test
+    @Order(4)
+    void aTickMissedWhileTheSchedulerWasDownFiresOnRestart() throws Exception {
+        Instant fireAt = Instant.now().plusSeconds(6).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String oneShot = DateTimeFormatter.ofPattern("s m H d M '?' yyyy").withZone(ZoneOffset.UTC).format(fireAt);
+        PipelineConf conf = conf("misfire", Map.of("dws_shops", "{ cron: '" + oneShot + "', start-date: 2023-03-01 }"));
+        RecordingEvents events = new RecordingEvents();
+        // The first start catches up at once; dwd_orders 20230304 is not built, so that partition waits.
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
+            Await.until(TIMEOUT, () -> events.lines().stream().anyMatch(l -> l.startsWith("waiting dws_shops 20230304")),
+                    () -> events.lines().toString());
+        }
+        backfill("dwd_orders", MAR_4, MAR_4);
+        Await.until(Duration.ofSeconds(30), () -> Instant.now().isAfter(fireAt.plusSeconds(1)), () -> "fire time passed");
+        assertTrue(ledger.latest("test", "dws_shops", "20230304").isEmpty(), "nothing ran while the scheduler was down");
+
+        // Restarted after its only fire time: the stored trigger misfired and fires once now.
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(NOW))) {
+            awaitDone("dws_shops", "20230304");
+        }
+        assertEquals(mysqlShopTotals("20230304"), Totals.of(lake, "dws_shops", "shop_id", "20230304"));
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------------
+
+    private static PipelineConf conf(String name, Map<String, String> schedules) {
+        return conf(name, schedules, "");
+    }
+
+    private static PipelineConf conf(String name, Map<String, String> schedules, String moreScheduler) {
+        String layers = TestConfs.exampleLayers()
+                + "  - name: dws_broken\n    template: " + dir.resolve("dws_broken.sql") + "\n"
+                + "    partition: { column: ds }\n    upstream: [dwd_orders]\n"
+                + "  - name: dws_after_broken\n    template: " + dir.resolve("dws_after_broken.sql") + "\n"
+                + "    partition: { column: ds }\n    upstream: [dws_broken]\n";
+        for (Map.Entry<String, String> schedule : schedules.entrySet()) {
+            String template = "    template: " + (schedule.getKey().contains("broken")
+                    ? dir.resolve(schedule.getKey() + ".sql").toString() : schedule.getKey() + ".sql") + "\n";
+            layers = layers.replace(template, template + "    schedule: " + schedule.getValue() + "\n");
+        }
+        String sections = TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                + "scheduler:\n  dir: " + dir.resolve("scheduler-" + name) + "\n  poll-interval: 200ms\n"
+                + "  wait-timeout: 1h\n  batch-size: 31\n" + moreScheduler;
+        return TestConfs.load(TestConfs.write(dir.resolve(name), sections, layers));
+    }
+
+    /** A clock that reads {@code at} now and runs on from there. */
+    static Clock clockAt(Instant at) {
+        return Clock.offset(Clock.systemUTC(), Duration.between(Instant.now(), at));
+    }
+
+    private static void backfill(String layer, LocalDate from, LocalDate to) {
+        Renderer renderer = new Renderer(base);
+        var plan = new BackfillPlanner(base, renderer, lake, ledger)
+                .plan(new BackfillRequest(layer, from, to, false, 31, 1, true, true));
+        var result = new BackfillRunner(base, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+    }
+
+    private static void awaitDone(String table, String... partitions) {
+        Await.until(TIMEOUT, () -> {
+            for (String p : partitions) {
+                if (ledger.latest("test", table, p).map(e -> e.status() != RunStatus.DONE).orElse(true)) {
+                    return false;
+                }
+            }
+            return true;
+        }, () -> ledger.entries().stream().filter(e -> e.table().equals(table)).toList().toString());
+    }
+
+    private static long doneCount(String table, String partition) {
+        return ledger.entries().stream().filter(e -> e.table().equals(table) && e.partition().equals(partition)
+                && e.status() == RunStatus.DONE).count();
+    }
+
+    private static Map<String, BigDecimal> mysqlTotals(String ds) throws Exception {
+        return mysql("o.user_id", ds);
+    }
+
+    private static Map<String, BigDecimal> mysqlShopTotals(String ds) throws Exception {
+        return mysql("o.shop_id", ds);
+    }
+
+    private static Map<String, BigDecimal> mysql(String key, String ds) throws Exception {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT " + key + ", SUM(o.buy_fee) FROM orders o JOIN orders_pay p"
+                        + " ON o.order_id = p.order_id WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + ds + "' GROUP BY 1")) {
+            while (rs.next()) {
+                totals.put(rs.getString(1), rs.getBigDecimal(2));
+            }
+        }
+        return totals;
+    }
+}
