@@ -17,6 +17,8 @@ import java.io.PrintWriter;
             QuickstartCommand.class,
             StreamCommand.class,
             BackfillCommand.class,
+            ScheduleCommand.class,
+            StatusCommand.class,
             RunsCommand.class,
             RenderCommand.class,
             ValidateCommand.class,

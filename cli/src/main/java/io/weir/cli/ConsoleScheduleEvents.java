@@ -1,0 +1,65 @@
+package io.weir.cli;
+
+import io.weir.scheduler.ScheduleEvents;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/** One line per scheduler event, stamped with the UTC time. */
+final class ConsoleScheduleEvents implements ScheduleEvents {
+
+    private final PrintWriter out;
+
+    ConsoleScheduleEvents(PrintWriter out) {
+        this.out = out;
+    }
+
+    @Override
+    public void due(String layer, List<String> partitions, List<String> why) {
+        print(layer + ": " + partitions.size() + " partition(s) due: " + range(partitions)
+                + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
+    }
+
+    @Override
+    public void waiting(String layer, String partition, String reason) {
+        print(layer + " " + partition + ": waiting on " + reason);
+    }
+
+    @Override
+    public void submitted(String layer, List<String> partitions, int attempt) {
+        print(layer + " " + range(partitions) + ": running" + (attempt > 1 ? " (attempt " + attempt + ")" : ""));
+    }
+
+    @Override
+    public void done(String layer, List<String> partitions, long rows, Duration took) {
+        print(layer + " " + range(partitions) + ": done, " + String.format("%,d rows in %.1f s", rows, took.toMillis() / 1000.0));
+    }
+
+    @Override
+    public void failed(String layer, List<String> partitions, int attempt, String error, Duration retryIn) {
+        print(layer + " " + range(partitions) + ": attempt " + attempt + " failed: " + firstLine(error)
+                + (retryIn == null ? "; marked FAILED, its downstream partitions wait" : "; retry in " + retryIn.toSeconds() + " s"));
+    }
+
+    @Override
+    public void late(String layer, String partition, String reason) {
+        print(layer + " " + partition + ": LATE, " + reason);
+    }
+
+    private synchronized void print(String line) {
+        out.println(LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS) + " " + line);
+        out.flush();
+    }
+
+    private static String range(List<String> partitions) {
+        return partitions.size() == 1 ? partitions.get(0) : partitions.get(0) + ".." + partitions.get(partitions.size() - 1);
+    }
+
+    private static String firstLine(String text) {
+        return text == null ? "" : text.lines().findFirst().orElse("");
+    }
+}
