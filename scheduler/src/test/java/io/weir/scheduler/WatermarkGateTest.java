@@ -1,0 +1,150 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.Ledger;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.sandbox.EmbeddedMariaDb;
+import org.apache.paimon.Snapshot;
+import org.apache.paimon.utils.SnapshotManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real stream (MariaDB through CDC into ods and dwd tables) writes watermarks into Paimon
+ * snapshots; the scheduled dws_users run for a day starts once dwd_orders' watermark passes the
+ * day's end, within one poll interval, and not before. A quiet source cannot stall a day forever.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WatermarkGateTest {
+
+    private static final Duration POLL = Duration.ofSeconds(1);
+    private static final Duration TIMEOUT = Duration.ofSeconds(150);
+    private static final long FEB_16 = LocalDateTime.of(2023, 2, 16, 0, 0).toInstant(ZoneOffset.UTC).toEpochMilli();
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static FlinkSession session;
+    static Lake lake;
+    static Ledger ledger;
+    static RunningStream stream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        PipelineConf conf = conf("stream", "0s");
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+        ledger = new Ledger(lake);
+        stream = new StreamRunner(conf, session).start(conf.layers().stream()
+                .filter(l -> !l.name().startsWith("dws")).toList(), false);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+
+    @Test
+    @Order(1)
+    void theDownstreamRunStartsWithinAPollIntervalAfterTheWatermarkPassesTheEndAndNotBefore() throws Exception {
+        PipelineConf conf = conf("gate", "0s");
+        RecordingEvents events = new RecordingEvents();
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, SchedulerTest.clockAt(
+                Instant.parse("2023-02-16T12:00:00Z")))) {
+            // The seed rows end on 2023-02-15 18:40:56: the watermark stays inside the day.
+            Await.until(TIMEOUT, () -> {
+                stream.checkHealthy();
+                return lake.tableExists("dwd_orders") && lake.watermark("dwd_orders").isPresent()
+                        && events.lines().stream().anyMatch(l -> l.startsWith("waiting dws_users 20230215: dwd_orders: watermark 2023-02-15 "));
+            }, () -> events.lines().toString());
+            assertTrue(events.lines().stream().anyMatch(l -> l.endsWith(
+                    "has not reached 2023-02-16 00:00:00 (partition end + allowed lateness PT0S)")), events.lines().toString());
+            assertTrue(ledger.latest("test", "dws_users", "20230215").isEmpty(), "not run while the day is open");
+            assertTrue(events.submittedAt().isEmpty());
+
+            SampleSource.execute(mariaDb,
+                    "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
+                    "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
+            Await.until(TIMEOUT, () -> {
+                stream.checkHealthy();
+                return ledger.latest("test", "dws_users", "20230215").map(e -> e.status() == RunStatus.DONE).orElse(false);
+            }, () -> events.lines().toString());
+
+            Instant passed = Instant.ofEpochMilli(firstSnapshotPassing("dwd_orders", FEB_16).orElseThrow().timeMillis());
+            Instant submitted = events.submittedAt().get(0);
+            assertFalse(submitted.isBefore(passed), "submitted " + submitted + " before the watermark passed at " + passed);
+            Duration latency = Duration.between(passed, submitted);
+            assertTrue(latency.compareTo(POLL.plusSeconds(3)) <= 0, "submitted " + latency + " after the watermark passed");
+            assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"),
+                    Totals.of(lake, "dws_users", "user_id", "20230215"));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aQuietSourceClosesTheDayAfterTheIdleTimeout() {
+        // The watermark now rests at 2023-02-16 00:59:55 with nothing more to read: 20230216 would never close.
+        PipelineConf conf = conf("idle", "3s");
+        RecordingEvents events = new RecordingEvents();
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, SchedulerTest.clockAt(
+                Instant.parse("2023-02-17T00:00:30Z")))) {
+            Await.until(TIMEOUT, () -> {
+                stream.checkHealthy();
+                return ledger.latest("test", "dws_users", "20230216").map(e -> e.status() == RunStatus.DONE).orElse(false);
+            }, () -> events.lines().toString());
+        }
+        assertTrue(lake.watermark("dwd_orders").orElseThrow() < FEB_16 + Duration.ofDays(1).toMillis(),
+                "the watermark never passed the day's end");
+        assertEquals(Totals.expected("user_001", "10.00"), Totals.of(lake, "dws_users", "user_id", "20230216"));
+    }
+
+    private static Optional<Snapshot> firstSnapshotPassing(String table, long watermark) {
+        SnapshotManager snapshots = lake.table(table).snapshotManager();
+        for (long id = snapshots.earliestSnapshotId(); id <= snapshots.latestSnapshotId(); id++) {
+            Snapshot s = snapshots.snapshot(id);
+            if (s.watermark() != null && s.watermark() >= watermark) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static PipelineConf conf(String name, String idleTimeout) {
+        String layers = TestConfs.exampleLayers().replace("    template: dws_users.sql\n",
+                "    template: dws_users.sql\n    schedule: { cron: '0/1 * * * * ?', start-date: 2023-02-15 }\n");
+        String sections = TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                + "scheduler:\n  dir: " + dir.resolve("scheduler-" + name) + "\n  poll-interval: " + POLL.toMillis() + "ms\n"
+                + "  idle-timeout: " + idleTimeout + "\n";
+        return TestConfs.load(TestConfs.write(dir.resolve(name), sections, layers));
+    }
+}
