@@ -20,6 +20,17 @@ final class LakeState {
     }
 
     TableState of(String table) {
+        Checked checked = checkedAt.get(table);
+        long now = System.nanoTime();
+        if (checked != null && now - checked.atNanos() < FRESH_NANOS) {
+            return checked.state();
+        }
+        TableState state = read(table);
+        checkedAt.put(table, new Checked(state, now));
+        return state;
+    }
+
+    private TableState read(String table) {
         if (!lake.tableExists(table)) {
             return TableState.MISSING;
         }
@@ -35,6 +46,13 @@ final class LakeState {
         cache.put(table, state);
         return state;
     }
+
+    /** A state read this recently is reused without touching storage: one tick asks about a table many times. */
+    private static final long FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final Map<String, Checked> checkedAt = new ConcurrentHashMap<>();
+
+    private record Checked(TableState state, long atNanos) {}
 
     /**
      * A table as the scheduler sees it.

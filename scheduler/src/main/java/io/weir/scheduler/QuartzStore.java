@@ -82,6 +82,9 @@ final class QuartzStore {
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.threadCount", String.valueOf(threads));
         p.setProperty("org.quartz.threadPool.threadNamePrefix", "weir-tick");
+        // Layers often share a cron: acquire all triggers due together in one store transaction.
+        p.setProperty("org.quartz.scheduler.batchTriggerAcquisitionMaxCount", String.valueOf(threads));
+        p.setProperty("org.quartz.jobStore.acquireTriggersWithinLock", "true");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", scheduler.store() == SchedulerStore.POSTGRESQL
                 ? "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate" : "org.quartz.impl.jdbcjobstore.StdJDBCDelegate");

@@ -14,12 +14,21 @@ public record PartitionSpec(String column, String pattern, Granularity granulari
 
     private static final LocalDateTime PROBE = LocalDateTime.of(2023, 2, 15, 13, 0);
 
+    /** Formatters by pattern: a scheduler names thousands of partitions per tick. */
+    private static final java.util.Map<String, DateTimeFormatter> FORMATTERS = new java.util.concurrent.ConcurrentHashMap<>();
+
     public DateTimeFormatter formatter() {
-        return new DateTimeFormatterBuilder()
+        DateTimeFormatter cached = FORMATTERS.get(pattern);
+        if (cached != null) {
+            return cached;
+        }
+        DateTimeFormatter formatter = new DateTimeFormatterBuilder()
                 .appendPattern(pattern)
                 .parseDefaulting(ChronoField.HOUR_OF_DAY, 0)
                 .parseDefaulting(ChronoField.MINUTE_OF_HOUR, 0)
                 .toFormatter();
+        FORMATTERS.put(pattern, formatter);
+        return formatter;
     }
 
     public String format(LocalDateTime time) {

@@ -1,0 +1,55 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.Ledger;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the next tick of every scheduled layer would do, decided without running anything: its due
+ * partitions, split into ready ones and waiting ones (with the reason). The catch-up benchmark
+ * times exactly this decision.
+ */
+public final class SchedulePreview {
+
+    private final PipelineConf conf;
+    private final DuePartitions due;
+    private final Readiness readiness;
+    private final Clock clock;
+
+    public SchedulePreview(PipelineConf conf, Lake lake, Clock clock) {
+        this.conf = conf;
+        LakeState lakeState = new LakeState(lake);
+        LedgerState ledger = new LedgerState(new Ledger(lake), conf.name());
+        this.due = new DuePartitions(lake, lakeState, ledger);
+        this.readiness = new Readiness(conf, lakeState, ledger, clock);
+        this.clock = clock;
+    }
+
+    public List<LayerPreview> preview() {
+        List<LayerPreview> layers = new ArrayList<>();
+        for (LayerConf layer : conf.scheduledLayers()) {
+            List<String> ready = new ArrayList<>();
+            Map<String, String> waiting = new LinkedHashMap<>();
+            for (DuePartitions.Due d : due.of(layer, clock.instant())) {
+                Readiness.Verdict verdict = readiness.check(layer, d.partition());
+                if (verdict.ready()) {
+                    ready.add(d.partition().value());
+                } else {
+                    waiting.put(d.partition().value(), verdict.reason());
+                }
+            }
+            layers.add(new LayerPreview(layer.name(), ready, waiting));
+        }
+        return layers;
+    }
+
+    /** One layer's next tick: partitions that would run now, and those that would wait (and why). */
+    public record LayerPreview(String layer, List<String> ready, Map<String, String> waiting) {}
+}
