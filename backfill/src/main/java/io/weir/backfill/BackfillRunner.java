@@ -116,6 +116,7 @@ public final class BackfillRunner {
             if (chunk.partitions().size() > 1) {
                 dropPartitionsLeftUnwritten(chunk, snapshotBefore);
             }
+            resyncServing(chunk);
             Map<String, Long> counts = rowsWritten(chunk);
             LocalDateTime now = LocalDateTime.now();
             List<LedgerEntry> finished = new ArrayList<>();
@@ -148,6 +149,23 @@ public final class BackfillRunner {
                 .filter(p -> existing.getOrDefault(p, 0L) > 0 && !written.contains(p))
                 .toList();
         lake.dropPartitions(table, stale);
+    }
+
+    /**
+     * An overwrite reaches no streaming reader, so the serving copy of a rewritten partition is
+     * replaced here, in one transaction. If that fails the chunk fails: a retry redoes both.
+     */
+    private void resyncServing(Chunk chunk) {
+        String table = chunk.layer().table();
+        if (!conf.servedTables().contains(table) || chunk.partitions().isEmpty()) {
+            return;
+        }
+        try {
+            new io.weir.runner.serving.ServingSync(conf, lake).resync(table, chunk.partitionValues());
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("the lake partitions are rebuilt, but the serving re-sync failed: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Step 1 of a CDC layer's backfill: a bounded streaming job copies the range into staging. */

@@ -111,12 +111,20 @@ public final class Ledger {
 
     /** Changes whenever anything is recorded: the ledger table's newest snapshot id (0 when empty). */
     public long version() {
-        if (!exists()) {
-            return 0;
+        org.apache.paimon.table.FileStoreTable table = versionTable;
+        if (table == null) {
+            if (!exists()) {
+                return 0;
+            }
+            table = (org.apache.paimon.table.FileStoreTable) table();
+            versionTable = table;
         }
-        Long id = ((org.apache.paimon.table.FileStoreTable) table()).snapshotManager().latestSnapshotId();
+        // One small file read: a scheduler asks this on every tick of every layer.
+        Long id = table.snapshotManager().latestSnapshotId();
         return id == null ? 0 : id;
     }
+
+    private volatile org.apache.paimon.table.FileStoreTable versionTable;
 
     public List<LedgerEntry> run(String runId) {
         return entries().stream().filter(e -> e.runId().equals(runId)).toList();

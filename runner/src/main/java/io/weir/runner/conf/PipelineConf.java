@@ -21,6 +21,7 @@ public record PipelineConf(
         FlinkConf flink,
         List<LayerConf> layers,
         SchedulerConf scheduler,
+        Optional<ServingConf> serving,
         Secrets secrets) {
 
     public LayerConf layer(String layerName) {
@@ -50,16 +51,26 @@ public record PipelineConf(
 
     public PipelineConf withSource(SourceConf newSource) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, Optional.of(newSource), flink,
-                layers, scheduler, secrets);
+                layers, scheduler, serving, secrets);
     }
 
     public PipelineConf withFlink(FlinkConf newFlink) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, scheduler, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, scheduler, serving, secrets);
     }
 
     public PipelineConf withScheduler(SchedulerConf newScheduler) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, newScheduler,
-                secrets);
+                serving, secrets);
+    }
+
+    public PipelineConf withServing(ServingConf newServing) {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, scheduler,
+                Optional.of(newServing), secrets);
+    }
+
+    /** The lake tables kept in the serving store. */
+    public List<String> servedTables() {
+        return serving.map(ServingConf::tables).orElse(List.of());
     }
 
     public List<LayerConf> scheduledLayers() {
@@ -67,6 +78,6 @@ public record PipelineConf(
     }
 
     public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
-        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, scheduler, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, scheduler, serving, secrets);
     }
 }

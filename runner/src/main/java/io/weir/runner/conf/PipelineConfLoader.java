@@ -34,7 +34,7 @@ import static io.weir.runner.conf.WeirOptions.*;
  */
 public final class PipelineConfLoader {
 
-    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "scheduler", "layers");
+    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "scheduler", "serving", "layers");
 
     private final Map<String, String> environment;
 
@@ -82,11 +82,14 @@ public final class PipelineConfLoader {
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);
         List<LayerConf> layers = layers(layersNode, templatesDir, startDate, references, errors);
+        Optional<ServingConf> serving = flat.keySet().stream().anyMatch(k -> k.startsWith("serving."))
+                ? Optional.of(serving(options, flat, baseDir, layers, errors))
+                : Optional.empty();
         errors.throwIfAny();
         List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
         errors.throwIfAny();
         return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, source, flink, ordered, scheduler,
-                secrets);
+                serving, secrets);
     }
 
     private static JsonNode readYaml(Path file) {
@@ -207,6 +210,32 @@ public final class PipelineConfLoader {
                 get(options, FLINK_RESTART_DELAY, errors),
                 get(options, FLINK_JARS, errors),
                 prefixed(flat, FLINK_OPTIONS_PREFIX));
+    }
+
+    private static ServingConf serving(Configuration options, Map<String, String> flat, Path baseDir,
+            List<LayerConf> layers, ConfErrors errors) {
+        ServingType type = get(options, SERVING_TYPE, errors);
+        String endpoint = get(options, SERVING_ENDPOINT, errors);
+        if (type == ServingType.HOLOGRES && (endpoint == null || !endpoint.matches("[^:/\\s]+:\\d+"))) {
+            errors.add(SERVING_ENDPOINT.key(), "type 'hologres' needs the instance's address as host:port, got "
+                    + (endpoint == null ? "nothing" : "'" + endpoint + "'"));
+        }
+        List<String> tables = get(options, SERVING_TABLES, errors);
+        Set<String> layerTables = new java.util.TreeSet<>();
+        layers.forEach(l -> layerTables.add(l.table()));
+        for (String table : tables) {
+            if (!layerTables.contains(table)) {
+                errors.add(SERVING_TABLES.key(), "'" + table + "' is not the table of any layer (tables: "
+                        + String.join(", ", layerTables) + ")");
+            }
+        }
+        if (tables.isEmpty()) {
+            errors.add(SERVING_TABLES.key(), "list the lake tables to serve, e.g. [dws_users, dws_shops]");
+        }
+        return new ServingConf(type, endpoint, get(options, SERVING_DATABASE, errors), get(options, SERVING_SCHEMA, errors),
+                get(options, SERVING_USERNAME, errors), get(options, SERVING_PASSWORD, errors), tables,
+                baseDir.resolve(get(options, SERVING_EMBEDDED_DIR, errors)).normalize(),
+                get(options, SERVING_EMBEDDED_PORT, errors), prefixed(flat, SERVING_OPTIONS_PREFIX));
     }
 
     private static SchedulerConf scheduler(Configuration options, Path baseDir, ConfErrors errors) {

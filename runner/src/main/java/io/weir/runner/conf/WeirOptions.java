@@ -132,6 +132,44 @@ public final class WeirOptions {
 
     public static final String FLINK_OPTIONS_PREFIX = "flink.options.";
 
+    // ---- serving (Hologres) ---------------------------------------------------------------------
+
+    public static final ConfigOption<ServingType> SERVING_TYPE =
+            key("serving.type").enumType(ServingType.class).defaultValue(ServingType.HOLOGRES)
+                    .withDescription("'hologres' for a Hologres (or PostgreSQL-wire) endpoint; 'embedded' starts a PostgreSQL"
+                            + " with the Hologres emulation.");
+
+    public static final ConfigOption<String> SERVING_ENDPOINT =
+            key("serving.endpoint").stringType().noDefaultValue()
+                    .withDescription("host:port of the Hologres instance (type 'hologres').");
+
+    public static final ConfigOption<String> SERVING_DATABASE =
+            key("serving.database").stringType().defaultValue("weir").withDescription("Database of the serving tables.");
+
+    public static final ConfigOption<String> SERVING_SCHEMA =
+            key("serving.schema").stringType().defaultValue("public").withDescription("Schema of the serving tables.");
+
+    public static final ConfigOption<String> SERVING_USERNAME =
+            key("serving.username").stringType().defaultValue("weir").withDescription("User that writes the serving tables.");
+
+    public static final ConfigOption<String> SERVING_PASSWORD =
+            key("serving.password").stringType().defaultValue("")
+                    .withDescription("Its password; give it as ${env:NAME} or ${file:PATH}.");
+
+    public static final ConfigOption<List<String>> SERVING_TABLES =
+            key("serving.tables").stringType().asList().defaultValues()
+                    .withDescription("Lake tables (of layers) kept equal in the serving store, by stream and per partition.");
+
+    public static final ConfigOption<String> SERVING_EMBEDDED_DIR =
+            key("serving.embedded.dir").stringType().defaultValue("../.weir/postgres")
+                    .withDescription("Embedded serving store: data directory of the PostgreSQL server, relative to the conf file.");
+
+    public static final ConfigOption<Integer> SERVING_EMBEDDED_PORT =
+            key("serving.embedded.port").intType().defaultValue(5433)
+                    .withDescription("Embedded serving store: port of the PostgreSQL server (0 picks a free one).");
+
+    public static final String SERVING_OPTIONS_PREFIX = "serving.options.";
+
     // ---- scheduler (weir schedule) --------------------------------------------------------------
 
     public static final ConfigOption<SchedulerStore> SCHEDULER_STORE =
@@ -236,10 +274,12 @@ public final class WeirOptions {
             FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS,
             SCHEDULER_STORE, SCHEDULER_DIR, SCHEDULER_JDBC_URL, SCHEDULER_USERNAME, SCHEDULER_PASSWORD,
             SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_IDLE_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
-            SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE);
+            SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE,
+            SERVING_TYPE, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
+            SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT);
 
     static final List<String> PASS_THROUGH_PREFIXES =
-            List.of(WAREHOUSE_OPTIONS_PREFIX, SOURCE_OPTIONS_PREFIX, FLINK_OPTIONS_PREFIX);
+            List.of(WAREHOUSE_OPTIONS_PREFIX, SOURCE_OPTIONS_PREFIX, FLINK_OPTIONS_PREFIX, SERVING_OPTIONS_PREFIX);
 
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
@@ -251,4 +291,6 @@ public final class WeirOptions {
     public enum FlinkTarget { EMBEDDED, REMOTE }
 
     public enum SchedulerStore { H2, POSTGRESQL }
+
+    public enum ServingType { HOLOGRES, EMBEDDED }
 }

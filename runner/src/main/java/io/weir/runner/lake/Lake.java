@@ -110,8 +110,12 @@ public final class Lake implements AutoCloseable {
     }
 
     public static List<Map<String, Object>> rows(Table table) {
+        return rows(table, null);
+    }
+
+    private static List<Map<String, Object>> rows(Table table, org.apache.paimon.predicate.Predicate filter) {
         String tableName = table.name();
-        ReadBuilder read = table.newReadBuilder();
+        ReadBuilder read = filter == null ? table.newReadBuilder() : table.newReadBuilder().withFilter(filter);
         List<DataField> fields = table.rowType().getFields();
         List<InternalRow.FieldGetter> getters = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -128,6 +132,25 @@ public final class Lake implements AutoCloseable {
             });
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + tableName + ": " + e.getMessage(), e);
+        }
+        return rows;
+    }
+
+    /** The current rows of some partitions (values of the first partition column). */
+    public List<Map<String, Object>> rowsOfPartitions(String tableName, List<String> values) {
+        FileStoreTable table = table(tableName);
+        String column = table.partitionKeys().get(0);
+        int index = table.rowType().getFieldNames().indexOf(column);
+        List<Object> literals = new ArrayList<>();
+        values.forEach(v -> literals.add(BinaryString.fromString(v)));
+        org.apache.paimon.predicate.Predicate filter =
+                new org.apache.paimon.predicate.PredicateBuilder(table.rowType()).in(index, literals);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        java.util.Set<String> wanted = new java.util.HashSet<>(values);
+        for (Map<String, Object> row : rows(table.copy(Map.of()), filter)) {
+            if (wanted.contains(String.valueOf(row.get(column)))) {
+                rows.add(row);
+            }
         }
         return rows;
     }

@@ -3,6 +3,8 @@ package io.weir.runner.session;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.serving.ServingSync;
 import io.weir.runner.template.RenderedLayer;
 import io.weir.runner.template.Renderer;
 import org.apache.flink.api.common.RuntimeExecutionMode;
@@ -49,11 +51,41 @@ public final class StreamRunner {
                     running.add(submit(layer, fresh));
                 }
             }
+            List<String> served = conf.servedTables().stream()
+                    .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
+            if (!served.isEmpty()) {
+                try (Lake lake = new Lake(conf.warehouse())) {
+                    ServingSync sync = new ServingSync(conf, lake);
+                    sync.ensureTables();
+                    for (String table : served) {
+                        running.add(submitSync(sync, table, fresh));
+                    }
+                } catch (WeirException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw WeirException.jobFailed("serving sync could not start: " + conf.secrets().mask(Failures.rootCause(e)), e);
+                }
+            }
         } catch (RuntimeException e) {
             new RunningStream(conf, running).cancel();
             throw e;
         }
         return new RunningStream(conf, running);
+    }
+
+    /** The serving sync of one table runs as a job of its own, with its own checkpoints, like a layer. */
+    private RunningLayer submitSync(ServingSync sync, String table, boolean fresh) {
+        LayerConf job = new LayerConf("serve_" + table, conf.file(), table, Optional.empty(), List.of(table),
+                Optional.empty());
+        LayerState state = new LayerState(conf, job);
+        Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
+        StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
+                JobConfigs.stream(conf, job, state, restoreFrom));
+        List<String> statements = sync.streamStatements(table);
+        statements.subList(0, statements.size() - 1).forEach(tEnv::executeSql);
+        TableResult result = tEnv.executeSql(statements.get(statements.size() - 1));
+        LOG.info("Serving sync of {} submitted as job {}", table, result.getJobClient().orElseThrow().getJobID());
+        return new RunningLayer(job, result.getJobClient().orElseThrow(), restoreFrom, state.savepointsDir());
     }
 
     private RunningLayer submit(LayerConf layer, boolean fresh) {

@@ -1,0 +1,234 @@
+package io.weir.runner.serving;
+
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.EmbeddedPostgres;
+import io.weir.sandbox.HologresEmulation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Serving on real components: the Hologres connector writes into a real PostgreSQL (embedded
+ * binaries) carrying the project's Hologres emulation. Seed 000's point query answers after
+ * streaming, an outage of the serving store loses no update, and bad endpoints are named.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServingTest {
+
+    private static final String PASSWORD = "s3cr3t-pw";
+    private static final String POINT_QUERY =
+            "SELECT * FROM dws_users WHERE user_id = 'user_001' AND ds = '20230215'";
+    private static final Duration TIMEOUT = Duration.ofSeconds(150);
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static EmbeddedPostgres postgres;
+    static FlinkSession session;
+    static PipelineConf conf;
+    static Lake lake;
+    static RunningStream stream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        postgres = EmbeddedPostgres.start(dir.resolve("postgres"), 0);
+        postgres.createDatabase("weir");
+        postgres.createUser("weir", PASSWORD);
+        try (Connection c = postgres.connect("weir")) {
+            HologresEmulation.install(c);
+        }
+        postgres.createDatabase("plain");
+        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                .replace("restart-attempts: 0", "restart-attempts: 40\n  restart-delay: 2s")
+                + serving(postgres.port(), "weir", "public")));
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        lake.close();
+        session.close();
+        postgres.close();
+        mariaDb.close();
+    }
+
+    static String serving(int port, String database, String schema) {
+        return "serving:\n  endpoint: 127.0.0.1:" + port + "\n  database: " + database + "\n  schema: " + schema
+                + "\n  username: weir\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n  tables: [dws_users, dws_shops]\n";
+    }
+
+    @Test
+    @Order(1)
+    void thePointQueryAnswersFromTheStreamedServingTable() throws Exception {
+        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return "8000.08".equals(pointQuery());
+        }, () -> "point query: " + pointQuery());
+        // The serving table was created from the lake schema, key kept.
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT data_type FROM information_schema.columns"
+                        + " WHERE table_name = 'dws_users' AND column_name = 'paied_buy_fee_sum'")) {
+            assertTrue(rs.next());
+            assertEquals("numeric", rs.getString(1));
+        }
+        // user_001 paid 5000.05 + 2000.02 + 1000.01 on 20230215; the first order now costs 2000.00.
+        SampleSource.execute(mariaDb, "UPDATE orders SET buy_fee = 2000.00, update_time = '2023-02-15 19:00:00'"
+                + " WHERE order_id = 100001");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return "5000.03".equals(pointQuery()) && serving("dws_users").equals(lakeRows("dws_users"))
+                    && serving("dws_shops").equals(lakeRows("dws_shops"));
+        }, () -> "point query " + pointQuery() + "; serving " + serving("dws_users") + " lake " + lakeRows("dws_users"));
+    }
+
+    @Test
+    @Order(2)
+    void anOutageOfTheServingStoreLosesNoUpdate() throws Exception {
+        postgres.stop();
+        Instant down = Instant.now();
+        int id = 0;
+        while (Duration.between(down, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
+            id++;
+            SampleSource.execute(mariaDb,
+                    "INSERT INTO orders VALUES (" + (700000 + id) + ", 'user_00" + (1 + id % 3) + "', 1234" + (5 + id % 4)
+                            + ", 1, " + id + ".00, '2023-02-15 19:00:00', '2023-02-15 19:00:00', 1)",
+                    "INSERT INTO orders_pay VALUES (" + (8000 + id) + ", " + (700000 + id) + ", 1, '2023-02-15 19:30:00')",
+                    "UPDATE orders SET buy_fee = buy_fee + 1, update_time = TIMESTAMPADD(SECOND, 1, update_time)"
+                            + " WHERE order_id = 100002");
+            Thread.sleep(1000);
+        }
+        postgres.restart();
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return serving("dws_users").equals(lakeRows("dws_users")) && serving("dws_shops").equals(lakeRows("dws_shops"))
+                    && lakeRows("dws_users").equals(mysqlTotals());
+        }, () -> "serving " + serving("dws_users") + " lake " + lakeRows("dws_users") + " mysql " + mysqlTotals());
+    }
+
+    @Test
+    @Order(3)
+    void aServingTableThatDoesNotMatchTheLakeIsRefused() throws Exception {
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS wrong");
+            s.execute("CREATE TABLE IF NOT EXISTS wrong.dws_users (user_id text NOT NULL, ds text NOT NULL,"
+                    + " paied_buy_fee_sum text, PRIMARY KEY (user_id))");
+        }
+        PipelineConf wrong = TestConfs.load(TestConfs.write(dir.resolve("wrong"),
+                TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE) + serving(postgres.port(), "weir", "wrong")));
+        WeirException e = assertThrows(WeirException.class, () -> new ServingSync(wrong, lake).ensureTables());
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().startsWith("serving table wrong.dws_users at 127.0.0.1:" + postgres.port()
+                + "/weir does not match lake table dws_users: "), e.getMessage());
+        assertTrue(e.getMessage().contains("column paied_buy_fee_sum is text, the lake has numeric(20,2)"), e.getMessage());
+        assertTrue(e.getMessage().contains("primary key is (user_id), the lake's is (user_id, ds)"), e.getMessage());
+    }
+
+    @Test
+    @Order(4)
+    void badEndpointsAreNamedWithoutThePassword() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        WeirException unreachable = refused(serving(closedPort, "weir", "public"));
+        assertTrue(unreachable.getMessage().startsWith("serving table public.dws_users at 127.0.0.1:" + closedPort
+                + "/weir: cannot connect: the endpoint is unreachable"), unreachable.getMessage());
+
+        WeirException wrongPassword = refused(serving(postgres.port(), "weir", "public")
+                .replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "${env:WEIR_TEST_WRONG_PASSWORD}"));
+        assertTrue(wrongPassword.getMessage().contains("at 127.0.0.1:" + postgres.port()
+                + "/weir: cannot connect: authentication failed for user weir"), wrongPassword.getMessage());
+
+        WeirException noFixture = refused(serving(postgres.port(), "plain", "public"));
+        assertTrue(noFixture.getMessage().contains("/plain: the endpoint is not Hologres: it has no hg_version()"),
+                noFixture.getMessage());
+        for (WeirException e : new WeirException[] {unreachable, wrongPassword, noFixture}) {
+            assertEquals(WeirException.BAD_INPUT, e.exitCode());
+            assertFalse(e.getMessage().contains(PASSWORD) || e.getMessage().contains("not-the-password"), e.getMessage());
+        }
+    }
+
+    private static WeirException refused(String servingSection) {
+        Path file = TestConfs.write(dir.resolve("bad" + System.nanoTime()),
+                TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE) + servingSection);
+        PipelineConf bad = new io.weir.runner.conf.PipelineConfLoader(io.weir.runner.conf.PipelineConfLoader.environmentWith(
+                Map.of("WEIR_TEST_MYSQL_PASSWORD", PASSWORD, "WEIR_TEST_WRONG_PASSWORD", "not-the-password"))).load(file);
+        return assertThrows(WeirException.class, () -> new ServingSync(bad, lake).ensureTables());
+    }
+
+    static String pointQuery() {
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(POINT_QUERY)) {
+            return rs.next() ? rs.getBigDecimal("paied_buy_fee_sum").toPlainString() : null;
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    static Map<String, BigDecimal> serving(String table) {
+        Map<String, BigDecimal> rows = new TreeMap<>();
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT * FROM public." + table)) {
+            while (rs.next()) {
+                rows.put(rs.getString(1) + "/" + rs.getString("ds"), rs.getBigDecimal("paied_buy_fee_sum"));
+            }
+        } catch (Exception e) {
+            rows.put("error", BigDecimal.ZERO);
+        }
+        return rows;
+    }
+
+    static Map<String, BigDecimal> lakeRows(String table) {
+        Map<String, BigDecimal> rows = new TreeMap<>();
+        for (Map<String, Object> row : lake.rows(table)) {
+            rows.put(row.values().iterator().next() + "/" + row.get("ds"), (BigDecimal) row.get("paied_buy_fee_sum"));
+        }
+        return rows;
+    }
+
+    private static Map<String, BigDecimal> mysqlTotals() {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT o.user_id, DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
+                        + " FROM orders o JOIN orders_pay p ON o.order_id = p.order_id GROUP BY 1, 2")) {
+            while (rs.next()) {
+                totals.put(rs.getString(1) + "/" + rs.getString(2), rs.getBigDecimal(3));
+            }
+        } catch (Exception e) {
+            totals.put("error", BigDecimal.ZERO);
+        }
+        return totals;
+    }
+}
