@@ -100,12 +100,14 @@ final class BackfillCommand implements Callable<Integer> {
                 out.println("Nothing to do: every partition is built with the current SQL (--force rebuilds them).");
                 return 0;
             }
-            try (EmbeddedSource embedded = needsSource(plan) ? EmbeddedSource.startIfEmbedded(backfillConf) : null) {
-                PipelineConf effective = embedded != null ? embedded.conf() : backfillConf;
+            try (EmbeddedSource embedded = needsSource(plan) ? EmbeddedSource.startIfEmbedded(backfillConf) : null;
+                    EmbeddedServing serving = servesAny(plan, backfillConf)
+                            ? EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : backfillConf) : null) {
+                PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : backfillConf;
                 try (FlinkSession session = FlinkSession.start(effective.flink())) {
                     long started = System.nanoTime();
                     Renderer effectiveRenderer = new Renderer(effective);
-                    BackfillPlan toRun = embedded == null ? plan
+                    BackfillPlan toRun = embedded == null && serving == null ? plan
                             : new BackfillPlanner(effective, effectiveRenderer, lake, ledger).rendered(plan);
                     BackfillResult result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
                             .run(toRun, concurrency,
@@ -127,6 +129,10 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
         }
+    }
+
+    private static boolean servesAny(BackfillPlan plan, PipelineConf conf) {
+        return plan.layers().stream().anyMatch(l -> conf.servedTables().contains(l.layer().table()));
     }
 
     private static boolean needsSource(BackfillPlan plan) {

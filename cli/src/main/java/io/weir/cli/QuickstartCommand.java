@@ -42,6 +42,9 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--mysql-port", paramLabel = "PORT", description = "Embedded MariaDB port (0 picks a free one).")
     Integer mysqlPort;
 
+    @Option(names = "--serving-port", paramLabel = "PORT", description = "Embedded PostgreSQL (serving) port (0 picks a free one).")
+    Integer servingPort;
+
     @Option(names = "--fresh", description = "Delete the quickstart's data and state first.")
     boolean fresh;
 
@@ -57,13 +60,20 @@ final class QuickstartCommand implements Callable<Integer> {
             deleteLocal(conf.warehouse().uri());
             deleteLocal(conf.flink().stateDir());
             deleteLocal(conf.source().orElseThrow().embeddedDir().toUri().toString());
+            conf.serving().ifPresent(s -> deleteLocal(s.embeddedDir().toUri().toString()));
         }
         out.println("Weir quickstart: the e-commerce warehouse of seed 000 (orders, orders_pay, product_catalog"
                 + " -> ODS -> dwd_orders -> dws_users, dws_shops)");
-        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(conf)) {
+        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(conf);
+                EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded.conf())) {
             out.println("Embedded MariaDB on port " + embedded.port() + "; warehouse " + conf.warehouse().uri());
-            LiveView view = new LiveView(embedded, new TotalsView(out), out);
-            StreamSession.run(embedded.conf(), conf.layers(), fresh, duration, out, view::poll);
+            PipelineConf running = embedded.conf();
+            if (serving != null) {
+                running = serving.conf();
+                out.println("Embedded PostgreSQL (serving, with the Hologres emulation) on port " + serving.port());
+            }
+            LiveView view = new LiveView(embedded, new TotalsView(out), new ServingView(out), out);
+            StreamSession.run(running, conf.layers(), fresh, duration, out, view::poll);
             out.println("Generated " + embedded.ordersGenerated() + " new orders while running.");
         }
         return 0;
@@ -85,6 +95,11 @@ final class QuickstartCommand implements Callable<Integer> {
             source = source.withEmbedded(source.embeddedDir(), mysqlPort, source.embeddedOrdersPerSecond());
         }
         conf = conf.withSource(source);
+        if (conf.serving().isPresent()) {
+            var serving = conf.serving().get();
+            Path servingDir = workDir != null ? workDir.toAbsolutePath().normalize().resolve("postgres") : serving.embeddedDir();
+            conf = conf.withServing(serving.withEmbedded(servingDir, servingPort != null ? servingPort : serving.embeddedPort()));
+        }
         if (uiPort != null) {
             conf = conf.withFlink(conf.flink().withWebUiPort(uiPort));
         }
@@ -110,17 +125,20 @@ final class QuickstartCommand implements Callable<Integer> {
     private static final class LiveView {
         private final EmbeddedSource embedded;
         private final TotalsView totals;
+        private final ServingView serving;
         private final PrintWriter out;
         private boolean liveTrafficStarted;
 
-        LiveView(EmbeddedSource embedded, TotalsView totals, PrintWriter out) {
+        LiveView(EmbeddedSource embedded, TotalsView totals, ServingView serving, PrintWriter out) {
             this.embedded = embedded;
             this.totals = totals;
+            this.serving = serving;
             this.out = out;
         }
 
         void poll(PipelineConf conf) {
             boolean seedTotalsIn = totals.refresh(conf);
+            serving.refresh(conf);
             if (seedTotalsIn && !liveTrafficStarted) {
                 liveTrafficStarted = true;
                 if (embedded.applyLiveChangeOnce()) {

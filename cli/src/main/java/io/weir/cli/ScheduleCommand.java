@@ -48,8 +48,9 @@ final class ScheduleCommand implements Callable<Integer> {
         PipelineConf scheduleConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
         boolean readsSource = pipeline.scheduledLayers().stream().anyMatch(l -> l.upstream().isEmpty());
         try (EmbeddedSource embedded = readsSource ? EmbeddedSource.startIfEmbedded(scheduleConf) : null;
+                EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : scheduleConf);
                 Lake lake = new Lake(pipeline.warehouse())) {
-            PipelineConf effective = embedded != null ? embedded.conf() : scheduleConf;
+            PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : scheduleConf;
             try (FlinkSession session = FlinkSession.start(effective.flink());
                     WeirScheduler scheduler = WeirScheduler.start(effective, session, lake, new ConsoleScheduleEvents(out))) {
                 out.println("Scheduling " + pipeline.scheduledLayers().size() + " layer(s) of " + pipeline.name()

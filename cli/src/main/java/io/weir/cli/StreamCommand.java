@@ -36,12 +36,17 @@ final class StreamCommand implements Callable<Integer> {
         PipelineConf pipeline = conf.load();
         List<LayerConf> chosen = layers == null ? pipeline.layers() : layers.stream().map(pipeline::layer).toList();
         PrintWriter out = spec.commandLine().getOut();
-        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(pipeline)) {
+        try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(pipeline);
+                EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : pipeline)) {
             PipelineConf effective = pipeline;
             if (embedded != null) {
                 effective = embedded.conf();
                 embedded.startGenerator();
                 out.println("Embedded MariaDB on port " + embedded.port() + " with the sample warehouse.");
+            }
+            if (serving != null) {
+                effective = serving.conf();
+                out.println("Embedded PostgreSQL (serving, with the Hologres emulation) on port " + serving.port() + ".");
             }
             StreamSession.run(effective, chosen, fresh, duration, out, c -> { });
         }

@@ -19,6 +19,7 @@ import java.io.PrintWriter;
             BackfillCommand.class,
             ScheduleCommand.class,
             StatusCommand.class,
+            SyncCommand.class,
             RunsCommand.class,
             RenderCommand.class,
             ValidateCommand.class,

@@ -30,19 +30,22 @@ class QuickstartTest {
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() ->
                 Weir.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute("quickstart",
                         "--conf", CliRun.projectDir().resolve("conf/quickstart.yaml").toString(),
-                        "--work-dir", dir.toString(), "--ui-port", "0", "--mysql-port", "0"));
+                        "--work-dir", dir.toString(), "--ui-port", "0", "--mysql-port", "0", "--serving-port", "0"));
 
         awaitOutput(out, run, "user_001=8000.08, user_002=5000.05, user_003=5000.05");
         awaitOutput(out, run, "dws_users ds=20230215: user_001=8000.08, user_002=5000.05, user_003=11000.07");
         awaitOutput(out, run, "dws_shops ds=20230215: 12345=11000.07, 12346=4000.04, 12347=7000.07, 12348=2000.02");
+        // Seed 000's serving queries, answered by the serving store the sync jobs keep equal to the lake.
+        awaitOutput(out, run, "SELECT * FROM dws_users WHERE user_id = 'user_001' AND ds = '20230215'\n    -> user_001 | 20230215 | 8000.08");
+        awaitOutput(out, run, "    -> 12345=11000.07, 12346=4000.04, 12347=7000.07, 12348=2000.02");
 
         Signal.raise(new Signal("INT"));
         int exitCode = run.get(3, TimeUnit.MINUTES);
         assertEquals(0, exitCode, out + "\n" + err);
         assertTrue(out.toString().contains("Stopped. The next run resumes from these savepoints."), out.toString());
         try (Stream<Path> files = Files.walk(dir.resolve("state"))) {
-            assertEquals(6, files.filter(p -> p.getFileName().toString().equals("_metadata")
-                    && p.toString().contains("savepoints")).count(), "one savepoint per layer");
+            assertEquals(8, files.filter(p -> p.getFileName().toString().equals("_metadata")
+                    && p.toString().contains("savepoints")).count(), "one savepoint per layer and per serving sync");
         }
     }
 

@@ -22,6 +22,10 @@ public record ServingConf(
                 embeddedPort, options);
     }
 
+    public ServingConf withEmbedded(Path dir, int port) {
+        return new ServingConf(type, endpoint, database, schema, username, password, tables, dir, port, options);
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://" + endpoint + "/" + database;
     }

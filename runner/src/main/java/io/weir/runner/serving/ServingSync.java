@@ -87,6 +87,7 @@ public final class ServingSync {
         }
         FileStoreTable t = lake.table(table);
         String column = t.partitionKeys().get(0);
+        store.ensureTable(table, columns(table));
         List<String> values = List.copyOf(partitionValues);
         List<Map<String, Object>> rows = lake.rowsOfPartitions(table, values);
         return store.replacePartitions(table, columns(table), column, values, rows);
