@@ -64,7 +64,10 @@ class WeirCommandTest {
         Path conf = dir.resolve("prod.yaml");
         Files.writeString(conf, Files.readString(CliRun.projectDir().resolve("conf/order_dw.yaml"))
                 .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
-                .replace("${env:WEIR_MYSQL_PASSWORD}", "${file:mysql-password}"));
+                .replace("${env:WEIR_MYSQL_PASSWORD}", "${file:mysql-password}")
+                .replace("${env:WEIR_HOLOGRES_ACCESS_ID}", "weir_writer")
+                .replace("${env:WEIR_HOLOGRES_ACCESS_KEY}", "${file:mysql-password}")
+                .replace("${env:WEIR_SCHEDULER_PASSWORD}", "${file:mysql-password}"));
         CliRun run = CliRun.of("render", "--conf", conf.toString(), "--layer", "ods_orders", "--mode", "stream");
         assertEquals(0, run.exitCode(), run.err());
         assertFalse(run.out().contains("very-secret-99"), run.out());
@@ -91,5 +94,23 @@ class WeirCommandTest {
     private static void assertBadInput(CliRun run, String message) {
         assertEquals(2, run.exitCode(), run.out() + run.err());
         assertTrue(run.err().contains(message), run.err());
+    }
+
+    @Test
+    void syncRefusesATableThatIsNotServedAndAReversedRange() {
+        CliRun unserved = CliRun.of("sync", "--conf", QUICKSTART, "--table", "dwd_orders", "--from", "2023-02-15", "--to", "2023-02-15");
+        assertEquals(2, unserved.exitCode(), unserved.err());
+        assertTrue(unserved.err().contains("--table dwd_orders is not served (serving.tables: dws_users, dws_shops in "), unserved.err());
+        CliRun reversed = CliRun.of("sync", "--conf", QUICKSTART, "--table", "dws_users", "--from", "2023-02-16", "--to", "2023-02-15");
+        assertEquals(2, reversed.exitCode(), reversed.err());
+        assertTrue(reversed.err().contains("--from 2023-02-16 is after --to 2023-02-15"), reversed.err());
+    }
+
+    @Test
+    void scheduleAndStatusAreListed() {
+        CliRun run = CliRun.of("--help");
+        for (String command : new String[] {"schedule", "status", "sync"}) {
+            assertTrue(run.out().contains(command), run.out());
+        }
     }
 }
