@@ -69,17 +69,22 @@ final class Readiness {
 
     private Optional<String> upstreamProblem(String table, Partition partition, Instant needed, Duration lateness) {
         LakeState.TableState state = lake.of(table);
+        LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
+        boolean judgedByLedger = upstreamLayer.partition().isPresent() && (upstreamLayer.scheduled() || !state.streamWritten());
+        if (judgedByLedger) {
+            // The ledger first: a failed upstream build says more than an empty table.
+            Optional<String> problem = batchProblem(table, upstreamLayer.partition().get(), partition, state);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
         if (!state.exists() || state.snapshotId() == 0) {
             return Optional.of(table + ": holds no data yet");
         }
-        LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
-        if (upstreamLayer.partition().isEmpty()) {
+        if (upstreamLayer.partition().isEmpty() || judgedByLedger) {
             return Optional.empty();
         }
-        if (!upstreamLayer.scheduled() && state.streamWritten()) {
-            return watermarkProblem(table, state, needed, lateness);
-        }
-        return batchProblem(table, upstreamLayer.partition().get(), partition, state);
+        return watermarkProblem(table, state, needed, lateness);
     }
 
     private Optional<String> watermarkProblem(String table, LakeState.TableState state, Instant needed,
