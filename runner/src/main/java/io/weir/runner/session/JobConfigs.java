@@ -34,9 +34,16 @@ public final class JobConfigs {
         c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
         c.set(ExecutionConfigOptions.TABLE_EXEC_SOURCE_IDLE_TIMEOUT, flink.sourceIdleTimeout());
         restoreFrom.ifPresent(path -> c.set(StateRecoveryOptions.SAVEPOINT_PATH, path));
+        // Paimon's streaming readers look for new snapshots every 10 s by default, which adds up to
+        // 10 s per layer; a snapshot comes at most once per checkpoint, so look that often
+        // (flink.options may set it otherwise).
+        c.setString(LAKE_DISCOVERY_INTERVAL, flink.checkpointInterval().toMillis() + " ms");
         flink.options().forEach(c::setString);
         return c;
     }
+
+    /** Paimon's job-level dynamic option for every table's continuous.discovery-interval. */
+    static final String LAKE_DISCOVERY_INTERVAL = "paimon.*.*.*.continuous.discovery-interval";
 
     /**
      * A bounded streaming job (a CDC snapshot into a staging table): it commits on checkpoints, so
