@@ -113,4 +113,23 @@ class WeirCommandTest {
             assertTrue(run.out().contains(command), run.out());
         }
     }
+
+    @Test
+    void statusShowsTablesAndWhatTheScheduledLayersWaitOn() throws Exception {
+        Path conf = dir.resolve("status.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("warehouse")));
+        CliRun run = CliRun.of("status", "--conf", conf.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("LAYER") && run.out().contains("WATERMARK") && run.out().contains("NEXT TICK"), run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("dws_users") && l.contains("20230215")
+                && l.contains("not built") && l.contains("dwd_orders partition 20230215: not built (no run in the ledger")),
+                run.out());
+        assertTrue(run.out().contains("No runs recorded yet."), run.out());
+        CliRun json = CliRun.of("status", "--conf", conf.toString(), "--json");
+        assertEquals(0, json.exitCode(), json.err());
+        assertTrue(json.out().contains("\"waitingOn\" : \"dwd_orders partition 20230215: not built (no run in the ledger,"
+                + " and no streaming writer records a watermark)\""), json.out());
+    }
 }
