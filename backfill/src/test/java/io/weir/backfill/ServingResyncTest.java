@@ -1,5 +1,6 @@
 package io.weir.backfill;
 
+import io.weir.runner.SampleServing;
 import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.PipelineConf;
@@ -8,7 +9,6 @@ import io.weir.runner.session.FlinkSession;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
 import io.weir.sandbox.EmbeddedPostgres;
-import io.weir.sandbox.HologresEmulation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,15 +50,9 @@ class ServingResyncTest {
     @BeforeAll
     static void start() throws Exception {
         mariaDb = SampleSource.start(dir);
-        postgres = EmbeddedPostgres.start(dir.resolve("postgres"), 0);
-        postgres.createDatabase("weir");
-        postgres.createUser("weir", "s3cr3t-pw");
-        try (Connection c = postgres.connect("weir")) {
-            HologresEmulation.install(c);
-        }
+        postgres = SampleServing.start(dir);
         conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
-                + "serving:\n  endpoint: 127.0.0.1:" + postgres.port() + "\n  database: weir\n  username: weir\n"
-                + "  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n  tables: [dws_users, dws_shops]\n"));
+                + SampleServing.section(postgres.port(), SampleServing.DATABASE, "public")));
         session = FlinkSession.start(conf.flink());
         lake = new Lake(conf.warehouse());
     }

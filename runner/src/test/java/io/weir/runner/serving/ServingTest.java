@@ -1,6 +1,7 @@
 package io.weir.runner.serving;
 
 import io.weir.runner.Await;
+import io.weir.runner.SampleServing;
 import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.WeirException;
@@ -11,7 +12,6 @@ import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
 import io.weir.sandbox.EmbeddedMariaDb;
 import io.weir.sandbox.EmbeddedPostgres;
-import io.weir.sandbox.HologresEmulation;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -43,7 +43,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServingTest {
 
-    private static final String PASSWORD = "s3cr3t-pw";
+    private static final String PASSWORD = SampleServing.PASSWORD;
     private static final String POINT_QUERY =
             "SELECT * FROM dws_users WHERE user_id = 'user_001' AND ds = '20230215'";
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
@@ -59,12 +59,7 @@ class ServingTest {
     @BeforeAll
     static void start() throws Exception {
         mariaDb = SampleSource.start(dir);
-        postgres = EmbeddedPostgres.start(dir.resolve("postgres"), 0);
-        postgres.createDatabase("weir");
-        postgres.createUser("weir", PASSWORD);
-        try (Connection c = postgres.connect("weir")) {
-            HologresEmulation.install(c);
-        }
+        postgres = SampleServing.start(dir);
         postgres.createDatabase("plain");
         conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
                 .replace("restart-attempts: 0", "restart-attempts: 40\n  restart-delay: 2s")
@@ -85,8 +80,7 @@ class ServingTest {
     }
 
     static String serving(int port, String database, String schema) {
-        return "serving:\n  endpoint: 127.0.0.1:" + port + "\n  database: " + database + "\n  schema: " + schema
-                + "\n  username: weir\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n  tables: [dws_users, dws_shops]\n";
+        return SampleServing.section(port, database, schema);
     }
 
     @Test
