@@ -118,7 +118,7 @@ public final class SchedulerBench {
                 for (int i = 0; i < 6; i++) {
                     String ds = day.toString().replace("-", "");
                     await(() -> waiting.containsKey(ds), Duration.ofMinutes(2), "waiting for " + ds);
-                    Thread.sleep(1_500); // let the waiting tick settle into its poll rhythm
+                    // Committed right after a readiness check: the latency includes up to one full poll interval.
                     dwd.commit(day, 10, day.plusDays(1).atTime(0, 0, 1));
                     Instant passed = Instant.ofEpochMilli(lake.table("dwd_orders").snapshotManager().latestSnapshot().timeMillis());
                     await(() -> submitted.containsKey(ds), Duration.ofMinutes(2), "submission of " + ds);

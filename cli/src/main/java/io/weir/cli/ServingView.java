@@ -2,10 +2,10 @@ package io.weir.cli;
 
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.ServingConf;
+import io.weir.runner.serving.ServingStore;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 
@@ -28,7 +28,7 @@ final class ServingView {
             return;
         }
         StringBuilder view = new StringBuilder();
-        try (Connection c = DriverManager.getConnection(serving.jdbcUrl(), serving.username(), serving.password());
+        try (Connection c = new ServingStore(serving, conf.secrets()).connect("dws_users");
                 Statement s = c.createStatement()) {
             view.append("  ").append(POINT_QUERY).append("\n    -> ");
             try (ResultSet rs = s.executeQuery(POINT_QUERY)) {

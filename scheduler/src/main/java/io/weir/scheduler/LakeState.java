@@ -12,8 +12,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LakeState {
 
+    /** A state read this recently is reused without touching storage: one tick asks about a table many times. */
+    private static final long FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
     private final Lake lake;
+    /** Per table, the state of its newest snapshot: re-read only when the snapshot id changes. */
     private final Map<String, TableState> cache = new ConcurrentHashMap<>();
+    private final Map<String, Checked> checkedAt = new ConcurrentHashMap<>();
 
     LakeState(Lake lake) {
         this.lake = lake;
@@ -47,10 +52,6 @@ final class LakeState {
         return state;
     }
 
-    /** A state read this recently is reused without touching storage: one tick asks about a table many times. */
-    private static final long FRESH_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
-
-    private final Map<String, Checked> checkedAt = new ConcurrentHashMap<>();
 
     private record Checked(TableState state, long atNanos) {}
 

@@ -43,7 +43,6 @@ final class LayerTicks {
 
     private final PipelineConf conf;
     private final Renderer renderer;
-    private final Lake lake;
     private final LedgerState ledger;
     private final DuePartitions duePartitions;
     private final Readiness readiness;
@@ -57,7 +56,6 @@ final class LayerTicks {
             Clock clock) {
         this.conf = conf;
         this.renderer = new Renderer(conf);
-        this.lake = lake;
         this.ledger = ledger;
         LakeState lakeState = new LakeState(lake);
         this.duePartitions = new DuePartitions(lake, lakeState, ledger);
@@ -66,14 +64,6 @@ final class LayerTicks {
         this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());
         this.events = events;
         this.clock = clock;
-    }
-
-    DuePartitions duePartitions() {
-        return duePartitions;
-    }
-
-    Readiness readiness() {
-        return readiness;
     }
 
     /** Wakes every waiting tick and lets it return; a job already submitted runs to its end. */

@@ -15,10 +15,4 @@ public record SchedulerConf(
         Duration idleTimeout,
         int maxAttempts,
         Duration retryBackoff,
-        int batchSize) {
-
-    public SchedulerConf withPollInterval(Duration interval) {
-        return new SchedulerConf(store, dir, jdbcUrl, username, password, interval, waitTimeout, idleTimeout,
-                maxAttempts, retryBackoff, batchSize);
-    }
-}
+        int batchSize) {}

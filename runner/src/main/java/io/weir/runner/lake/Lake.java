@@ -147,7 +147,7 @@ public final class Lake implements AutoCloseable {
                 new org.apache.paimon.predicate.PredicateBuilder(table.rowType()).in(index, literals);
         List<Map<String, Object>> rows = new ArrayList<>();
         java.util.Set<String> wanted = new java.util.HashSet<>(values);
-        for (Map<String, Object> row : rows(table.copy(Map.of()), filter)) {
+        for (Map<String, Object> row : rows(table, filter)) {
             if (wanted.contains(String.valueOf(row.get(column)))) {
                 rows.add(row);
             }

@@ -93,10 +93,6 @@ public final class ServingSync {
         return store.replacePartitions(table, columns(table), column, values, rows);
     }
 
-    public boolean serves(String table) {
-        return serving.tables().contains(table);
-    }
-
     static String sinkName(String table) {
         return "serving_" + table;
     }

@@ -122,7 +122,7 @@ class ServingTest {
                     "INSERT INTO orders_pay VALUES (" + (8000 + id) + ", " + (700000 + id) + ", 1, '2023-02-15 19:30:00')",
                     "UPDATE orders SET buy_fee = buy_fee + 1, update_time = TIMESTAMPADD(SECOND, 1, update_time)"
                             + " WHERE order_id = 100002");
-            Thread.sleep(1000);
+            Thread.sleep(250); // pacing: changes keep coming throughout the outage
         }
         postgres.restart();
         Await.until(TIMEOUT, () -> {
