@@ -153,11 +153,14 @@ class ServingTest {
     @Test
     @Order(4)
     void badEndpointsAreNamedWithoutThePassword() throws Exception {
+        WeirException unreachable;
         int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            closedPort = socket.getLocalPort();
+        // Bound but never listening: connections are refused, and nothing else can take the port meanwhile.
+        try (java.net.Socket reserved = new java.net.Socket()) {
+            reserved.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            closedPort = reserved.getLocalPort();
+            unreachable = refused(serving(closedPort, "weir", "public"));
         }
-        WeirException unreachable = refused(serving(closedPort, "weir", "public"));
         assertTrue(unreachable.getMessage().startsWith("serving table public.dws_users at 127.0.0.1:" + closedPort
                 + "/weir: cannot connect: the endpoint is unreachable"), unreachable.getMessage());
 

@@ -6,7 +6,6 @@ import io.weir.runner.conf.PipelineConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,10 +22,15 @@ class FailingJobTest {
 
     @Test
     void unreachableSourceFailsTheLayerWithItsCause() throws Exception {
-        int deadPort;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            deadPort = socket.getLocalPort();
+        // Bound but never listening: connections are refused, and no other server can take the port
+        // meanwhile (a port merely freed can be taken by the cluster's own servers).
+        try (java.net.Socket reserved = new java.net.Socket()) {
+            reserved.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            runAgainstDeadSource(reserved.getLocalPort());
         }
+    }
+
+    private void runAgainstDeadSource(int deadPort) throws Exception {
         PipelineConf conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, deadPort, "order_dw")));
         try (FlinkSession session = FlinkSession.start(conf.flink())) {
             RunningStream stream = new StreamRunner(conf, session).start(List.of(conf.layer("ods_orders")), false);
