@@ -359,8 +359,9 @@ public final class PipelineConfLoader {
             }
             List<String> upstream = prefixedGet(options, LAYER_UPSTREAM, prefix, errors);
             Optional<LayerSchedule> schedule = schedule(options, flat, prefix, partition.isPresent(), pipelineStart, errors);
+            SealedPartitions sealed = prefixedGet(options, LAYER_SEALED_PARTITIONS, prefix, errors);
             layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream,
-                    schedule));
+                    schedule, sealed));
         }
         return layers;
     }

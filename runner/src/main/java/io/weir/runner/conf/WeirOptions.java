@@ -262,6 +262,12 @@ public final class WeirOptions {
             key("schedule.start-date").stringType().noDefaultValue()
                     .withDescription("First day (yyyy-MM-dd) the scheduler builds (default: pipeline.start-date).");
 
+    public static final ConfigOption<SealedPartitions> LAYER_SEALED_PARTITIONS =
+            key("sealed-partitions").enumType(SealedPartitions.class).defaultValue(SealedPartitions.AUTO)
+                    .withDescription("Who owns a partition once it has sealed and been built in batch: 'batch' (the"
+                            + " stream's later writes into it are dropped), 'stream' (the stream keeps writing it), or"
+                            + " 'auto' (batch when the layer's stream job holds state: aggregates, joins, TOP-N).");
+
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
@@ -284,7 +290,7 @@ public final class WeirOptions {
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
-            LAYER_SCHEDULE_START_DATE);
+            LAYER_SCHEDULE_START_DATE, LAYER_SEALED_PARTITIONS);
 
     public enum SourceType { MYSQL, EMBEDDED }
 

@@ -54,6 +54,11 @@ public final class Lake implements AutoCloseable {
         }
     }
 
+    /** The database of the layers' tables. */
+    public String database() {
+        return database;
+    }
+
     /** The Paimon catalog, for Weir's own tables in other databases. */
     public Catalog catalog() {
         return catalog;

@@ -35,7 +35,8 @@ public final class Renderer {
     private static final PartitionSpec UNPARTITIONED_FORMAT = new PartitionSpec("", "yyyyMMdd", Granularity.DAY);
 
     private final PipelineConf conf;
-    private final Map<String, LayerTemplate> templates = new HashMap<>();
+    /** Scheduler ticks of several layers render at once. */
+    private final Map<String, LayerTemplate> templates = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Renderer(PipelineConf conf) {
         this.conf = conf;
@@ -51,9 +52,23 @@ public final class Renderer {
     }
 
     public RenderedLayer stream(LayerConf layer) {
+        return stream(layer, false);
+    }
+
+    /**
+     * @param fenced drop the rows of partitions batch owns (see {@link io.weir.runner.lake.Seals});
+     *               an unpartitioned layer has no partitions to seal and is never fenced
+     */
+    public RenderedLayer stream(LayerConf layer, boolean fenced) {
         TemplateStatements statements = template(layer).bind(
                 parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()));
-        String insert = FlinkSql.unparse(new SingleSinkInsert(statements).insertInto());
+        SingleSinkInsert rewriter = new SingleSinkInsert(statements);
+        String insert = FlinkSql.unparse(fenced && layer.partitioned()
+                ? rewriter.insertIntoFenced(layer.partition().get(),
+                        List.of(CATALOG, io.weir.runner.lake.Seals.TABLE.getDatabaseName(),
+                                io.weir.runner.lake.Seals.TABLE.getObjectName()),
+                        io.weir.runner.lake.Seals.key(conf.warehouse().database(), layer.table()))
+                : rewriter.insertInto());
         return rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(insert), false);
     }
 

@@ -48,6 +48,50 @@ final class SingleSinkInsert {
         return insertInto(statements.inserts().get(0).getTargetTable(), false);
     }
 
+    /**
+     * INSERT INTO target of the same rows, minus those of partitions batch owns: a lookup of each
+     * row's partition in Weir's seals table (refreshed as that table commits) drops rows whose
+     * partition is sealed.
+     *
+     * <pre>
+     * SELECT weir_f.c1, ... FROM (SELECT weir_s.*, PROCTIME() AS weir_pt FROM (query) AS weir_s (c1, ...)) AS weir_f
+     * LEFT JOIN seals FOR SYSTEM_TIME AS OF weir_f.weir_pt AS weir_seal
+     *   ON weir_seal.table_name = 'db.table' AND weir_seal.partition_value = weir_f.ds
+     * WHERE weir_seal.partition_value IS NULL
+     * </pre>
+     */
+    RichSqlInsert insertIntoFenced(PartitionSpec spec, List<String> sealsTable, String sealKey) {
+        RichSqlInsert merged = insertInto();
+        List<String> columns = LayerTemplate.names(merged.getTargetColumnList());
+        if (columns.isEmpty()) {
+            statements.targetColumns().forEach(c -> columns.add(c.getName().getSimple()));
+        }
+        StringBuilder skeleton = new StringBuilder("SELECT ");
+        for (int i = 0; i < columns.size(); i++) {
+            skeleton.append(i == 0 ? "" : ", ").append("weir_f.").append(quoted(columns.get(i)));
+        }
+        skeleton.append(" FROM (SELECT weir_s.*, PROCTIME() AS weir_pt FROM weir_placeholder AS weir_s) AS weir_f")
+                .append(" LEFT JOIN ").append(String.join(".", sealsTable.stream().map(SingleSinkInsert::quoted).toList()))
+                .append(" FOR SYSTEM_TIME AS OF weir_f.weir_pt AS weir_seal")
+                .append(" ON weir_seal.table_name = ").append(FlinkSql.literal(sealKey))
+                .append(" AND weir_seal.partition_value = CAST(weir_f.").append(quoted(spec.column())).append(" AS STRING)")
+                .append(" WHERE weir_seal.partition_value IS NULL");
+        SqlSelect fenced = (SqlSelect) FlinkSql.parseStatements(skeleton.toString(), null).get(0);
+        SqlSelect inner = (SqlSelect) ((SqlBasicCall) ((org.apache.calcite.sql.SqlJoin) fenced.getFrom()).getLeft())
+                .operand(0);
+        List<SqlNode> asOperands = new ArrayList<>();
+        asOperands.add(merged.getSource());
+        asOperands.add(new SqlIdentifier("weir_s", POS));
+        columns.forEach(c -> asOperands.add(new SqlIdentifier(c, POS)));
+        inner.setFrom(SqlStdOperatorTable.AS.createCall(POS, asOperands));
+        return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS), merged.getTargetTable(), fenced,
+                merged.getTargetColumnList(), new SqlNodeList(POS));
+    }
+
+    private static String quoted(String identifier) {
+        return "`" + identifier.replace("`", "``") + "`";
+    }
+
     /** The same rows into another table of the target's columns (a staging table). */
     RichSqlInsert insertInto(SqlNode table, boolean bounded) {
         if (statements.inserts().size() == 1) {

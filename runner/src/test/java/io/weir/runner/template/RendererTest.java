@@ -134,4 +134,31 @@ class RendererTest {
                     "the optimizer must not prove a partition's query empty:\n" + plan);
         }
     }
+
+    /**
+     * Flink's streaming planner accepts the fenced stream form of every partitioned layer against
+     * real Paimon tables, and the statefulness rule tells aggregating layers from stateless copies.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ods_orders", "dwd_orders", "dws_users", "dws_shops"})
+    void plannerAcceptsTheFencedStreamForm(String layerName) throws Exception {
+        TableEnvironment tEnv = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        renderer.catalogStatements().forEach(tEnv::executeSql);
+        conf.layers().forEach(layer -> tEnv.executeSql(renderer.stream(layer).targetDdl()));
+        try (io.weir.runner.lake.Lake lake = new io.weir.runner.lake.Lake(conf.warehouse())) {
+            new io.weir.runner.lake.Seals(lake).open();
+        }
+        io.weir.runner.conf.LayerConf layer = conf.layer(layerName);
+        RenderedLayer plain = renderer.stream(layer);
+        plain.temporaryObjects().forEach(tEnv::executeSql);
+        boolean stateful = io.weir.runner.session.StatefulPlan.isStateful(tEnv.explainSql(plain.inserts().get(0)));
+        assertEquals(layerName.startsWith("dws"), stateful, "stateful " + layerName);
+
+        RenderedLayer fenced = renderer.stream(layer, true);
+        String insert = fenced.inserts().get(0);
+        assertTrue(insert.contains("FOR SYSTEM_TIME AS OF weir_f.weir_pt"), insert);
+        assertTrue(insert.contains("'order_dw." + layer.table() + "'"), insert);
+        String plan = tEnv.explainSql(insert);
+        assertTrue(plan.contains("LookupJoin(table=[weir_lake.weir.seals]"), plan);
+    }
 }
