@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.Seals;
 import io.weir.runner.session.Failures;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.JobConfigs;
+import io.weir.runner.session.StreamFence;
 import io.weir.runner.session.TableCreator;
 import io.weir.runner.template.RenderedLayer;
 import io.weir.runner.template.Renderer;
@@ -38,6 +40,7 @@ public final class BackfillRunner {
     private final Renderer renderer;
     private final Lake lake;
     private final Ledger ledger;
+    private final Seals seals;
 
     public BackfillRunner(PipelineConf conf, FlinkSession session, Renderer renderer, Lake lake, Ledger ledger) {
         this.conf = conf;
@@ -45,7 +48,10 @@ public final class BackfillRunner {
         this.renderer = renderer;
         this.lake = lake;
         this.ledger = ledger;
+        this.seals = new Seals(lake);
     }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackfillRunner.class);
 
     public BackfillResult run(BackfillPlan plan, int concurrency, BackfillProgress progress) {
         new TableCreator(conf, session, renderer).createMissingTables();
@@ -97,31 +103,17 @@ public final class BackfillRunner {
     }
 
     private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
-        String upstream = upstreamState(chunk.layer());
-        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstream);
+        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamState(chunk.layer()));
         ledger.record(running);
-        RenderedLayer rendered = chunk.rendered();
         try {
-            rendered.staging().ifPresent(staging -> runStaging(chunk, staging));
-            String table = chunk.layer().table();
-            long snapshotBefore = lake.latestSnapshotId(table).orElse(0L);
-            TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
-                    JobConfigs.batch(conf, "backfill " + chunk.describe()));
-            rendered.setupStatements().forEach(tEnv::executeSql);
-            StatementSet statements = tEnv.createStatementSet();
-            rendered.inserts().forEach(statements::addInsertSql);
-            progress.chunkStarted(chunk);
-            statements.execute().await();
-            rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
-            if (chunk.partitions().size() > 1) {
-                dropPartitionsLeftUnwritten(chunk, snapshotBefore);
-            }
+            String upstream = rebuildUntilSettled(plan, chunk, progress);
             resyncServing(chunk);
             Map<String, Long> counts = rowsWritten(chunk);
             LocalDateTime now = LocalDateTime.now();
             List<LedgerEntry> finished = new ArrayList<>();
             for (LedgerEntry entry : running) {
-                finished.add(entry.finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
+                finished.add(entry.withUpstream(upstream)
+                        .finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
             }
             ledger.record(finished);
             long rows = finished.stream().mapToLong(LedgerEntry::rowsWritten).sum();
@@ -135,6 +127,103 @@ public final class BackfillRunner {
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, error);
         }
     }
+
+    /**
+     * Rebuilds the chunk until no stream change to its partitions slipped past the rebuild, and
+     * returns the upstream state the last rebuild read.
+     *
+     * <p>The chunk's sealed partitions are first recorded as batch's, so a stream whose sealed
+     * partitions belong to batch stops writing them. Then each round overwrites the partitions and
+     * looks at the stream's commits into them since the round began: one committed before the
+     * overwrite was replaced by it, so a change the rebuild may not have read is lost; one committed
+     * after it into a partition batch owns is a stale write that beat the seal. Either way the round
+     * is repeated: the next one reads those changes.
+     */
+    private String rebuildUntilSettled(BackfillPlan plan, Chunk chunk, BackfillProgress progress) throws Exception {
+        String table = chunk.layer().table();
+        List<String> sealed = chunk.layer().partitioned()
+                ? new OpenPartitions(lake).sealed(chunk.layer(), chunk.partitions()) : List.of();
+        boolean fenced = !sealed.isEmpty() && fenced(chunk.layer());
+        seals.seal(table, sealed, plan.runId());
+        long sealedAt = System.currentTimeMillis();
+        for (int round = 1; ; round++) {
+            String upstream = upstreamState(chunk.layer());
+            long roundStart = lake.latestSnapshotId(table).orElse(0L);
+            overwrite(chunk, progress, round == 1);
+            if (fenced) {
+                long settle = sealedAt + StreamFence.delay(conf).toMillis() - System.currentTimeMillis();
+                if (settle > 0) {
+                    Thread.sleep(settle);
+                }
+            }
+            java.util.Set<String> missed = missedStreamChanges(chunk, roundStart, fenced ? sealed : List.of());
+            if (missed.isEmpty()) {
+                return upstream;
+            }
+            if (round == MAX_ROUNDS) {
+                throw new IllegalStateException("the stream kept changing partitions " + missed + " of " + table
+                        + " while they were rebuilt (" + MAX_ROUNDS + " rounds); run the backfill again when they"
+                        + " are quiet");
+            }
+            LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed);
+        }
+    }
+
+    /** Rounds of one chunk's rebuild before the stream's changes are reported as not settling. */
+    private static final int MAX_ROUNDS = 4;
+
+    /**
+     * The chunk's partitions that a stream commit after {@code roundStart} touched in a way the
+     * round's overwrite does not account for: before the overwrite (replaced by it), or after it
+     * into a partition batch owns (a stale write that beat the seal).
+     */
+    private java.util.Set<String> missedStreamChanges(Chunk chunk, long roundStart, List<String> owned) {
+        List<Lake.Commit> commits = lake.commitsSince(chunk.layer().table(), roundStart);
+        long lastOverwrite = commits.stream().filter(c -> c.kind() == org.apache.paimon.Snapshot.CommitKind.OVERWRITE)
+                .mapToLong(Lake.Commit::snapshotId).max().orElse(Long.MAX_VALUE);
+        java.util.Set<String> chunkPartitions = new java.util.HashSet<>(chunk.partitionValues().isEmpty()
+                ? List.of("") : chunk.partitionValues());
+        java.util.Set<String> missed = new java.util.TreeSet<>();
+        for (Lake.Commit commit : commits) {
+            if (commit.kind() == org.apache.paimon.Snapshot.CommitKind.OVERWRITE) {
+                continue;
+            }
+            for (String partition : commit.partitions()) {
+                if (chunkPartitions.contains(partition)
+                        && (commit.snapshotId() < lastOverwrite || owned.contains(partition))) {
+                    missed.add(partition);
+                }
+            }
+        }
+        return missed;
+    }
+
+    /** One overwrite of the chunk's partitions (after staging the source for a CDC layer). */
+    private void overwrite(Chunk chunk, BackfillProgress progress, boolean firstRound) throws Exception {
+        RenderedLayer rendered = chunk.rendered();
+        rendered.staging().ifPresent(staging -> runStaging(chunk, staging));
+        long snapshotBefore = lake.latestSnapshotId(chunk.layer().table()).orElse(0L);
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
+                JobConfigs.batch(conf, "backfill " + chunk.describe()));
+        rendered.setupStatements().forEach(tEnv::executeSql);
+        StatementSet statements = tEnv.createStatementSet();
+        rendered.inserts().forEach(statements::addInsertSql);
+        if (firstRound) {
+            progress.chunkStarted(chunk);
+        }
+        statements.execute().await();
+        rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
+        if (chunk.partitions().size() > 1) {
+            dropPartitionsLeftUnwritten(chunk, snapshotBefore);
+        }
+    }
+
+    /** Whether the layer's stream keeps out of sealed partitions; planned once per layer and runner. */
+    private boolean fenced(LayerConf layer) {
+        return fencedLayers.computeIfAbsent(layer.name(), n -> StreamFence.applies(layer, session, renderer));
+    }
+
+    private final Map<String, Boolean> fencedLayers = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * A range is overwritten in Paimon's dynamic mode, which replaces only the partitions the query

@@ -27,6 +27,11 @@ public record LedgerEntry(
         LocalDateTime finishedAt,
         String retryOf) {
 
+    public LedgerEntry withUpstream(String newUpstream) {
+        return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
+                newUpstream, rowsWritten, status, error, startedAt, finishedAt, retryOf);
+    }
+
     public LedgerEntry finished(RunStatus newStatus, long rows, String newError, LocalDateTime at) {
         return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
                 upstream, rows, newStatus, newError, startedAt, at, retryOf);

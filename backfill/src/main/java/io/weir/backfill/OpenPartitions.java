@@ -23,6 +23,17 @@ final class OpenPartitions {
         this.lake = lake;
     }
 
+    /** The values of the partitions that have sealed: no upstream table holds them open. */
+    List<String> sealed(LayerConf layer, List<Partition> partitions) {
+        List<String> sealed = new ArrayList<>();
+        for (Partition partition : partitions) {
+            if (of(layer, List.of(partition)).isEmpty()) {
+                sealed.add(partition.value());
+            }
+        }
+        return sealed;
+    }
+
     /** One line per open partition, saying which table holds it open. */
     List<String> of(LayerConf layer, List<Partition> partitions) {
         List<String> reasons = new ArrayList<>();

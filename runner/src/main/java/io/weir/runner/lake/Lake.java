@@ -200,24 +200,40 @@ public final class Lake implements AutoCloseable {
 
     /** Partition values that snapshots after the given one wrote (appended to or overwrote). */
     public java.util.Set<String> partitionsWrittenSince(String tableName, long snapshotId) {
-        FileStoreTable table = table(tableName);
         java.util.Set<String> written = new java.util.TreeSet<>();
+        // The files each snapshot added: an overwrite also deletes files in the same partitions,
+        // so its net partition entries can be empty even where it wrote rows.
+        commitsSince(tableName, snapshotId).forEach(c -> written.addAll(c.partitions()));
+        return written;
+    }
+
+    /** One commit of a table: its snapshot id, kind, time, and the partition values it wrote files into. */
+    public record Commit(long snapshotId, Snapshot.CommitKind kind, long timeMillis, java.util.Set<String> partitions) {}
+
+    /**
+     * The commits after a snapshot that wrote data, oldest first; compactions, which change no row,
+     * are left out. An unpartitioned table's commits name the partition "".
+     */
+    public List<Commit> commitsSince(String tableName, long snapshotId) {
+        FileStoreTable table = table(tableName);
+        boolean partitioned = !table.partitionKeys().isEmpty();
+        List<Commit> commits = new ArrayList<>();
         Long latest = table.snapshotManager().latestSnapshotId();
         for (long id = snapshotId + 1; latest != null && id <= latest; id++) {
             Snapshot s = table.snapshotManager().snapshot(id);
             if (s.commitKind() == Snapshot.CommitKind.COMPACT) {
                 continue;
             }
-            // The files each snapshot added: an overwrite also deletes files in the same partitions,
-            // so its net partition entries can be empty even where it wrote rows.
+            java.util.Set<String> partitions = new java.util.TreeSet<>();
             for (org.apache.paimon.table.source.DataSplit split : table.newSnapshotReader().withSnapshot(id)
                     .withMode(org.apache.paimon.table.source.ScanMode.DELTA).read().dataSplits()) {
                 if (!split.dataFiles().isEmpty()) {
-                    written.add(split.partition().getString(0).toString());
+                    partitions.add(partitioned ? split.partition().getString(0).toString() : "");
                 }
             }
+            commits.add(new Commit(id, s.commitKind(), s.timeMillis(), partitions));
         }
-        return written;
+        return commits;
     }
 
     /** Drops partitions (an overwrite with nothing, as ALTER TABLE ... DROP PARTITION does). */

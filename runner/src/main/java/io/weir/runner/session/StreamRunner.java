@@ -3,7 +3,6 @@ package io.weir.runner.session;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
-import io.weir.runner.conf.SealedPartitions;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.lake.Seals;
 import io.weir.runner.serving.ServingSync;
@@ -75,25 +74,12 @@ public final class StreamRunner {
         return new RunningStream(conf, running);
     }
 
-    /**
-     * Whether the layer's stream must keep out of sealed, batch-built partitions: always for
-     * {@code sealed-partitions: batch}, never for {@code stream}, and for {@code auto} when its job
-     * holds state that a backfill would leave stale.
-     */
-    private boolean fencedBySeals(LayerConf layer, StreamTableEnvironment tEnv, RenderedLayer rendered) {
-        if (!layer.partitioned() || layer.sealedPartitions() == SealedPartitions.STREAM) {
-            return false;
-        }
-        if (layer.sealedPartitions() == SealedPartitions.AUTO
-                && !StatefulPlan.isStateful(tEnv.explainSql(rendered.inserts().get(0)))) {
-            return false;
-        }
+    private void openSeals() {
         try (Lake lake = new Lake(conf.warehouse())) {
             new Seals(lake).open();
         } catch (Exception e) {
             throw new IllegalStateException("cannot open " + Seals.TABLE + ": " + e.getMessage(), e);
         }
-        return true;
     }
 
     /** The serving sync of one table runs as a job of its own, with its own checkpoints, like a layer. */
@@ -119,7 +105,8 @@ public final class StreamRunner {
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);
-            if (fencedBySeals(layer, tEnv, rendered)) {
+            if (StreamFence.applies(layer, tEnv, rendered)) {
+                openSeals();
                 rendered = renderer.stream(layer, true);
                 LOG.info("Layer {}: sealed partitions belong to batch; the stream drops its writes into them",
                         layer.name());

@@ -1,0 +1,238 @@
+package io.weir.backfill;
+
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.Seals;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Once a partition has sealed and been rebuilt in batch, the stream cannot spoil it: with the
+ * stream running throughout, a non-summable aggregate (COUNT(DISTINCT), MAX) over a sealed day
+ * that a backfill repaired keeps the batch value when the stream's stale state meets a later change,
+ * a change committed while the backfill ran is not lost, and a rebuild after the late change equals
+ * MySQL's own aggregate. The oracle is MySQL itself.
+ */
+class SealedPartitionConsistencyTest {
+
+    private static final LocalDate D = LocalDate.of(2023, 2, 15);
+    private static final String DS = "20230215";
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static FlinkSession session;
+    static PipelineConf conf;
+    static Lake lake;
+    static RunningStream stream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        Path templates = Files.createDirectories(dir.resolve("templates"));
+        try (var files = Files.list(TestConfs.templatesDir())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, templates.resolve(f.getFileName()));
+            }
+        }
+        Files.copy(Path.of(SealedPartitionConsistencyTest.class.getResource("/sealed/dws_user_stats.sql").toURI()),
+                templates.resolve("dws_user_stats.sql"));
+        String layers = TestConfs.exampleLayers() + "\n  - name: dws_user_stats\n    template: dws_user_stats.sql\n"
+                + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n    upstream: [dwd_orders]\n";
+        Path file = dir.resolve("pipeline.yaml");
+        Files.writeString(file, "templates: " + templates + "\n"
+                + TestConfs.standardSections(dir, mariaDb.port(), "order_dw")
+                        .replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s")
+                + "\n" + layers);
+        conf = TestConfs.load(file);
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+
+    @Test
+    void aSealedRebuiltPartitionIsNeverSpoiledByTheStreamAndEndsEqualToMySql() throws Exception {
+        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        // Seal D: paid orders two days later move every watermark past D's end.
+        execute(false, "INSERT INTO orders VALUES (100040, 'user_009', 12349, 1, 10.00, '2023-02-17 09:00:00', '2023-02-17 09:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2040, 100040, 0, '2023-02-17 09:30:00')");
+        long dEnd = D.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return lake.tableExists("dwd_orders") && lake.watermark("dwd_orders").orElse(Long.MIN_VALUE) >= dEnd
+                    && stats().equals(mysqlStats());
+        }, () -> "dwd watermark=" + lake.watermark("dwd_orders") + " stats=" + stats() + " mysql=" + mysqlStats());
+
+        // Rows the stream never sees (binlog off): user_001 gets a new shop and a new maximum.
+        execute(true, "INSERT INTO orders VALUES (100041, 'user_001', 12399, 2, 9000.00, '2023-02-15 09:00:00', '2023-02-15 09:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2041, 100041, 1, '2023-02-15 09:10:00')");
+
+        Renderer renderer = new Renderer(conf);
+        Ledger ledger = new Ledger(lake);
+        BackfillPlanner planner = new BackfillPlanner(conf, renderer, lake, ledger);
+        BackfillRunner runner = new BackfillRunner(conf, session, renderer, lake, ledger);
+        assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D, false, 1, 1, true, false)), 1,
+                BackfillProgress.NONE).succeeded());
+
+        // While the ODS backfill of D runs (its MySQL snapshot is taken), a change to D commits through
+        // the stream; the overwrite would replace it with the older snapshot.
+        BackfillProgress raceOnOds = new BackfillProgress() {
+            @Override
+            public void started(BackfillPlan plan) {}
+
+            @Override
+            public void chunkStarted(Chunk chunk) {
+                if (!chunk.layer().name().equals("ods_orders")) {
+                    return;
+                }
+                try {
+                    execute(false, "UPDATE orders SET buy_fee = 2500.02 WHERE order_id = 100004");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                Await.until(TIMEOUT, () -> new BigDecimal("2500.02").equals(odsFee(100004)),
+                        () -> "ods fee of 100004: " + odsFee(100004));
+            }
+
+            @Override
+            public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {}
+
+            @Override
+            public void finished() {}
+        };
+        BackfillResult cascade = runner.run(planner.plan(new BackfillRequest("ods_orders", D, D, true, 1, 1, true, false)),
+                1, raceOnOds);
+        assertTrue(cascade.succeeded(), cascade.failures().toString());
+        assertEquals(new BigDecimal("2500.02"), odsFee(100004),
+                "the change committed while the backfill ran must survive its overwrite");
+        assertEquals(mysqlStats(), stats(), "the backfill repaired D");
+        assertEquals(mysqlUsers(), users(), "dws_users repaired");
+        assertTrue(new Seals(lake).of("dws_user_stats").contains(DS), "D is sealed for dws_user_stats");
+        Map<String, String> repaired = stats();
+
+        // A later change to D reaches the stream, whose COUNT(DISTINCT)/MAX state lacks the repaired
+        // rows. Then an order on an open day: once that one is in dws_user_stats, the stream has
+        // processed the change to D too.
+        execute(false, "UPDATE orders SET buy_fee = 1500.00 WHERE order_id = 100006",
+                "INSERT INTO orders VALUES (100042, 'user_008', 12345, 1, 20.00, '2023-02-18 09:00:00', '2023-02-18 09:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2042, 100042, 0, '2023-02-18 09:30:00')");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return statsOf("20230218").containsKey("user_008");
+        }, () -> "dws_user_stats 20230218: " + statsOf("20230218"));
+        assertEquals(repaired, stats(), "the stream's stale state must not overwrite the sealed partition");
+
+        // The late change is batch's to apply: the rebuild is not skipped (its upstream changed) and
+        // ends equal to MySQL.
+        BackfillResult late = runner.run(planner.plan(new BackfillRequest("dws_user_stats", D, D, false, 1, 1, false, false)),
+                1, BackfillProgress.NONE);
+        assertTrue(late.succeeded() && late.partitionsDone() == 1, late.failures() + " done=" + late.partitionsDone());
+        assertEquals(mysqlStats(), stats());
+        stream.checkHealthy();
+    }
+
+    private static BigDecimal odsFee(long orderId) {
+        return lake.rowsOfPartitions("ods_orders", java.util.List.of(DS)).stream()
+                .filter(r -> Long.valueOf(orderId).equals(r.get("order_id")))
+                .map(r -> (BigDecimal) r.get("buy_fee")).findFirst().orElse(null);
+    }
+
+    private static Map<String, String> stats() {
+        return statsOf(DS);
+    }
+
+    private static Map<String, String> statsOf(String ds) {
+        Map<String, String> stats = new TreeMap<>();
+        if (lake.tableExists("dws_user_stats")) {
+            for (Map<String, Object> row : lake.rowsOfPartitions("dws_user_stats", java.util.List.of(ds))) {
+                stats.put((String) row.get("user_id"), row.get("shops") + "/" + row.get("max_fee"));
+            }
+        }
+        return stats;
+    }
+
+    private static Map<String, BigDecimal> users() {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        for (Map<String, Object> row : lake.rowsOfPartitions("dws_users", java.util.List.of(DS))) {
+            totals.put((String) row.get("user_id"), (BigDecimal) row.get("paied_buy_fee_sum"));
+        }
+        return totals;
+    }
+
+    /** MySQL's own aggregate of the paid orders of payment day D. */
+    private static Map<String, String> mysqlStats() {
+        Map<String, String> stats = new TreeMap<>();
+        query("SELECT o.user_id, COUNT(DISTINCT o.shop_id), MAX(o.buy_fee) FROM orders o JOIN orders_pay p"
+                + " ON p.order_id = o.order_id WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + DS + "' GROUP BY o.user_id",
+                rs -> stats.put(rs.getString(1), rs.getLong(2) + "/" + rs.getBigDecimal(3)));
+        return stats;
+    }
+
+    private static Map<String, BigDecimal> mysqlUsers() {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        query("SELECT o.user_id, SUM(o.buy_fee) FROM orders o JOIN orders_pay p ON p.order_id = o.order_id"
+                + " WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + DS + "' GROUP BY o.user_id",
+                rs -> totals.put(rs.getString(1), rs.getBigDecimal(2)));
+        return totals;
+    }
+
+    private interface RowConsumer {
+        void accept(ResultSet rs) throws Exception;
+    }
+
+    private static void query(String sql, RowConsumer each) {
+        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                each.accept(rs);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void execute(boolean binlogOff, String... statements) throws Exception {
+        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
+            if (binlogOff) {
+                s.execute("SET SESSION sql_log_bin = 0");
+            }
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+        }
+    }
+}
