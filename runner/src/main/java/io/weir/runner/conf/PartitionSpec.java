@@ -51,6 +51,53 @@ public record PartitionSpec(String column, String pattern, Granularity granulari
     }
 
     /**
+     * Whether consecutive partitions' values increase as strings, with one width, over the whole
+     * calendar of years 1900-9999. The fields of a pattern repeat every year (and every day, for
+     * hours), so it is enough to walk every partition of a leap year and a common year, with the
+     * century and month boundaries around them, and then every year boundary from 1900 to 9999.
+     */
+    private Optional<String> orderProblem(DateTimeFormatter formatter) {
+        List<LocalDateTime[]> spans = List.of(
+                new LocalDateTime[] {LocalDateTime.of(1999, 12, 1, 0, 0), LocalDateTime.of(2001, 2, 1, 0, 0)},
+                new LocalDateTime[] {LocalDateTime.of(2099, 12, 1, 0, 0), LocalDateTime.of(2100, 3, 2, 0, 0)});
+        int width = formatter.format(LocalDateTime.of(2000, 1, 1, 0, 0)).length();
+        for (LocalDateTime[] span : spans) {
+            LocalDateTime t = granularity.truncate(span[0]);
+            String previous = formatter.format(t);
+            for (t = granularity.next(t); t.isBefore(span[1]); t = granularity.next(t)) {
+                String value = formatter.format(t);
+                Optional<String> problem = pairProblem(previous, value, t, width);
+                if (problem.isPresent()) {
+                    return problem;
+                }
+                previous = value;
+            }
+        }
+        for (int year = 1900; year < 9999; year++) {
+            LocalDateTime newYear = LocalDateTime.of(year + 1, 1, 1, 0, 0);
+            String last = formatter.format(granularity.truncate(newYear.minusMinutes(1)));
+            Optional<String> problem = pairProblem(last, formatter.format(newYear), newYear, width);
+            if (problem.isPresent()) {
+                return problem;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> pairProblem(String previous, String value, LocalDateTime at, int width) {
+        if (value.length() != width || previous.length() != width) {
+            return Optional.of("'" + pattern + "' gives values of different lengths ('" + previous + "', '" + value
+                    + "'), which do not sort in time order as strings (use e.g. yyyyMMdd)");
+        }
+        if (value.compareTo(previous) <= 0) {
+            return Optional.of("'" + pattern + "' does not sort in time order: '" + value + "' (" + at
+                    + ") sorts before '" + previous + "', the partition before it; templates and range backfills"
+                    + " compare partition values as strings (use e.g. yyyyMMdd or yyyyMMddHH)");
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Why this pattern cannot name partitions of this granularity, if it cannot: it must parse,
      * give one value per partition, tell adjacent partitions apart and sort in time order (the
      * templates compare partition values as strings).
@@ -77,9 +124,9 @@ public record PartitionSpec(String column, String pattern, Granularity granulari
                 return Optional.of("'" + pattern + "' is coarser than one " + granularity.name().toLowerCase()
                         + ": adjacent partitions get the same value");
             }
-            String later = formatter.format(LocalDateTime.of(2024, 11, 9, 1, 0));
-            if (second.compareTo(first) <= 0 || later.compareTo(first) <= 0) {
-                return Optional.of("'" + pattern + "' does not sort in time order (use e.g. yyyyMMdd)");
+            Optional<String> unordered = orderProblem(formatter);
+            if (unordered.isPresent()) {
+                return unordered;
             }
             if (!LocalDateTime.parse(first, formatter).equals(start)) {
                 return Optional.of("'" + pattern + "' does not read back the time it wrote");

@@ -34,11 +34,14 @@ public final class TemplateStatements {
         List<RichSqlInsert> inserts = new ArrayList<>();
         for (SqlNode statement : statements) {
             if (statement instanceof SqlCreateTable && ((SqlCreateTable) statement).isTemporary()) {
+                checkNotShadowing(((SqlCreateTable) statement).getTableName(), layer, file);
                 temporary.add(statement);
             } else if (statement instanceof SqlCreateView && ((SqlCreateView) statement).isTemporary()) {
+                checkNotShadowing(((SqlCreateView) statement).getViewName(), layer, file);
                 temporary.add(statement);
             } else if (statement instanceof SqlCreateTable) {
                 SqlCreateTable create = (SqlCreateTable) statement;
+                checkUnqualified(create.getTableName(), "CREATE TABLE", layer, file);
                 String name = LayerTemplate.lastName(create.getTableName());
                 if (!name.equals(layer.table())) {
                     throw new TemplateException(file, statement.getParserPosition(), "CREATE TABLE " + name
@@ -56,6 +59,7 @@ public final class TemplateStatements {
                 ddl = create;
             } else if (statement instanceof RichSqlInsert) {
                 RichSqlInsert insert = (RichSqlInsert) statement;
+                checkUnqualified(insert.getTargetTable(), "INSERT INTO", layer, file);
                 String target = LayerTemplate.lastName(insert.getTargetTable());
                 if (!target.equals(layer.table())) {
                     throw new TemplateException(file, statement.getParserPosition(), "INSERT into " + target
@@ -82,6 +86,29 @@ public final class TemplateStatements {
         TemplateStatements result = new TemplateStatements(temporary, ddl, inserts);
         layer.partition().ifPresent(spec -> result.checkInsertsWritePartition(spec, file));
         return result;
+    }
+
+    /**
+     * The target is named bare: Weir resolves it in warehouse.database. A qualified name could point
+     * at another table, which the batch run would write while it replaced the layer's own partitions.
+     */
+    private static void checkUnqualified(SqlNode target, String statement, LayerConf layer, Path file) {
+        SqlNode node = target instanceof org.apache.calcite.sql.SqlTableRef
+                ? ((org.apache.calcite.sql.SqlTableRef) target).operand(0) : target;
+        if (node instanceof org.apache.calcite.sql.SqlIdentifier && ((org.apache.calcite.sql.SqlIdentifier) node).names.size() > 1) {
+            throw new TemplateException(file, target.getParserPosition(), statement + " " + node
+                    + ": name the layer's table without catalog or database (" + statement + " " + layer.table()
+                    + "); Weir writes it in the conf's warehouse.database");
+        }
+    }
+
+    /** A temporary object named like the target would take its place in the INSERT. */
+    private static void checkNotShadowing(SqlNode name, LayerConf layer, Path file) {
+        if (LayerTemplate.lastName(name).equals(layer.table())) {
+            throw new TemplateException(file, name.getParserPosition(), "temporary table or view " + name
+                    + " has the name of the layer's target table " + layer.table()
+                    + " and would shadow it: give the helper another name");
+        }
     }
 
     private static void checkPartitioning(SqlCreateTable create, LayerConf layer, Path file) {

@@ -90,4 +90,20 @@ class TemplateValidationTest {
         assertTrue(rejected("CREATE TABLE IF NOT EXISTS u (a INT);\n").contains("is not the layer's target table t"));
         assertTrue(rejected("INSERT INTO t SELECT 1;\n").contains("no CREATE TABLE IF NOT EXISTS t"));
     }
+
+    /** A qualified target could be another table: the backfill would write it and drop the layer's partitions. */
+    @Test
+    void targetMustBeTheLayersOwnTableUnqualified() throws Exception {
+        String insert = "INSERT INTO %s SELECT k, v, ds FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n";
+        for (String target : new String[] {"other_db.t", "default_catalog.default_database.t", "`weir_lake`.`order_dw`.t"}) {
+            String message = rejected(DDL + "CREATE TEMPORARY TABLE s (k STRING, v BIGINT, ds STRING) WITH ('connector' = 'datagen');\n"
+                    + String.format(insert, target));
+            assertTrue(message.contains(":8:13: INSERT INTO ") && message.contains("name the layer's table without catalog or database"),
+                    target + ": " + message);
+        }
+        assertTrue(rejected(DDL.replace("EXISTS t (", "EXISTS other_db.t (") + String.format(insert, "t"))
+                .contains(":1:28: CREATE TABLE other_db.t: name the layer's table without catalog or database"));
+        String shadow = rejected(DDL + "CREATE TEMPORARY VIEW t AS SELECT 'a' AS k, 1 AS v, 'x' AS ds;\n" + String.format(insert, "t"));
+        assertTrue(shadow.contains(":7:23: temporary table or view t has the name of the layer's target table t"), shadow);
+    }
 }
