@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
@@ -41,6 +42,9 @@ public final class BackfillPlanner {
         this.ledger = ledger;
     }
 
+    /** The most partitions one backfill request may plan (a stated limit, not a guess). */
+    public static final int MAX_PARTITIONS = 10_000;
+
     public BackfillPlan plan(BackfillRequest request) {
         if (request.from().isAfter(request.to())) {
             throw WeirException.badInput("--from " + request.from() + " is after --to " + request.to());
@@ -49,20 +53,59 @@ public final class BackfillPlanner {
             throw WeirException.badInput("--batch-size and --concurrency must be at least 1");
         }
         LayerConf layer = conf.layer(request.layer());
+        if (request.from().isBefore(conf.startDate()) && !request.to().isBefore(conf.startDate())) {
+            throw WeirException.badInput("--from " + request.from() + " is before pipeline.start-date " + conf.startDate()
+                    + " of " + conf.file() + ": nothing is built before it");
+        }
+        long partitions = layer.partition().map(spec -> (long) spec.partitions(request.from(),
+                request.from().plusDays(0)).size() * (java.time.temporal.ChronoUnit.DAYS.between(request.from(),
+                request.to()) + 1)).orElse(1L);
+        if (partitions > MAX_PARTITIONS) {
+            throw WeirException.badInput("the range " + request.from() + ".." + request.to() + " holds " + partitions
+                    + " partitions of " + layer.name() + "; one backfill rebuilds at most " + MAX_PARTITIONS
+                    + ": split the range");
+        }
         renderer.checkAll();
         String runId = newRunId();
         List<LayerPlan> layers = new ArrayList<>();
         checkRangeHasData(layer, request.from(), request.to());
         layers.add(layerPlan(layer, request.from(), request.to(), request, request.force(), runId));
         if (request.cascade()) {
-            // Downstream tables never see an overwrite by streaming, so they are rebuilt for the
-            // same days, whatever the ledger says of them; their upstream data comes from this run.
+            // Downstream tables never see an overwrite by streaming, so every downstream partition
+            // that reads a rebuilt one is rebuilt too, whatever the ledger says of it: the same
+            // days, and the days after them that a lookback reaches (as far as they have sealed).
+            Map<String, LocalDateTime> fedUntil = new java.util.HashMap<>();
+            fedUntil.put(layer.table(), request.to().plusDays(1).atStartOfDay());
             for (LayerConf downstream : conf.downstreamOf(layer)) {
-                layers.add(layerPlan(downstream, request.from(), request.to(), request, true, runId));
+                LocalDateTime until = downstream.upstream().stream().filter(fedUntil::containsKey)
+                        .map(t -> PartitionMapping.fed(downstream, request.from().atStartOfDay(), fedUntil.get(t))[1])
+                        .max(LocalDateTime::compareTo).orElseThrow();
+                LocalDate to = sealedUntil(downstream, request.to(), until.minusNanos(1).toLocalDate());
+                fedUntil.put(downstream.table(), to.plusDays(1).atStartOfDay());
+                layers.add(layerPlan(downstream, request.from(), to, request, true, runId));
             }
         }
         return new BackfillPlan(runId, request.cascade() ? "cascade" : "backfill", request.from(), request.to(),
                 layers, null);
+    }
+
+    /**
+     * The last day up to {@code wanted} that a cascade reaches past the requested {@code to}: days
+     * added by a lookback stop before the first one still open (the stream owns open partitions).
+     */
+    private LocalDate sealedUntil(LayerConf layer, LocalDate to, LocalDate wanted) {
+        LocalDate last = to;
+        // Nor past the last day that has ended.
+        wanted = java.util.Collections.min(List.of(wanted, LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1)));
+        OpenPartitions open = new OpenPartitions(lake);
+        while (last.isBefore(wanted) && layer.partition().isPresent()) {
+            LocalDate next = last.plusDays(1);
+            if (!open.of(layer, layer.partition().get().partitions(next, next)).isEmpty()) {
+                break;
+            }
+            last = next;
+        }
+        return last;
     }
 
     /** Re-runs exactly the failed (or interrupted) partitions of a run, over that run's own window. */
@@ -135,8 +178,10 @@ public final class BackfillPlanner {
         }
         List<String> open = new OpenPartitions(lake).of(layer, partitions);
         if (!open.isEmpty() && !request.allowOpen()) {
+            List<String> shown = open.size() > 10 ? open.subList(0, 10) : open;
             throw WeirException.badInput("layer '" + layer.name() + "': " + open.size()
-                    + " partition(s) still open, their upstream may still change:\n  " + String.join("\n  ", open)
+                    + " partition(s) still open, their upstream may still change:\n  " + String.join("\n  ", shown)
+                    + (open.size() > shown.size() ? "\n  ... and " + (open.size() - shown.size()) + " more" : "")
                     + "\nRebuild them anyway with --allow-open.");
         }
         List<Chunk> chunks = layer.partition().isPresent() && partitions.isEmpty()

@@ -12,6 +12,9 @@ public interface BackfillProgress {
 
     void finished();
 
+    /** Something the user should know that is not a chunk's outcome, such as a dead run resolved. */
+    default void note(String message) {}
+
     BackfillProgress NONE = new BackfillProgress() {
         @Override
         public void started(BackfillPlan plan) {}

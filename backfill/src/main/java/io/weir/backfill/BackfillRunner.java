@@ -56,7 +56,19 @@ public final class BackfillRunner {
     public BackfillResult run(BackfillPlan plan, int concurrency, BackfillProgress progress) {
         new TableCreator(conf, session, renderer).createMissingTables();
         ledger.open();
+        for (LedgerEntry dead : ledger.resolveInterrupted(conf.name())) {
+            progress.note(dead.layer() + " partition " + (dead.partition().isEmpty() ? "(all)" : dead.partition())
+                    + ": " + dead.error());
+        }
         progress.started(plan);
+        java.util.concurrent.ScheduledExecutorService heartbeat = java.util.concurrent.Executors
+                .newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "weir-lease");
+                    t.setDaemon(true);
+                    return t;
+                });
+        heartbeat.scheduleAtFixedRate(this::renewLeases, Lease.HEARTBEAT.toMillis(), Lease.HEARTBEAT.toMillis(),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
         int done = 0;
         int failed = 0;
         long rows = 0;
@@ -79,6 +91,7 @@ public final class BackfillRunner {
                     }
                     continue;
                 }
+                seal(plan, layerPlan);
                 List<Future<ChunkOutcome>> outcomes = new ArrayList<>();
                 for (Chunk chunk : layerPlan.chunks()) {
                     outcomes.add(pool.submit(() -> runChunk(plan, layerPlan, chunk, progress)));
@@ -96,6 +109,7 @@ public final class BackfillRunner {
                 }
             }
         } finally {
+            heartbeat.shutdownNow();
             pool.shutdownNow();
             progress.finished();
         }
@@ -103,10 +117,12 @@ public final class BackfillRunner {
     }
 
     private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
-        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamState(chunk.layer()));
+        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamState(chunk.layer()))
+                .stream().map(e -> e.withLease(new Lease(Lease.currentOwner(), java.time.Instant.now()))).toList();
         ledger.record(running);
+        leased.addAll(running);
         try {
-            String upstream = rebuildUntilSettled(plan, chunk, progress);
+            String upstream = rebuildUntilSettled(chunk, progress);
             resyncServing(chunk);
             Map<String, Long> counts = rowsWritten(chunk);
             LocalDateTime now = LocalDateTime.now();
@@ -115,14 +131,20 @@ public final class BackfillRunner {
                 finished.add(entry.withUpstream(upstream)
                         .finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
             }
-            ledger.record(finished);
+            synchronized (leased) {
+                ledger.record(finished);
+                leased.removeAll(running);
+            }
             long rows = finished.stream().mapToLong(LedgerEntry::rowsWritten).sum();
             progress.chunkFinished(chunk, rows, true);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), rows, null);
         } catch (Exception e) {
             String error = conf.secrets().mask(Failures.rootCause(e));
             LocalDateTime now = LocalDateTime.now();
-            ledger.record(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
+            synchronized (leased) {
+                ledger.record(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
+                leased.removeAll(running);
+            }
             progress.chunkFinished(chunk, 0, false);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, error);
         }
@@ -132,31 +154,29 @@ public final class BackfillRunner {
      * Rebuilds the chunk until no stream change to its partitions slipped past the rebuild, and
      * returns the upstream state the last rebuild read.
      *
-     * <p>The chunk's sealed partitions are first recorded as batch's, so a stream whose sealed
-     * partitions belong to batch stops writing them. Then each round overwrites the partitions and
-     * looks at the stream's commits into them since the round began: one committed before the
+     * <p>The layer's sealed partitions were recorded as batch's before its first chunk (see
+     * {@link #seal}), so a stream whose sealed partitions belong to batch stops writing them. Each
+     * round overwrites the partitions and looks at the stream's commits into them since the round began: one committed before the
      * overwrite was replaced by it, so a change the rebuild may not have read is lost; one committed
      * after it into a partition batch owns is a stale write that beat the seal. Either way the round
      * is repeated: the next one reads those changes.
      */
-    private String rebuildUntilSettled(BackfillPlan plan, Chunk chunk, BackfillProgress progress) throws Exception {
+    private String rebuildUntilSettled(Chunk chunk, BackfillProgress progress) throws Exception {
         String table = chunk.layer().table();
-        List<String> sealed = chunk.layer().partitioned()
-                ? new OpenPartitions(lake).sealed(chunk.layer(), chunk.partitions()) : List.of();
-        boolean fenced = !sealed.isEmpty() && fenced(chunk.layer());
-        seals.seal(table, sealed, plan.runId());
-        long sealedAt = System.currentTimeMillis();
+        Sealing sealing = sealings.get(chunk.layer().name());
+        List<String> owned = sealing == null ? List.of() : chunk.partitionValues().stream()
+                .filter(sealing.partitions()::contains).toList();
         for (int round = 1; ; round++) {
             String upstream = upstreamState(chunk.layer());
             long roundStart = lake.latestSnapshotId(table).orElse(0L);
             overwrite(chunk, progress, round == 1);
-            if (fenced) {
-                long settle = sealedAt + StreamFence.delay(conf).toMillis() - System.currentTimeMillis();
+            if (!owned.isEmpty()) {
+                long settle = sealing.settledAt() - System.currentTimeMillis();
                 if (settle > 0) {
                     Thread.sleep(settle);
                 }
             }
-            java.util.Set<String> missed = missedStreamChanges(chunk, roundStart, fenced ? sealed : List.of());
+            java.util.Set<String> missed = missedStreamChanges(chunk, roundStart, owned);
             if (missed.isEmpty()) {
                 return upstream;
             }
@@ -166,6 +186,23 @@ public final class BackfillRunner {
                         + " are quiet");
             }
             LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed);
+        }
+    }
+
+    /** The RUNNING entries of this runner, whose leases it renews while it lives. */
+    private final java.util.Set<LedgerEntry> leased = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private void renewLeases() {
+        java.time.Instant now = java.time.Instant.now();
+        // Under the same lock as a chunk's final record, so a renewal never writes RUNNING over DONE.
+        synchronized (leased) {
+            List<LedgerEntry> renewed = leased.stream()
+                    .map(e -> e.withLease(new Lease(e.lease().owner(), now))).toList();
+            try {
+                ledger.record(renewed);
+            } catch (RuntimeException e) {
+                LOG.warn("could not renew the leases of running partitions: {}", e.getMessage());
+            }
         }
     }
 
@@ -217,6 +254,36 @@ public final class BackfillRunner {
             dropPartitionsLeftUnwritten(chunk, snapshotBefore);
         }
     }
+
+    /**
+     * Records the layer's sealed partitions of this plan as batch's before its first chunk runs, so
+     * one wait for the stream to see the seal serves every chunk. The wait is needed only while a
+     * stream is writing the table: a stream quiet for longer than its lookup refresh reads the seals
+     * afresh on its next row.
+     */
+    private void seal(BackfillPlan plan, LayerPlan layerPlan) {
+        LayerConf layer = layerPlan.layer();
+        sealings.remove(layer.name());
+        if (!layer.partitioned()) {
+            return;
+        }
+        List<io.weir.runner.conf.Partition> all = layerPlan.chunks().stream().flatMap(c -> c.partitions().stream()).toList();
+        List<String> sealed = new OpenPartitions(lake).sealed(layer, all);
+        seals.seal(layer.table(), sealed, plan.runId());
+        if (sealed.isEmpty() || !fenced(layer)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        long delay = StreamFence.delay(conf).toMillis();
+        boolean streaming = lake.lastStreamCommitMillis(layer.table(),
+                now - 10 * conf.flink().checkpointInterval().toMillis() - delay).isPresent();
+        sealings.put(layer.name(), new Sealing(java.util.Set.copyOf(sealed), streaming ? now + delay : now));
+    }
+
+    /** A layer's partitions that batch now owns, and when a running stream has surely seen that. */
+    private record Sealing(java.util.Set<String> partitions, long settledAt) {}
+
+    private final Map<String, Sealing> sealings = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Whether the layer's stream keeps out of sealed partitions; planned once per layer and runner. */
     private boolean fenced(LayerConf layer) {

@@ -58,11 +58,14 @@ public final class Ledger {
                     .column("started_at", DataTypes.TIMESTAMP(3))
                     .column("finished_at", DataTypes.TIMESTAMP(3))
                     .column("retry_of", DataTypes.STRING())
+                    .column("owner", DataTypes.STRING())
+                    .column("heartbeat_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
                     .primaryKey("run_id", "table_name", "partition_value")
                     .option("bucket", "1")
                     // Several Weir processes record runs; without compaction their commits never conflict.
                     .option("write-only", "true")
                     .build(), true);
+            addLeaseColumns();
             return this;
         } catch (Catalog.DatabaseNotExistException | Catalog.DatabaseAlreadyExistException
                 | Catalog.TableAlreadyExistException e) {
@@ -70,9 +73,54 @@ public final class Ledger {
         }
     }
 
+    private boolean opened;
+
+    /** A ledger written before leases existed gets their columns. */
+    private void addLeaseColumns() {
+        try {
+            List<String> fields = catalog.getTable(TABLE).rowType().getFieldNames();
+            List<org.apache.paimon.schema.SchemaChange> changes = new ArrayList<>();
+            if (!fields.contains("owner")) {
+                changes.add(org.apache.paimon.schema.SchemaChange.addColumn("owner", DataTypes.STRING()));
+            }
+            if (!fields.contains("heartbeat_at")) {
+                changes.add(org.apache.paimon.schema.SchemaChange.addColumn("heartbeat_at",
+                        DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3)));
+            }
+            if (!changes.isEmpty()) {
+                catalog.alterTable(TABLE, changes, false);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot add lease columns to the ledger " + TABLE + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records every RUNNING entry whose process is gone as FAILED (interrupted), so its partitions
+     * are built again by the next backfill or scheduled tick; returns what it resolved.
+     */
+    public List<LedgerEntry> resolveInterrupted(String pipeline) {
+        java.time.Instant now = java.time.Instant.now();
+        LocalDateTime at = LocalDateTime.now();
+        List<LedgerEntry> resolved = new ArrayList<>();
+        for (LedgerEntry e : entries()) {
+            if (pipeline.equals(e.pipeline()) && e.interrupted(now)) {
+                resolved.add(e.finished(RunStatus.FAILED, 0, "interrupted: run " + e.runId() + " ("
+                        + (e.lease() == null || e.lease().owner() == null ? "an older Weir" : e.lease().owner())
+                        + ") stopped while it built this partition", at));
+            }
+        }
+        record(resolved);
+        return resolved;
+    }
+
     public synchronized void record(List<LedgerEntry> entries) {
         if (entries.isEmpty()) {
             return;
+        }
+        if (!opened) {
+            open();
+            opened = true;
         }
         BatchWriteBuilder builder = table().newBatchWriteBuilder();
         try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
@@ -80,7 +128,9 @@ public final class Ledger {
                 write.write(GenericRow.of(s(e.runId()), s(e.table()), s(e.partition()), s(e.pipeline()), s(e.layer()),
                         s(e.mode()), s(e.windowStart()), s(e.windowEnd()), s(e.sqlHash()), s(e.upstream()),
                         e.rowsWritten(), s(e.status().name()), s(e.error()), t(e.startedAt()), t(e.finishedAt()),
-                        s(e.retryOf())));
+                        s(e.retryOf()), s(e.lease() == null ? null : e.lease().owner()),
+                        e.lease() == null || e.lease().heartbeat() == null ? null
+                                : Timestamp.fromInstant(e.lease().heartbeat())));
             }
             commit.commit(write.prepareCommit());
         } catch (Exception e) {
@@ -102,7 +152,7 @@ public final class Ledger {
                     (String) row.get("upstream"), row.get("rows_written") == null ? 0 : (Long) row.get("rows_written"),
                     RunStatus.valueOf((String) row.get("status")), (String) row.get("error"),
                     (LocalDateTime) row.get("started_at"), (LocalDateTime) row.get("finished_at"),
-                    (String) row.get("retry_of")));
+                    (String) row.get("retry_of"), lease(row)));
         }
         entries.sort(Comparator.comparing(LedgerEntry::startedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
                 .thenComparing(LedgerEntry::runId).thenComparing(LedgerEntry::partition));
@@ -161,6 +211,17 @@ public final class Ledger {
             open();
             return table();
         }
+    }
+
+    private static Lease lease(Map<String, Object> row) {
+        String owner = (String) row.get("owner");
+        Object heartbeat = row.get("heartbeat_at");
+        if (owner == null && heartbeat == null) {
+            return null;
+        }
+        // TIMESTAMP_LTZ values are read back as UTC wall-clock times.
+        return new Lease(owner, heartbeat == null ? null
+                : ((LocalDateTime) heartbeat).toInstant(java.time.ZoneOffset.UTC));
     }
 
     private static BinaryString s(String value) {

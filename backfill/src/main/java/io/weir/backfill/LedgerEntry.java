@@ -25,15 +25,34 @@ public record LedgerEntry(
         String error,
         LocalDateTime startedAt,
         LocalDateTime finishedAt,
-        String retryOf) {
+        String retryOf,
+        Lease lease) {
+
+    public LedgerEntry(String runId, String table, String partition, String pipeline, String layer, String mode,
+            String windowStart, String windowEnd, String sqlHash, String upstream, long rowsWritten, RunStatus status,
+            String error, LocalDateTime startedAt, LocalDateTime finishedAt, String retryOf) {
+        this(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash, upstream, rowsWritten,
+                status, error, startedAt, finishedAt, retryOf, null);
+    }
+
+    /** A RUNNING entry whose building process is gone: it will never finish by itself. */
+    public boolean interrupted(java.time.Instant now) {
+        return status == RunStatus.RUNNING && (lease == null ? new Lease(null, null) : lease)
+                .expired(now, startedAt == null ? null : startedAt.atZone(java.time.ZoneId.systemDefault()).toInstant());
+    }
+
+    public LedgerEntry withLease(Lease newLease) {
+        return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
+                upstream, rowsWritten, status, error, startedAt, finishedAt, retryOf, newLease);
+    }
 
     public LedgerEntry withUpstream(String newUpstream) {
         return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
-                newUpstream, rowsWritten, status, error, startedAt, finishedAt, retryOf);
+                newUpstream, rowsWritten, status, error, startedAt, finishedAt, retryOf, lease);
     }
 
     public LedgerEntry finished(RunStatus newStatus, long rows, String newError, LocalDateTime at) {
         return new LedgerEntry(runId, table, partition, pipeline, layer, mode, windowStart, windowEnd, sqlHash,
-                upstream, rows, newStatus, newError, startedAt, at, retryOf);
+                upstream, rows, newStatus, newError, startedAt, at, retryOf, lease);
     }
 }

@@ -62,8 +62,12 @@ class SealedPartitionConsistencyTest {
         }
         Files.copy(Path.of(SealedPartitionConsistencyTest.class.getResource("/sealed/dws_user_stats.sql").toURI()),
                 templates.resolve("dws_user_stats.sql"));
-        String layers = TestConfs.exampleLayers() + "\n  - name: dws_user_stats\n    template: dws_user_stats.sql\n"
-                + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n    upstream: [dwd_orders]\n";
+        // A payment day reads orders of the day before too (lookback 1d).
+        String layers = TestConfs.exampleLayers().replace("    template: dws_users.sql\n", "    template: dws_users.sql\n    lookback: 1d\n")
+                .replace("    template: dws_shops.sql\n", "    template: dws_shops.sql\n    lookback: 1d\n")
+                + "\n  - name: dws_user_stats\n    template: dws_user_stats.sql\n"
+                + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n    upstream: [dwd_orders]\n"
+                + "    lookback: 1d\n";
         Path file = dir.resolve("pipeline.yaml");
         Files.writeString(file, "templates: " + templates + "\n"
                 + TestConfs.standardSections(dir, mariaDb.port(), "order_dw")
@@ -97,15 +101,18 @@ class SealedPartitionConsistencyTest {
                     && stats().equals(mysqlStats());
         }, () -> "dwd watermark=" + lake.watermark("dwd_orders") + " stats=" + stats() + " mysql=" + mysqlStats());
 
-        // Rows the stream never sees (binlog off): user_001 gets a new shop and a new maximum.
+        // Rows the stream never sees (binlog off): user_001 gets a new shop and a new maximum on D, and
+        // an order of D is paid the day after, so D's rebuild changes payment day D+1 too.
         execute(true, "INSERT INTO orders VALUES (100041, 'user_001', 12399, 2, 9000.00, '2023-02-15 09:00:00', '2023-02-15 09:00:00', 1)",
-                "INSERT INTO orders_pay VALUES (2041, 100041, 1, '2023-02-15 09:10:00')");
+                "INSERT INTO orders_pay VALUES (2041, 100041, 1, '2023-02-15 09:10:00')",
+                "INSERT INTO orders VALUES (100043, 'user_002', 12350, 3, 7000.00, '2023-02-15 22:00:00', '2023-02-15 22:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2043, 100043, 1, '2023-02-16 10:00:00')");
 
         Renderer renderer = new Renderer(conf);
         Ledger ledger = new Ledger(lake);
         BackfillPlanner planner = new BackfillPlanner(conf, renderer, lake, ledger);
         BackfillRunner runner = new BackfillRunner(conf, session, renderer, lake, ledger);
-        assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D, false, 1, 1, true, false)), 1,
+        assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D.plusDays(1), false, 1, 1, true, false)), 1,
                 BackfillProgress.NONE).succeeded());
 
         // While the ODS backfill of D runs (its MySQL snapshot is taken), a change to D commits through
@@ -140,7 +147,9 @@ class SealedPartitionConsistencyTest {
         assertEquals(new BigDecimal("2500.02"), odsFee(100004),
                 "the change committed while the backfill ran must survive its overwrite");
         assertEquals(mysqlStats(), stats(), "the backfill repaired D");
-        assertEquals(mysqlUsers(), users(), "dws_users repaired");
+        assertEquals(mysqlUsers(DS), users(DS), "dws_users repaired");
+        assertEquals(mysqlUsers("20230216"), users("20230216"),
+                "the cascade follows the lookback: payment day D+1 reads the rebuilt order day D");
         assertTrue(new Seals(lake).of("dws_user_stats").contains(DS), "D is sealed for dws_user_stats");
         Map<String, String> repaired = stats();
 
@@ -163,6 +172,37 @@ class SealedPartitionConsistencyTest {
         assertTrue(late.succeeded() && late.partitionsDone() == 1, late.failures() + " done=" + late.partitionsDone());
         assertEquals(mysqlStats(), stats());
         stream.checkHealthy();
+
+        // As the scheduler would: every layer's partitions whose input changed are rebuilt. Then
+        // weir verify finds every layer equal to its batch recomputation over D and D+1.
+        for (String layer : java.util.List.of("dws_users", "dws_shops")) {
+            assertTrue(runner.run(planner.plan(new BackfillRequest(layer, D, D.plusDays(1), false, 31, 1, false, false)),
+                    1, BackfillProgress.NONE).succeeded(), layer);
+        }
+        io.weir.backfill.verify.Verifier verifier = new io.weir.backfill.verify.Verifier(conf, session, renderer, lake);
+        for (io.weir.runner.conf.LayerConf layer : conf.layers()) {
+            if (!layer.partitioned()) {
+                continue;
+            }
+            for (io.weir.backfill.verify.RowDiff.PartitionDiff diff : verifier.verify(layer, D, D.plusDays(1))) {
+                assertTrue(diff.same(), layer.name() + " " + diff);
+            }
+        }
+        assertEquals(mysqlUsers(DS), users(DS));
+
+        // A row changed behind Weir's back is found, with its key and both values.
+        var tEnv = session.tableEnvironment(org.apache.flink.api.common.RuntimeExecutionMode.BATCH,
+                new org.apache.flink.configuration.Configuration());
+        renderer.catalogStatements().forEach(tEnv::executeSql);
+        tEnv.executeSql("INSERT INTO dws_user_stats VALUES ('" + DS + "', 'user_003', 99, 1.00)").await();
+        java.util.List<io.weir.backfill.verify.RowDiff.PartitionDiff> planted =
+                verifier.verify(conf.layer("dws_user_stats"), D, D);
+        assertEquals(1, planted.get(0).differing(), planted.toString());
+        assertEquals(0, planted.get(0).missing() + planted.get(0).extra(), planted.toString());
+        assertTrue(planted.get(0).samples().get(0).contains("user_003") && planted.get(0).samples().get(0)
+                .contains("found (ds=20230215, user_id=user_003, shops=99, max_fee=1.00)"), planted.toString());
+        assertTrue(lake.catalog().listTables("weir").stream().noneMatch(t -> t.startsWith("verify_")),
+                "the scratch tables are dropped");
     }
 
     private static BigDecimal odsFee(long orderId) {
@@ -185,9 +225,9 @@ class SealedPartitionConsistencyTest {
         return stats;
     }
 
-    private static Map<String, BigDecimal> users() {
+    private static Map<String, BigDecimal> users(String ds) {
         Map<String, BigDecimal> totals = new TreeMap<>();
-        for (Map<String, Object> row : lake.rowsOfPartitions("dws_users", java.util.List.of(DS))) {
+        for (Map<String, Object> row : lake.rowsOfPartitions("dws_users", java.util.List.of(ds))) {
             totals.put((String) row.get("user_id"), (BigDecimal) row.get("paied_buy_fee_sum"));
         }
         return totals;
@@ -202,10 +242,10 @@ class SealedPartitionConsistencyTest {
         return stats;
     }
 
-    private static Map<String, BigDecimal> mysqlUsers() {
+    private static Map<String, BigDecimal> mysqlUsers(String ds) {
         Map<String, BigDecimal> totals = new TreeMap<>();
         query("SELECT o.user_id, SUM(o.buy_fee) FROM orders o JOIN orders_pay p ON p.order_id = o.order_id"
-                + " WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + DS + "' GROUP BY o.user_id",
+                + " WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + ds + "' GROUP BY o.user_id",
                 rs -> totals.put(rs.getString(1), rs.getBigDecimal(2)));
         return totals;
     }

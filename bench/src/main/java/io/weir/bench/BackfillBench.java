@@ -92,7 +92,7 @@ public final class BackfillBench {
     }
 
     /** Paid orders spread evenly over the days, each paid on its order's day. */
-    private static void generateDwdOrders(FlinkSession session, PipelineConf conf, Renderer renderer,
+    static void generateDwdOrders(FlinkSession session, PipelineConf conf, Renderer renderer,
             long rowsPerPartition, int partitions) throws Exception {
         TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH, new Configuration());
         renderer.catalogStatements().forEach(tEnv::executeSql);
@@ -107,7 +107,7 @@ public final class BackfillBench {
     }
 
     /** What a user would write by hand: one INSERT OVERWRITE of the range, in a fresh TableEnvironment. */
-    private static double handWritten(PipelineConf conf, Renderer renderer, LocalDate last, int partitions) throws Exception {
+    static double handWritten(PipelineConf conf, Renderer renderer, LocalDate last, int partitions) throws Exception {
         long start = System.nanoTime();
         TableEnvironment tEnv = TableEnvironment.create(EnvironmentSettings.inBatchMode());
         tEnv.getConfig().set("parallelism.default", "2");

@@ -76,8 +76,17 @@ final class BackfillCommand implements Callable<Integer> {
     @Option(names = "--allow-open", description = "Also rebuild partitions whose upstream watermark has not passed their end.")
     boolean allowOpen;
 
+    /** More jobs at once than this only queue for the cluster's slots. */
+    static final int MAX_CONCURRENCY = 32;
+
     @Override
     public Integer call() {
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw WeirException.badInput("--concurrency must be between 1 and " + MAX_CONCURRENCY + ", got " + concurrency);
+        }
+        if (batchSize < 1) {
+            throw WeirException.badInput("--batch-size must be at least 1, got " + batchSize);
+        }
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
         // A backfill's own cluster lives only as long as the command: any free port.

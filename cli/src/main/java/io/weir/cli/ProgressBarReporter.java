@@ -42,6 +42,11 @@ final class ProgressBarReporter implements BackfillProgress {
     }
 
     @Override
+    public synchronized void note(String message) {
+        stream.println(message);
+    }
+
+    @Override
     public synchronized void finished() {
         if (bar != null) {
             bar.close();

@@ -1,5 +1,7 @@
 package io.weir.cli;
 
+import io.weir.runner.WeirException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -39,6 +41,9 @@ final class RunsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limit < 1) {
+            throw WeirException.badInput("--limit must be at least 1, got " + limit);
+        }
         PipelineConf pipeline = conf.load();
         if (layer != null) {
             pipeline.layer(layer);

@@ -22,6 +22,7 @@ import java.io.PrintWriter;
             SyncCommand.class,
             RunsCommand.class,
             RenderCommand.class,
+            VerifyCommand.class,
             ValidateCommand.class,
             CommandLine.HelpCommand.class
         })
@@ -39,7 +40,22 @@ public final class Weir implements Runnable {
     }
 
     public static int execute(String... args) {
-        return commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true)).execute(args);
+        CommandLine cli = commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        int unknown = unknownCommand(cli, args);
+        return unknown != 0 ? unknown : cli.execute(args);
+    }
+
+    /**
+     * An unknown command is an error even when --help follows it: picocli would answer the help
+     * option of the top-level command and exit 0.
+     */
+    static int unknownCommand(CommandLine cli, String... args) {
+        if (args.length > 0 && !args[0].startsWith("-") && !cli.getSubcommands().containsKey(args[0])) {
+            cli.getErr().println("weir: unknown command '" + args[0] + "' (commands: "
+                    + String.join(", ", cli.getSubcommands().keySet()) + ")");
+            return WeirException.BAD_INPUT;
+        }
+        return 0;
     }
 
     static CommandLine commandLine(PrintWriter out, PrintWriter err) {

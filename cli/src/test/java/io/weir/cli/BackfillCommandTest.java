@@ -49,6 +49,11 @@ class BackfillCommandTest {
                 "--from", "2023-02-30", "--to", "2023-03-01"), "'2023-02-30' is not a date yyyy-MM-dd");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
                 "--from", "2022-01-01", "--to", "2022-01-31"), "ends before pipeline.start-date 2023-01-01");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "1900-01-01", "--to", "2023-01-31"), "--from 1900-01-01 is before pipeline.start-date 2023-01-01");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2023-01-01", "--to", "2060-01-01"), "holds 13515 partitions of ods_orders; one backfill"
+                        + " rebuilds at most 10000: split the range");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "nope",
                 "--from", "2023-02-15", "--to", "2023-02-15"), "unknown layer 'nope'");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--retry", "20990101-000000-beef"),

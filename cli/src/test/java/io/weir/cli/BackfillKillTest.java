@@ -54,6 +54,7 @@ class BackfillKillTest {
     static EmbeddedMariaDb mariaDb;
     static PipelineConf conf;
     static Path confFile;
+    static List<LedgerEntry> runningAtKill = List.of();
 
     @BeforeAll
     static void start() throws Exception {
@@ -129,6 +130,7 @@ class BackfillKillTest {
                 replaced += after.get(day).equals(partition) ? 1 : 0;
             }
             assertTrue(replaced >= 3 && replaced < DAYS, replaced + " partitions replaced");
+            runningAtKill = ledger.entries().stream().filter(e -> e.status() == RunStatus.RUNNING).toList();
         }
 
         Process rerun = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users",
@@ -142,6 +144,17 @@ class BackfillKillTest {
             Map<String, LedgerEntry> latest = new Ledger(lake).latestByPartition(conf.name(), "dws_users");
             for (String day : after.keySet()) {
                 assertEquals(RunStatus.DONE, latest.get(day).status(), day);
+            }
+            // The killed run's lease died with it: the rerun records its partitions as interrupted and says so.
+            List<LedgerEntry> all = new Ledger(lake).entries();
+            assertTrue(all.stream().noneMatch(e -> e.status() == RunStatus.RUNNING), "nothing is left RUNNING");
+            for (LedgerEntry dead : runningAtKill) {
+                LedgerEntry resolved = all.stream().filter(e -> e.runId().equals(dead.runId())
+                        && e.partition().equals(dead.partition())).findFirst().orElseThrow();
+                assertEquals(RunStatus.FAILED, resolved.status());
+                assertTrue(resolved.error().startsWith("interrupted: run " + dead.runId() + " ("
+                        + dead.lease().owner() + ")"), resolved.error());
+                assertTrue(log.contains("dws_users partition " + dead.partition() + ": interrupted: run " + dead.runId()), log);
             }
         }
     }

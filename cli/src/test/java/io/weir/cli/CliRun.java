@@ -15,7 +15,9 @@ record CliRun(int exitCode, String out, String err) {
     static CliRun of(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Weir.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        picocli.CommandLine cli = Weir.commandLine(new PrintWriter(out, true), new PrintWriter(err, true));
+        int unknown = Weir.unknownCommand(cli, args);
+        int code = unknown != 0 ? unknown : cli.execute(args);
         return new CliRun(code, out.toString(), err.toString());
     }
 }

@@ -91,6 +91,32 @@ class WeirCommandTest {
                 "pipeline conf not found");
     }
 
+    @Test
+    void verifyRefusesBadInputBeforeItComputesAnything() throws Exception {
+        Path conf = dir.resolve("empty.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("warehouse")));
+        assertBadInput(CliRun.of("verify", "--conf", conf.toString(), "--layer", "nope", "--from", "2023-02-15",
+                "--to", "2023-02-15"), "nope");
+        assertBadInput(CliRun.of("verify", "--conf", conf.toString(), "--layer", "dws_users", "--from", "2023-02-16",
+                "--to", "2023-02-15"), "--from 2023-02-16 is after --to 2023-02-15");
+        assertBadInput(CliRun.of("verify", "--conf", conf.toString(), "--layer", "dwd_orders", "--from", "2023-02-15",
+                "--to", "2023-02-15", "--serving"), "--serving: table dwd_orders is not served");
+        assertBadInput(CliRun.of("verify", "--conf", conf.toString(), "--layer", "dws_users", "--from", "2023-02-15",
+                "--to", "2023-02-15"), "table dws_users does not exist yet: run or backfill dws_users first");
+    }
+
+    @Test
+    void unknownCommandsAndOutOfRangeArgumentsAreExitCodeTwo() {
+        assertBadInput(CliRun.of("verifyy", "--help"), "unknown command 'verifyy'");
+        assertBadInput(CliRun.of("nosuch"), "unknown command 'nosuch'");
+        assertEquals(0, CliRun.of("verify", "--help").exitCode());
+        assertBadInput(CliRun.of("backfill", "--conf", QUICKSTART, "--layer", "dws_users", "--from", "2023-02-15",
+                "--to", "2023-02-15", "--concurrency", "1000"), "--concurrency must be between 1 and 32, got 1000");
+        assertBadInput(CliRun.of("runs", "--conf", QUICKSTART, "--limit", "-1"), "--limit must be at least 1, got -1");
+    }
+
     private static void assertBadInput(CliRun run, String message) {
         assertEquals(2, run.exitCode(), run.out() + run.err());
         assertTrue(run.err().contains(message), run.err());

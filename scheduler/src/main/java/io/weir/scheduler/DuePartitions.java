@@ -6,7 +6,9 @@ import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
+import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 
 import java.time.Instant;
@@ -29,11 +31,13 @@ final class DuePartitions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private final PipelineConf conf;
     private final Lake lake;
     private final LakeState lakeState;
     private final LedgerState ledger;
 
-    DuePartitions(Lake lake, LakeState lakeState, LedgerState ledger) {
+    DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
+        this.conf = conf;
         this.lake = lake;
         this.lakeState = lakeState;
         this.ledger = ledger;
@@ -57,6 +61,8 @@ final class DuePartitions {
             } else if (last.status() == RunStatus.DONE) {
                 lateChange(layer, p, last, changedCache)
                         .ifPresent(table -> due.add(new Due(p, "late data: " + table + " changed after the build")));
+            } else if (last.interrupted(now)) {
+                due.add(new Due(p, "interrupted: run " + last.runId() + " stopped while it built this partition"));
             } else if (last.status() != RunStatus.RUNNING) {
                 due.add(new Due(p, last.status().name().toLowerCase() + " in run " + last.runId()));
             }
@@ -64,23 +70,33 @@ final class DuePartitions {
         return due;
     }
 
-    /** The first upstream table whose partition of the same value took new data after the build started. */
+    /**
+     * The first upstream table that took new data after the build started in a partition this one
+     * reads ({@link PartitionMapping}: overlapping spans, widened by the layer's lookback).
+     */
     private Optional<String> lateChange(LayerConf layer, Partition p, LedgerEntry build, Map<String, Boolean> cache) {
         long builtAt = Readiness.epochMillis(build.startedAt());
         for (String table : layer.upstream()) {
-            Long written = lakeState.of(table).partitionsLastWritten().get(p.value());
-            // Cheap first: no file of that partition is newer than the build.
-            if (written == null || written <= builtAt) {
+            Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
+            if (upstreamSpec.isEmpty()) {
                 continue;
             }
-            // Then exact: a snapshot after the one the build read wrote data (not a compaction) there.
-            Optional<Long> readSnapshot = snapshotRead(build, table);
-            if (readSnapshot.isEmpty()) {
-                return Optional.of(table);
-            }
-            String key = table + "@" + readSnapshot.get() + "/" + p.value();
-            if (cache.computeIfAbsent(key, k -> writtenSince(table, readSnapshot.get(), p.value()))) {
-                return Optional.of(table);
+            Map<String, Long> lastWritten = lakeState.of(table).partitionsLastWritten();
+            for (Partition read : PartitionMapping.read(layer, p, upstreamSpec.get())) {
+                Long written = lastWritten.get(read.value());
+                // Cheap first: no file of that partition is newer than the build.
+                if (written == null || written <= builtAt) {
+                    continue;
+                }
+                // Then exact: a snapshot after the one the build read wrote data (not a compaction) there.
+                Optional<Long> readSnapshot = snapshotRead(build, table);
+                if (readSnapshot.isEmpty()) {
+                    return Optional.of(table + " partition " + read.value());
+                }
+                String key = table + "@" + readSnapshot.get() + "/" + read.value();
+                if (cache.computeIfAbsent(key, k -> writtenSince(table, readSnapshot.get(), read.value()))) {
+                    return Optional.of(table + " partition " + read.value());
+                }
             }
         }
         return Optional.empty();

@@ -58,7 +58,7 @@ final class LayerTicks {
         this.renderer = new Renderer(conf);
         this.ledger = ledger;
         LakeState lakeState = new LakeState(lake);
-        this.duePartitions = new DuePartitions(lake, lakeState, ledger);
+        this.duePartitions = new DuePartitions(conf, lake, lakeState, ledger);
         this.readiness = new Readiness(conf, lakeState, ledger, clock);
         this.planner = new BackfillPlanner(conf, renderer, lake, ledger.ledger());
         this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());

@@ -4,6 +4,7 @@ import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 
@@ -62,18 +63,19 @@ final class Readiness {
             return new Verdict(waitingOn);
         }
         for (String table : layer.upstream()) {
-            upstreamProblem(table, partition, needed, lateness).ifPresent(waitingOn::add);
+            upstreamProblem(layer, table, partition, needed, lateness).ifPresent(waitingOn::add);
         }
         return new Verdict(waitingOn);
     }
 
-    private Optional<String> upstreamProblem(String table, Partition partition, Instant needed, Duration lateness) {
+    private Optional<String> upstreamProblem(LayerConf layer, String table, Partition partition, Instant needed,
+            Duration lateness) {
         LakeState.TableState state = lake.of(table);
         LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
         boolean judgedByLedger = upstreamLayer.partition().isPresent() && (upstreamLayer.scheduled() || !state.streamWritten());
         if (judgedByLedger) {
             // The ledger first: a failed upstream build says more than an empty table.
-            Optional<String> problem = batchProblem(table, upstreamLayer.partition().get(), partition, state);
+            Optional<String> problem = batchProblem(layer, table, upstreamLayer.partition().get(), partition, state);
             if (problem.isPresent()) {
                 return problem;
             }
@@ -105,9 +107,9 @@ final class Readiness {
                 + show(needed) + " (partition end + allowed lateness " + lateness + ")");
     }
 
-    private Optional<String> batchProblem(String table, PartitionSpec spec, Partition partition,
+    private Optional<String> batchProblem(LayerConf layer, String table, PartitionSpec spec, Partition partition,
             LakeState.TableState state) {
-        for (Partition upstream : covering(spec, partition)) {
+        for (Partition upstream : PartitionMapping.read(layer, partition, spec)) {
             Optional<LedgerEntry> entry = ledger.latest(table, upstream.value());
             String name = table + " partition " + upstream.value();
             if (entry.isEmpty()) {
@@ -132,16 +134,6 @@ final class Readiness {
             }
         }
         return Optional.empty();
-    }
-
-    /** The upstream partitions whose spans overlap the partition's (finer, equal or coarser). */
-    static List<Partition> covering(PartitionSpec spec, Partition partition) {
-        List<Partition> result = new ArrayList<>();
-        for (LocalDateTime t = spec.partitionOf(partition.start()).start(); t.isBefore(partition.end());
-                t = spec.granularity().next(t)) {
-            result.add(spec.partitionOf(t));
-        }
-        return result;
     }
 
     static long epochMillis(LocalDateTime ledgerTime) {

@@ -27,7 +27,7 @@ public final class SchedulePreview {
         this.conf = conf;
         LakeState lakeState = new LakeState(lake);
         LedgerState ledger = new LedgerState(new Ledger(lake), conf.name());
-        this.due = new DuePartitions(lake, lakeState, ledger);
+        this.due = new DuePartitions(conf, lake, lakeState, ledger);
         this.readiness = new Readiness(conf, lakeState, ledger, clock);
         this.clock = clock;
     }

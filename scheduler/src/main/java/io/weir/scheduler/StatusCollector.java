@@ -43,7 +43,7 @@ public final class StatusCollector {
         this.conf = conf;
         this.lakeState = new LakeState(lake);
         this.ledger = new LedgerState(new Ledger(lake), conf.name());
-        this.due = new DuePartitions(lake, lakeState, ledger);
+        this.due = new DuePartitions(conf, lake, lakeState, ledger);
         this.readiness = new Readiness(conf, lakeState, ledger, clock);
         this.clock = clock;
     }

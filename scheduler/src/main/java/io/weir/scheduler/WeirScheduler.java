@@ -2,7 +2,6 @@ package io.weir.scheduler;
 
 import io.weir.backfill.Ledger;
 import io.weir.backfill.LedgerEntry;
-import io.weir.backfill.RunStatus;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
@@ -22,8 +21,6 @@ import org.quartz.impl.StdSchedulerFactory;
 import org.quartz.impl.matchers.GroupMatcher;
 
 import java.time.Clock;
-import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +36,8 @@ import java.util.TimeZone;
 public final class WeirScheduler implements AutoCloseable {
 
     private final PipelineConf conf;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WeirScheduler.class);
+
     private final Ledger ledger;
     private final LayerTicks ticks;
     private final QuartzStore store;
@@ -82,7 +81,7 @@ public final class WeirScheduler implements AutoCloseable {
         }
         WeirScheduler scheduler = new WeirScheduler(conf, ledger, ticks, store, quartz);
         try {
-            scheduler.resolveInterruptedRuns(ledgerState.refresh());
+            scheduler.resolveInterruptedRuns();
             quartz.getContext().put(LayerTickJob.TICKS, ticks);
             scheduler.registerTriggers(layers);
             quartz.start();
@@ -111,22 +110,14 @@ public final class WeirScheduler implements AutoCloseable {
     }
 
     /**
-     * A scheduled run left RUNNING belongs to a scheduler that died while it ran (only one runs per
-     * store). It is recorded as interrupted, which makes its partitions due: the next tick rebuilds
-     * them, and an overwrite is idempotent.
+     * A run left RUNNING by a process that died (a scheduler, or a killed backfill) is recorded as
+     * interrupted, which makes its partitions due: the next tick rebuilds them, and an overwrite is
+     * idempotent.
      */
-    private void resolveInterruptedRuns(LedgerState state) {
-        LocalDateTime now = LocalDateTime.now();
-        List<LedgerEntry> resolved = new ArrayList<>();
-        for (LayerConf layer : conf.scheduledLayers()) {
-            for (LedgerEntry e : state.latestByPartition(layer.table()).values()) {
-                if (e.status() == RunStatus.RUNNING && "schedule".equals(e.mode())) {
-                    resolved.add(e.finished(RunStatus.FAILED, 0,
-                            "interrupted: the scheduler stopped while this ran; it runs again", now));
-                }
-            }
+    private void resolveInterruptedRuns() {
+        for (LedgerEntry e : ledger.resolveInterrupted(conf.name())) {
+            LOG.warn("{} partition {}: run {} was interrupted; it will be built again", e.layer(), e.partition(), e.runId());
         }
-        ledger.record(resolved);
     }
 
     private void registerTriggers(List<LayerConf> layers) throws SchedulerException {

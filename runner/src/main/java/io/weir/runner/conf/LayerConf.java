@@ -4,14 +4,19 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** One warehouse layer: a template that fills one target table, and optionally a schedule. */
+/**
+ * One warehouse layer: a template that fills one target table, and optionally a schedule.
+ *
+ * @param lookback how far before its own span a partition reads its upstream partitions (a DWS
+ *                 payment day reads orders up to this much older); see {@link PartitionMapping}
+ */
 public record LayerConf(
         String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
-        Optional<LayerSchedule> schedule, SealedPartitions sealedPartitions) {
+        Optional<LayerSchedule> schedule, SealedPartitions sealedPartitions, java.time.Duration lookback) {
 
     public LayerConf(String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
             Optional<LayerSchedule> schedule) {
-        this(name, template, table, partition, upstream, schedule, SealedPartitions.AUTO);
+        this(name, template, table, partition, upstream, schedule, SealedPartitions.AUTO, java.time.Duration.ZERO);
     }
 
     public boolean partitioned() {

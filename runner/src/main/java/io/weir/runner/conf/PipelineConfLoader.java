@@ -34,6 +34,13 @@ import static io.weir.runner.conf.WeirOptions.*;
  */
 public final class PipelineConfLoader {
 
+    /** The keys that take a list; a list anywhere else is an error, not values joined by ';'. */
+    private static final Set<String> LIST_KEYS = Set.of(FLINK_JARS.key(), SERVING_TABLES.key(), LAYER_UPSTREAM.key());
+
+    /** Names that go into paths, job names and SQL identifiers. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+    private static final java.util.regex.Pattern DATABASE = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
+
     private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "scheduler", "serving", "layers");
 
     private final Map<String, String> environment;
@@ -70,8 +77,17 @@ public final class PipelineConfLoader {
         Configuration options = Configuration.fromMap(flat);
 
         String name = required(options, PIPELINE_NAME, errors);
+        if (name != null && !name.isBlank() && !NAME.matcher(name).matches()) {
+            errors.add(PIPELINE_NAME.key(), "'" + name + "' cannot name jobs and state directories: use letters, digits,"
+                    + " '_' and '-' (at most 64, starting with a letter or digit)");
+        }
         LocalDate startDate = startDate(options, errors);
         Path templatesDir = baseDir.resolve(get(options, TEMPLATES_DIR, errors)).normalize();
+        String database = get(options, WAREHOUSE_DATABASE, errors);
+        if (database != null && !DATABASE.matcher(database).matches()) {
+            errors.add(WAREHOUSE_DATABASE.key(), "'" + database + "' is not a database name Weir accepts: use letters,"
+                    + " digits and '_' (at most 64)");
+        }
         WarehouseConf warehouse = new WarehouseConf(
                 uri(baseDir, required(options, WAREHOUSE_URI, errors)),
                 get(options, WAREHOUSE_DATABASE, errors),
@@ -94,7 +110,10 @@ public final class PipelineConfLoader {
 
     private static JsonNode readYaml(Path file) {
         try {
-            JsonNode root = new ObjectMapper(new YAMLFactory()).readTree(Files.readString(file));
+            // A duplicate key or section would silently replace the earlier one (a whole flink: block).
+            JsonNode root = new ObjectMapper(new YAMLFactory())
+                    .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(Files.readString(file));
             if (root == null || !root.isObject()) {
                 throw WeirException.badInput(file + ": expected a YAML mapping with sections "
                         + "pipeline, warehouse, source, flink, layers");
@@ -124,6 +143,10 @@ public final class PipelineConfLoader {
                 }
                 items.add(references.resolve(key, item.asText(), errors));
             }
+            if (!LIST_KEYS.contains(key.substring(key.indexOf(']') + 1).replaceFirst("^\\.", ""))) {
+                errors.add(key, "expected a single value, got a list " + node);
+                return;
+            }
             flat.put(key, String.join(";", items));
         } else if (!node.isNull()) {
             flat.put(key, references.resolve(key, node.asText(), errors));
@@ -146,17 +169,50 @@ public final class PipelineConfLoader {
         try {
             return options.get(option);
         } catch (IllegalArgumentException e) {
-            errors.add(option.key(), "invalid value '" + options.toMap().get(option.key()) + "': " + rootMessage(e));
+            errors.add(option.key(), invalid(option, options.toMap().get(option.key()), e));
             return option.hasDefaultValue() ? option.defaultValue() : null;
         }
+    }
+
+    /** What was wrong with a value, in the conf's words rather than Java's. */
+    static String invalid(ConfigOption<?> option, String value, Exception e) {
+        Object example = option.hasDefaultValue() ? option.defaultValue() : null;
+        String got = ", got '" + value + "'";
+        if (example instanceof Enum) {
+            return "expected one of " + String.join(", ", java.util.Arrays.stream(((Enum<?>) example).getDeclaringClass()
+                    .getEnumConstants()).map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList()) + got;
+        }
+        if (example instanceof java.time.Duration) {
+            return "expected a duration such as 30s, 5min or 1h" + got;
+        }
+        if (example instanceof Integer || example instanceof Long) {
+            return "expected a whole number" + got;
+        }
+        if (example instanceof Double) {
+            return "expected a number" + got;
+        }
+        return "invalid value '" + value + "': " + rootMessage(e);
+    }
+
+    /** The option's documentation as plain text. */
+    static String described(ConfigOption<?> option) {
+        return new org.apache.flink.configuration.description.HtmlFormatter().format(option.description())
+                .replace("&#39;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">")
+                .replace("&amp;", "&");
     }
 
     private static <T> T required(Configuration options, ConfigOption<T> option, ConfErrors errors) {
         T value = get(options, option, errors);
         if (value == null || value.toString().isBlank()) {
-            errors.add(option.key(), "required: " + option.description());
+            errors.add(option.key(), "required: " + described(option));
         }
         return value;
+    }
+
+    private static void checkRange(ConfErrors errors, ConfigOption<Integer> option, Integer value, int min, int max) {
+        if (value != null && (value < min || value > max)) {
+            errors.add(option.key(), "must be between " + min + " and " + max + ", got " + value);
+        }
     }
 
     private static LocalDate startDate(Configuration options, ConfErrors errors) {
@@ -170,6 +226,8 @@ public final class PipelineConfLoader {
     }
 
     private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
+        checkRange(errors, SOURCE_PORT, get(options, SOURCE_PORT, errors), 1, 65535);
+        checkRange(errors, SOURCE_EMBEDDED_PORT, get(options, SOURCE_EMBEDDED_PORT, errors), 0, 65535);
         return new SourceConf(
                 get(options, SOURCE_TYPE, errors),
                 get(options, SOURCE_HOSTNAME, errors),
@@ -192,9 +250,10 @@ public final class PipelineConfLoader {
             errors.add(FLINK_ADDRESS.key(), "target 'remote' needs the cluster's REST address as host:port");
         }
         int parallelism = get(options, FLINK_PARALLELISM, errors);
-        if (parallelism < 1) {
-            errors.add(FLINK_PARALLELISM.key(), "must be at least 1, got " + parallelism);
-        }
+        checkRange(errors, FLINK_WEB_UI_PORT, get(options, FLINK_WEB_UI_PORT, errors), 0, 65535);
+        checkRange(errors, FLINK_TASK_SLOTS, get(options, FLINK_TASK_SLOTS, errors), 1, 4096);
+        checkRange(errors, FLINK_RESTART_ATTEMPTS, get(options, FLINK_RESTART_ATTEMPTS, errors), 0, 1000);
+        checkRange(errors, FLINK_PARALLELISM, parallelism, 1, 4096);
         java.time.Duration checkpointInterval = get(options, FLINK_CHECKPOINT_INTERVAL, errors);
         if (checkpointInterval != null && checkpointInterval.toMillis() < 100) {
             errors.add(FLINK_CHECKPOINT_INTERVAL.key(), "must be at least 100 ms, got " + checkpointInterval);
@@ -220,6 +279,7 @@ public final class PipelineConfLoader {
             errors.add(SERVING_ENDPOINT.key(), "type 'hologres' needs the instance's address as host:port, got "
                     + (endpoint == null ? "nothing" : "'" + endpoint + "'"));
         }
+        checkRange(errors, SERVING_EMBEDDED_PORT, get(options, SERVING_EMBEDDED_PORT, errors), 0, 65535);
         List<String> tables = get(options, SERVING_TABLES, errors);
         Set<String> layerTables = new java.util.TreeSet<>();
         layers.forEach(l -> layerTables.add(l.table()));
@@ -327,6 +387,7 @@ public final class PipelineConfLoader {
             return layers;
         }
         Set<String> names = new java.util.HashSet<>();
+        Set<String> tables = new java.util.HashSet<>();
         for (int i = 0; i < layersNode.size(); i++) {
             String prefix = "layers[" + i + "].";
             JsonNode node = layersNode.get(i);
@@ -348,6 +409,13 @@ public final class PipelineConfLoader {
                 errors.add(prefix + "template", "template file not found: " + template);
             }
             String table = Optional.ofNullable(prefixedGet(options, LAYER_TABLE, prefix, errors)).orElse(name);
+            if (table != null && !DATABASE.matcher(table).matches()) {
+                errors.add(prefix + (flat.containsKey(LAYER_TABLE.key()) ? "table" : "name"), "'" + table
+                        + "' cannot name a table: use letters, digits and '_' (at most 64)");
+            } else if (table != null && !tables.add(table)) {
+                errors.add(prefix + "table", "table " + table + " is written by an earlier layer too: a table has one"
+                        + " writer (merge several INSERTs into one template instead)");
+            }
             Optional<PartitionSpec> partition = Optional.empty();
             if (flat.keySet().stream().anyMatch(k -> k.startsWith("partition."))) {
                 String column = prefixedRequired(options, LAYER_PARTITION_COLUMN, prefix, errors);
@@ -360,8 +428,15 @@ public final class PipelineConfLoader {
             List<String> upstream = prefixedGet(options, LAYER_UPSTREAM, prefix, errors);
             Optional<LayerSchedule> schedule = schedule(options, flat, prefix, partition.isPresent(), pipelineStart, errors);
             SealedPartitions sealed = prefixedGet(options, LAYER_SEALED_PARTITIONS, prefix, errors);
+            java.time.Duration lookback = prefixedGet(options, LAYER_LOOKBACK, prefix, errors);
+            if (lookback != null && lookback.isNegative()) {
+                errors.add(prefix + LAYER_LOOKBACK.key(), "must not be negative, got '" + flat.get(LAYER_LOOKBACK.key()) + "'");
+            }
+            if (name == null || table == null) {
+                continue; // reported above; a layer without a name cannot be checked further
+            }
             layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream,
-                    schedule, sealed));
+                    schedule, sealed, lookback == null ? java.time.Duration.ZERO : lookback));
         }
         return layers;
     }
@@ -370,7 +445,7 @@ public final class PipelineConfLoader {
         try {
             return options.get(option);
         } catch (IllegalArgumentException e) {
-            errors.add(prefix + option.key(), "invalid value '" + options.toMap().get(option.key()) + "': " + rootMessage(e));
+            errors.add(prefix + option.key(), invalid(option, options.toMap().get(option.key()), e));
             return option.hasDefaultValue() ? option.defaultValue() : null;
         }
     }
@@ -378,7 +453,7 @@ public final class PipelineConfLoader {
     private static <T> T prefixedRequired(Configuration options, ConfigOption<T> option, String prefix, ConfErrors errors) {
         T value = prefixedGet(options, option, prefix, errors);
         if (value == null || value.toString().isBlank()) {
-            errors.add(prefix + option.key(), "required: " + option.description());
+            errors.add(prefix + option.key(), "required: " + described(option));
             return null;
         }
         return value;

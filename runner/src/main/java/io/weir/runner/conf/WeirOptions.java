@@ -268,6 +268,12 @@ public final class WeirOptions {
                             + " stream's later writes into it are dropped), 'stream' (the stream keeps writing it), or"
                             + " 'auto' (batch when the layer's stream job holds state: aggregates, joins, TOP-N).");
 
+    public static final ConfigOption<Duration> LAYER_LOOKBACK =
+            key("lookback").durationType().defaultValue(Duration.ZERO)
+                    .withDescription("How far before its own span a partition reads upstream partitions, e.g. 30d for"
+                            + " a payment day that reads orders of the 30 days before: a change to an upstream partition"
+                            + " rebuilds the downstream partitions that read it (cascade, late data).");
+
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
@@ -290,7 +296,7 @@ public final class WeirOptions {
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
-            LAYER_SCHEDULE_START_DATE, LAYER_SEALED_PARTITIONS);
+            LAYER_SCHEDULE_START_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK);
 
     public enum SourceType { MYSQL, EMBEDDED }
 

@@ -143,7 +143,14 @@ public final class Lake implements AutoCloseable {
 
     /** The current rows of some partitions (values of the first partition column). */
     public List<Map<String, Object>> rowsOfPartitions(String tableName, List<String> values) {
-        FileStoreTable table = table(tableName);
+        return rowsOfPartitions(table(tableName), values);
+    }
+
+    /** The same for any table, such as Weir's own in the {@code weir} database; all rows if unpartitioned. */
+    public static List<Map<String, Object>> rowsOfPartitions(FileStoreTable table, List<String> values) {
+        if (table.partitionKeys().isEmpty()) {
+            return rows(table);
+        }
         String column = table.partitionKeys().get(0);
         int index = table.rowType().getFieldNames().indexOf(column);
         List<Object> literals = new ArrayList<>();
@@ -196,6 +203,18 @@ public final class Lake implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /** Commit time of the newest APPEND snapshot (a streaming writer's commit) at or after {@code notBefore}. */
+    public Optional<Long> lastStreamCommitMillis(String tableName, long notBefore) {
+        FileStoreTable table = table(tableName);
+        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;
+                s = previous(table, s)) {
+            if (s.commitKind() == Snapshot.CommitKind.APPEND) {
+                return Optional.of(s.timeMillis());
+            }
+        }
+        return Optional.empty();
     }
 
     /** Partition values that snapshots after the given one wrote (appended to or overwrote). */

@@ -93,6 +93,31 @@ public final class ServingStore {
      *
      * @return rows inserted
      */
+    /** The serving table's rows of some partitions (all rows when {@code partitionColumn} is null). */
+    public List<Map<String, Object>> rowsOfPartitions(String table, String partitionColumn, List<String> values) {
+        String sql = "SELECT * FROM " + qualified(table)
+                + (partitionColumn == null ? "" : " WHERE " + quote(partitionColumn) + " = ANY (?)");
+        try (Connection c = connect(table); PreparedStatement select = c.prepareStatement(sql)) {
+            if (partitionColumn != null) {
+                select.setArray(1, c.createArrayOf("text", values.toArray()));
+            }
+            List<Map<String, Object>> rows = new java.util.ArrayList<>();
+            try (java.sql.ResultSet rs = select.executeQuery()) {
+                java.sql.ResultSetMetaData meta = rs.getMetaData();
+                while (rs.next()) {
+                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        row.put(meta.getColumnName(i), rs.getObject(i));
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw failure(table, "cannot read partitions " + values, e);
+        }
+    }
+
     public long replacePartitions(String table, ServingColumns columns, String partitionColumn, List<String> values,
             Iterable<Map<String, Object>> rows) {
         try (Connection c = connect(table)) {

@@ -28,7 +28,36 @@ public record RenderedLayer(
         return setup;
     }
 
-    /** The whole job as a script Flink's SQL client would run. */
+    /**
+     * The same job writing another table of the target's columns: each INSERT's target is
+     * replaced on the AST, table hints kept. {@code weir verify} recomputes into a scratch table so.
+     */
+    private static final org.apache.calcite.sql.parser.SqlParserPos ZERO = org.apache.calcite.sql.parser.SqlParserPos.ZERO;
+
+    public RenderedLayer retargeted(List<String> table) {
+        List<String> moved = new ArrayList<>();
+        org.apache.calcite.sql.SqlIdentifier name = new org.apache.calcite.sql.SqlIdentifier(table,
+                org.apache.calcite.sql.parser.SqlParserPos.ZERO);
+        for (String insert : inserts) {
+            org.apache.flink.sql.parser.dml.RichSqlInsert parsed = (org.apache.flink.sql.parser.dml.RichSqlInsert)
+                    FlinkSql.parseStatements(insert, layer.template()).get(0);
+            org.apache.calcite.sql.SqlNode target = parsed.getTargetTable();
+            org.apache.calcite.sql.SqlNodeList extended = new org.apache.calcite.sql.SqlNodeList(ZERO);
+            if (parsed.isOverwrite()) {
+                extended.add(org.apache.flink.sql.parser.dml.RichSqlInsertKeyword.OVERWRITE.symbol(ZERO));
+            }
+            parsed = new org.apache.flink.sql.parser.dml.RichSqlInsert(ZERO, new org.apache.calcite.sql.SqlNodeList(ZERO),
+                    extended, target instanceof org.apache.calcite.sql.SqlTableRef
+                            ? new org.apache.calcite.sql.SqlTableRef(ZERO, name,
+                                    (org.apache.calcite.sql.SqlNodeList) ((org.apache.calcite.sql.SqlTableRef) target).operand(1))
+                            : name,
+                    parsed.getSource(), parsed.getTargetColumnList(), parsed.getStaticPartitions());
+            moved.add(FlinkSql.unparse(parsed));
+        }
+        return new RenderedLayer(layer, mode, partitions, catalogStatements, targetDdl, temporaryObjects, moved, staging);
+    }
+
+    /** The whole job as a script Flink's SQL client would run, secret options masked: for showing. */
     public String script() {
         StringBuilder out = new StringBuilder();
         out.append("-- layer ").append(layer.name()).append(", ").append(mode.name().toLowerCase());
@@ -43,13 +72,13 @@ public record RenderedLayer(
         staging.ifPresent(s -> {
             out.append("\n-- step 1: streaming job, a bounded snapshot of the source into a staging table\n");
             for (String statement : s.setupStatements(catalogStatements)) {
-                out.append(statement).append(";\n\n");
+                out.append(SecretOptions.mask(statement)).append(";\n\n");
             }
             out.append(s.insert()).append(";\n\n");
             out.append("-- step 2: batch job, overwrite the partitions from the staging table\n");
         });
         for (String statement : setupStatements()) {
-            out.append(statement).append(";\n\n");
+            out.append(SecretOptions.mask(statement)).append(";\n\n");
         }
         if (inserts.size() == 1) {
             out.append(inserts.get(0)).append(";\n");

@@ -103,7 +103,7 @@ class PipelineConfLoaderTest {
         e = rejected(sections(), TestConfs.exampleLayers().replaceFirst("format: yyyyMMdd", "format: yyyybbdd"));
         assertTrue(e.getMessage().contains("layers[0].partition.format"), e.getMessage());
         e = rejected(sections(), TestConfs.exampleLayers().replaceFirst("granularity: day", "granularity: week"));
-        assertTrue(e.getMessage().contains("layers[0].partition.granularity: invalid value 'week'"), e.getMessage());
+        assertTrue(e.getMessage().contains("layers[0].partition.granularity: expected one of day, hour, got 'week'"), e.getMessage());
     }
 
     @Test
@@ -134,7 +134,7 @@ class PipelineConfLoaderTest {
     void invalidTypedValuesAndMissingRequiredKeys() {
         WeirException e = rejected(sections().replace("checkpoint-interval: 1s", "checkpoint-interval: soon")
                 .replace("  name: test\n", ""), TestConfs.exampleLayers());
-        assertTrue(e.getMessage().contains("flink.checkpoint-interval: invalid value 'soon'"), e.getMessage());
+        assertTrue(e.getMessage().contains("flink.checkpoint-interval: expected a duration such as 30s, 5min or 1h, got 'soon'"), e.getMessage());
         assertTrue(e.getMessage().contains("pipeline.name: required"), e.getMessage());
     }
 
@@ -180,7 +180,7 @@ class PipelineConfLoaderTest {
         WeirException e = rejected(sections(), scheduleDwsUsers("{ cron: '0 5 0 * * ?', allowed-lateness: -5min }"));
         assertTrue(e.getMessage().contains("layers[4].schedule.allowed-lateness: must be zero or more"), e.getMessage());
         e = rejected(sections(), scheduleDwsUsers("{ cron: '0 5 0 * * ?', allowed-lateness: soon }"));
-        assertTrue(e.getMessage().contains("layers[4].schedule.allowed-lateness: invalid value 'soon'"), e.getMessage());
+        assertTrue(e.getMessage().contains("layers[4].schedule.allowed-lateness: expected a duration such as 30s, 5min or 1h, got 'soon'"), e.getMessage());
     }
 
     @Test

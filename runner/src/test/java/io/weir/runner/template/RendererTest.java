@@ -161,4 +161,38 @@ class RendererTest {
         String plan = tEnv.explainSql(insert);
         assertTrue(plan.contains("LookupJoin(table=[weir_lake.weir.seals]"), plan);
     }
+
+    /** weir verify writes the batch form into a scratch table: only the target changes, hints and partition kept. */
+    @Test
+    void retargetedBatchFormWritesAnotherTable() {
+        for (LocalDate from : new LocalDate[] {LocalDate.of(2023, 2, 14), LocalDate.of(2023, 2, 15)}) {
+            RenderedLayer rendered = renderer.batch(conf.layer("dws_users"), from, LocalDate.of(2023, 2, 15));
+            RenderedLayer moved = rendered.retargeted(java.util.List.of("weir_lake", "weir", "verify_x"));
+            String insert = moved.inserts().get(0);
+            assertTrue(insert.startsWith("INSERT OVERWRITE weir_lake.weir.verify_x"), insert);
+            assertEquals(rendered.inserts().get(0).substring(rendered.inserts().get(0).indexOf(" ", 17)),
+                    insert.substring(insert.indexOf(" ", 17)), "everything after the target is unchanged");
+        }
+    }
+
+    /** A password with quotes, backslashes, '$', non-ASCII and a newline is masked however SQL prints it. */
+    @Test
+    void secretsAreMaskedByOptionKeyInEveryPrintedForm() {
+        String password = "PRBq'x\\$y\"\u00fcz\nEND";
+        PipelineConf tricky = new io.weir.runner.conf.PipelineConfLoader(io.weir.runner.conf.PipelineConfLoader
+                .environmentWith(java.util.Map.of("WEIR_TEST_MYSQL_PASSWORD", password)))
+                .load(TestConfs.write(dir.resolve("tricky"), TestConfs.standardSections(dir, 3306, "order_dw")));
+        Renderer trickyRenderer = new Renderer(tricky);
+        for (RenderedLayer rendered : java.util.List.of(trickyRenderer.stream(tricky.layer("ods_orders")),
+                trickyRenderer.batch(tricky.layer("ods_orders"), LocalDate.of(2023, 2, 14), LocalDate.of(2023, 2, 15)))) {
+            String script = rendered.script();
+            assertTrue(script.contains("'password' = '******'"), script);
+            for (String leak : new String[] {"PRBq", "00fc", "\u00fc", "END"}) {
+                assertFalse(script.contains(leak), leak + " leaked:\n" + script);
+            }
+            // What runs still has the real password.
+            assertTrue(String.join("\n", rendered.setupStatements()).contains("PRBq")
+                    || rendered.staging().map(st -> String.join("\n", st.temporaryObjects())).orElse("").contains("PRBq"));
+        }
+    }
 }

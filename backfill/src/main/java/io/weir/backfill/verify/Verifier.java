@@ -1,0 +1,134 @@
+package io.weir.backfill.verify;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.Failures;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.JobConfigs;
+import io.weir.runner.template.FlinkSql;
+import io.weir.runner.template.RenderedLayer;
+import io.weir.runner.template.Renderer;
+import io.weir.runner.template.Staging;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.paimon.catalog.Catalog;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.table.FileStoreTable;
+
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code weir verify}: recomputes a layer's batch form for some partitions into a scratch table in
+ * Weir's own database, never touching the layer's table, and compares each partition of the layer's
+ * table with it row by row. The scratch table is dropped afterwards, whatever happened.
+ */
+public final class Verifier {
+
+    private final PipelineConf conf;
+    private final FlinkSession session;
+    private final Renderer renderer;
+    private final Lake lake;
+
+    public Verifier(PipelineConf conf, FlinkSession session, Renderer renderer, Lake lake) {
+        this.conf = conf;
+        this.session = session;
+        this.renderer = renderer;
+        this.lake = lake;
+    }
+
+    public List<RowDiff.PartitionDiff> verify(LayerConf layer, LocalDate from, LocalDate to) {
+        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
+        List<String> values = partitions.stream().map(Partition::value).toList();
+        String token = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
+        RenderedLayer rendered = partitions.isEmpty() ? renderer.batch(layer, from, to)
+                : renderer.batch(layer, partitions, "verify_" + token);
+        String scratchName = "verify_" + layer.table() + "_" + token;
+        List<String> scratch = List.of(Renderer.CATALOG, Renderer.STAGING_DATABASE, scratchName);
+        Identifier scratchId = Identifier.create(Renderer.STAGING_DATABASE, scratchName);
+        try {
+            recompute(layer, rendered, scratch);
+            FileStoreTable expectedTable = (FileStoreTable) lake.catalog().getTable(scratchId);
+            FileStoreTable actualTable = lake.table(layer.table());
+            List<String> key = actualTable.primaryKeys();
+            List<String> columns = actualTable.rowType().getFieldNames();
+            Map<String, List<Map<String, Object>>> expected = byPartition(Lake.rowsOfPartitions(expectedTable, values), layer);
+            Map<String, List<Map<String, Object>>> actual = byPartition(lake.rowsOfPartitions(layer.table(), values), layer);
+            List<RowDiff.PartitionDiff> diffs = new ArrayList<>();
+            for (String partition : values.isEmpty() ? List.of("") : values) {
+                diffs.add(RowDiff.of(partition, expected.getOrDefault(partition, List.of()),
+                        actual.getOrDefault(partition, List.of()), key, columns));
+            }
+            return diffs;
+        } catch (Catalog.TableNotExistException e) {
+            throw new IllegalStateException("the recomputation wrote no table " + scratchId, e);
+        } finally {
+            try {
+                lake.catalog().dropTable(scratchId, true);
+            } catch (Catalog.TableNotExistException e) {
+                // already gone
+            }
+        }
+    }
+
+    /** The layer's batch form, written into the scratch table (after staging a CDC source). */
+    private void recompute(LayerConf layer, RenderedLayer rendered, List<String> scratch) {
+        String target = Renderer.CATALOG + ".`" + conf.warehouse().database().replace("`", "``") + "`.`"
+                + layer.table() + "`";
+        String scratchName = String.join(".", scratch.stream().map(n -> "`" + n + "`").toList());
+        StringBuilder options = new StringBuilder();
+        lake.table(layer.table()).options().forEach((k, v) -> {
+            if (!k.equals("path") && !k.startsWith("changelog-producer")) {
+                options.append(options.length() == 0 ? "" : ", ").append(FlinkSql.literal(k)).append(" = ")
+                        .append(FlinkSql.literal(v));
+            }
+        });
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
+                JobConfigs.batch(conf, "verify " + layer.name()));
+        try {
+            rendered.staging().ifPresent(staging -> stage(rendered, staging));
+            rendered.catalogStatements().forEach(tEnv::executeSql);
+            tEnv.executeSql("CREATE DATABASE IF NOT EXISTS " + Renderer.CATALOG + "." + Renderer.STAGING_DATABASE);
+            tEnv.executeSql("CREATE TABLE " + scratchName + " WITH (" + options + ") LIKE " + target
+                    + " (EXCLUDING OPTIONS EXCLUDING WATERMARKS)");
+            RenderedLayer into = rendered.retargeted(scratch);
+            into.setupStatements().subList(rendered.catalogStatements().size(), into.setupStatements().size())
+                    .forEach(tEnv::executeSql);
+            StatementSet statements = tEnv.createStatementSet();
+            into.inserts().forEach(statements::addInsertSql);
+            statements.execute().await();
+        } catch (Exception e) {
+            throw new IllegalStateException("the recomputation of " + layer.name() + " failed: "
+                    + conf.secrets().mask(Failures.rootCause(e)), e);
+        } finally {
+            rendered.staging().ifPresent(staging -> tEnv.executeSql(staging.dropTable()));
+        }
+    }
+
+    private void stage(RenderedLayer rendered, Staging staging) {
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
+                JobConfigs.boundedStream(conf, "verify snapshot " + rendered.layer().name()));
+        staging.setupStatements(rendered.catalogStatements()).forEach(tEnv::executeSql);
+        try {
+            tEnv.executeSql(staging.insert()).await();
+        } catch (Exception e) {
+            throw new IllegalStateException("snapshot of the source failed: " + Failures.rootCause(e), e);
+        }
+    }
+
+    private static Map<String, List<Map<String, Object>>> byPartition(List<Map<String, Object>> rows, LayerConf layer) {
+        Map<String, List<Map<String, Object>>> result = new TreeMap<>();
+        String column = layer.partition().map(p -> p.column()).orElse(null);
+        for (Map<String, Object> row : rows) {
+            result.computeIfAbsent(column == null ? "" : String.valueOf(row.get(column)), k -> new ArrayList<>()).add(row);
+        }
+        return result;
+    }
+}

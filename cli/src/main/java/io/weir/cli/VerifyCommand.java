@@ -1,0 +1,141 @@
+package io.weir.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.weir.backfill.verify.RowDiff;
+import io.weir.backfill.verify.Verifier;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.serving.ServingStore;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.template.Renderer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Recomputes a layer's batch form for a date range into a scratch table (the layer's own table is"
+                + " never touched) and compares every partition row by row: equal, differing, missing and extra rows,"
+                + " with samples. Exits 1 on any difference.")
+final class VerifyCommand implements Callable<Integer> {
+
+    @Mixin ConfOption conf;
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-l", "--layer"}, required = true, paramLabel = "LAYER", description = "Layer to verify.")
+    String layer;
+
+    @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
+            description = "First day.")
+    LocalDate from;
+
+    @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
+            description = "Last day (inclusive).")
+    LocalDate to;
+
+    @Option(names = "--serving", description = "Also compare the serving table with the lake, partition by partition.")
+    boolean serving;
+
+    @Option(names = "--json", description = "Print the comparison as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PipelineConf pipeline = conf.load();
+        LayerConf layerConf = pipeline.layer(layer);
+        if (from.isAfter(to)) {
+            throw WeirException.badInput("--from " + from + " is after --to " + to);
+        }
+        if (serving && !pipeline.servedTables().contains(layerConf.table())) {
+            throw WeirException.badInput("--serving: table " + layerConf.table() + " is not served (serving.tables in "
+                    + pipeline.file() + ")");
+        }
+        new Renderer(pipeline).checkAll();
+        PipelineConf verifyConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
+        Map<String, List<RowDiff.PartitionDiff>> results = new LinkedHashMap<>();
+        try (Lake lake = new Lake(pipeline.warehouse())) {
+            if (!lake.tableExists(layerConf.table())) {
+                throw WeirException.badInput("table " + layerConf.table() + " does not exist yet: run or backfill "
+                        + layerConf.name() + " first");
+            }
+            boolean staged = new Renderer(verifyConf).batch(layerConf, from, to).staging().isPresent();
+            try (EmbeddedSource embedded = staged ? EmbeddedSource.startIfEmbedded(verifyConf) : null;
+                    EmbeddedServing servingStore = serving ? EmbeddedServing.startIfEmbedded(
+                            embedded != null ? embedded.conf() : verifyConf) : null) {
+                PipelineConf effective = servingStore != null ? servingStore.conf()
+                        : embedded != null ? embedded.conf() : verifyConf;
+                try (FlinkSession session = FlinkSession.start(effective.flink())) {
+                    results.put("lake", new Verifier(effective, session, new Renderer(effective), lake)
+                            .verify(layerConf, from, to));
+                }
+                if (serving) {
+                    results.put("serving", servingDiffs(effective, layerConf, lake));
+                }
+            }
+        }
+        print(results);
+        boolean same = results.values().stream().flatMap(List::stream).allMatch(RowDiff.PartitionDiff::same);
+        return same ? 0 : WeirException.JOB_FAILURE;
+    }
+
+    /** The serving table against the lake (the lake is what serving must equal). */
+    private List<RowDiff.PartitionDiff> servingDiffs(PipelineConf pipeline, LayerConf layerConf, Lake lake) {
+        ServingStore store = new ServingStore(pipeline.serving().orElseThrow(), pipeline.secrets());
+        var table = lake.table(layerConf.table());
+        List<String> values = layerConf.partition().map(spec -> spec.partitions(from, to).stream()
+                .map(Partition::value).toList()).orElse(List.of());
+        String column = layerConf.partition().map(p -> p.column()).orElse(null);
+        List<Map<String, Object>> lakeRows = lake.rowsOfPartitions(layerConf.table(), values);
+        List<Map<String, Object>> servedRows = store.rowsOfPartitions(layerConf.table(), column, values);
+        List<RowDiff.PartitionDiff> diffs = new ArrayList<>();
+        for (String value : values.isEmpty() ? List.of("") : values) {
+            diffs.add(RowDiff.of(value, ofPartition(lakeRows, column, value), ofPartition(servedRows, column, value),
+                    table.primaryKeys(), table.rowType().getFieldNames()));
+        }
+        return diffs;
+    }
+
+    private static List<Map<String, Object>> ofPartition(List<Map<String, Object>> rows, String column, String value) {
+        return column == null ? rows : rows.stream().filter(r -> value.equals(String.valueOf(r.get(column)))).toList();
+    }
+
+    private void print(Map<String, List<RowDiff.PartitionDiff>> results) throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            out.flush();
+            return;
+        }
+        for (Map.Entry<String, List<RowDiff.PartitionDiff>> result : results.entrySet()) {
+            String against = result.getKey().equals("lake") ? layer + " vs its batch recomputation"
+                    : "serving " + layer + " vs the lake";
+            TextTable table = new TextTable("PARTITION", "EQUAL", "DIFFERING", "MISSING", "EXTRA");
+            int differing = 0;
+            for (RowDiff.PartitionDiff d : result.getValue()) {
+                table.row(d.partition().isEmpty() ? "(all)" : d.partition(), String.valueOf(d.equal()),
+                        String.valueOf(d.differing()), String.valueOf(d.missing()), String.valueOf(d.extra()));
+                differing += d.same() ? 0 : 1;
+            }
+            out.println(against + ": " + (differing == 0 ? "every partition equal"
+                    : differing + " of " + result.getValue().size() + " partition(s) differ"));
+            table.print(out);
+            for (RowDiff.PartitionDiff d : result.getValue()) {
+                d.samples().forEach(s -> out.println("  " + (d.partition().isEmpty() ? "" : d.partition() + " ") + s));
+            }
+        }
+        out.flush();
+    }
+}

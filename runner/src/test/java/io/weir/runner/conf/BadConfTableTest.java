@@ -1,0 +1,64 @@
+package io.weir.runner.conf;
+
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Bad confs, one row per class of mistake: each is refused with exit code 2, a message naming the
+ * file and the key in the conf's own words (no Java class names, no stack trace), and nothing is
+ * written next to the conf.
+ */
+class BadConfTableTest {
+
+    @TempDir Path dir;
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            duplicate section             | flink:\\n|flink:\\n  parallelism: 1\\nflink:\\n              | Duplicate field 'flink'
+            list for a single value       | name: test|name: [a, b]                                    | pipeline.name: expected a single value, got a list
+            name used in paths            | name: test|name: ../../x                                   | pipeline.name: '../../x' cannot name jobs and state directories
+            negative restarts             | restart-attempts: 0|restart-attempts: -3                   | flink.restart-attempts: must be between 0 and 1000, got -3
+            port out of range             | web-ui-port: 0|web-ui-port: 99999                          | flink.web-ui-port: must be between 0 and 65535, got 99999
+            no task slots                 | parallelism: 1|parallelism: 1\\n  task-slots: 0            | flink.task-slots: must be between 1 and 4096, got 0
+            backtick in database          | database: order_dw|database: order`dw                      | warehouse.database: 'order`dw' is not a database name
+            enum in the conf's words      | parallelism: 1|parallelism: 1\\n  target: cloud            | flink.target: expected one of embedded, remote, got 'cloud'
+            negative duration             | checkpoint-interval: 1s|checkpoint-interval: -3s           | flink.checkpoint-interval: expected a duration such as 30s, 5min or 1h, got '-3s'
+            missing required key          | name: test|owner: me                                       | pipeline.name: required: Name of the pipeline
+            two layers one table          | - name: dws_shops|- name: dws_shops\\n    table: dws_users | layers[5].table: table dws_users is written by an earlier layer too
+            unordered partition format    | format: yyyyMMdd|format: MMddyyyy                          | layers[0].partition.format: 'MMddyyyy' does not sort in time order
+            missing layer name            | - name: ods_orders|- template_: x                          | layers[0].name: required
+            """)
+    void refusedWithTheKeyNamedAndNothingWritten(String what, String replace, String with, String message) throws Exception {
+        String conf = TestConfs.standardSections(dir, 3306, "order_dw") + "\n" + TestConfs.exampleLayers();
+        String bad = conf.replaceFirst(java.util.regex.Pattern.quote(replace.replace("\\n", "\n")),
+                java.util.regex.Matcher.quoteReplacement(with.replace("\\n", "\n")));
+        assertFalse(bad.equals(conf), what + ": the row must change the conf");
+        Path file = TestConfs.write(dir, bad.substring(0, bad.indexOf("\nlayers:")), bad.substring(bad.indexOf("\nlayers:") + 1));
+        long before = files();
+        WeirException e = assertThrows(WeirException.class, () -> TestConfs.load(file), what);
+        assertEquals(WeirException.BAD_INPUT, e.exitCode(), what);
+        assertTrue(e.getMessage().contains(file.toString()), what + ": names the file: " + e.getMessage());
+        assertTrue(e.getMessage().contains(message), what + ": " + e.getMessage());
+        assertFalse(e.getMessage().matches("(?s).*(\\$|Exception|io\\.weir\\.|org\\.apache\\.|Description@).*"),
+                what + ": no Java names: " + e.getMessage());
+        assertEquals(before, files(), what + ": nothing written");
+    }
+
+    private long files() throws Exception {
+        try (Stream<Path> all = Files.walk(dir)) {
+            return all.filter(p -> !p.getFileName().toString().equals("pipeline.yaml")).count();
+        }
+    }
+}

