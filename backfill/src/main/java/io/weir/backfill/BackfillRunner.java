@@ -94,7 +94,8 @@ public final class BackfillRunner {
                 seal(plan, layerPlan);
                 List<Future<ChunkOutcome>> outcomes = new ArrayList<>();
                 for (Chunk chunk : layerPlan.chunks()) {
-                    outcomes.add(pool.submit(() -> runChunk(plan, layerPlan, chunk, progress)));
+                    outcomes.add(pool.submit(() -> stopping.get() ? new ChunkOutcome(chunk, 0, 0, null)
+                            : runChunk(plan, layerPlan, chunk, progress)));
                 }
                 for (Future<ChunkOutcome> future : outcomes) {
                     ChunkOutcome outcome = await(future);
@@ -395,4 +396,14 @@ public final class BackfillRunner {
     }
 
     private record ChunkOutcome(Chunk chunk, int partitions, long rows, String error) {}
+
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Lets the chunks that run finish and starts no more: their partitions stay unbuilt, so the next
+     * run (or tick) takes them. A scheduler's --duration stops on time this way, not after its backlog.
+     */
+    public void stop() {
+        stopping.set(true);
+    }
 }

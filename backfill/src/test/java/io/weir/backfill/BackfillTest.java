@@ -145,6 +145,34 @@ class BackfillTest {
         assertEquals(0L, lake.partitionRecordCounts("dwd_orders").getOrDefault("20230216", 0L));
     }
 
+    /** A stopped runner (a scheduler's --duration ran out) lets running jobs end and starts no more. */
+    @Test
+    @Order(4)
+    void aStoppedRunnerStartsNoFurtherChunk() {
+        BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 1, true));
+        assertEquals(4, plan.layers().get(0).chunks().size());
+        java.util.concurrent.atomic.AtomicReference<BackfillRunner> runner = new java.util.concurrent.atomic.AtomicReference<>();
+        runner.set(new BackfillRunner(conf, session, new Renderer(conf), lake, ledger));
+        BackfillResult result = runner.get().run(plan, 1, new BackfillProgress() {
+            @Override
+            public void started(BackfillPlan p) {}
+
+            @Override
+            public void chunkStarted(Chunk chunk) {
+                runner.get().stop(); // stop while the first chunk's job runs
+            }
+
+            @Override
+            public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {}
+
+            @Override
+            public void finished() {}
+        });
+        assertEquals(1, result.partitionsDone(), "the running chunk finished");
+        assertEquals(0, result.partitionsFailed());
+        assertEquals(1, ledger.run(plan.runId()).size(), "the chunks not started are not recorded: they stay due");
+    }
+
     @Test
     @Order(4)
     void multiPartitionChunksRunConcurrently() {

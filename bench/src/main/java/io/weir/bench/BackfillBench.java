@@ -47,7 +47,8 @@ public final class BackfillBench {
         PipelineConf conf = base
                 .withWarehouse(new WarehouseConf(work.resolve("warehouse").toUri().toString(), "order_dw", Map.of()))
                 .withFlink(base.flink().withWebUiPort(0).withStateDir(work.resolve("state").toUri().toString())
-                        .withParallelism(2));
+                        .withParallelism(2))
+                .withoutServing();
         System.out.printf("Backfill benchmark: dws_users over %d daily partitions of %,d dwd_orders rows (%,d rows), parallelism 2%n",
                 partitions, rowsPerPartition, totalRows);
 

@@ -57,7 +57,8 @@ public final class ConsistencyBench {
         PipelineConf conf = base
                 .withWarehouse(new WarehouseConf(work.resolve("warehouse").toUri().toString(), "order_dw", Map.of()))
                 .withFlink(base.flink().withWebUiPort(0).withStateDir(work.resolve("state").toUri().toString())
-                        .withParallelism(2));
+                        .withParallelism(2))
+                .withoutServing();
         System.out.printf("Consistency benchmark: dws_users over %d daily partitions of %,d dwd_orders rows, parallelism 2%n",
                 partitions, rowsPerPartition);
         try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {

@@ -118,9 +118,17 @@ final class BackfillCommand implements Callable<Integer> {
                     Renderer effectiveRenderer = new Renderer(effective);
                     BackfillPlan toRun = embedded == null && serving == null ? plan
                             : new BackfillPlanner(effective, effectiveRenderer, lake, ledger).rendered(plan);
-                    BackfillResult result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
-                            .run(toRun, concurrency,
-                            new ProgressBarReporter(progressStream()));
+                    // Ctrl-C ends the process: say what was interrupted and how to finish it.
+                    Thread interrupted = new Thread(() -> System.err.println("\nweir: interrupted: run " + toRun.runId()
+                            + " stopped; rebuild what it did not finish with: weir backfill --retry " + toRun.runId()));
+                    Runtime.getRuntime().addShutdownHook(interrupted);
+                    BackfillResult result;
+                    try {
+                        result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
+                                .run(toRun, concurrency, new ProgressBarReporter(progressStream()));
+                    } finally {
+                        removeHook(interrupted);
+                    }
                     out.printf("run %s: %d partitions done, %d failed, %,d rows written in %.1f s%n", result.runId(),
                             result.partitionsDone(), result.partitionsFailed(), result.rowsWritten(),
                             (System.nanoTime() - started) / 1e9);
@@ -137,6 +145,14 @@ final class BackfillCommand implements Callable<Integer> {
             throw e;
         } catch (Exception e) {
             throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is already shutting down: the hook runs
         }
     }
 

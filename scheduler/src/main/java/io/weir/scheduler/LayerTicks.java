@@ -69,6 +69,9 @@ final class LayerTicks {
     /** Wakes every waiting tick and lets it return; a job already submitted runs to its end. */
     void stop() {
         stopping.countDown();
+        if (runner != null) {
+            runner.stop();
+        }
     }
 
     void tick(String layerName) {

@@ -68,6 +68,12 @@ public record PipelineConf(
                 Optional.of(newServing), secrets);
     }
 
+    /** The same pipeline with nothing served (benchmarks of the lake alone). */
+    public PipelineConf withoutServing() {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, scheduler,
+                Optional.empty(), secrets);
+    }
+
     /** The lake tables kept in the serving store. */
     public List<String> servedTables() {
         return serving.map(ServingConf::tables).orElse(List.of());
