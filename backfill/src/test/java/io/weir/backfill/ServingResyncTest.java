@@ -102,6 +102,22 @@ class ServingResyncTest {
             assertTrue(observation.equals(before) || observation.equals(after),
                     "a reader saw neither the old partition (" + before + ") nor the new (" + after + "): " + observation);
         }
+
+        // weir verify --serving: the re-synced partition equals the lake; a row changed in the serving
+        // store behind Weir's back is found.
+        io.weir.backfill.verify.Verifier verifier = new io.weir.backfill.verify.Verifier(conf, session,
+                new Renderer(conf), lake);
+        io.weir.backfill.verify.RowDiff.PartitionDiff equal = verifier.verifyServing(conf.layer("dws_users"), D, D).get(0);
+        assertTrue(equal.same() && equal.equal() > 0, equal.toString());
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement()) {
+            s.execute("UPDATE dws_users SET paied_buy_fee_sum = 1.00 WHERE user_id = 'user_002' AND ds = '20230215'");
+            s.execute("DELETE FROM dws_users WHERE user_id = 'user_003' AND ds = '20230215'");
+        }
+        io.weir.backfill.verify.RowDiff.PartitionDiff planted = verifier.verifyServing(conf.layer("dws_users"), D, D).get(0);
+        assertEquals(1, planted.differing(), planted.toString());
+        assertEquals(1, planted.missing(), planted.toString());
+        assertTrue(planted.samples().stream().anyMatch(x -> x.contains("user_002") && x.contains("paied_buy_fee_sum=1.00")),
+                planted.toString());
     }
 
     private static void backfill(String layer, boolean cascade) {

@@ -6,10 +6,8 @@ import io.weir.backfill.verify.RowDiff;
 import io.weir.backfill.verify.Verifier;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
-import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
-import io.weir.runner.serving.ServingStore;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.template.Renderer;
 import picocli.CommandLine.Command;
@@ -20,7 +18,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.time.LocalDate;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,38 +75,17 @@ final class VerifyCommand implements Callable<Integer> {
                 PipelineConf effective = servingStore != null ? servingStore.conf()
                         : embedded != null ? embedded.conf() : verifyConf;
                 try (FlinkSession session = FlinkSession.start(effective.flink())) {
-                    results.put("lake", new Verifier(effective, session, new Renderer(effective), lake)
-                            .verify(layerConf, from, to));
-                }
-                if (serving) {
-                    results.put("serving", servingDiffs(effective, layerConf, lake));
+                    Verifier verifier = new Verifier(effective, session, new Renderer(effective), lake);
+                    results.put("lake", verifier.verify(layerConf, from, to));
+                    if (serving) {
+                        results.put("serving", verifier.verifyServing(layerConf, from, to));
+                    }
                 }
             }
         }
         print(results);
         boolean same = results.values().stream().flatMap(List::stream).allMatch(RowDiff.PartitionDiff::same);
         return same ? 0 : WeirException.JOB_FAILURE;
-    }
-
-    /** The serving table against the lake (the lake is what serving must equal). */
-    private List<RowDiff.PartitionDiff> servingDiffs(PipelineConf pipeline, LayerConf layerConf, Lake lake) {
-        ServingStore store = new ServingStore(pipeline.serving().orElseThrow(), pipeline.secrets());
-        var table = lake.table(layerConf.table());
-        List<String> values = layerConf.partition().map(spec -> spec.partitions(from, to).stream()
-                .map(Partition::value).toList()).orElse(List.of());
-        String column = layerConf.partition().map(p -> p.column()).orElse(null);
-        List<Map<String, Object>> lakeRows = lake.rowsOfPartitions(layerConf.table(), values);
-        List<Map<String, Object>> servedRows = store.rowsOfPartitions(layerConf.table(), column, values);
-        List<RowDiff.PartitionDiff> diffs = new ArrayList<>();
-        for (String value : values.isEmpty() ? List.of("") : values) {
-            diffs.add(RowDiff.of(value, ofPartition(lakeRows, column, value), ofPartition(servedRows, column, value),
-                    table.primaryKeys(), table.rowType().getFieldNames()));
-        }
-        return diffs;
-    }
-
-    private static List<Map<String, Object>> ofPartition(List<Map<String, Object>> rows, String column, String value) {
-        return column == null ? rows : rows.stream().filter(r -> value.equals(String.valueOf(r.get(column)))).toList();
     }
 
     private void print(Map<String, List<RowDiff.PartitionDiff>> results) throws Exception {

@@ -78,6 +78,24 @@ public final class Verifier {
         }
     }
 
+    /** The serving table's partitions against the lake's (the lake is what serving must equal). */
+    public List<RowDiff.PartitionDiff> verifyServing(LayerConf layer, LocalDate from, LocalDate to) {
+        io.weir.runner.serving.ServingStore store = new io.weir.runner.serving.ServingStore(
+                conf.serving().orElseThrow(), conf.secrets());
+        FileStoreTable table = lake.table(layer.table());
+        List<String> values = layer.partition().map(spec -> spec.partitions(from, to).stream()
+                .map(Partition::value).toList()).orElse(List.of());
+        String column = layer.partition().map(p -> p.column()).orElse(null);
+        Map<String, List<Map<String, Object>>> lakeRows = byPartition(lake.rowsOfPartitions(layer.table(), values), layer);
+        Map<String, List<Map<String, Object>>> served = byPartition(store.rowsOfPartitions(layer.table(), column, values), layer);
+        List<RowDiff.PartitionDiff> diffs = new ArrayList<>();
+        for (String value : values.isEmpty() ? List.of("") : values) {
+            diffs.add(RowDiff.of(value, lakeRows.getOrDefault(value, List.of()), served.getOrDefault(value, List.of()),
+                    table.primaryKeys(), table.rowType().getFieldNames()));
+        }
+        return diffs;
+    }
+
     /** The layer's batch form, written into the scratch table (after staging a CDC source). */
     private void recompute(LayerConf layer, RenderedLayer rendered, List<String> scratch) {
         String target = Renderer.CATALOG + ".`" + conf.warehouse().database().replace("`", "``") + "`.`"

@@ -119,8 +119,10 @@ public final class WeirOptions {
                     .withDescription("A source split idle this long no longer holds back the watermark.");
 
     public static final ConfigOption<Integer> FLINK_RESTART_ATTEMPTS =
-            key("flink.restart-attempts").intType().defaultValue(3)
-                    .withDescription("Restarts of a failing streaming job before Weir reports it failed.");
+            key("flink.restart-attempts").intType().defaultValue(5)
+                    .withDescription("Restarts of a failing streaming job before Weir reports it failed; the delay"
+                            + " doubles from flink.restart-delay up to a minute, and the count starts again after ten"
+                            + " minutes without a failure.");
 
     public static final ConfigOption<Duration> FLINK_RESTART_DELAY =
             key("flink.restart-delay").durationType().defaultValue(Duration.ofSeconds(5))

@@ -18,6 +18,19 @@ public final class Failures {
             return t.getClass().getName();
         }
         int newline = message.indexOf('\n');
-        return newline > 0 ? message.substring(0, newline) : message;
+        String line = newline > 0 ? message.substring(0, newline) : message;
+        return line + concurrentWriterHint(line);
+    }
+
+    /**
+     * Paimon's words for two writers committing to the same files: a backfill and a stream over the
+     * same partitions, or two streams of one layer. Said plainly, since the cause is elsewhere.
+     */
+    static String concurrentWriterHint(String message) {
+        return message.contains("File deletion conflicts detected") || message.contains("not previously added")
+                || message.contains("LSM conflicts detected")
+                ? " (another writer committed to the same partitions at the same time: a backfill of them, or a"
+                        + " second job of this layer)"
+                : "";
     }
 }

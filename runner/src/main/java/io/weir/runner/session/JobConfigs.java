@@ -75,9 +75,19 @@ public final class JobConfigs {
         c.set(ExecutionConfigOptions.TABLE_EXEC_SINK_UPSERT_MATERIALIZE,
                 ExecutionConfigOptions.UpsertMaterialize.NONE);
         if (flink.restartAttempts() > 0) {
-            c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, flink.restartAttempts());
-            c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, flink.restartDelay());
+            // Exponential delay that forgives: the backoff doubles up to a minute, so a replaced
+            // TaskManager or a restarted source has time to come back, and after ten quiet minutes
+            // the count starts again, so failures days apart never add up to the limit.
+            c.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_ATTEMPTS, flink.restartAttempts());
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_INITIAL_BACKOFF, flink.restartDelay());
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                    java.time.Duration.ofMinutes(1).compareTo(flink.restartDelay()) > 0 ? java.time.Duration.ofMinutes(1)
+                            : flink.restartDelay());
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_BACKOFF_MULTIPLIER, 2.0);
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_RESET_BACKOFF_THRESHOLD,
+                    java.time.Duration.ofMinutes(10));
+            c.set(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_JITTER_FACTOR, 0.1);
         } else {
             c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         }
