@@ -266,13 +266,6 @@ class SealedPartitionConsistencyTest {
     }
 
     private static void execute(boolean binlogOff, String... statements) throws Exception {
-        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
-            if (binlogOff) {
-                s.execute("SET SESSION sql_log_bin = 0");
-            }
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
+        SampleSource.execute(mariaDb, binlogOff, statements);
     }
 }

@@ -18,8 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
@@ -141,13 +139,6 @@ class StreamBackfillConsistencyTest {
     }
 
     private static void execute(boolean binlogOff, String... statements) throws Exception {
-        try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
-            if (binlogOff) {
-                s.execute("SET SESSION sql_log_bin = 0");
-            }
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
+        SampleSource.execute(mariaDb, binlogOff, statements);
     }
 }

@@ -25,7 +25,15 @@ public final class SampleSource {
     }
 
     public static void execute(EmbeddedMariaDb mariaDb, String... statements) throws Exception {
+        execute(mariaDb, false, statements);
+    }
+
+    /** @param binlogOff write with the binlog off for this session: a change no CDC stream ever sees */
+    public static void execute(EmbeddedMariaDb mariaDb, boolean binlogOff, String... statements) throws Exception {
         try (Connection c = mariaDb.connect(DATABASE); Statement s = c.createStatement()) {
+            if (binlogOff) {
+                s.execute("SET SESSION sql_log_bin = 0");
+            }
             for (String sql : statements) {
                 s.execute(sql);
             }
