@@ -45,16 +45,48 @@ public final class LayerTemplate {
 
     public static LayerTemplate load(LayerConf layer) {
         Path file = layer.template();
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw WeirException.badInput("cannot read template " + file + " of layer '" + layer.name() + "': " + e.getMessage());
+        String text = read(file, layer);
+        if (text.lines().allMatch(line -> line.isBlank() || line.strip().startsWith("--"))) {
+            throw new TemplateException(file, 1, 1, "the template holds no SQL statement: expected CREATE TABLE IF NOT"
+                    + " EXISTS " + layer.table() + " and INSERT INTO " + layer.table());
         }
         List<SqlNode> statements = FlinkSql.parseStatements(text, file);
         TemplateStatements classified = TemplateStatements.classify(statements, layer, file);
         List<SqlCharStringLiteral> parameterLiterals = checkParameters(statements, classified, layer, file);
         return new LayerTemplate(layer, file, text, parameterLiterals, hash(statements, layer));
+    }
+
+    /** Larger templates are refused: Flink's parser slows down badly on statements of megabytes. */
+    public static final int MAX_BYTES = 1 << 20;
+
+    /**
+     * The template as UTF-8 text with LF line endings: a byte-order mark is dropped, CRLF and lone CR
+     * become LF (the parser's line numbers and Weir's parameter spans both count LF lines).
+     */
+    private static String read(Path file, LayerConf layer) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw WeirException.badInput("cannot read template " + file + " of layer '" + layer.name() + "': " + e.getMessage());
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw WeirException.badInput(file + ": the template has " + bytes.length + " bytes; a template may have at most "
+                    + MAX_BYTES + " (1 MiB)");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw WeirException.badInput(file + ": the template is not UTF-8 text; save it as UTF-8");
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        return text.replace("\r\n", "\n").replace('\r', '\n');
     }
 
     public LayerConf layer() {

@@ -106,4 +106,37 @@ class TemplateValidationTest {
         String shadow = rejected(DDL + "CREATE TEMPORARY VIEW t AS SELECT 'a' AS k, 1 AS v, 'x' AS ds;\n" + String.format(insert, "t"));
         assertTrue(shadow.contains(":7:23: temporary table or view t has the name of the layer's target table t"), shadow);
     }
+
+    /** Line endings, a byte-order mark, encodings, emptiness and size: each refused or read as meant. */
+    @Test
+    void templateTextIsReadAsUtf8WithAnyLineEndingsAndSizeLimited() throws Exception {
+        String good = DDL + "CREATE TEMPORARY TABLE s (k STRING, v BIGINT, ds STRING) WITH ('connector' = 'datagen');\n"
+                + "INSERT INTO t SELECT k, v, ds FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n";
+        for (String variant : new String[] {good.replace("\n", "\r"), good.replace("\n", "\r\n"), "\uFEFF" + good}) {
+            PipelineConf pipeline = TestConfs.load(conf(variant.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            String insert = new Renderer(pipeline).batch(pipeline.layer("t"), java.time.LocalDate.of(2023, 2, 15),
+                    java.time.LocalDate.of(2023, 2, 15)).inserts().get(0);
+            assertTrue(insert.contains("'20230215'"), insert);
+        }
+        assertTrue(rejected("").contains(":1:1: the template holds no SQL statement"), rejected(""));
+        assertTrue(rejected("-- only a comment\n\n").contains("holds no SQL statement"));
+        WeirException latin1 = assertThrows(WeirException.class, () -> new Renderer(TestConfs.load(conf(
+                "-- caf\u00e9\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))).checkAll());
+        assertTrue(latin1.getMessage().endsWith("t.sql: the template is not UTF-8 text; save it as UTF-8"), latin1.getMessage());
+        byte[] huge = new byte[LayerTemplate.MAX_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        WeirException big = assertThrows(WeirException.class, () -> new Renderer(TestConfs.load(conf(huge))).checkAll());
+        assertEquals(WeirException.BAD_INPUT, big.exitCode());
+        assertTrue(big.getMessage().contains("a template may have at most 1048576 (1 MiB)"), big.getMessage());
+    }
+
+    private Path conf(byte[] template) throws Exception {
+        Path templates = dir.resolve("templates");
+        Files.createDirectories(templates);
+        Files.write(templates.resolve("t.sql"), template);
+        Path conf = dir.resolve("pipeline.yaml");
+        Files.writeString(conf, "templates: templates\npipeline:\n  name: t\nwarehouse:\n  uri: wh\n"
+                + "layers:\n  - name: t\n    template: t.sql\n    partition: { column: ds }\n");
+        return conf;
+    }
 }
