@@ -43,12 +43,7 @@ public final class BackfillBench {
         LocalDate last = FIRST.plusDays(partitions - 1);
         long totalRows = rowsPerPartition * partitions;
         Path work = Files.createTempDirectory("weir-backfill-bench");
-        PipelineConf base = new PipelineConfLoader().load(Path.of(System.getProperty("weir.home", "."), "conf/quickstart.yaml"));
-        PipelineConf conf = base
-                .withWarehouse(new WarehouseConf(work.resolve("warehouse").toUri().toString(), "order_dw", Map.of()))
-                .withFlink(base.flink().withWebUiPort(0).withStateDir(work.resolve("state").toUri().toString())
-                        .withParallelism(2))
-                .withoutServing();
+        PipelineConf conf = lakeOnlyConf(work);
         System.out.printf("Backfill benchmark: dws_users over %d daily partitions of %,d dwd_orders rows (%,d rows), parallelism 2%n",
                 partitions, rowsPerPartition, totalRows);
 
@@ -90,6 +85,16 @@ public final class BackfillBench {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** The example warehouse in {@code work}, at parallelism 2, on a cluster of its own port, serving nothing. */
+    static PipelineConf lakeOnlyConf(Path work) {
+        PipelineConf base = new PipelineConfLoader().load(Path.of(System.getProperty("weir.home", "."), "conf/quickstart.yaml"));
+        return base
+                .withWarehouse(new WarehouseConf(work.resolve("warehouse").toUri().toString(), "order_dw", Map.of()))
+                .withFlink(base.flink().withWebUiPort(0).withStateDir(work.resolve("state").toUri().toString())
+                        .withParallelism(2))
+                .withoutServing();
     }
 
     /** Paid orders spread evenly over the days, each paid on its order's day. */

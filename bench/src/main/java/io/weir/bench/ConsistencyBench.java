@@ -10,8 +10,6 @@ import io.weir.backfill.Ledger;
 import io.weir.backfill.verify.RowDiff;
 import io.weir.backfill.verify.Verifier;
 import io.weir.runner.conf.PipelineConf;
-import io.weir.runner.conf.PipelineConfLoader;
-import io.weir.runner.conf.WarehouseConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.TableCreator;
@@ -27,7 +25,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -53,12 +50,7 @@ public final class ConsistencyBench {
         int partitions = args.length > 1 ? Integer.parseInt(args[1]) : 10;
         LocalDate last = FIRST.plusDays(partitions - 1);
         Path work = Files.createTempDirectory("weir-consistency-bench");
-        PipelineConf base = new PipelineConfLoader().load(Path.of(System.getProperty("weir.home", "."), "conf/quickstart.yaml"));
-        PipelineConf conf = base
-                .withWarehouse(new WarehouseConf(work.resolve("warehouse").toUri().toString(), "order_dw", Map.of()))
-                .withFlink(base.flink().withWebUiPort(0).withStateDir(work.resolve("state").toUri().toString())
-                        .withParallelism(2))
-                .withoutServing();
+        PipelineConf conf = BackfillBench.lakeOnlyConf(work);
         System.out.printf("Consistency benchmark: dws_users over %d daily partitions of %,d dwd_orders rows, parallelism 2%n",
                 partitions, rowsPerPartition);
         try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
