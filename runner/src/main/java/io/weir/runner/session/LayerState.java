@@ -25,6 +25,11 @@ public final class LayerState {
         this.root = new Path(stateDir.endsWith("/") ? stateDir : stateDir + "/", conf.name() + "/" + layer.name());
     }
 
+    /** Takes the layer's stream lock: one streaming job per layer. */
+    StreamLock lockStream(String layer) {
+        return StreamLock.acquire(layer, root.toString());
+    }
+
     public String checkpointsDir() {
         return new Path(root, "checkpoints").toString();
     }

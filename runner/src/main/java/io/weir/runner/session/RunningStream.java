@@ -24,10 +24,12 @@ public final class RunningStream {
 
     private final PipelineConf conf;
     private final List<RunningLayer> layers;
+    private final List<StreamLock> locks;
 
-    RunningStream(PipelineConf conf, List<RunningLayer> layers) {
+    RunningStream(PipelineConf conf, List<RunningLayer> layers, List<StreamLock> locks) {
         this.conf = conf;
         this.layers = List.copyOf(layers);
+        this.locks = List.copyOf(locks);
     }
 
     public List<RunningLayer> layers() {
@@ -90,6 +92,14 @@ public final class RunningStream {
 
     /** Stops every running job with a savepoint; returns layer name to savepoint path. */
     public Map<String, String> stopWithSavepoints(Duration timeout) {
+        try {
+            return stopEach(timeout);
+        } finally {
+            releaseLocks();
+        }
+    }
+
+    private Map<String, String> stopEach(Duration timeout) {
         Map<String, CompletableFuture<String>> pending = new LinkedHashMap<>();
         for (RunningLayer layer : layers) {
             if (!status(layer).isGloballyTerminalState()) {
@@ -126,6 +136,18 @@ public final class RunningStream {
                 }
             } catch (Exception e) {
                 LOG.warn("Cancelling layer {} failed: {}", layer.layer().name(), e.getMessage());
+            }
+        }
+        releaseLocks();
+    }
+
+    /** Once the jobs are stopped, another process may stream these layers. */
+    private synchronized void releaseLocks() {
+        for (StreamLock lock : locks) {
+            try {
+                lock.close();
+            } catch (RuntimeException e) {
+                LOG.warn("{}", e.getMessage());
             }
         }
     }

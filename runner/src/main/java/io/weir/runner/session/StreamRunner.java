@@ -44,16 +44,17 @@ public final class StreamRunner {
      */
     public RunningStream start(List<LayerConf> layers, boolean fresh) {
         renderer.checkAll();
-        new TableCreator(conf, session, renderer).createMissingTables();
+        List<String> served = conf.servedTables().stream()
+                .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
+        List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
         try {
+            new TableCreator(conf, session, renderer).createMissingTables();
             for (LayerConf layer : conf.layers()) {
                 if (layers.contains(layer)) {
                     running.add(submit(layer, fresh));
                 }
             }
-            List<String> served = conf.servedTables().stream()
-                    .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
             if (!served.isEmpty()) {
                 try (Lake lake = new Lake(conf.warehouse())) {
                     ServingSync sync = new ServingSync(conf, lake);
@@ -68,10 +69,34 @@ public final class StreamRunner {
                 }
             }
         } catch (RuntimeException e) {
-            new RunningStream(conf, running).cancel();
+            new RunningStream(conf, running, locks).cancel();
             throw e;
         }
-        return new RunningStream(conf, running);
+        return new RunningStream(conf, running, locks);
+    }
+
+    /** Locks every job's state first, so a second process is refused before it creates or submits anything. */
+    private List<StreamLock> lock(List<LayerConf> layers, List<String> served) {
+        List<StreamLock> locks = new ArrayList<>();
+        try {
+            for (LayerConf layer : conf.layers()) {
+                if (layers.contains(layer)) {
+                    locks.add(new LayerState(conf, layer).lockStream(layer.name()));
+                }
+            }
+            for (String table : served) {
+                LayerConf job = syncJob(table);
+                locks.add(new LayerState(conf, job).lockStream(job.name()));
+            }
+            return locks;
+        } catch (RuntimeException e) {
+            locks.forEach(StreamLock::close);
+            throw e;
+        }
+    }
+
+    private LayerConf syncJob(String table) {
+        return new LayerConf("serve_" + table, conf.file(), table, Optional.empty(), List.of(table), Optional.empty());
     }
 
     private void openSeals() {
@@ -84,8 +109,7 @@ public final class StreamRunner {
 
     /** The serving sync of one table runs as a job of its own, with its own checkpoints, like a layer. */
     private RunningLayer submitSync(ServingSync sync, String table, boolean fresh) {
-        LayerConf job = new LayerConf("serve_" + table, conf.file(), table, Optional.empty(), List.of(table),
-                Optional.empty());
+        LayerConf job = syncJob(table);
         LayerState state = new LayerState(conf, job);
         Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
