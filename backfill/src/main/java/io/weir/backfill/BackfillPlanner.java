@@ -6,6 +6,7 @@ import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionMapping;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
@@ -43,67 +44,63 @@ public final class BackfillPlanner {
     }
 
     /** The most partitions one backfill request may plan (a stated limit, not a guess). */
-    public static final int MAX_PARTITIONS = 10_000;
+    public static final int MAX_PARTITIONS = PartitionRange.MAX_PARTITIONS;
 
     public BackfillPlan plan(BackfillRequest request) {
-        if (request.from().isAfter(request.to())) {
-            throw WeirException.badInput("--from " + request.from() + " is after --to " + request.to());
-        }
         if (request.batchSize() < 1 || request.concurrency() < 1) {
             throw WeirException.badInput("--batch-size and --concurrency must be at least 1");
         }
         LayerConf layer = conf.layer(request.layer());
-        if (request.from().isBefore(conf.startDate()) && !request.to().isBefore(conf.startDate())) {
-            throw WeirException.badInput("--from " + request.from() + " is before pipeline.start-date " + conf.startDate()
-                    + " of " + conf.file() + ": nothing is built before it");
+        PartitionRange range = request.range();
+        LocalDateTime pipelineStart = conf.startDate().atStartOfDay();
+        if (range.from().isBefore(pipelineStart) && range.until().isAfter(pipelineStart)) {
+            throw WeirException.badInput("--from " + range.firstDay() + " is before pipeline.start-date "
+                    + conf.startDate() + " of " + conf.file() + ": nothing is built before it");
         }
-        long partitions = layer.partition().map(spec -> (long) spec.partitions(request.from(),
-                request.from().plusDays(0)).size() * (java.time.temporal.ChronoUnit.DAYS.between(request.from(),
-                request.to()) + 1)).orElse(1L);
-        if (partitions > MAX_PARTITIONS) {
-            throw WeirException.badInput("the range " + request.from() + ".." + request.to() + " holds " + partitions
-                    + " partitions of " + layer.name() + "; one backfill rebuilds at most " + MAX_PARTITIONS
-                    + ": split the range");
-        }
+        range.requireBounded(layer);
         renderer.checkAll();
         String runId = newRunId();
         List<LayerPlan> layers = new ArrayList<>();
-        checkRangeHasData(layer, request.from(), request.to());
-        layers.add(layerPlan(layer, request.from(), request.to(), request, request.force(), runId));
+        checkRangeHasData(layer, range);
+        layers.add(layerPlan(layer, range, request, request.force(), runId));
         if (request.cascade()) {
             // Downstream tables never see an overwrite by streaming, so every downstream partition
             // that reads a rebuilt one is rebuilt too, whatever the ledger says of it: the same
-            // days, and the days after them that a lookback reaches (as far as they have sealed).
+            // span, and the partitions after it that a lookback reaches (as far as they have sealed).
             Map<String, LocalDateTime> fedUntil = new java.util.HashMap<>();
-            fedUntil.put(layer.table(), request.to().plusDays(1).atStartOfDay());
+            fedUntil.put(layer.table(), range.until());
             for (LayerConf downstream : conf.downstreamOf(layer)) {
-                LocalDateTime until = downstream.upstream().stream().filter(fedUntil::containsKey)
-                        .map(t -> PartitionMapping.fed(downstream, request.from().atStartOfDay(), fedUntil.get(t))[1])
+                LocalDateTime wanted = downstream.upstream().stream().filter(fedUntil::containsKey)
+                        .map(t -> PartitionMapping.fed(downstream, range.from(), fedUntil.get(t))[1])
                         .max(LocalDateTime::compareTo).orElseThrow();
-                LocalDate to = sealedUntil(downstream, request.to(), until.minusNanos(1).toLocalDate());
-                fedUntil.put(downstream.table(), to.plusDays(1).atStartOfDay());
-                layers.add(layerPlan(downstream, request.from(), to, request, true, runId));
+                PartitionRange fed = new PartitionRange(range.from(), sealedUntil(downstream, range.until(), wanted));
+                fedUntil.put(downstream.table(), fed.until());
+                layers.add(layerPlan(downstream, fed, request, true, runId));
             }
         }
-        return new BackfillPlan(runId, request.cascade() ? "cascade" : "backfill", request.from(), request.to(),
+        return new BackfillPlan(runId, request.cascade() ? "cascade" : "backfill", range.firstDay(), range.lastDay(),
                 layers, null);
     }
 
     /**
-     * The last day up to {@code wanted} that a cascade reaches past the requested {@code to}: days
+     * How far up to {@code wanted} a cascade reaches past the requested range's end: partitions
      * added by a lookback stop before the first one still open (the stream owns open partitions).
      */
-    private LocalDate sealedUntil(LayerConf layer, LocalDate to, LocalDate wanted) {
-        LocalDate last = to;
-        // Nor past the last day that has ended.
-        wanted = java.util.Collections.min(List.of(wanted, LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1)));
+    private LocalDateTime sealedUntil(LayerConf layer, LocalDateTime until, LocalDateTime wanted) {
+        if (layer.partition().isEmpty()) {
+            return until;
+        }
+        PartitionSpec spec = layer.partition().get();
+        // Nor past the last partition that has ended.
+        LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        LocalDateTime last = spec.partitionOf(until.minusNanos(1)).end();
         OpenPartitions open = new OpenPartitions(lake);
-        while (last.isBefore(wanted) && layer.partition().isPresent()) {
-            LocalDate next = last.plusDays(1);
-            if (!open.of(layer, layer.partition().get().partitions(next, next)).isEmpty()) {
+        while (last.isBefore(wanted)) {
+            Partition next = spec.partitionOf(last);
+            if (next.end().isAfter(now) || !open.of(layer, List.of(next)).isEmpty()) {
                 break;
             }
-            last = next;
+            last = next.end();
         }
         return last;
     }
@@ -157,10 +154,10 @@ public final class BackfillPlanner {
         return new BackfillPlan(runId, "schedule", from, to, List.of(layerPlan), null);
     }
 
-    private LayerPlan layerPlan(LayerConf layer, LocalDate from, LocalDate to, BackfillRequest request, boolean force,
+    private LayerPlan layerPlan(LayerConf layer, PartitionRange range, BackfillRequest request, boolean force,
             String runId) {
         String sqlHash = renderer.template(layer).logicHash();
-        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
+        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(range)).orElse(List.of());
         List<String> skipped = new ArrayList<>();
         if (!force) {
             Map<String, LedgerEntry> latest = ledger.latestByPartition(conf.name(), layer.table());
@@ -186,7 +183,7 @@ public final class BackfillPlanner {
         }
         List<Chunk> chunks = layer.partition().isPresent() && partitions.isEmpty()
                 ? List.of()
-                : chunks(layer, partitions, request.batchSize(), from, to, runId);
+                : chunks(layer, partitions, request.batchSize(), range.firstDay(), range.lastDay(), runId);
         return new LayerPlan(layer, sqlHash, chunks, skipped, open);
     }
 
@@ -259,9 +256,9 @@ public final class BackfillPlanner {
         }
     }
 
-    private void checkRangeHasData(LayerConf layer, LocalDate from, LocalDate to) {
-        if (to.isBefore(conf.startDate())) {
-            throw WeirException.badInput("the range " + from + ".." + to + " ends before pipeline.start-date "
+    private void checkRangeHasData(LayerConf layer, PartitionRange range) {
+        if (!range.until().isAfter(conf.startDate().atStartOfDay())) {
+            throw WeirException.badInput("the range " + range + " ends before pipeline.start-date "
                     + conf.startDate() + " of " + conf.file());
         }
         for (String upstream : layer.upstream()) {
@@ -276,8 +273,8 @@ public final class BackfillPlanner {
             }
             String firstValue = counts.keySet().iterator().next();
             LocalDateTime firstStart = parse(upstreamLayer.partition().get(), firstValue).start();
-            if (to.plusDays(1).atStartOfDay().compareTo(firstStart) <= 0) {
-                throw WeirException.badInput("the range " + from + ".." + to + " ends before the first data of "
+            if (range.until().compareTo(firstStart) <= 0) {
+                throw WeirException.badInput("the range " + range + " ends before the first data of "
                         + upstream + " (its first partition is " + firstValue + ")");
             }
         }

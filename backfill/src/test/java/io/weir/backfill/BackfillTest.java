@@ -247,6 +247,21 @@ class BackfillTest {
         }
         assertEquals(Totals.of(lake, "dws_users", "user_id", "20230215"), daily, "the hours add up to the day");
         assertTrue(lake.partitionRecordCounts("dws_users_hourly").containsKey("2023021517"), "payments at 17:40 land in hour 17");
+
+        // One hour, named by its partition value, rebuilds that hour and nothing else.
+        long hour17 = lake.partitionRecordCounts("dws_users_hourly").get("2023021517");
+        io.weir.runner.conf.PartitionRange oneHour = io.weir.runner.conf.PartitionRange.parse(
+                conf.layer("dws_users_hourly"), "--from", "2023021517", "--to", "2023-02-15 17:00");
+        BackfillPlan hour = planner().plan(new BackfillRequest("dws_users_hourly", oneHour, false, 6, 1, true, false));
+        assertEquals(List.of("2023021517"), hour.layers().get(0).chunks().stream()
+                .flatMap(c -> c.partitions().stream()).map(io.weir.runner.conf.Partition::value).toList());
+        BackfillResult rebuilt = new BackfillRunner(conf, session, new Renderer(conf), lake, ledger)
+                .run(hour, 1, BackfillProgress.NONE);
+        assertTrue(rebuilt.succeeded(), rebuilt.failures().toString());
+        assertEquals(hour17, lake.partitionRecordCounts("dws_users_hourly").get("2023021517"));
+        assertEquals(rebuilt.runId(), ledger.latest(conf.name(), "dws_users_hourly", "2023021517").orElseThrow().runId());
+        assertEquals(result.runId(), ledger.latest(conf.name(), "dws_users_hourly", "2023021516").orElseThrow().runId(),
+                "the hour before is untouched");
     }
 
     private static BackfillResult run(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, int concurrency) {

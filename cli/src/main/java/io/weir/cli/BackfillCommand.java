@@ -9,6 +9,7 @@ import io.weir.backfill.Chunk;
 import io.weir.backfill.LayerPlan;
 import io.weir.backfill.Ledger;
 import io.weir.runner.WeirException;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
@@ -22,7 +23,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.concurrent.Callable;
 
 @Command(name = "backfill", mixinStandardHelpOptions = true,
@@ -49,13 +49,14 @@ final class BackfillCommand implements Callable<Integer> {
         @Option(names = {"-l", "--layer"}, required = true, paramLabel = "LAYER", description = "Layer to rebuild.")
         String layer;
 
-        @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-                description = "First day.")
-        LocalDate from;
+        @Option(names = "--from", required = true, paramLabel = "WHEN",
+                description = "First partition: a day yyyy-MM-dd, an hour 'yyyy-MM-dd HH:00', or a partition value.")
+        String from;
 
-        @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-                description = "Last day (inclusive).")
-        LocalDate to;
+        @Option(names = "--to", required = true, paramLabel = "WHEN",
+                description = "Last partition (inclusive): a day (its last hour, for hourly layers), an hour, or a"
+                        + " partition value.")
+        String to;
     }
 
     @Option(names = "--cascade", description = "Then rebuild every downstream layer for the same days.")
@@ -97,8 +98,9 @@ final class BackfillCommand implements Callable<Integer> {
             BackfillPlanner planner = new BackfillPlanner(backfillConf, renderer, lake, ledger);
             BackfillPlan plan = target.retry != null
                     ? planner.retry(target.retry, batchSize, concurrency)
-                    : planner.plan(new BackfillRequest(target.range.layer, target.range.from, target.range.to, cascade,
-                            batchSize, concurrency, force, allowOpen));
+                    : planner.plan(new BackfillRequest(target.range.layer, PartitionRange.parse(
+                            pipeline.layer(target.range.layer), "--from", target.range.from, "--to", target.range.to),
+                            cascade, batchSize, concurrency, force, allowOpen));
             describe(plan, backfillConf, out);
             if (dryRun) {
                 printSql(plan, backfillConf, out);

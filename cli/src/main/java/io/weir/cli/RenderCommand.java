@@ -2,6 +2,7 @@ package io.weir.cli;
 
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.template.RenderMode;
 import io.weir.runner.template.Renderer;
@@ -11,7 +12,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.time.LocalDate;
 import java.util.concurrent.Callable;
 
 @Command(name = "render", mixinStandardHelpOptions = true,
@@ -29,13 +29,14 @@ final class RenderCommand implements Callable<Integer> {
             converter = ModeArgument.class)
     RenderMode mode;
 
-    @Option(names = {"-s", "--start"}, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "First day of the batch range.")
-    LocalDate start;
+    @Option(names = {"-s", "--start"}, paramLabel = "WHEN",
+            description = "First partition of the batch range: a day yyyy-MM-dd, an hour 'yyyy-MM-dd HH:00',"
+                    + " or a partition value.")
+    String start;
 
-    @Option(names = {"-e", "--end"}, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "Last day of the batch range (inclusive; default: --start).")
-    LocalDate end;
+    @Option(names = {"-e", "--end"}, paramLabel = "WHEN",
+            description = "Last partition of the batch range (inclusive; default: --start).")
+    String end;
 
     @Override
     public Integer call() {
@@ -52,7 +53,9 @@ final class RenderCommand implements Callable<Integer> {
             if (start == null) {
                 throw WeirException.badInput("--mode batch needs --start YYYY-MM-DD (and --end, default --start)");
             }
-            script = renderer.batch(layerConf, start, end != null ? end : start).script();
+            PartitionRange range = PartitionRange.parse(layerConf, "--start", start,
+                    end != null ? "--end" : "--start", end != null ? end : start).requireBounded(layerConf);
+            script = renderer.batch(layerConf, range).script();
         }
         spec.commandLine().getOut().print(pipeline.secrets().mask(script));
         spec.commandLine().getOut().flush();

@@ -2,6 +2,7 @@ package io.weir.cli;
 
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
@@ -13,7 +14,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -29,13 +29,12 @@ final class SyncCommand implements Callable<Integer> {
     @Option(names = {"-t", "--table"}, required = true, paramLabel = "TABLE", description = "Served lake table.")
     String table;
 
-    @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "First day.")
-    LocalDate from;
+    @Option(names = "--from", required = true, paramLabel = "WHEN",
+            description = "First partition: a day yyyy-MM-dd, an hour 'yyyy-MM-dd HH:00', or a partition value.")
+    String from;
 
-    @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "Last day (inclusive).")
-    LocalDate to;
+    @Option(names = "--to", required = true, paramLabel = "WHEN", description = "Last partition (inclusive).")
+    String to;
 
     @Override
     public Integer call() throws Exception {
@@ -47,14 +46,12 @@ final class SyncCommand implements Callable<Integer> {
             throw WeirException.badInput("--table " + table + " is not served (serving.tables: "
                     + String.join(", ", pipeline.servedTables()) + " in " + pipeline.file() + ")");
         }
-        if (from.isAfter(to)) {
-            throw WeirException.badInput("--from " + from + " is after --to " + to);
-        }
         LayerConf layer = pipeline.layerWritingTable(table).orElseThrow();
         if (layer.partition().isEmpty()) {
             throw WeirException.badInput("table " + table + " is unpartitioned: its stream sync keeps it in step");
         }
-        List<String> partitions = layer.partition().get().partitions(from, to).stream().map(Partition::value).toList();
+        PartitionRange range = PartitionRange.parse(layer, "--from", from, "--to", to).requireBounded(layer);
+        List<String> partitions = layer.partition().get().partitions(range).stream().map(Partition::value).toList();
         PrintWriter out = spec.commandLine().getOut();
         try (EmbeddedServing serving = EmbeddedServing.startIfEmbedded(pipeline);
                 Lake lake = new Lake(pipeline.warehouse())) {

@@ -6,6 +6,7 @@ import io.weir.backfill.verify.RowDiff;
 import io.weir.backfill.verify.Verifier;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
@@ -17,7 +18,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,13 +35,12 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = {"-l", "--layer"}, required = true, paramLabel = "LAYER", description = "Layer to verify.")
     String layer;
 
-    @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "First day.")
-    LocalDate from;
+    @Option(names = "--from", required = true, paramLabel = "WHEN",
+            description = "First partition: a day yyyy-MM-dd, an hour 'yyyy-MM-dd HH:00', or a partition value.")
+    String from;
 
-    @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", converter = DateArgument.class,
-            description = "Last day (inclusive).")
-    LocalDate to;
+    @Option(names = "--to", required = true, paramLabel = "WHEN", description = "Last partition (inclusive).")
+    String to;
 
     @Option(names = "--serving", description = "Also compare the serving table with the lake, partition by partition.")
     boolean serving;
@@ -53,9 +52,7 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         LayerConf layerConf = pipeline.layer(layer);
-        if (from.isAfter(to)) {
-            throw WeirException.badInput("--from " + from + " is after --to " + to);
-        }
+        PartitionRange range = PartitionRange.parse(layerConf, "--from", from, "--to", to).requireBounded(layerConf);
         if (serving && !pipeline.servedTables().contains(layerConf.table())) {
             throw WeirException.badInput("--serving: table " + layerConf.table() + " is not served (serving.tables in "
                     + pipeline.file() + ")");
@@ -68,7 +65,7 @@ final class VerifyCommand implements Callable<Integer> {
                 throw WeirException.badInput("table " + layerConf.table() + " does not exist yet: run or backfill "
                         + layerConf.name() + " first");
             }
-            boolean staged = new Renderer(verifyConf).batch(layerConf, from, to).staging().isPresent();
+            boolean staged = new Renderer(verifyConf).batch(layerConf, range).staging().isPresent();
             try (EmbeddedSource embedded = staged ? EmbeddedSource.startIfEmbedded(verifyConf) : null;
                     EmbeddedServing servingStore = serving ? EmbeddedServing.startIfEmbedded(
                             embedded != null ? embedded.conf() : verifyConf) : null) {
@@ -76,9 +73,9 @@ final class VerifyCommand implements Callable<Integer> {
                         : embedded != null ? embedded.conf() : verifyConf;
                 try (FlinkSession session = FlinkSession.start(effective.flink())) {
                     Verifier verifier = new Verifier(effective, session, new Renderer(effective), lake);
-                    results.put("lake", verifier.verify(layerConf, from, to));
+                    results.put("lake", verifier.verify(layerConf, range));
                     if (serving) {
-                        results.put("serving", verifier.verifyServing(layerConf, from, to));
+                        results.put("serving", verifier.verifyServing(layerConf, range));
                     }
                 }
             }

@@ -46,14 +46,17 @@ class BackfillCommandTest {
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
                 "--from", "2023-02-16", "--to", "2023-02-15"), "--from 2023-02-16 is after --to 2023-02-15");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
-                "--from", "2023-02-30", "--to", "2023-03-01"), "'2023-02-30' is not a date yyyy-MM-dd");
+                "--from", "2023-02-30", "--to", "2023-03-01"), "--from '2023-02-30' is not a day yyyy-MM-dd or a partition value of layer 'ods_orders'");
+        assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "dws_users",
+                "--from", "2023-02-15 05:00", "--to", "2023-02-15"), "--from '2023-02-15 05:00' names an hour, but layer"
+                        + " 'dws_users' has daily partitions: give a day yyyy-MM-dd or a partition value like 20240302");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
                 "--from", "2022-01-01", "--to", "2022-01-31"), "ends before pipeline.start-date 2023-01-01");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
                 "--from", "1900-01-01", "--to", "2023-01-31"), "--from 1900-01-01 is before pipeline.start-date 2023-01-01");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
-                "--from", "2023-01-01", "--to", "2060-01-01"), "holds 13515 partitions of ods_orders; one backfill"
-                        + " rebuilds at most 10000: split the range");
+                "--from", "2023-01-01", "--to", "2060-01-01"), "holds 13515 partitions of layer 'ods_orders'; one"
+                        + " command handles at most 10000: split the range");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--layer", "nope",
                 "--from", "2023-02-15", "--to", "2023-02-15"), "unknown layer 'nope'");
         assertBadInput(CliRun.of("backfill", "--conf", conf.toString(), "--retry", "20990101-000000-beef"),

@@ -78,9 +78,9 @@ class WeirCommandTest {
     @Test
     void badRenderArgumentsAreExitCodeTwo() {
         assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch",
-                "--start", "2023-02-16", "--end", "2023-02-15"), "start 2023-02-16 is after end 2023-02-15");
+                "--start", "2023-02-16", "--end", "2023-02-15"), "--start 2023-02-16 is after --end 2023-02-15");
         assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch",
-                "--start", "2023-02-30"), "'2023-02-30' is not a date yyyy-MM-dd");
+                "--start", "2023-02-30"), "--start '2023-02-30' is not a day yyyy-MM-dd");
         assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_user", "--mode", "stream"),
                 "unknown layer 'dws_user'");
         assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "sideways"),

@@ -2,6 +2,7 @@ package io.weir.backfill.verify;
 
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.Failures;
@@ -45,10 +46,14 @@ public final class Verifier {
     }
 
     public List<RowDiff.PartitionDiff> verify(LayerConf layer, LocalDate from, LocalDate to) {
-        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(from, to)).orElse(List.of());
+        return verify(layer, PartitionRange.ofDays(from, to));
+    }
+
+    public List<RowDiff.PartitionDiff> verify(LayerConf layer, PartitionRange range) {
+        List<Partition> partitions = layer.partition().map(spec -> spec.partitions(range)).orElse(List.of());
         List<String> values = partitions.stream().map(Partition::value).toList();
         String token = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffffL);
-        RenderedLayer rendered = partitions.isEmpty() ? renderer.batch(layer, from, to)
+        RenderedLayer rendered = partitions.isEmpty() ? renderer.batch(layer, range)
                 : renderer.batch(layer, partitions, "verify_" + token);
         String scratchName = "verify_" + layer.table() + "_" + token;
         List<String> scratch = List.of(Renderer.CATALOG, Renderer.STAGING_DATABASE, scratchName);
@@ -80,10 +85,14 @@ public final class Verifier {
 
     /** The serving table's partitions against the lake's (the lake is what serving must equal). */
     public List<RowDiff.PartitionDiff> verifyServing(LayerConf layer, LocalDate from, LocalDate to) {
+        return verifyServing(layer, PartitionRange.ofDays(from, to));
+    }
+
+    public List<RowDiff.PartitionDiff> verifyServing(LayerConf layer, PartitionRange range) {
         io.weir.runner.serving.ServingStore store = new io.weir.runner.serving.ServingStore(
                 conf.serving().orElseThrow(), conf.secrets());
         FileStoreTable table = lake.table(layer.table());
-        List<String> values = layer.partition().map(spec -> spec.partitions(from, to).stream()
+        List<String> values = layer.partition().map(spec -> spec.partitions(range).stream()
                 .map(Partition::value).toList()).orElse(List.of());
         String column = layer.partition().map(p -> p.column()).orElse(null);
         Map<String, List<Map<String, Object>>> lakeRows = byPartition(lake.rowsOfPartitions(layer.table(), values), layer);

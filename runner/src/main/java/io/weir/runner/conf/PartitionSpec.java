@@ -42,12 +42,23 @@ public record PartitionSpec(String column, String pattern, Granularity granulari
 
     /** Every partition whose span lies within the days [from, to]. */
     public List<Partition> partitions(LocalDate from, LocalDate toInclusive) {
+        return partitions(PartitionRange.ofDays(from, toInclusive));
+    }
+
+    /** Every partition whose span overlaps the range. */
+    public List<Partition> partitions(PartitionRange range) {
         List<Partition> result = new ArrayList<>();
-        LocalDateTime end = toInclusive.plusDays(1).atStartOfDay();
-        for (LocalDateTime t = from.atStartOfDay(); t.isBefore(end); t = granularity.next(t)) {
+        for (LocalDateTime t = granularity.truncate(range.from()); t.isBefore(range.until()); t = granularity.next(t)) {
             result.add(partitionOf(t));
         }
         return result;
+    }
+
+    /** How many partitions overlap the range, without listing them. */
+    public long count(PartitionRange range) {
+        LocalDateTime first = granularity.truncate(range.from());
+        LocalDateTime last = granularity.truncate(range.until().minusNanos(1));
+        return granularity.unit().between(first, last) + 1;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.weir.runner.template;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.Granularity;
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
@@ -77,10 +78,15 @@ public final class Renderer {
         if (from.isAfter(to)) {
             throw WeirException.badInput("start " + from + " is after end " + to);
         }
+        return batch(layer, PartitionRange.ofDays(from, to));
+    }
+
+    /** INSERT OVERWRITE of every partition the range names, as one job. */
+    public RenderedLayer batch(LayerConf layer, PartitionRange range) {
         if (layer.partition().isEmpty()) {
-            return batch(layer, List.of(), parameters(layer, from.atStartOfDay(), to.plusDays(1).atStartOfDay()));
+            return batch(layer, List.of(), parameters(layer, range.from(), range.until()));
         }
-        return batch(layer, layer.partition().get().partitions(from, to));
+        return batch(layer, layer.partition().get().partitions(range));
     }
 
     /** INSERT OVERWRITE of exactly these consecutive partitions, as one job. */
