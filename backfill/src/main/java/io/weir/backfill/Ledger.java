@@ -1,98 +1,48 @@
 package io.weir.backfill;
 
 import io.weir.runner.lake.Lake;
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
-import org.apache.paimon.data.GenericRow;
-import org.apache.paimon.data.Timestamp;
-import org.apache.paimon.schema.Schema;
-import org.apache.paimon.table.Table;
-import org.apache.paimon.table.sink.BatchTableCommit;
-import org.apache.paimon.table.sink.BatchTableWrite;
-import org.apache.paimon.table.sink.BatchWriteBuilder;
-import org.apache.paimon.types.DataTypes;
+import org.apache.paimon.predicate.PredicateBuilder;
+import org.apache.paimon.table.FileStoreTable;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
- * The run ledger: a Paimon table {@code weir.runs} in the warehouse itself, so the record of what
- * built each partition lives and moves with the data. Written with Paimon's Java API (no Flink job),
- * one commit per state change.
+ * The run ledger, kept in the warehouse itself so the record of what built each partition lives and
+ * moves with the data. Two Paimon tables, written with Paimon's Java API (no Flink job):
+ * <ul>
+ *   <li>{@code weir.run_log}, the history: every state of every (run, table, partition),
+ *       partitioned by the run's day, so recent runs and one run are read without the rest;</li>
+ *   <li>{@code weir.partition_state}, the current state: the newest entry per (pipeline, table,
+ *       partition), partitioned by pipeline and table, which planning and status read.</li>
+ * </ul>
+ * Both stay small to read however long the history grows: each is compacted every
+ * {@link LedgerTables#COMPACT_EVERY} commits.
  */
 public final class Ledger {
 
-    static final Identifier TABLE = Identifier.create(Renderer.STAGING_DATABASE, "runs");
-
     private final Catalog catalog;
+    private final LedgerTables tables;
 
     public Ledger(Lake lake) {
         this.catalog = lake.catalog();
+        this.tables = new LedgerTables(catalog);
     }
 
-    /** Creates the ledger table if missing. */
+    /** Creates the ledger tables if missing (and moves a ledger of an older Weir into them). */
     public Ledger open() {
-        try {
-            catalog.createDatabase(TABLE.getDatabaseName(), true);
-            catalog.createTable(TABLE, Schema.newBuilder()
-                    .column("run_id", DataTypes.STRING().notNull())
-                    .column("table_name", DataTypes.STRING().notNull())
-                    .column("partition_value", DataTypes.STRING().notNull())
-                    .column("pipeline", DataTypes.STRING())
-                    .column("layer", DataTypes.STRING())
-                    .column("mode", DataTypes.STRING())
-                    .column("window_start", DataTypes.STRING())
-                    .column("window_end", DataTypes.STRING())
-                    .column("sql_hash", DataTypes.STRING())
-                    .column("upstream", DataTypes.STRING())
-                    .column("rows_written", DataTypes.BIGINT())
-                    .column("status", DataTypes.STRING())
-                    .column("error", DataTypes.STRING())
-                    .column("started_at", DataTypes.TIMESTAMP(3))
-                    .column("finished_at", DataTypes.TIMESTAMP(3))
-                    .column("retry_of", DataTypes.STRING())
-                    .column("owner", DataTypes.STRING())
-                    .column("heartbeat_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
-                    .primaryKey("run_id", "table_name", "partition_value")
-                    .option("bucket", "1")
-                    // Several Weir processes record runs; without compaction their commits never conflict.
-                    .option("write-only", "true")
-                    .build(), true);
-            addLeaseColumns();
-            return this;
-        } catch (Catalog.DatabaseNotExistException | Catalog.DatabaseAlreadyExistException
-                | Catalog.TableAlreadyExistException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private boolean opened;
-
-    /** A ledger written before leases existed gets their columns. */
-    private void addLeaseColumns() {
-        try {
-            List<String> fields = catalog.getTable(TABLE).rowType().getFieldNames();
-            List<org.apache.paimon.schema.SchemaChange> changes = new ArrayList<>();
-            if (!fields.contains("owner")) {
-                changes.add(org.apache.paimon.schema.SchemaChange.addColumn("owner", DataTypes.STRING()));
-            }
-            if (!fields.contains("heartbeat_at")) {
-                changes.add(org.apache.paimon.schema.SchemaChange.addColumn("heartbeat_at",
-                        DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3)));
-            }
-            if (!changes.isEmpty()) {
-                catalog.alterTable(TABLE, changes, false);
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot add lease columns to the ledger " + TABLE + ": " + e.getMessage(), e);
-        }
+        tables.open();
+        return this;
     }
 
     /**
@@ -103,8 +53,8 @@ public final class Ledger {
         java.time.Instant now = java.time.Instant.now();
         LocalDateTime at = LocalDateTime.now();
         List<LedgerEntry> resolved = new ArrayList<>();
-        for (LedgerEntry e : entries()) {
-            if (pipeline.equals(e.pipeline()) && e.interrupted(now)) {
+        for (LedgerEntry e : states(pipeline, null)) {
+            if (e.interrupted(now)) {
                 resolved.add(e.finished(RunStatus.FAILED, 0, "interrupted: run " + e.runId() + " ("
                         + (e.lease() == null || e.lease().owner() == null ? "an older Weir" : e.lease().owner())
                         + ") stopped while it built this partition", at));
@@ -114,79 +64,64 @@ public final class Ledger {
         return resolved;
     }
 
+    /** Appends the entries to the history and makes them their partitions' current state. */
     public synchronized void record(List<LedgerEntry> entries) {
         if (entries.isEmpty()) {
             return;
         }
-        if (!opened) {
-            open();
-            opened = true;
-        }
-        BatchWriteBuilder builder = table().newBatchWriteBuilder();
-        try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
-            for (LedgerEntry e : entries) {
-                write.write(GenericRow.of(s(e.runId()), s(e.table()), s(e.partition()), s(e.pipeline()), s(e.layer()),
-                        s(e.mode()), s(e.windowStart()), s(e.windowEnd()), s(e.sqlHash()), s(e.upstream()),
-                        e.rowsWritten(), s(e.status().name()), s(e.error()), t(e.startedAt()), t(e.finishedAt()),
-                        s(e.retryOf()), s(e.lease() == null ? null : e.lease().owner()),
-                        e.lease() == null || e.lease().heartbeat() == null ? null
-                                : Timestamp.fromInstant(e.lease().heartbeat())));
-            }
-            commit.commit(write.prepareCommit());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot record runs in the ledger " + TABLE + ": " + e.getMessage(), e);
-        }
+        tables.write(entries);
     }
 
-    /** Every entry, oldest first. */
+    /** Every entry of the history, oldest first. Reads it all: for tests and exports, not for planning. */
     public List<LedgerEntry> entries() {
-        if (!exists()) {
+        return sorted(tables.existingLog().map(t -> LedgerRows.entries(Lake.rows(t))).orElse(List.of()));
+    }
+
+    /**
+     * The newest entries of a pipeline that pass {@code filter}, oldest first: days of history are read
+     * newest first until {@code enough} holds for what was found, so the cost follows what is shown.
+     */
+    public List<LedgerEntry> recent(String pipeline, Predicate<LedgerEntry> filter, Predicate<List<LedgerEntry>> enough) {
+        Optional<FileStoreTable> log = tables.existingLog();
+        if (log.isEmpty()) {
             return List.of();
         }
-        List<LedgerEntry> entries = new ArrayList<>();
-        for (Map<String, Object> row : Lake.rows(table())) {
-            entries.add(new LedgerEntry(
-                    (String) row.get("run_id"), (String) row.get("table_name"), (String) row.get("partition_value"),
-                    (String) row.get("pipeline"), (String) row.get("layer"), (String) row.get("mode"),
-                    (String) row.get("window_start"), (String) row.get("window_end"), (String) row.get("sql_hash"),
-                    (String) row.get("upstream"), row.get("rows_written") == null ? 0 : (Long) row.get("rows_written"),
-                    RunStatus.valueOf((String) row.get("status")), (String) row.get("error"),
-                    (LocalDateTime) row.get("started_at"), (LocalDateTime) row.get("finished_at"),
-                    (String) row.get("retry_of"), lease(row)));
-        }
-        entries.sort(Comparator.comparing(LedgerEntry::startedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
-                .thenComparing(LedgerEntry::runId).thenComparing(LedgerEntry::partition));
-        return entries;
-    }
-
-    /** Changes whenever anything is recorded: the ledger table's newest snapshot id (0 when empty). */
-    public long version() {
-        org.apache.paimon.table.FileStoreTable table = versionTable;
-        if (table == null) {
-            if (!exists()) {
-                return 0;
+        List<String> days = LedgerTables.days(log.get());
+        List<LedgerEntry> found = new ArrayList<>();
+        for (int i = days.size() - 1; i >= 0 && !enough.test(found); i--) {
+            for (LedgerEntry e : LedgerRows.entries(Lake.rows(log.get(), null,
+                    Map.of(LedgerTables.RUN_DAY, days.get(i))))) {
+                if (pipeline.equals(e.pipeline()) && filter.test(e)) {
+                    found.add(e);
+                }
             }
-            table = (org.apache.paimon.table.FileStoreTable) table();
-            versionTable = table;
         }
-        // One small file read: a scheduler asks this on every tick of every layer.
-        Long id = table.snapshotManager().latestSnapshotId();
-        return id == null ? 0 : id;
+        return sorted(found);
     }
 
-    private volatile org.apache.paimon.table.FileStoreTable versionTable;
+    /** Changes whenever anything is recorded (0 when nothing was). */
+    public long version() {
+        return tables.stateVersion();
+    }
 
+    /** Every entry of one run, oldest first: one day of history is read. */
     public List<LedgerEntry> run(String runId) {
-        return entries().stream().filter(e -> e.runId().equals(runId)).toList();
+        Optional<FileStoreTable> log = tables.existingLog();
+        if (log.isEmpty()) {
+            return List.of();
+        }
+        PredicateBuilder builder = new PredicateBuilder(log.get().rowType());
+        int index = log.get().rowType().getFieldNames().indexOf("run_id");
+        List<LedgerEntry> entries = LedgerRows.entries(Lake.rows(log.get(), builder.equal(index,
+                BinaryString.fromString(runId)), Map.of(LedgerTables.RUN_DAY, LedgerTables.runDay(runId))));
+        return sorted(entries.stream().filter(e -> e.runId().equals(runId)).toList());
     }
 
-    /** The newest entry per partition of a table (the state the partition is in). */
+    /** The current state of every partition of a table (the newest entry of each). */
     public Map<String, LedgerEntry> latestByPartition(String pipeline, String tableName) {
         Map<String, LedgerEntry> latest = new HashMap<>();
-        for (LedgerEntry e : entries()) {
-            if (e.table().equals(tableName) && pipeline.equals(e.pipeline())) {
-                latest.put(e.partition(), e);
-            }
+        for (LedgerEntry e : states(pipeline, tableName)) {
+            latest.put(e.partition(), e);
         }
         return latest;
     }
@@ -195,40 +130,35 @@ public final class Ledger {
         return Optional.ofNullable(latestByPartition(pipeline, tableName).get(partition));
     }
 
-    private boolean exists() {
-        try {
-            catalog.getTable(TABLE);
-            return true;
-        } catch (Catalog.TableNotExistException e) {
-            return false;
+    /** The current state of every partition of a pipeline, by table. */
+    public Map<String, Map<String, LedgerEntry>> states(String pipeline) {
+        Map<String, Map<String, LedgerEntry>> byTable = new LinkedHashMap<>();
+        for (LedgerEntry e : states(pipeline, null)) {
+            byTable.computeIfAbsent(e.table(), t -> new HashMap<>()).put(e.partition(), e);
         }
+        return byTable;
     }
 
-    private Table table() {
-        try {
-            return catalog.getTable(TABLE);
-        } catch (Catalog.TableNotExistException e) {
-            open();
-            return table();
+    /** Current states of a pipeline, of one table or (null) all: only those partitions of the state table are read. */
+    private List<LedgerEntry> states(String pipeline, String tableName) {
+        Optional<FileStoreTable> state = tables.existingState();
+        if (state.isEmpty()) {
+            return List.of();
         }
+        Map<String, String> partition = tableName == null ? Map.of(LedgerTables.PIPELINE, pipeline)
+                : Map.of(LedgerTables.PIPELINE, pipeline, LedgerTables.TABLE_NAME, tableName);
+        return LedgerRows.entries(Lake.rows(state.get(), null, partition));
     }
 
-    private static Lease lease(Map<String, Object> row) {
-        String owner = (String) row.get("owner");
-        Object heartbeat = row.get("heartbeat_at");
-        if (owner == null && heartbeat == null) {
-            return null;
-        }
-        // TIMESTAMP_LTZ values are read back as UTC wall-clock times.
-        return new Lease(owner, heartbeat == null ? null
-                : ((LocalDateTime) heartbeat).toInstant(java.time.ZoneOffset.UTC));
+    private static List<LedgerEntry> sorted(List<LedgerEntry> entries) {
+        List<LedgerEntry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing(LedgerEntry::startedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparing(LedgerEntry::runId).thenComparing(LedgerEntry::partition));
+        return sorted;
     }
 
-    private static BinaryString s(String value) {
-        return value == null ? null : BinaryString.fromString(value);
-    }
-
-    private static Timestamp t(LocalDateTime value) {
-        return value == null ? null : Timestamp.fromLocalDateTime(value);
+    /** The history table, for tools that read the ledger with SQL. */
+    public static Identifier historyTable() {
+        return LedgerTables.LOG;
     }
 }

@@ -50,11 +50,16 @@ final class RunsCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         try (Lake lake = new Lake(pipeline.warehouse())) {
-            List<LedgerEntry> entries = new Ledger(lake).entries().stream()
-                    .filter(e -> pipeline.name().equals(e.pipeline()))
-                    .filter(e -> layer == null || layer.equals(e.layer()))
-                    .filter(e -> run == null || run.equals(e.runId()))
-                    .toList();
+            Ledger ledger = new Ledger(lake);
+            // Only the days of history that hold what is shown are read.
+            java.util.function.Predicate<LedgerEntry> ofLayer = e -> layer == null || layer.equals(e.layer());
+            List<LedgerEntry> entries = run != null
+                    ? ledger.run(run).stream().filter(e -> pipeline.name().equals(e.pipeline())).filter(ofLayer).toList()
+                    : ledger.recent(pipeline.name(), ofLayer, found -> found.size() >= limit);
+            if (run != null && entries.isEmpty()) {
+                throw WeirException.badInput("no run '" + run + "'" + (layer != null ? " of layer " + layer : "")
+                        + " in the ledger of pipeline " + pipeline.name() + " (weir runs lists the newest)");
+            }
             entries = entries.subList(Math.max(0, entries.size() - limit), entries.size());
             if (json) {
                 out.println(new ObjectMapper().registerModule(new JavaTimeModule())

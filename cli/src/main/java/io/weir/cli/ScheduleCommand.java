@@ -17,7 +17,10 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.Map;
+import java.time.Clock;
+import io.weir.scheduler.SchedulePreview;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -36,12 +39,18 @@ final class ScheduleCommand implements Callable<Integer> {
             description = "Stop after this long, e.g. 10min (default: until interrupted).")
     Duration duration;
 
+    @Option(names = "--yes", description = "Start even when more partitions are due than scheduler.max-catch-up.")
+    boolean yes;
+
     @Override
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         if (pipeline.scheduledLayers().isEmpty()) {
             throw WeirException.badInput(pipeline.file() + ": no layer has a schedule; add"
                     + " schedule: { cron: '0 10 0 * * ?' } to the layers to run on a schedule");
+        }
+        if (!yes) {
+            checkCatchUp(pipeline);
         }
         PrintWriter out = spec.commandLine().getOut();
         // The scheduler's own cluster lives as long as the command, beside any stream's: any free port.
@@ -76,5 +85,28 @@ final class ScheduleCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** A start date far back (or a forgotten end date) would queue years of jobs: ask first. */
+    private static void checkCatchUp(PipelineConf pipeline) throws Exception {
+        Map<String, List<String>> due;
+        try (Lake lake = new Lake(pipeline.warehouse())) {
+            due = new SchedulePreview(pipeline, lake, Clock.systemUTC()).due();
+        }
+        int total = due.values().stream().mapToInt(List::size).sum();
+        int limit = pipeline.scheduler().maxCatchUp();
+        if (total <= limit) {
+            return;
+        }
+        StringBuilder layers = new StringBuilder();
+        due.forEach((layer, values) -> {
+            if (!values.isEmpty()) {
+                layers.append(String.format("%n  %-20s %,d (%s..%s)", layer, values.size(), values.get(0),
+                        values.get(values.size() - 1)));
+            }
+        });
+        throw WeirException.badInput(String.format("%,d partitions are due to catch up, more than scheduler.max-catch-up"
+                + " %,d in %s:%s%nConfirm with --yes, or narrow layers[i].schedule.start-date / schedule.end-date.",
+                total, limit, pipeline.file(), layers));
     }
 }

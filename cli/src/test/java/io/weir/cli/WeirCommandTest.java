@@ -5,6 +5,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import io.weir.runner.conf.PipelineConf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -157,5 +160,36 @@ class WeirCommandTest {
         assertEquals(0, json.exitCode(), json.err());
         assertTrue(json.out().contains("\"waitingOn\" : \"dwd_orders partition 20230215: not built (no run in the ledger,"
                 + " and no streaming writer records a watermark)\""), json.out());
+    }
+
+    @Test
+    void aLongCatchUpAsksForYesAndAnEndDateBoundsIt() throws Exception {
+        Path conf = dir.resolve("catchup.yaml");
+        String text = Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("catchup-warehouse"));
+        Files.writeString(conf, text);
+        CliRun refused = CliRun.of("schedule", "--conf", conf.toString());
+        assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("partitions are due to catch up, more than scheduler.max-catch-up 1,000 in "
+                + conf), refused.err());
+        assertTrue(refused.err().contains("dws_users") && refused.err().contains("(20230215.."), refused.err());
+        assertTrue(refused.err().contains("Confirm with --yes, or narrow layers[i].schedule.start-date"), refused.err());
+        assertFalse(refused.out().contains("Embedded MariaDB"), "refused before any server starts");
+
+        Path bounded = dir.resolve("bounded.yaml");
+        Files.writeString(bounded, text.replace("start-date: 2023-02-15 }", "start-date: 2023-02-15, end-date: 2023-02-20 }"));
+        PipelineConf pipeline = new io.weir.runner.conf.PipelineConfLoader().load(bounded);
+        try (io.weir.runner.lake.Lake lake = new io.weir.runner.lake.Lake(pipeline.warehouse())) {
+            Map<String, List<String>> due = new io.weir.scheduler.SchedulePreview(pipeline, lake,
+                    java.time.Clock.systemUTC()).due();
+            assertEquals(List.of("20230215", "20230216", "20230217", "20230218", "20230219", "20230220"),
+                    due.get("dws_users"), "nothing after the end date is due");
+        }
+        Files.writeString(bounded, text.replace("start-date: 2023-02-15 }", "start-date: 2023-02-15, end-date: 2023-02-01 }"));
+        CliRun before = CliRun.of("validate", "--conf", bounded.toString());
+        assertEquals(2, before.exitCode());
+        assertTrue(before.err().contains("layers[4].schedule.end-date") && before.err().contains(
+                "is before the schedule's start date 2023-02-15"), before.err());
     }
 }

@@ -47,6 +47,10 @@ final class DuePartitions {
         PartitionSpec spec = layer.partition().orElseThrow();
         LocalDate start = layer.schedule().orElseThrow().startDate();
         LocalDateTime until = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+        LocalDateTime end = layer.schedule().orElseThrow().until().orElse(null);
+        if (end != null && end.isBefore(until)) {
+            until = end;
+        }
         Map<String, LedgerEntry> built = ledger.refresh().latestByPartition(layer.table());
         Map<String, Boolean> changedCache = new HashMap<>();
         List<Due> due = new ArrayList<>();

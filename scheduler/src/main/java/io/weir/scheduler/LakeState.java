@@ -45,9 +45,9 @@ final class LakeState {
             return cached;
         }
         TableState state = snapshotId == 0
-                ? new TableState(true, 0, Optional.empty(), Map.of(), Optional.empty())
+                ? new TableState(true, 0, Optional.empty(), Map.of(), Optional.empty(), false)
                 : new TableState(true, snapshotId, lake.watermark(table), lake.partitionsLastWritten(table),
-                        lake.latestCommitMillis(table));
+                        lake.latestCommitMillis(table), lake.streamWritten(table));
         cache.put(table, state);
         return state;
     }
@@ -61,11 +61,12 @@ final class LakeState {
      * @param watermark newest watermark a streaming writer recorded (batch commits record none)
      * @param partitionsLastWritten per partition value, when its newest data file was written
      * @param lastCommitMillis when the newest snapshot was committed
+     * @param streamCommits whether a streaming job (a checkpointed writer) commits to it
      */
     record TableState(boolean exists, long snapshotId, Optional<Long> watermark,
-            Map<String, Long> partitionsLastWritten, Optional<Long> lastCommitMillis) {
+            Map<String, Long> partitionsLastWritten, Optional<Long> lastCommitMillis, boolean streamCommits) {
 
-        static final TableState MISSING = new TableState(false, 0, Optional.empty(), Map.of(), Optional.empty());
+        static final TableState MISSING = new TableState(false, 0, Optional.empty(), Map.of(), Optional.empty(), false);
 
         boolean streamWritten() {
             return watermark.isPresent();

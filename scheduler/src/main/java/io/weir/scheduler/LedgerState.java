@@ -3,18 +3,16 @@ package io.weir.scheduler;
 import io.weir.backfill.Ledger;
 import io.weir.backfill.LedgerEntry;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The newest ledger entry of every (table, partition), re-read only when the ledger changed. */
+/** The current ledger state of every (table, partition) of a pipeline, re-read only when the ledger changed. */
 final class LedgerState {
 
     private final Ledger ledger;
     private final String pipeline;
     private long version = -1;
-    private List<LedgerEntry> entries = List.of();
     private Map<String, Map<String, LedgerEntry>> latest = Map.of();
 
     LedgerState(Ledger ledger, String pipeline) {
@@ -25,13 +23,7 @@ final class LedgerState {
     synchronized LedgerState refresh() {
         long current = ledger.version();
         if (current != version) {
-            List<LedgerEntry> all = ledger.entries().stream().filter(e -> pipeline.equals(e.pipeline())).toList();
-            Map<String, Map<String, LedgerEntry>> byTable = new HashMap<>();
-            for (LedgerEntry e : all) {
-                byTable.computeIfAbsent(e.table(), t -> new HashMap<>()).put(e.partition(), e);
-            }
-            entries = all;
-            latest = byTable;
+            latest = ledger.states(pipeline);
             version = current;
         }
         return this;
@@ -45,9 +37,9 @@ final class LedgerState {
         return latest.getOrDefault(table, Map.of());
     }
 
-    /** Every entry of this pipeline, oldest first. */
-    synchronized List<LedgerEntry> entries() {
-        return entries;
+    /** The entries of the newest {@code runs} runs of this pipeline, oldest first. */
+    List<LedgerEntry> recentRuns(int runs) {
+        return ledger.recent(pipeline, e -> true, found -> found.stream().map(LedgerEntry::runId).distinct().count() >= runs);
     }
 
     Ledger ledger() {

@@ -32,6 +32,15 @@ public final class SchedulePreview {
         this.clock = clock;
     }
 
+    /** Every scheduled layer's due partitions, without asking whether they are ready: a cheap catch-up count. */
+    public Map<String, List<String>> due() {
+        Map<String, List<String>> due = new LinkedHashMap<>();
+        for (LayerConf layer : conf.scheduledLayers()) {
+            due.put(layer.name(), this.due.of(layer, clock.instant()).stream().map(d -> d.partition().value()).toList());
+        }
+        return due;
+    }
+
     public List<LayerPreview> preview() {
         List<LayerPreview> layers = new ArrayList<>();
         for (LayerConf layer : conf.scheduledLayers()) {

@@ -79,7 +79,7 @@ public final class StatusCollector {
         if (!state.exists() || state.snapshotId() == 0) {
             return new StatusReport.TableStatus(layer.name(), layer.table(), "-", "-", null, "-", "-", 0, schedule, nextTick);
         }
-        String writtenBy = state.streamWritten() ? "stream" : "batch";
+        String writtenBy = state.streamWritten() || state.streamCommits() ? "stream" : "batch";
         String watermark = state.watermark().map(w -> show(Instant.ofEpochMilli(w))).orElse("-");
         Long lag = state.watermark().map(w -> Duration.between(Instant.ofEpochMilli(w), now).toSeconds()).orElse(null);
         if (layer.partition().isEmpty()) {
@@ -98,14 +98,14 @@ public final class StatusCollector {
         Partition firstOpen = spec.partitionOf(closedUntil.get());
         LocalDateTime closedEnd = firstOpen.start();
         String closedThrough = spec.partitionOf(closedEnd.minusNanos(1)).value();
-        List<Partition> open = new ArrayList<>();
-        for (LocalDateTime t = closedEnd; !t.isAfter(current) && open.size() <= 10_000; t = spec.granularity().next(t)) {
-            open.add(spec.partitionOf(t));
-        }
-        String openRange = open.isEmpty() ? "-" : open.size() == 1 ? open.get(0).value()
-                : open.get(0).value() + ".." + open.get(open.size() - 1).value();
+        // Counted, not listed: a watermark stalled for years leaves hundreds of thousands of hours open.
+        long openCount = closedEnd.isAfter(current) ? 0
+                : spec.count(new io.weir.runner.conf.PartitionRange(closedEnd, spec.partitionOf(current).end()));
+        String first = spec.partitionOf(closedEnd).value();
+        String last = spec.partitionOf(current).value();
+        String openRange = openCount == 0 ? "-" : openCount == 1 ? first : first + ".." + last;
         return new StatusReport.TableStatus(layer.name(), layer.table(), writtenBy, watermark, lag, closedThrough,
-                openRange, open.size(), schedule, nextTick);
+                openRange, (int) Math.min(openCount, Integer.MAX_VALUE), schedule, nextTick);
     }
 
     /** For a batch-built table: the end of the newest partition the ledger shows done. */
@@ -118,7 +118,7 @@ public final class StatusCollector {
 
     private List<StatusReport.RunSummary> lastRuns() {
         Map<String, List<LedgerEntry>> byRun = new LinkedHashMap<>();
-        for (LedgerEntry e : ledger.entries()) {
+        for (LedgerEntry e : ledger.recentRuns(RUNS_SHOWN)) {
             byRun.computeIfAbsent(e.runId(), r -> new ArrayList<>()).add(e);
         }
         // Each run's entries: the newest state of each (table, partition) it touched.

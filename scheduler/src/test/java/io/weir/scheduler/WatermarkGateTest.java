@@ -147,4 +147,17 @@ class WatermarkGateTest {
                 + "  idle-timeout: " + idleTimeout + "\n";
         return TestConfs.load(TestConfs.write(dir.resolve(name), sections, layers));
     }
+
+    @Test
+    @Order(3)
+    void statusNamesTheStreamAsTheWriterOfAnUnpartitionedTableWithoutWatermark() throws Exception {
+        PipelineConf conf = conf("status", "0s");
+        Await.until(TIMEOUT, () -> lake.tableExists("ods_product_catalog")
+                && lake.latestSnapshotId("ods_product_catalog").orElse(0L) > 0, () -> "no commit to ods_product_catalog");
+        StatusReport status = new StatusCollector(conf, lake, java.time.Clock.systemUTC()).collect();
+        StatusReport.TableStatus catalog = status.tables().stream()
+                .filter(t -> t.table().equals("ods_product_catalog")).findFirst().orElseThrow();
+        assertEquals("stream", catalog.writtenBy(), "checkpointed commits, though no watermark");
+        assertEquals("(unpartitioned)", catalog.closedThrough());
+    }
 }

@@ -328,9 +328,13 @@ public final class PipelineConfLoader {
         if (batchSize < 1) {
             errors.add(SCHEDULER_BATCH_SIZE.key(), "must be at least 1, got " + batchSize);
         }
+        int maxCatchUp = get(options, SCHEDULER_MAX_CATCH_UP, errors);
+        if (maxCatchUp < 1) {
+            errors.add(SCHEDULER_MAX_CATCH_UP.key(), "must be at least 1, got " + maxCatchUp);
+        }
         return new SchedulerConf(store, baseDir.resolve(get(options, SCHEDULER_DIR, errors)).normalize(), jdbcUrl,
                 get(options, SCHEDULER_USERNAME, errors), get(options, SCHEDULER_PASSWORD, errors), poll, wait, idle,
-                attempts, backoff, batchSize);
+                attempts, backoff, batchSize, maxCatchUp);
     }
 
     private static Optional<LayerSchedule> schedule(Configuration options, Map<String, String> flat, String prefix,
@@ -376,7 +380,19 @@ public final class PipelineConfLoader {
                 errors.add(prefix + LAYER_SCHEDULE_START_DATE.key(), "expected a date yyyy-MM-dd, got '" + startValue + "'");
             }
         }
-        return Optional.of(new LayerSchedule(cron, lateness == null ? java.time.Duration.ZERO : lateness, start));
+        Optional<LocalDate> end = Optional.empty();
+        String endValue = prefixedGet(options, LAYER_SCHEDULE_END_DATE, prefix, errors);
+        if (endValue != null) {
+            try {
+                end = Optional.of(LocalDate.parse(endValue));
+                if (end.get().isBefore(start)) {
+                    errors.add(prefix + LAYER_SCHEDULE_END_DATE.key(), "is before the schedule's start date " + start);
+                }
+            } catch (DateTimeParseException e) {
+                errors.add(prefix + LAYER_SCHEDULE_END_DATE.key(), "expected a date yyyy-MM-dd, got '" + endValue + "'");
+            }
+        }
+        return Optional.of(new LayerSchedule(cron, lateness == null ? java.time.Duration.ZERO : lateness, start, end));
     }
 
     private static List<LayerConf> layers(JsonNode layersNode, Path templatesDir, LocalDate pipelineStart,

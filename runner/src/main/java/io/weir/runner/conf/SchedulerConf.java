@@ -15,4 +15,5 @@ public record SchedulerConf(
         Duration idleTimeout,
         int maxAttempts,
         Duration retryBackoff,
-        int batchSize) {}
+        int batchSize,
+        int maxCatchUp) {}

@@ -222,6 +222,12 @@ public final class WeirOptions {
             key("scheduler.batch-size").intType().defaultValue(31)
                     .withDescription("Most partitions one scheduled job rebuilds (catch-ups run in chunks of this size).");
 
+    public static final ConfigOption<Integer> SCHEDULER_MAX_CATCH_UP =
+            key("scheduler.max-catch-up").intType().defaultValue(1000)
+                    .withDescription("Most partitions weir schedule starts to catch up without --yes: more are due"
+                            + " across the scheduled layers, and it stops to ask (narrow schedule.start-date or"
+                            + " schedule.end-date, or confirm with --yes).");
+
     // ---- layers[i] ------------------------------------------------------------------------------
 
     public static final ConfigOption<String> LAYER_NAME =
@@ -264,6 +270,11 @@ public final class WeirOptions {
             key("schedule.start-date").stringType().noDefaultValue()
                     .withDescription("First day (yyyy-MM-dd) the scheduler builds (default: pipeline.start-date).");
 
+    public static final ConfigOption<String> LAYER_SCHEDULE_END_DATE =
+            key("schedule.end-date").stringType().noDefaultValue()
+                    .withDescription("Last day (yyyy-MM-dd, included) the scheduler builds (default: none, it keeps"
+                            + " building as partitions end).");
+
     public static final ConfigOption<SealedPartitions> LAYER_SEALED_PARTITIONS =
             key("sealed-partitions").enumType(SealedPartitions.class).defaultValue(SealedPartitions.AUTO)
                     .withDescription("Who owns a partition once it has sealed and been built in batch: 'batch' (the"
@@ -288,7 +299,7 @@ public final class WeirOptions {
             FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS,
             SCHEDULER_STORE, SCHEDULER_DIR, SCHEDULER_JDBC_URL, SCHEDULER_USERNAME, SCHEDULER_PASSWORD,
             SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_IDLE_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
-            SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE,
+            SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE, SCHEDULER_MAX_CATCH_UP,
             SERVING_TYPE, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
             SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT);
 
@@ -298,7 +309,7 @@ public final class WeirOptions {
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
-            LAYER_SCHEDULE_START_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK);
+            LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK);
 
     public enum SourceType { MYSQL, EMBEDDED }
 

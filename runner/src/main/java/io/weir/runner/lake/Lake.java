@@ -119,8 +119,24 @@ public final class Lake implements AutoCloseable {
     }
 
     private static List<Map<String, Object>> rows(Table table, org.apache.paimon.predicate.Predicate filter) {
+        return rows(table, filter, Map.of());
+    }
+
+    /**
+     * The rows of the partitions matching {@code partition} (column to value; empty for all) that may
+     * pass {@code filter}: both are pushed down to skip files, and the filter does not drop rows within
+     * a file, so callers check it again.
+     */
+    public static List<Map<String, Object>> rows(Table table, org.apache.paimon.predicate.Predicate filter,
+            Map<String, String> partition) {
         String tableName = table.name();
-        ReadBuilder read = filter == null ? table.newReadBuilder() : table.newReadBuilder().withFilter(filter);
+        ReadBuilder read = table.newReadBuilder();
+        if (filter != null) {
+            read = read.withFilter(filter);
+        }
+        if (!partition.isEmpty()) {
+            read = read.withPartitionFilter(partition);
+        }
         List<DataField> fields = table.rowType().getFields();
         List<InternalRow.FieldGetter> getters = new ArrayList<>();
         for (int i = 0; i < fields.size(); i++) {
@@ -206,6 +222,25 @@ public final class Lake implements AutoCloseable {
     }
 
     /** Commit time of the newest APPEND snapshot (a streaming writer's commit) at or after {@code notBefore}. */
+    /**
+     * Whether a streaming job writes the table: one of its newest data commits carries a checkpoint
+     * id (batch writers commit with Paimon's fixed batch identifier). A stream that records no
+     * watermark, such as the copy of a dimension table, counts too.
+     */
+    public boolean streamWritten(String tableName) {
+        FileStoreTable table = table(tableName);
+        int seen = 0;
+        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && seen < 50; s = previous(table, s)) {
+            if (s.commitKind() != Snapshot.CommitKind.COMPACT) {
+                seen++;
+                if (s.commitIdentifier() != org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     public Optional<Long> lastStreamCommitMillis(String tableName, long notBefore) {
         FileStoreTable table = table(tableName);
         for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;

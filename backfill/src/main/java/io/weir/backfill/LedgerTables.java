@@ -1,0 +1,218 @@
+package io.weir.backfill;
+
+import io.weir.runner.lake.Lake;
+import io.weir.runner.template.Renderer;
+import org.apache.paimon.CoreOptions;
+import org.apache.paimon.catalog.Catalog;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.data.BinaryRow;
+import org.apache.paimon.schema.Schema;
+import org.apache.paimon.table.FileStoreTable;
+import org.apache.paimon.table.sink.BatchTableCommit;
+import org.apache.paimon.table.sink.BatchTableWrite;
+import org.apache.paimon.table.sink.BatchWriteBuilder;
+import org.apache.paimon.types.DataTypes;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/** The ledger's two Paimon tables: their schemas, writes, compaction, and the move from the old single table. */
+final class LedgerTables {
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(LedgerTables.class);
+
+    static final Identifier LOG = Identifier.create(Renderer.STAGING_DATABASE, "run_log");
+    static final Identifier STATE = Identifier.create(Renderer.STAGING_DATABASE, "partition_state");
+    /** The one table of Weir before the ledger was split; moved into the two on first open. */
+    static final Identifier LEGACY = Identifier.create(Renderer.STAGING_DATABASE, "runs");
+    static final Identifier LEGACY_MOVED = Identifier.create(Renderer.STAGING_DATABASE, "runs_moved_to_run_log");
+
+    static final String RUN_DAY = "run_day";
+    static final String PIPELINE = "pipeline";
+    static final String TABLE_NAME = "table_name";
+
+    /**
+     * Several Weir processes write the ledger, so its writers never compact (their commits then never
+     * conflict); one writer in this many commits compacts what it touched, in a commit of its own
+     * that may lose a race harmlessly.
+     */
+    static final int COMPACT_EVERY = 5;
+
+    private final Catalog catalog;
+    private volatile boolean opened;
+
+    LedgerTables(Catalog catalog) {
+        this.catalog = catalog;
+    }
+
+    synchronized void open() {
+        if (opened) {
+            return;
+        }
+        try {
+            catalog.createDatabase(Renderer.STAGING_DATABASE, true);
+            catalog.createTable(LOG, schema(List.of(RUN_DAY), List.of(RUN_DAY, "run_id", TABLE_NAME, "partition_value")),
+                    true);
+            catalog.createTable(STATE, schema(List.of(PIPELINE, TABLE_NAME),
+                    List.of(PIPELINE, TABLE_NAME, "partition_value")), true);
+            moveLegacy();
+            opened = true;
+        } catch (Catalog.DatabaseNotExistException | Catalog.DatabaseAlreadyExistException
+                | Catalog.TableAlreadyExistException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Schema schema(List<String> partitionKeys, List<String> primaryKey) {
+        Schema.Builder builder = Schema.newBuilder();
+        if (partitionKeys.contains(RUN_DAY)) {
+            builder.column(RUN_DAY, DataTypes.STRING().notNull());
+        }
+        return builder
+                .column("run_id", DataTypes.STRING().notNull())
+                .column(TABLE_NAME, DataTypes.STRING().notNull())
+                .column("partition_value", DataTypes.STRING().notNull())
+                .column(PIPELINE, partitionKeys.contains(PIPELINE) ? DataTypes.STRING().notNull() : DataTypes.STRING())
+                .column("layer", DataTypes.STRING())
+                .column("mode", DataTypes.STRING())
+                .column("window_start", DataTypes.STRING())
+                .column("window_end", DataTypes.STRING())
+                .column("sql_hash", DataTypes.STRING())
+                .column("upstream", DataTypes.STRING())
+                .column("rows_written", DataTypes.BIGINT())
+                .column("status", DataTypes.STRING())
+                .column("error", DataTypes.STRING())
+                .column("started_at", DataTypes.TIMESTAMP(3))
+                .column("finished_at", DataTypes.TIMESTAMP(3))
+                .column("retry_of", DataTypes.STRING())
+                .column("owner", DataTypes.STRING())
+                .column("heartbeat_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
+                .partitionKeys(partitionKeys)
+                .primaryKey(primaryKey)
+                .option(CoreOptions.BUCKET.key(), "1")
+                .option(CoreOptions.WRITE_ONLY.key(), "true")
+                .build();
+    }
+
+    /** The day a run belongs to: run ids begin with their start, yyyyMMdd-HHmmss. */
+    static String runDay(String runId) {
+        return runId != null && runId.length() >= 8 && runId.substring(0, 8).chars().allMatch(Character::isDigit)
+                ? runId.substring(0, 8) : "00000000";
+    }
+
+    /** The history's days, oldest first. */
+    static List<String> days(FileStoreTable log) {
+        Set<String> days = new TreeSet<>();
+        for (BinaryRow partition : log.newReadBuilder().newScan().listPartitions()) {
+            days.add(partition.getString(0).toString());
+        }
+        return new ArrayList<>(days);
+    }
+
+    Optional<FileStoreTable> existingLog() {
+        return existing(LOG);
+    }
+
+    Optional<FileStoreTable> existingState() {
+        return existing(STATE);
+    }
+
+    long stateVersion() {
+        return existingState().map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
+    }
+
+    /** History first, then the current state: a state never names an entry the history lacks. */
+    void write(List<LedgerEntry> entries) {
+        open();
+        writeBoth(entries);
+    }
+
+    private void writeBoth(List<LedgerEntry> entries) {
+        write(table(LOG), entries);
+        Map<String, LedgerEntry> newest = new LinkedHashMap<>();
+        entries.forEach(e -> newest.put(e.pipeline() + "\u0000" + e.table() + "\u0000" + e.partition(), e));
+        write(table(STATE), List.copyOf(newest.values()));
+    }
+
+    private static void write(FileStoreTable table, List<LedgerEntry> entries) {
+        BatchWriteBuilder builder = table.newBatchWriteBuilder();
+        try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
+            for (LedgerEntry e : entries) {
+                write.write(LedgerRows.row(e, table.rowType()));
+            }
+            commit.commit(write.prepareCommit());
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot record runs in the ledger " + table.name() + ": " + e.getMessage(), e);
+        }
+        Long snapshot = table.snapshotManager().latestSnapshotId();
+        if (snapshot != null && snapshot % COMPACT_EVERY == 0) {
+            compact(table, entries);
+        }
+    }
+
+    /** Full compaction of the partitions these entries touched; losing a race to another writer is harmless. */
+    private static void compact(FileStoreTable table, List<LedgerEntry> entries) {
+        Set<List<String>> touched = entries.stream().map(e -> partitionOf(table, e)).collect(Collectors.toSet());
+        FileStoreTable compacting = table.copy(Map.of(CoreOptions.WRITE_ONLY.key(), "false"));
+        BatchWriteBuilder builder = compacting.newBatchWriteBuilder();
+        try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
+            for (BinaryRow partition : table.newReadBuilder().newScan().listPartitions()) {
+                List<String> values = new ArrayList<>();
+                for (int i = 0; i < partition.getFieldCount(); i++) {
+                    values.add(partition.getString(i).toString());
+                }
+                if (touched.contains(values)) {
+                    write.compact(partition, 0, true);
+                }
+            }
+            commit.commit(write.prepareCommit());
+        } catch (Exception e) {
+            LOGGER.debug("Compaction of {} skipped: {}", table.name(), e.getMessage());
+        }
+    }
+
+    private static List<String> partitionOf(FileStoreTable table, LedgerEntry e) {
+        return table.partitionKeys().contains(RUN_DAY) ? List.of(runDay(e.runId()))
+                : List.of(e.pipeline() == null ? "" : e.pipeline(), e.table());
+    }
+
+    /** Moves the old single-table ledger into the two tables once, keeping it under another name. */
+    private void moveLegacy() {
+        Optional<FileStoreTable> legacy = existing(LEGACY);
+        if (legacy.isEmpty()) {
+            return;
+        }
+        List<LedgerEntry> entries = new ArrayList<>(LedgerRows.entries(Lake.rows(legacy.get())));
+        entries.sort(java.util.Comparator.comparing(LedgerEntry::startedAt,
+                java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        if (!entries.isEmpty()) {
+            writeBoth(entries);
+        }
+        try {
+            catalog.renameTable(LEGACY, LEGACY_MOVED, false);
+            LOGGER.info("Moved {} ledger entries from {} to {} and {}", entries.size(), LEGACY, LOG, STATE);
+        } catch (Catalog.TableNotExistException | Catalog.TableAlreadyExistException e) {
+            LOGGER.warn("Ledger {} moved, but could not be renamed: {}", LEGACY, e.getMessage());
+        }
+    }
+
+    private Optional<FileStoreTable> existing(Identifier id) {
+        try {
+            return Optional.of((FileStoreTable) catalog.getTable(id));
+        } catch (Catalog.TableNotExistException e) {
+            return Optional.empty();
+        }
+    }
+
+    private FileStoreTable table(Identifier id) {
+        return existing(id).orElseThrow(() -> new IllegalStateException("ledger table " + id + " is missing"));
+    }
+}
