@@ -94,10 +94,14 @@ public final class BackfillPlanner {
         // Nor past the last partition that has ended.
         LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         LocalDateTime last = spec.partitionOf(until.minusNanos(1)).end();
-        OpenPartitions open = new OpenPartitions(lake);
-        while (last.isBefore(wanted)) {
-            Partition next = spec.partitionOf(last);
-            if (next.end().isAfter(now) || !open.of(layer, List.of(next)).isEmpty()) {
+        List<Partition> candidates = new ArrayList<>();
+        for (LocalDateTime t = last; t.isBefore(wanted) && !spec.partitionOf(t).end().isAfter(now);
+                t = spec.partitionOf(t).end()) {
+            candidates.add(spec.partitionOf(t));
+        }
+        Set<String> sealed = Set.copyOf(new OpenPartitions(lake).sealed(layer, candidates));
+        for (Partition next : candidates) {
+            if (!sealed.contains(next.value())) {
                 break;
             }
             last = next.end();

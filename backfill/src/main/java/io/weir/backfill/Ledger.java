@@ -2,14 +2,12 @@ package io.weir.backfill;
 
 import io.weir.runner.lake.Lake;
 import org.apache.paimon.catalog.Catalog;
-import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.predicate.PredicateBuilder;
 import org.apache.paimon.table.FileStoreTable;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -152,13 +150,7 @@ public final class Ledger {
 
     private static List<LedgerEntry> sorted(List<LedgerEntry> entries) {
         List<LedgerEntry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparing(LedgerEntry::startedAt, Comparator.nullsFirst(Comparator.naturalOrder()))
-                .thenComparing(LedgerEntry::runId).thenComparing(LedgerEntry::partition));
+        sorted.sort(LedgerEntry.CHRONOLOGICAL);
         return sorted;
-    }
-
-    /** The history table, for tools that read the ledger with SQL. */
-    public static Identifier historyTable() {
-        return LedgerTables.LOG;
     }
 }

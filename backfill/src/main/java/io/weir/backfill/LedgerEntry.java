@@ -28,6 +28,11 @@ public record LedgerEntry(
         String retryOf,
         Lease lease) {
 
+    /** Oldest first: by start, then run and partition. */
+    public static final java.util.Comparator<LedgerEntry> CHRONOLOGICAL = java.util.Comparator
+            .comparing(LedgerEntry::startedAt, java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder()))
+            .thenComparing(LedgerEntry::runId).thenComparing(LedgerEntry::partition);
+
     public LedgerEntry(String runId, String table, String partition, String pipeline, String layer, String mode,
             String windowStart, String windowEnd, String sqlHash, String upstream, long rowsWritten, RunStatus status,
             String error, LocalDateTime startedAt, LocalDateTime finishedAt, String retryOf) {

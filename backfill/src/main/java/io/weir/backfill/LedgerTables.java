@@ -191,8 +191,7 @@ final class LedgerTables {
             return;
         }
         List<LedgerEntry> entries = new ArrayList<>(LedgerRows.entries(Lake.rows(legacy.get())));
-        entries.sort(java.util.Comparator.comparing(LedgerEntry::startedAt,
-                java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())));
+        entries.sort(LedgerEntry.CHRONOLOGICAL);
         if (!entries.isEmpty()) {
             writeBoth(entries);
         }

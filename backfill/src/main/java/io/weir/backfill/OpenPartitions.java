@@ -6,8 +6,9 @@ import io.weir.runner.lake.Lake;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,31 +26,34 @@ final class OpenPartitions {
 
     /** The values of the partitions that have sealed: no upstream table holds them open. */
     List<String> sealed(LayerConf layer, List<Partition> partitions) {
-        List<String> sealed = new ArrayList<>();
-        for (Partition partition : partitions) {
-            if (of(layer, List.of(partition)).isEmpty()) {
-                sealed.add(partition.value());
-            }
-        }
-        return sealed;
+        Map<String, String> open = open(layer, partitions);
+        return partitions.stream().map(Partition::value).filter(v -> !open.containsKey(v)).toList();
     }
 
     /** One line per open partition, saying which table holds it open. */
     List<String> of(LayerConf layer, List<Partition> partitions) {
-        List<String> reasons = new ArrayList<>();
-        List<String> judges = layer.upstream().isEmpty() ? List.of(layer.table()) : layer.upstream();
+        return List.copyOf(open(layer, partitions).values());
+    }
+
+    /** Open partitions by value, with the reason; each judging table's watermark is read once. */
+    private Map<String, String> open(LayerConf layer, List<Partition> partitions) {
+        Map<String, Optional<Long>> watermarks = new LinkedHashMap<>();
+        for (String table : layer.upstream().isEmpty() ? List.of(layer.table()) : layer.upstream()) {
+            watermarks.put(table, lake.tableExists(table) ? lake.watermark(table) : Optional.empty());
+        }
+        Map<String, String> open = new LinkedHashMap<>();
         for (Partition partition : partitions) {
             long end = partition.end().toInstant(ZoneOffset.UTC).toEpochMilli();
-            for (String table : judges) {
-                Optional<Long> watermark = lake.tableExists(table) ? lake.watermark(table) : Optional.empty();
+            for (Map.Entry<String, Optional<Long>> judge : watermarks.entrySet()) {
+                Optional<Long> watermark = judge.getValue();
                 if (watermark.isPresent() && watermark.get() < end) {
-                    reasons.add(partition.value() + ": " + table + " watermark "
+                    open.put(partition.value(), partition.value() + ": " + judge.getKey() + " watermark "
                             + Instant.ofEpochMilli(watermark.get()).toString().replace("T", " ").replace("Z", "")
                             + " has not passed the partition's end " + partition.end().toString().replace("T", " "));
                     break;
                 }
             }
         }
-        return reasons;
+        return open;
     }
 }

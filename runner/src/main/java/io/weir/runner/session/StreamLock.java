@@ -104,8 +104,12 @@ final class StreamLock implements AutoCloseable {
         }
     }
 
+    /** Releases the lock; a second close does nothing. */
     @Override
     public void close() {
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             lock.release();
             channel.close();

@@ -51,16 +51,19 @@ class StreamLockTest {
         assertTrue(refused.getMessage().contains("in process " + ProcessHandle.current().pid()), refused.getMessage());
         StreamLock.acquire("dws_users", dir.resolve("p/dws_users").toString()).close();
         first.close();
+        first.close();
         StreamLock.acquire("ods_orders", root).close();
     }
 
-    /** Holds a layer's lock in a process of its own until killed. */
+    /** Holds a layer's lock in a process of its own until killed (or its stdin closes). */
     public static final class Holder {
         public static void main(String[] args) throws Exception {
             StreamLock.acquire("dws_users", args[0]);
             System.out.println("locked");
             System.out.flush();
-            Thread.sleep(Long.MAX_VALUE);
+            while (System.in.read() >= 0) {
+                // blocks: the parent never writes, and kills this process
+            }
         }
     }
 }
