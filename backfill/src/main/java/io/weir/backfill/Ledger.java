@@ -45,19 +45,33 @@ public final class Ledger {
 
     /**
      * Records every RUNNING entry whose process is gone as FAILED (interrupted), so its partitions
-     * are built again by the next backfill or scheduled tick; returns what it resolved.
+     * are built again by the next backfill or scheduled tick; returns what it resolved. An entry whose
+     * end reached the history but not the current state (the process died between the two commits)
+     * gets that end instead.
      */
     public List<LedgerEntry> resolveInterrupted(String pipeline) {
         java.time.Instant now = java.time.Instant.now();
         LocalDateTime at = LocalDateTime.now();
         List<LedgerEntry> resolved = new ArrayList<>();
+        List<LedgerEntry> completed = new ArrayList<>();
+        Map<String, List<LedgerEntry>> runs = new HashMap<>();
         for (LedgerEntry e : states(pipeline, null)) {
-            if (e.interrupted(now)) {
+            if (!e.interrupted(now)) {
+                continue;
+            }
+            Optional<LedgerEntry> ended = runs.computeIfAbsent(e.runId(), this::run).stream()
+                    .filter(h -> h.table().equals(e.table()) && h.partition().equals(e.partition())
+                            && h.status() != RunStatus.RUNNING)
+                    .findFirst();
+            if (ended.isPresent()) {
+                completed.add(ended.get());
+            } else {
                 resolved.add(e.finished(RunStatus.FAILED, 0, "interrupted: run " + e.runId() + " ("
                         + (e.lease() == null || e.lease().owner() == null ? "an older Weir" : e.lease().owner())
                         + ") stopped while it built this partition", at));
             }
         }
+        record(completed);
         record(resolved);
         return resolved;
     }

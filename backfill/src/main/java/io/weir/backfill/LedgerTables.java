@@ -129,20 +129,39 @@ final class LedgerTables {
         return existingState().map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
     }
 
-    /** History first, then the current state: a state never names an entry the history lacks. */
     void write(List<LedgerEntry> entries) {
         open();
         writeBoth(entries);
     }
 
+    /**
+     * The two tables take two commits, and a process may die between them. So an entry that starts
+     * (RUNNING) goes to the current state first, and an entry that ends goes to the history first:
+     * a RUNNING entry is in the current state until its end is recorded in both, and lease
+     * resolution, which reads the current state, finds every run that died, including one killed
+     * between the commits ({@link Ledger#resolveInterrupted} completes such an end from the history).
+     */
     private void writeBoth(List<LedgerEntry> entries) {
-        write(table(LOG), entries);
-        Map<String, LedgerEntry> newest = new LinkedHashMap<>();
-        entries.forEach(e -> newest.put(e.pipeline() + "\u0000" + e.table() + "\u0000" + e.partition(), e));
-        write(table(STATE), List.copyOf(newest.values()));
+        List<LedgerEntry> starting = entries.stream().filter(e -> e.status() == RunStatus.RUNNING).toList();
+        List<LedgerEntry> ending = entries.stream().filter(e -> e.status() != RunStatus.RUNNING).toList();
+        if (!starting.isEmpty()) {
+            commit(table(STATE), newestPerPartition(starting));
+            commit(table(LOG), starting);
+        }
+        if (!ending.isEmpty()) {
+            commit(table(LOG), ending);
+            commit(table(STATE), newestPerPartition(ending));
+        }
     }
 
-    private static void write(FileStoreTable table, List<LedgerEntry> entries) {
+    private static List<LedgerEntry> newestPerPartition(List<LedgerEntry> entries) {
+        Map<String, LedgerEntry> newest = new LinkedHashMap<>();
+        entries.forEach(e -> newest.put(e.pipeline() + "\u0000" + e.table() + "\u0000" + e.partition(), e));
+        return List.copyOf(newest.values());
+    }
+
+    /** One commit of entries to one of the two tables. */
+    static void commit(FileStoreTable table, List<LedgerEntry> entries) {
         BatchWriteBuilder builder = table.newBatchWriteBuilder();
         try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
             for (LedgerEntry e : entries) {

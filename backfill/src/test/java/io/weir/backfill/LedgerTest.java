@@ -89,6 +89,35 @@ class LedgerTest {
     }
 
     @Test
+    void aProcessKilledBetweenTheTwoCommitsIsResolvedEitherWay() throws Exception {
+        try (Lake lake = lake()) {
+            Ledger ledger = new Ledger(lake).open();
+            FileStoreTable state = (FileStoreTable) lake.catalog().getTable(LedgerTables.STATE);
+            FileStoreTable log = (FileStoreTable) lake.catalog().getTable(LedgerTables.LOG);
+            LocalDateTime t = LocalDateTime.of(2024, 3, 1, 10, 0);
+            Lease dead = new Lease("some-host-that-is-gone:1", Instant.now().minusSeconds(600));
+            // Killed after a start reached the current state, before the history.
+            LedgerEntry started = entry("20240301-100000-eeee", "dws", "20240301", RunStatus.RUNNING, t).withLease(dead);
+            LedgerTables.commit(state, List.of(started));
+            // Killed after an end reached the history, before the current state.
+            LedgerEntry running = entry("20240301-100000-ffff", "dws", "20240302", RunStatus.RUNNING, t).withLease(dead);
+            LedgerEntry done = running.finished(RunStatus.DONE, 7, null, t.plusMinutes(1));
+            LedgerTables.commit(state, List.of(running));
+            LedgerTables.commit(log, List.of(done));
+
+            List<LedgerEntry> resolved = ledger.resolveInterrupted("p");
+            assertEquals(List.of("20240301"), resolved.stream().map(LedgerEntry::partition).toList(),
+                    "only the start is reported interrupted");
+            assertEquals(RunStatus.FAILED, ledger.latest("p", "dws", "20240301").orElseThrow().status());
+            assertEquals(RunStatus.FAILED, ledger.run("20240301-100000-eeee").get(0).status(), "now in the history too");
+            LedgerEntry completed = ledger.latest("p", "dws", "20240302").orElseThrow();
+            assertEquals(RunStatus.DONE, completed.status(), "the end the history holds is completed, not failed");
+            assertEquals(7, completed.rowsWritten());
+            assertTrue(ledger.entries().stream().noneMatch(e -> e.status() == RunStatus.RUNNING));
+        }
+    }
+
+    @Test
     void manyCommitsLeaveFewFilesToRead() throws Exception {
         try (Lake lake = lake()) {
             Ledger ledger = new Ledger(lake).open();
