@@ -99,7 +99,7 @@ public final class BackfillPlanner {
                 t = spec.partitionOf(t).end()) {
             candidates.add(spec.partitionOf(t));
         }
-        Set<String> sealed = Set.copyOf(new OpenPartitions(lake).sealed(layer, candidates));
+        Set<String> sealed = Set.copyOf(new OpenPartitions(conf, lake).sealed(layer, candidates));
         for (Partition next : candidates) {
             if (!sealed.contains(next.value())) {
                 break;
@@ -177,7 +177,7 @@ public final class BackfillPlanner {
             }
             partitions = toRun;
         }
-        List<String> open = new OpenPartitions(lake).of(layer, partitions);
+        List<String> open = new OpenPartitions(conf, lake).of(layer, partitions);
         if (!open.isEmpty() && !request.allowOpen()) {
             List<String> shown = open.size() > 10 ? open.subList(0, 10) : open;
             throw WeirException.badInput("layer '" + layer.name() + "': " + open.size()

@@ -269,7 +269,7 @@ public final class BackfillRunner {
             return;
         }
         List<io.weir.runner.conf.Partition> all = layerPlan.chunks().stream().flatMap(c -> c.partitions().stream()).toList();
-        List<String> sealed = new OpenPartitions(lake).sealed(layer, all);
+        List<String> sealed = new OpenPartitions(conf, lake).sealed(layer, all);
         seals.seal(layer.table(), sealed, plan.runId());
         if (sealed.isEmpty() || !fenced(layer)) {
             return;

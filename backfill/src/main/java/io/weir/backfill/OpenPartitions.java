@@ -2,26 +2,29 @@ package io.weir.backfill;
 
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * Finds partitions that are still open: an upstream table's watermark (recorded by its streaming
- * writer) has not passed the partition's end, so more data for it may still arrive. A layer
- * without upstream layers (ODS) is judged by its own table's watermark.
+ * Finds partitions that are still open: a table that judges the layer (see {@link Closing}) is not
+ * closed through the partition's end, so more data for it may still arrive. A layer without
+ * upstream layers (ODS) is judged by its own table.
  */
 final class OpenPartitions {
 
-    private final Lake lake;
+    private final Closing closing;
 
-    OpenPartitions(Lake lake) {
-        this.lake = lake;
+    OpenPartitions(PipelineConf conf, Lake lake) {
+        this.closing = new Closing(conf, lake, Clock.systemUTC());
     }
 
     /** The values of the partitions that have sealed: no upstream table holds them open. */
@@ -35,21 +38,23 @@ final class OpenPartitions {
         return List.copyOf(open(layer, partitions).values());
     }
 
-    /** Open partitions by value, with the reason; each judging table's watermark is read once. */
+    /** Open partitions by value, with the reason; each judging table is read once. */
     private Map<String, String> open(LayerConf layer, List<Partition> partitions) {
-        Map<String, Optional<Long>> watermarks = new LinkedHashMap<>();
-        for (String table : layer.upstream().isEmpty() ? List.of(layer.table()) : layer.upstream()) {
-            watermarks.put(table, lake.tableExists(table) ? lake.watermark(table) : Optional.empty());
+        List<Closing.Closed> judges = new ArrayList<>();
+        for (String table : closing.judges(layer)) {
+            Closing.Closed closed = closing.of(table);
+            // A table no stream has written is complete as far as its builds go: the ledger judges it.
+            if (closed.basis() != Closing.Basis.NONE) {
+                judges.add(closed);
+            }
         }
         Map<String, String> open = new LinkedHashMap<>();
         for (Partition partition : partitions) {
-            long end = partition.end().toInstant(ZoneOffset.UTC).toEpochMilli();
-            for (Map.Entry<String, Optional<Long>> judge : watermarks.entrySet()) {
-                Optional<Long> watermark = judge.getValue();
-                if (watermark.isPresent() && watermark.get() < end) {
-                    open.put(partition.value(), partition.value() + ": " + judge.getKey() + " watermark "
-                            + Instant.ofEpochMilli(watermark.get()).toString().replace("T", " ").replace("Z", "")
-                            + " has not passed the partition's end " + partition.end().toString().replace("T", " "));
+            Instant end = partition.end().toInstant(ZoneOffset.UTC);
+            for (Closing.Closed judge : judges) {
+                if (!judge.passed(end)) {
+                    open.put(partition.value(), partition.value() + ": " + judge.table() + " " + judge.state()
+                            + " has not passed the partition's end " + Closing.show(end));
                     break;
                 }
             }

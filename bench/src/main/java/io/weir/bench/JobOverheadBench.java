@@ -70,7 +70,7 @@ public final class JobOverheadBench {
 
     private static FlinkConf flinkConf() {
         return new FlinkConf(FlinkTarget.EMBEDDED, null, 0, 4, 1, Duration.ofSeconds(10), "file:///tmp/weir-bench-state",
-                Duration.ofSeconds(30), 0, Duration.ofSeconds(1), List.of(), Map.of());
+                Duration.ofSeconds(30), Duration.ZERO, 0, Duration.ofSeconds(1), List.of(), Map.of());
     }
 
     private static void print(String mode, List<Double> seconds) {

@@ -59,7 +59,7 @@ final class LayerTicks {
         this.ledger = ledger;
         LakeState lakeState = new LakeState(lake);
         this.duePartitions = new DuePartitions(conf, lake, lakeState, ledger);
-        this.readiness = new Readiness(conf, lakeState, ledger, clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
         this.planner = new BackfillPlanner(conf, renderer, lake, ledger.ledger());
         this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());
         this.events = events;

@@ -7,6 +7,7 @@ import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -22,10 +23,9 @@ import java.util.Optional;
  * Whether a partition {@code [s, e)} of a layer may run: every upstream table must be complete up
  * to {@code e}.
  * <ul>
- *   <li>A table a stream writes (its snapshots carry a watermark): the watermark is at least
- *       {@code e} plus the layer's allowed lateness. A quiet source holds the watermark still, so
- *       after {@code scheduler.idle-timeout} with no commit at all, past that point, the table
- *       counts as complete.</li>
+ *   <li>A table a stream writes (its snapshots carry a watermark): it is closed through at least
+ *       {@code e} plus the layer's allowed lateness, by its watermark or because it went quiet
+ *       ({@link Closing}).</li>
  *   <li>A table built in batch, or by a scheduled layer: the ledger shows each of its partitions
  *       within {@code [s, e)} done, and no data file of that partition is newer than that build.
  *       A failed upstream partition therefore holds back the same partition downstream, and only
@@ -42,12 +42,19 @@ final class Readiness {
     private final LakeState lake;
     private final LedgerState ledger;
     private final Clock clock;
+    private final Closing closing;
 
-    Readiness(PipelineConf conf, LakeState lake, LedgerState ledger, Clock clock) {
+    Readiness(PipelineConf conf, LakeState lake, LedgerState ledger, Closing closing, Clock clock) {
         this.conf = conf;
         this.lake = lake;
         this.ledger = ledger;
+        this.closing = closing;
         this.clock = clock;
+    }
+
+    /** Closing as the scheduler asks it: about one table for many partitions, so answers are reused briefly. */
+    static Closing closing(PipelineConf conf, io.weir.runner.lake.Lake lake, Clock clock) {
+        return new Closing(conf, lake, clock, Duration.ofMillis(500));
     }
 
     Verdict check(LayerConf layer, Partition partition) {
@@ -86,25 +93,16 @@ final class Readiness {
         if (upstreamLayer.partition().isEmpty() || judgedByLedger) {
             return Optional.empty();
         }
-        return watermarkProblem(table, state, needed, lateness);
+        return watermarkProblem(table, needed, lateness);
     }
 
-    private Optional<String> watermarkProblem(String table, LakeState.TableState state, Instant needed,
-            Duration lateness) {
-        long watermark = state.watermark().orElseThrow();
-        if (watermark >= needed.toEpochMilli()) {
+    private Optional<String> watermarkProblem(String table, Instant needed, Duration lateness) {
+        Closing.Closed closed = closing.of(table);
+        if (closed.passed(needed)) {
             return Optional.empty();
         }
-        Duration idle = conf.scheduler().idleTimeout();
-        // Quiet is measured on the machine clock, which stamps the commits; the partition's end on
-        // the scheduler's clock (the same one outside tests).
-        boolean quiet = state.lastCommitMillis()
-                .map(t -> !Instant.ofEpochMilli(t).plus(idle).isAfter(Instant.now())).orElse(true);
-        if (!idle.isZero() && !clock.instant().isBefore(needed.plus(idle)) && quiet) {
-            return Optional.empty();
-        }
-        return Optional.of(table + ": watermark " + show(Instant.ofEpochMilli(watermark)) + " has not reached "
-                + show(needed) + " (partition end + allowed lateness " + lateness + ")");
+        return Optional.of(table + ": " + closed.state() + " has not reached " + show(needed)
+                + " (partition end + allowed lateness " + lateness + ")");
     }
 
     private Optional<String> batchProblem(LayerConf layer, String table, PartitionSpec spec, Partition partition,

@@ -28,7 +28,7 @@ public final class SchedulePreview {
         LakeState lakeState = new LakeState(lake);
         LedgerState ledger = new LedgerState(new Ledger(lake), conf.name());
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
-        this.readiness = new Readiness(conf, lakeState, ledger, clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
         this.clock = clock;
     }
 

@@ -7,6 +7,7 @@ import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
 import org.quartz.CronExpression;
 
@@ -37,6 +38,7 @@ public final class StatusCollector {
     private final LedgerState ledger;
     private final DuePartitions due;
     private final Readiness readiness;
+    private final Closing closing;
     private final Clock clock;
 
     public StatusCollector(PipelineConf conf, Lake lake, Clock clock) {
@@ -44,7 +46,8 @@ public final class StatusCollector {
         this.lakeState = new LakeState(lake);
         this.ledger = new LedgerState(new Ledger(lake), conf.name());
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
-        this.readiness = new Readiness(conf, lakeState, ledger, clock);
+        this.closing = Readiness.closing(conf, lake, clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, closing, clock);
         this.clock = clock;
     }
 
@@ -87,8 +90,8 @@ public final class StatusCollector {
                     "(unpartitioned)", "-", 0, schedule, nextTick);
         }
         PartitionSpec spec = layer.partition().get();
-        Optional<LocalDateTime> closedUntil = state.watermark()
-                .map(w -> LocalDateTime.ofInstant(Instant.ofEpochMilli(w), ZoneOffset.UTC))
+        Optional<LocalDateTime> closedUntil = closing.of(layer.table()).through()
+                .map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
                 .or(() -> newestBuilt(layer, spec));
         LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
         if (closedUntil.isEmpty()) {

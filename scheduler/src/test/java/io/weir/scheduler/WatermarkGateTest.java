@@ -121,11 +121,22 @@ class WatermarkGateTest {
             Await.until(TIMEOUT, () -> {
                 stream.checkHealthy();
                 return ledger.latest("test", "dws_users", "20230216").map(e -> e.status() == RunStatus.DONE).orElse(false);
-            }, () -> events.lines().toString());
+            }, () -> events.lines() + " " + closings(conf, "dwd_orders", "ods_orders", "ods_orders_pay"));
         }
         assertTrue(lake.watermark("dwd_orders").orElseThrow() < FEB_16 + Duration.ofDays(1).toMillis(),
                 "the watermark never passed the day's end");
         assertEquals(Totals.expected("user_001", "10.00"), Totals.of(lake, "dws_users", "user_id", "20230216"));
+    }
+
+    private static String closings(PipelineConf conf, String... tables) {
+        io.weir.runner.lake.Closing closing = new io.weir.runner.lake.Closing(conf, lake,
+                SchedulerTest.clockAt(Instant.parse("2023-02-17T00:00:30Z")));
+        StringBuilder text = new StringBuilder();
+        for (String table : tables) {
+            text.append(table).append(": ").append(closing.of(table).state()).append("; latest snapshot ")
+                    .append(lake.table(table).snapshotManager().latestSnapshot()).append("\n");
+        }
+        return text.toString();
     }
 
     private static Optional<Snapshot> firstSnapshotPassing(String table, long watermark) {
@@ -143,8 +154,8 @@ class WatermarkGateTest {
         String layers = TestConfs.exampleLayers().replace("    template: dws_users.sql\n",
                 "    template: dws_users.sql\n    schedule: { cron: '0/1 * * * * ?', start-date: 2023-02-15 }\n");
         String sections = TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
-                + "scheduler:\n  dir: " + dir.resolve("scheduler-" + name) + "\n  poll-interval: " + POLL.toMillis() + "ms\n"
-                + "  idle-timeout: " + idleTimeout + "\n";
+                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: " + idleTimeout + "\n")
+                + "scheduler:\n  dir: " + dir.resolve("scheduler-" + name) + "\n  poll-interval: " + POLL.toMillis() + "ms\n";
         return TestConfs.load(TestConfs.write(dir.resolve(name), sections, layers));
     }
 

@@ -14,6 +14,7 @@ public record FlinkConf(
         Duration checkpointInterval,
         String stateDir,
         Duration sourceIdleTimeout,
+        Duration quietTimeout,
         int restartAttempts,
         Duration restartDelay,
         List<String> jars,
@@ -21,16 +22,16 @@ public record FlinkConf(
 
     public FlinkConf withStateDir(String dir) {
         return new FlinkConf(target, address, webUiPort, taskSlots, parallelism, checkpointInterval, dir,
-                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+                sourceIdleTimeout, quietTimeout, restartAttempts, restartDelay, jars, options);
     }
 
     public FlinkConf withParallelism(int newParallelism) {
         return new FlinkConf(target, address, webUiPort, taskSlots, newParallelism, checkpointInterval, stateDir,
-                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+                sourceIdleTimeout, quietTimeout, restartAttempts, restartDelay, jars, options);
     }
 
     public FlinkConf withWebUiPort(int port) {
         return new FlinkConf(target, address, port, taskSlots, parallelism, checkpointInterval, stateDir,
-                sourceIdleTimeout, restartAttempts, restartDelay, jars, options);
+                sourceIdleTimeout, quietTimeout, restartAttempts, restartDelay, jars, options);
     }
 }

@@ -160,7 +160,9 @@ public final class PipelineConfLoader {
             if (!knownKeys.contains(key) && prefixes.stream().noneMatch(key::startsWith)) {
                 String section = key.contains(".") ? key.substring(0, key.indexOf('.') + 1) : "";
                 List<String> siblings = knownKeys.stream().filter(k -> k.startsWith(section)).sorted().toList();
-                errors.add(keyPrefix + key, "unknown key (known here: " + String.join(", ", siblings) + ")");
+                String moved = WeirOptions.MOVED_KEYS.get(key);
+                errors.add(keyPrefix + key, moved != null ? "this key is now " + moved
+                        : "unknown key (known here: " + String.join(", ", siblings) + ")");
             }
         }
     }
@@ -258,6 +260,10 @@ public final class PipelineConfLoader {
         if (checkpointInterval != null && checkpointInterval.toMillis() < 100) {
             errors.add(FLINK_CHECKPOINT_INTERVAL.key(), "must be at least 100 ms, got " + checkpointInterval);
         }
+        java.time.Duration quiet = get(options, FLINK_QUIET_TIMEOUT, errors);
+        if (quiet != null && quiet.isNegative()) {
+            errors.add(FLINK_QUIET_TIMEOUT.key(), "must be zero (off) or positive, got " + quiet);
+        }
         return new FlinkConf(target, address,
                 get(options, FLINK_WEB_UI_PORT, errors),
                 get(options, FLINK_TASK_SLOTS, errors),
@@ -265,6 +271,7 @@ public final class PipelineConfLoader {
                 checkpointInterval,
                 uri(baseDir, get(options, FLINK_STATE_DIR, errors)),
                 get(options, FLINK_SOURCE_IDLE_TIMEOUT, errors),
+                quiet,
                 get(options, FLINK_RESTART_ATTEMPTS, errors),
                 get(options, FLINK_RESTART_DELAY, errors),
                 get(options, FLINK_JARS, errors),
@@ -312,10 +319,6 @@ public final class PipelineConfLoader {
         if (wait != null && (wait.isNegative() || wait.isZero())) {
             errors.add(SCHEDULER_WAIT_TIMEOUT.key(), "must be positive, got " + wait);
         }
-        java.time.Duration idle = get(options, SCHEDULER_IDLE_TIMEOUT, errors);
-        if (idle != null && idle.isNegative()) {
-            errors.add(SCHEDULER_IDLE_TIMEOUT.key(), "must be zero (off) or positive, got " + idle);
-        }
         int attempts = get(options, SCHEDULER_MAX_ATTEMPTS, errors);
         if (attempts < 1) {
             errors.add(SCHEDULER_MAX_ATTEMPTS.key(), "must be at least 1 (the first run counts), got " + attempts);
@@ -333,7 +336,7 @@ public final class PipelineConfLoader {
             errors.add(SCHEDULER_MAX_CATCH_UP.key(), "must be at least 1, got " + maxCatchUp);
         }
         return new SchedulerConf(store, baseDir.resolve(get(options, SCHEDULER_DIR, errors)).normalize(), jdbcUrl,
-                get(options, SCHEDULER_USERNAME, errors), get(options, SCHEDULER_PASSWORD, errors), poll, wait, idle,
+                get(options, SCHEDULER_USERNAME, errors), get(options, SCHEDULER_PASSWORD, errors), poll, wait,
                 attempts, backoff, batchSize, maxCatchUp);
     }
 

@@ -12,7 +12,6 @@ public record SchedulerConf(
         String password,
         Duration pollInterval,
         Duration waitTimeout,
-        Duration idleTimeout,
         int maxAttempts,
         Duration retryBackoff,
         int batchSize,

@@ -4,6 +4,7 @@ import org.apache.flink.configuration.ConfigOption;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.apache.flink.configuration.ConfigOptions.key;
 
@@ -114,6 +115,17 @@ public final class WeirOptions {
             key("flink.state-dir").stringType().defaultValue("../.weir/state")
                     .withDescription("Root of checkpoints and savepoints (path relative to the conf file, or a URI).");
 
+    public static final ConfigOption<Duration> FLINK_QUIET_TIMEOUT =
+            key("flink.quiet-timeout").durationType().defaultValue(Duration.ofMinutes(15))
+                    .withDescription("A stream-written table whose job is alive (it commits every checkpoint) and"
+                            + " whose inputs have brought no data for this long counts as complete up to now minus"
+                            + " this: a quiet source closes the partitions behind it, through every layer."
+                            + " 0: only watermarks close partitions.");
+
+    /** Keys an older Weir knew under another name, and where they went. */
+    static final Map<String, String> MOVED_KEYS = Map.of("scheduler.idle-timeout",
+            "flink.quiet-timeout: a quiet source closes partitions for backfills and status too, not only the scheduler");
+
     public static final ConfigOption<Duration> FLINK_SOURCE_IDLE_TIMEOUT =
             key("flink.source-idle-timeout").durationType().defaultValue(Duration.ofSeconds(30))
                     .withDescription("A source split idle this long no longer holds back the watermark.");
@@ -203,12 +215,6 @@ public final class WeirOptions {
                     .withDescription("How long a due partition waits for its upstream before it is marked LATE;"
                             + " the next tick tries it again.");
 
-    public static final ConfigOption<Duration> SCHEDULER_IDLE_TIMEOUT =
-            key("scheduler.idle-timeout").durationType().defaultValue(Duration.ofMinutes(15))
-                    .withDescription("Processing-time fallback for quiet sources: a stream-written upstream that has"
-                            + " committed nothing for this long, this long after the partition's end plus lateness,"
-                            + " counts as complete. 0 turns the fallback off.");
-
     public static final ConfigOption<Integer> SCHEDULER_MAX_ATTEMPTS =
             key("scheduler.max-attempts").intType().defaultValue(3)
                     .withDescription("Attempts of a failing scheduled job (the first run included) before its"
@@ -295,10 +301,10 @@ public final class WeirOptions {
             SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE,
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,
             FLINK_TARGET, FLINK_ADDRESS, FLINK_WEB_UI_PORT, FLINK_TASK_SLOTS, FLINK_PARALLELISM,
-            FLINK_CHECKPOINT_INTERVAL, FLINK_STATE_DIR, FLINK_SOURCE_IDLE_TIMEOUT,
+            FLINK_CHECKPOINT_INTERVAL, FLINK_STATE_DIR, FLINK_SOURCE_IDLE_TIMEOUT, FLINK_QUIET_TIMEOUT,
             FLINK_RESTART_ATTEMPTS, FLINK_RESTART_DELAY, FLINK_JARS,
             SCHEDULER_STORE, SCHEDULER_DIR, SCHEDULER_JDBC_URL, SCHEDULER_USERNAME, SCHEDULER_PASSWORD,
-            SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_IDLE_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
+            SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
             SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE, SCHEDULER_MAX_CATCH_UP,
             SERVING_TYPE, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
             SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT);

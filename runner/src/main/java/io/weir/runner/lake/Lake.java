@@ -221,7 +221,6 @@ public final class Lake implements AutoCloseable {
         return false;
     }
 
-    /** Commit time of the newest APPEND snapshot (a streaming writer's commit) at or after {@code notBefore}. */
     /**
      * Whether a streaming job writes the table: one of its newest data commits carries a checkpoint
      * id (batch writers commit with Paimon's fixed batch identifier). A stream that records no
@@ -241,6 +240,10 @@ public final class Lake implements AutoCloseable {
         return false;
     }
 
+    /**
+     * Commit time of the newest APPEND snapshot (a streaming writer's commit, an empty heartbeat
+     * included) at or after {@code notBefore}.
+     */
     public Optional<Long> lastStreamCommitMillis(String tableName, long notBefore) {
         FileStoreTable table = table(tableName);
         for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;
@@ -250,6 +253,27 @@ public final class Lake implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Commit time of the newest APPEND snapshot that brought rows, at or after {@code notBefore}:
+     * a streaming writer's heartbeat (an empty commit) does not count.
+     */
+    public Optional<Long> lastDataAppendMillis(String tableName, long notBefore) {
+        FileStoreTable table = table(tableName);
+        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;
+                s = previous(table, s)) {
+            if (s.commitKind() == Snapshot.CommitKind.APPEND && !empty(s)) {
+                return Optional.of(s.timeMillis());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A commit that added no rows and no changelog: a streaming writer's heartbeat. */
+    static boolean empty(Snapshot s) {
+        return s.deltaRecordCount() != null && s.deltaRecordCount() == 0
+                && (s.changelogRecordCount() == null || s.changelogRecordCount() == 0);
     }
 
     /** Partition values that snapshots after the given one wrote (appended to or overwrote). */
@@ -275,7 +299,7 @@ public final class Lake implements AutoCloseable {
         Long latest = table.snapshotManager().latestSnapshotId();
         for (long id = snapshotId + 1; latest != null && id <= latest; id++) {
             Snapshot s = table.snapshotManager().snapshot(id);
-            if (s.commitKind() == Snapshot.CommitKind.COMPACT) {
+            if (s.commitKind() == Snapshot.CommitKind.COMPACT || (s.commitKind() == Snapshot.CommitKind.APPEND && empty(s))) {
                 continue;
             }
             java.util.Set<String> partitions = new java.util.TreeSet<>();

@@ -64,12 +64,12 @@ public final class Renderer {
         TemplateStatements statements = template(layer).bind(
                 parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()));
         SingleSinkInsert rewriter = new SingleSinkInsert(statements);
-        String insert = FlinkSql.unparse(fenced && layer.partitioned()
+        String insert = FlinkSql.unparse(SingleSinkInsert.withHeartbeat(fenced && layer.partitioned()
                 ? rewriter.insertIntoFenced(layer.partition().get(),
                         List.of(CATALOG, io.weir.runner.lake.Seals.TABLE.getDatabaseName(),
                                 io.weir.runner.lake.Seals.TABLE.getObjectName()),
                         io.weir.runner.lake.Seals.key(conf.warehouse().database(), layer.table()))
-                : rewriter.insertInto());
+                : rewriter.insertInto()));
         return rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(insert), false);
     }
 

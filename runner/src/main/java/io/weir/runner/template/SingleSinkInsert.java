@@ -169,6 +169,21 @@ final class SingleSinkInsert {
      * unpartitioned table) is replaced, empty or not.
      */
     private static SqlNode staticOverwrite(SqlNode target) {
+        return withOption(target, "dynamic-partition-overwrite", "false");
+    }
+
+    /**
+     * The same INSERT with {@code 'commit.force-create-snapshot' = 'true'} on its target: the
+     * stream commits a snapshot at every checkpoint, an empty one when it has nothing to write. That
+     * heartbeat tells a quiet stream from a stopped one ({@link io.weir.runner.lake.Closing}).
+     */
+    static RichSqlInsert withHeartbeat(RichSqlInsert insert) {
+        return new RichSqlInsert(POS, new SqlNodeList(POS), new SqlNodeList(POS),
+                withOption(insert.getTargetTable(), "commit.force-create-snapshot", "true"), insert.getSource(),
+                insert.getTargetColumnList(), new SqlNodeList(POS));
+    }
+
+    private static SqlNode withOption(SqlNode target, String key, String value) {
         SqlIdentifier table;
         SqlNodeList hints = new SqlNodeList(POS);
         if (target instanceof SqlTableRef) {
@@ -178,8 +193,8 @@ final class SingleSinkInsert {
             table = (SqlIdentifier) target;
         }
         SqlNodeList options = new SqlNodeList(POS);
-        options.add(SqlLiteral.createCharString("dynamic-partition-overwrite", POS));
-        options.add(SqlLiteral.createCharString("false", POS));
+        options.add(SqlLiteral.createCharString(key, POS));
+        options.add(SqlLiteral.createCharString(value, POS));
         hints.add(new SqlHint(POS, new SqlIdentifier("OPTIONS", POS), options, SqlHint.HintOptionFormat.KV_LIST));
         return new SqlTableRef(POS, table, hints);
     }

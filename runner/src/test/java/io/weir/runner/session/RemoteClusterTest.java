@@ -33,7 +33,7 @@ class RemoteClusterTest {
             remote.start();
             URI rest = remote.getRestAddress().get();
             FlinkConf conf = new FlinkConf(FlinkTarget.REMOTE, rest.getHost() + ":" + rest.getPort(), 8081, 4, 1,
-                    Duration.ofSeconds(1), "file:///tmp/unused", Duration.ofSeconds(1), 0, Duration.ofSeconds(1),
+                    Duration.ofSeconds(1), "file:///tmp/unused", Duration.ofSeconds(1), Duration.ZERO, 0, Duration.ofSeconds(1),
                     List.of(), Map.of());
             try (FlinkSession session = FlinkSession.start(conf)) {
                 assertFalse(session.embedded());

@@ -1,0 +1,184 @@
+package io.weir.runner.lake;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How far a stream-written table is complete in event time: the one rule behind open partitions
+ * (backfill), readiness (scheduler) and {@code weir status}.
+ *
+ * <p>A table is closed through its own snapshot watermark. A watermark only moves when rows come,
+ * so a source that goes quiet would hold its last partition open forever, and a downstream job's
+ * watermark can stall below its upstream's. So a table also closes when it is quiet:
+ * <ul>
+ *   <li>its stream job is alive: it committed within {@link #liveness()} (every checkpoint commits,
+ *       an empty heartbeat when there is nothing to write);</li>
+ *   <li>it brought no rows for {@code flink.quiet-timeout}, nor did any stream-written upstream
+ *       table, so its job has had that long to read their last rows;</li>
+ *   <li>and its upstream tables are closed: a table fed by the source closes through now minus the
+ *       quiet timeout, one fed by lake tables through the least of theirs.</li>
+ * </ul>
+ * Closing is carried from table to table by Weir, not by Flink's watermarks, so a restart or an
+ * idle split downstream cannot stall it.
+ */
+public final class Closing {
+
+    private final PipelineConf conf;
+    private final Lake lake;
+    private final Clock clock;
+    private final Duration reuseFor;
+    private final Map<String, Timed> recent = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public Closing(PipelineConf conf, Lake lake, Clock clock) {
+        this(conf, lake, clock, Duration.ZERO);
+    }
+
+    /** @param reuseFor how long an answer is reused: a scheduler asks about one table for many partitions */
+    public Closing(PipelineConf conf, Lake lake, Clock clock, Duration reuseFor) {
+        this.conf = conf;
+        this.lake = lake;
+        this.clock = clock;
+        this.reuseFor = reuseFor;
+    }
+
+    private record Timed(Closed closed, long atNanos) {}
+
+    /** How a table's closing was decided. */
+    public enum Basis {
+        /** Its own snapshot watermark. */
+        WATERMARK,
+        /** Quiet with a live job, and its inputs closed. */
+        QUIET,
+        /** No stream has recorded a watermark in it. */
+        NONE
+    }
+
+    /**
+     * @param through instants before this are complete (empty: nothing is known to be)
+     * @param note    why quiet did not close it further, or empty
+     */
+    public record Closed(String table, Optional<Instant> through, Basis basis, String note) {
+
+        public boolean passed(Instant needed) {
+            return through.map(t -> !t.isBefore(needed)).orElse(false);
+        }
+
+        /** "watermark 2024-03-02 17:59:37 (rows still came 4s ago)", for messages. */
+        public String state() {
+            String state = switch (basis) {
+                case WATERMARK -> "watermark " + show(through.orElseThrow());
+                case QUIET -> "quiet, closed through " + show(through.orElseThrow());
+                case NONE -> "no watermark";
+            };
+            return note.isEmpty() ? state : state + " (" + note + ")";
+        }
+    }
+
+    /** How long a stream job may go without a commit and still count as alive. */
+    public Duration liveness() {
+        return conf.flink().checkpointInterval().multipliedBy(3).plusSeconds(10);
+    }
+
+    /**
+     * The tables that decide whether a layer's partitions are complete: its upstream tables that a
+     * stream writes with watermarks, or for a layer fed by the source, its own table.
+     */
+    public List<String> judges(LayerConf layer) {
+        return layer.upstream().isEmpty() ? List.of(layer.table()) : streamedUpstream(layer);
+    }
+
+    private List<String> streamedUpstream(LayerConf layer) {
+        List<String> judges = new ArrayList<>();
+        for (String table : layer.upstream()) {
+            if (lake.tableExists(table) && lake.watermark(table).isPresent()) {
+                judges.add(table);
+            }
+        }
+        return judges;
+    }
+
+    public Closed of(String table) {
+        long now = System.nanoTime();
+        Timed timed = recent.get(table);
+        if (timed != null && now - timed.atNanos() < reuseFor.toNanos()) {
+            return timed.closed();
+        }
+        Closed closed = of(table, new HashMap<>());
+        if (!reuseFor.isZero()) {
+            recent.put(table, new Timed(closed, now));
+        }
+        return closed;
+    }
+
+    private Closed of(String table, Map<String, Closed> seen) {
+        Closed known = seen.get(table);
+        if (known != null) {
+            return known;
+        }
+        Closed closed = compute(table, seen);
+        seen.put(table, closed);
+        return closed;
+    }
+
+    private Closed compute(String table, Map<String, Closed> seen) {
+        if (!lake.tableExists(table)) {
+            return new Closed(table, Optional.empty(), Basis.NONE, "the table does not exist yet");
+        }
+        Optional<Instant> watermark = lake.watermark(table).map(Instant::ofEpochMilli);
+        if (watermark.isEmpty()) {
+            return new Closed(table, Optional.empty(), Basis.NONE, "no stream writes it");
+        }
+        Duration quiet = conf.flink().quietTimeout();
+        if (quiet.isZero()) {
+            return new Closed(table, watermark, Basis.WATERMARK, "");
+        }
+        long now = System.currentTimeMillis();
+        Optional<Long> lastCommit = lake.lastStreamCommitMillis(table, now - liveness().toMillis());
+        if (lastCommit.isEmpty()) {
+            return new Closed(table, watermark, Basis.WATERMARK, 
+                    "its stream has not committed for " + human(liveness()) + ": not running?");
+        }
+        Optional<Long> lastRows = lake.lastDataAppendMillis(table, now - quiet.toMillis());
+        if (lastRows.isPresent()) {
+            return new Closed(table, watermark, Basis.WATERMARK, 
+                    "rows came " + human(Duration.ofMillis(now - lastRows.get())) + " ago; quiet after " + human(quiet));
+        }
+        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        Instant carried = clock.instant().minus(quiet);
+        if (layer != null) {
+            for (String upstream : streamedUpstream(layer)) {
+                Closed input = of(upstream, seen);
+                if (input.through().isEmpty()) {
+                    return new Closed(table, watermark, Basis.WATERMARK, 
+                            "its input " + upstream + ": " + input.state());
+                }
+                if (lake.lastDataAppendMillis(upstream, now - quiet.toMillis()).isPresent()) {
+                    return new Closed(table, watermark, Basis.WATERMARK, 
+                            "its input " + upstream + " took rows within " + human(quiet));
+                }
+                carried = carried.isAfter(input.through().get()) ? input.through().get() : carried;
+            }
+        }
+        if (!carried.isAfter(watermark.get())) {
+            return new Closed(table, watermark, Basis.WATERMARK, "");
+        }
+        return new Closed(table, Optional.of(carried), Basis.QUIET, "");
+    }
+
+    public static String show(Instant instant) {
+        return instant.toString().replace("T", " ").replace("Z", "");
+    }
+
+    private static String human(Duration d) {
+        return Duration.ofSeconds(d.toSeconds()).toString().substring(2).toLowerCase();
+    }
+}

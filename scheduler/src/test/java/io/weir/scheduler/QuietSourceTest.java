@@ -1,0 +1,154 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillResult;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Ledger;
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A source that goes quiet closes its last partition through every layer (ods, dwd, dws) within a
+ * bounded time of the last commit, though no watermark ever passes the partition's end; the
+ * partition is then backfilled without --allow-open. A stopped stream closes nothing, and after a
+ * restart from savepoints the next quiet partition closes the same way.
+ */
+class QuietSourceTest {
+
+    private static final Duration QUIET = Duration.ofSeconds(5);
+    private static final Duration TIMEOUT = Duration.ofSeconds(150);
+    private static final Instant FEB_16 = Instant.parse("2023-02-16T00:00:00Z");
+    private static final Instant FEB_17 = Instant.parse("2023-02-17T00:00:00Z");
+    private static final List<String> TABLES = List.of("ods_orders", "ods_orders_pay", "dwd_orders", "dws_users");
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static FlinkSession session;
+    static PipelineConf conf;
+    static Lake lake;
+    static RunningStream stream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: " + QUIET.toSeconds() + "s\n")));
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+
+    @Test
+    void aQuietSourcesLastPartitionClosesThroughEveryLayerAlsoAfterARestart() throws Exception {
+        List<LayerConf> layers = conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
+        stream = new StreamRunner(conf, session).start(layers, false);
+        // The seed rows end on 2023-02-15 18:40:56: no watermark will pass the day's end.
+        awaitClosedAndBackfill(FEB_16, LocalDate.of(2023, 2, 15),
+                Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"));
+        for (String table : TABLES) {
+            assertTrue(lake.watermark(table).orElseThrow() < FEB_16.toEpochMilli(), table + ": closed by quiet, not by its watermark");
+        }
+        String closedThrough = status("dws_users").closedThrough();
+        assertTrue(closedThrough.compareTo("20230215") >= 0, "status shows the quiet day closed: " + closedThrough);
+
+        // Heartbeats keep a quiet stream alive; a stopped one closes nothing.
+        stream.stopWithSavepoints(Duration.ofMinutes(2));
+        stream = null;
+        Closing closing = new Closing(conf, lake, Clock.systemUTC());
+        Await.until(TIMEOUT, () -> closing.of("ods_orders").basis() == Closing.Basis.WATERMARK,
+                () -> closing.of("ods_orders").state());
+        assertTrue(closing.of("ods_orders").state().contains("not running?"), closing.of("ods_orders").state());
+        WeirException open = assertThrows(WeirException.class, () -> planner().plan(
+                new BackfillRequest("dws_users", LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15), false, 1, 1, true, false)));
+        assertTrue(open.getMessage().contains("dwd_orders watermark 2023-02-15 "), open.getMessage());
+
+        // Restarted from its savepoints, whose watermarks start from nothing, the stream closes the next day too.
+        stream = new StreamRunner(conf, session).start(layers, false);
+        SampleSource.execute(mariaDb,
+                "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
+        awaitClosedAndBackfill(FEB_17, LocalDate.of(2023, 2, 16), Totals.expected("user_001", "10.00"));
+    }
+
+    /** Waits for every layer to close through {@code end}, bounds the time since the last rows, then backfills the day. */
+    private static void awaitClosedAndBackfill(Instant end, LocalDate day, java.util.Map<String, java.math.BigDecimal> totals)
+            throws Exception {
+        String ds = day.toString().replace("-", "");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return Totals.of(lake, "dws_users", "user_id", ds).equals(totals);
+        }, () -> Totals.of(lake, "dws_users", "user_id", ds).toString());
+        Closing closing = new Closing(conf, lake, Clock.systemUTC());
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return TABLES.stream().allMatch(t -> closing.of(t).passed(end));
+        }, () -> TABLES.stream().map(t -> t + ": " + closing.of(t).state()).toList().toString());
+        long closedAt = System.currentTimeMillis();
+        long lastRows = TABLES.stream().mapToLong(t -> lake.lastDataAppendMillis(t, 0).orElse(0L)).max().orElseThrow();
+        Duration took = Duration.ofMillis(closedAt - lastRows);
+        // Quiet timeout, plus a checkpoint to commit and the wait's own polling.
+        assertTrue(took.compareTo(QUIET.plusSeconds(15)) <= 0, "closed " + took + " after the last rows");
+        // Quiet, the jobs go on committing empty heartbeats, and past the liveness window the day stays closed.
+        long alivePast = lastRows + closing.liveness().toMillis() + 1000;
+        Await.until(TIMEOUT, () -> System.currentTimeMillis() > alivePast, () -> "waiting past the liveness window");
+        for (String table : TABLES) {
+            assertTrue(lake.lastStreamCommitMillis(table, lake.lastDataAppendMillis(table, 0).orElseThrow() + 1).isPresent(),
+                    table + " commits heartbeats while quiet");
+            assertTrue(closing.of(table).passed(end), table + ": " + closing.of(table).state());
+        }
+
+        BackfillResult result = new BackfillRunner(conf, session, new Renderer(conf), lake, new Ledger(lake)).run(
+                planner().plan(new BackfillRequest("dws_users", day, day, false, 1, 1, true, false)), 1,
+                BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(1, result.partitionsDone());
+        assertEquals(totals, Totals.of(lake, "dws_users", "user_id", ds), "the batch recomputation agrees");
+    }
+
+    private static BackfillPlanner planner() {
+        return new BackfillPlanner(conf, new Renderer(conf), lake, new Ledger(lake));
+    }
+
+    private static StatusReport.TableStatus status(String layer) {
+        return new StatusCollector(conf, lake, Clock.systemUTC()).collect().tables().stream()
+                .filter(t -> t.layer().equals(layer)).findFirst().orElseThrow();
+    }
+}
