@@ -57,6 +57,7 @@ final class RenderCommand implements Callable<Integer> {
                     end != null ? "--end" : "--start", end != null ? end : start).requireBounded(layerConf);
             script = renderer.batch(layerConf, range).script();
         }
+        io.weir.runner.session.PlanCheck.check(pipeline, java.util.List.of(layerConf));
         spec.commandLine().getOut().print(pipeline.secrets().mask(script));
         spec.commandLine().getOut().flush();
         return 0;

@@ -2,6 +2,7 @@ package io.weir.cli;
 
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.session.PlanCheck;
 import io.weir.runner.template.Renderer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.util.concurrent.Callable;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Checks the pipeline definition and every layer's template; runs nothing.")
+        description = "Checks the pipeline definition and every layer's template, and plans each layer with Flink; runs nothing.")
 final class ValidateCommand implements Callable<Integer> {
 
     @Mixin ConfOption conf;
@@ -21,7 +22,8 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         PipelineConf pipeline = conf.load();
         new Renderer(pipeline).checkAll();
-        spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers in dependency order: "
+        PlanCheck.check(pipeline, pipeline.layers());
+        spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers planned, in dependency order: "
                 + String.join(" -> ", pipeline.layers().stream().map(LayerConf::name).toList()));
         return 0;
     }

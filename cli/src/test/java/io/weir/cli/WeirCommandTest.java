@@ -33,7 +33,7 @@ class WeirCommandTest {
     void validateReportsTheLayersInDependencyOrder() {
         CliRun run = CliRun.of("validate", "--conf", QUICKSTART);
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("ok, 6 layers in dependency order: ods_orders -> ods_orders_pay ->"
+        assertTrue(run.out().contains("ok, 6 layers planned, in dependency order: ods_orders -> ods_orders_pay ->"
                 + " ods_product_catalog -> dwd_orders -> dws_users -> dws_shops"), run.out());
     }
 
@@ -108,6 +108,27 @@ class WeirCommandTest {
                 "--to", "2023-02-15", "--serving"), "--serving: table dwd_orders is not served");
         assertBadInput(CliRun.of("verify", "--conf", conf.toString(), "--layer", "dws_users", "--from", "2023-02-15",
                 "--to", "2023-02-15"), "table dws_users does not exist yet: run or backfill dws_users first");
+    }
+
+    @Test
+    void aTemplateNamingAColumnThatDoesNotExistIsRefusedByValidateAndRenderWithTheColumnNamed() throws Exception {
+        Path templates = Files.createDirectories(dir.resolve("bad-templates"));
+        try (var files = Files.list(CliRun.projectDir().resolve("sql-templates"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Path dws = templates.resolve("dws_users.sql");
+        Files.writeString(dws, Files.readString(dws).replace("SUM(order_fee)", "SUM(order_fees)"));
+        Path conf = dir.resolve("bad-column.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + templates)
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("untouched-warehouse")));
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' does not plan: Column 'order_fees' not found");
+        assertBadInput(CliRun.of("render", "--conf", conf.toString(), "--layer", "dws_users", "--mode", "stream"), "Column 'order_fees' not found");
+        assertEquals(0, CliRun.of("render", "--conf", conf.toString(), "--layer", "dws_shops", "--mode", "stream").exitCode(),
+                "the other layers still render");
+        assertFalse(Files.exists(dir.resolve("untouched-warehouse")), "planning writes nothing to the warehouse");
     }
 
     @Test
