@@ -170,7 +170,17 @@ public final class BackfillRunner {
         for (int round = 1; ; round++) {
             String upstream = upstreamState(chunk.layer());
             long roundStart = lake.latestSnapshotId(table).orElse(0L);
-            overwrite(chunk, progress, round == 1);
+            try {
+                overwrite(chunk, progress, round == 1);
+            } catch (Exception e) {
+                // The stream's writer compacted the partition's files while the overwrite committed:
+                // Paimon refused the overwrite whole, so nothing was written and the round is redone.
+                if (round == MAX_ROUNDS || !Failures.isCommitConflict(Failures.rootCause(e))) {
+                    throw e;
+                }
+                LOG.info("{}: the stream's writer committed to the same files; rebuilding again", chunk.describe());
+                continue;
+            }
             if (!owned.isEmpty()) {
                 long settle = sealing.settledAt() - System.currentTimeMillis();
                 if (settle > 0) {

@@ -27,10 +27,15 @@ public final class Failures {
      * same partitions, or two streams of one layer. Said plainly, since the cause is elsewhere.
      */
     static String concurrentWriterHint(String message) {
-        return message.contains("File deletion conflicts detected") || message.contains("not previously added")
-                || message.contains("LSM conflicts detected")
+        return isCommitConflict(message)
                 ? " (another writer committed to the same partitions at the same time: a backfill of them, or a"
                         + " second job of this layer)"
                 : "";
+    }
+
+    /** Whether a failure is Paimon refusing a commit that another writer's commit overtook. */
+    public static boolean isCommitConflict(String message) {
+        return message.contains("File deletion conflicts detected") || message.contains("not previously added")
+                || message.contains("LSM conflicts detected");
     }
 }

@@ -143,8 +143,8 @@ final class SingleSinkInsert {
         RichSqlInsert first0 = statements.inserts().get(0);
         SqlNodeList extendedKeywords = new SqlNodeList(POS);
         extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
-        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first0.getTargetTable(), query, null,
-                new SqlNodeList(POS));
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, withoutCompaction(first0.getTargetTable()),
+                query, null, new SqlNodeList(POS));
     }
 
     private RichSqlInsert overwrite(Optional<String> partitionColumn, Optional<String> partitionValue,
@@ -169,7 +169,17 @@ final class SingleSinkInsert {
      * unpartitioned table) is replaced, empty or not.
      */
     private static SqlNode staticOverwrite(SqlNode target) {
-        return withOption(target, "dynamic-partition-overwrite", "false");
+        return withOption(withoutCompaction(target), "dynamic-partition-overwrite", "false");
+    }
+
+    /**
+     * An overwrite with {@code 'write-only' = 'true'}: it adds its files and removes the
+     * partition's, and never compacts. A compaction of the batch writer would delete files the
+     * stream's writer may be compacting at the same moment, and one of the two commits would fail
+     * ("Trying to delete file … not previously added"). The stream's writer compacts later.
+     */
+    private static SqlNode withoutCompaction(SqlNode target) {
+        return withOption(target, "write-only", "true");
     }
 
     /**
@@ -183,6 +193,7 @@ final class SingleSinkInsert {
                 insert.getTargetColumnList(), new SqlNodeList(POS));
     }
 
+    /** The target with one more option in its OPTIONS hint (one hint, so no option hides another). */
     private static SqlNode withOption(SqlNode target, String key, String value) {
         SqlIdentifier table;
         SqlNodeList hints = new SqlNodeList(POS);
@@ -193,6 +204,17 @@ final class SingleSinkInsert {
             table = (SqlIdentifier) target;
         }
         SqlNodeList options = new SqlNodeList(POS);
+        for (int i = 0; i < hints.size(); i++) {
+            SqlHint hint = (SqlHint) hints.get(i);
+            if (hint.getName().equalsIgnoreCase("OPTIONS")) {
+                hint.getOptionKVPairs().forEach((k, v) -> {
+                    options.add(SqlLiteral.createCharString(k, POS));
+                    options.add(SqlLiteral.createCharString(v, POS));
+                });
+                hints.remove(i);
+                break;
+            }
+        }
         options.add(SqlLiteral.createCharString(key, POS));
         options.add(SqlLiteral.createCharString(value, POS));
         hints.add(new SqlHint(POS, new SqlIdentifier("OPTIONS", POS), options, SqlHint.HintOptionFormat.KV_LIST));
