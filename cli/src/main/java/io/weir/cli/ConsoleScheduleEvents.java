@@ -50,6 +50,11 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
         print(layer + " " + partition + ": LATE, " + reason);
     }
 
+    @Override
+    public void tickFailed(String layer, String error) {
+        print(layer + ": tick failed, " + error + " (the next tick tries again)");
+    }
+
     private synchronized void print(String line) {
         out.println(LocalTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS) + " " + line);
         out.flush();

@@ -23,14 +23,18 @@ public final class LayerTickJob implements Job {
     @Override
     public void execute(JobExecutionContext context) throws JobExecutionException {
         String layer = context.getMergedJobDataMap().getString(LAYER);
+        LayerTicks ticks;
         try {
-            LayerTicks ticks = (LayerTicks) context.getScheduler().getContext().get(TICKS);
-            ticks.tick(layer);
+            ticks = (LayerTicks) context.getScheduler().getContext().get(TICKS);
         } catch (SchedulerException e) {
             throw new JobExecutionException(e);
+        }
+        try {
+            ticks.tick(layer);
         } catch (RuntimeException e) {
             // The ledger holds the partition's state; the next tick finds it due again.
             LOG.error("tick of layer {} failed: {}", layer, e.toString(), e);
+            ticks.tickFailed(layer, e.toString());
         }
     }
 }

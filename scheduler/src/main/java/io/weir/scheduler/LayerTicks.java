@@ -66,6 +66,10 @@ final class LayerTicks {
         this.clock = clock;
     }
 
+    void tickFailed(String layer, String error) {
+        events.tickFailed(layer, error);
+    }
+
     /** Wakes every waiting tick and lets it return; a job already submitted runs to its end. */
     void stop() {
         stopping.countDown();

@@ -23,5 +23,8 @@ public interface ScheduleEvents {
     /** The wait deadline passed: the partition is marked LATE with the reason. */
     default void late(String layer, String partition, String reason) {}
 
+    /** A tick itself failed (not a job): the next tick finds the same partitions due again. */
+    default void tickFailed(String layer, String error) {}
+
     ScheduleEvents NONE = new ScheduleEvents() {};
 }

@@ -28,6 +28,11 @@ final class RecordingEvents implements ScheduleEvents {
     }
 
     @Override
+    public synchronized void tickFailed(String layer, String error) {
+        lines.add("tick failed " + layer + ": " + error);
+    }
+
+    @Override
     public synchronized void late(String layer, String partition, String reason) {
         lines.add("late " + layer + " " + partition + ": " + reason);
     }

@@ -11,6 +11,7 @@ import io.weir.runner.Await;
 import io.weir.runner.SampleSource;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
+import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
@@ -36,6 +37,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -89,6 +91,25 @@ class SchedulerTest {
                 + " ds STRING NOT NULL, n INT, PRIMARY KEY (user_id, ds) NOT ENFORCED) PARTITIONED BY (ds) WITH ('bucket' = '1');\n"
                 + "INSERT INTO dws_after_broken SELECT user_id, ds, n FROM dws_broken\n"
                 + "WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n");
+        Files.writeString(dir.resolve("ods_orders_hourly.sql"), "CREATE TEMPORARY TABLE mysql_orders (order_id BIGINT NOT NULL,"
+                + " user_id STRING, shop_id BIGINT, product_id BIGINT, buy_fee DECIMAL(20, 2), create_time TIMESTAMP(3) NOT NULL,"
+                + " update_time TIMESTAMP(3), state INT, PRIMARY KEY (order_id) NOT ENFORCED)"
+                + " WITH ('connector' = 'mysql-cdc', 'table-name' = 'orders');\n"
+                + "CREATE TABLE IF NOT EXISTS ods_orders_hourly (order_id BIGINT NOT NULL, user_id STRING,"
+                + " buy_fee DECIMAL(20, 2), dh STRING NOT NULL, PRIMARY KEY (order_id, dh) NOT ENFORCED)"
+                + " PARTITIONED BY (dh) WITH ('bucket' = '1');\n"
+                + "INSERT INTO ods_orders_hourly SELECT order_id, user_id, buy_fee, DATE_FORMAT(create_time, 'yyyyMMddHH')"
+                + " FROM mysql_orders WHERE DATE_FORMAT(create_time, 'yyyyMMddHH') BETWEEN '${start_date}' AND '${end_date}';\n");
+        Files.writeString(dir.resolve("dws_users_hourly.sql"), "CREATE TABLE IF NOT EXISTS dws_users_hourly (user_id STRING NOT NULL,"
+                + " dh STRING NOT NULL, fee DECIMAL(20, 2), PRIMARY KEY (user_id, dh) NOT ENFORCED) PARTITIONED BY (dh)"
+                + " WITH ('bucket' = '1');\n"
+                + "INSERT INTO dws_users_hourly SELECT user_id, dh, SUM(buy_fee) FROM ods_orders_hourly"
+                + " WHERE dh BETWEEN '${start_date}' AND '${end_date}' GROUP BY user_id, dh;\n");
+        Files.writeString(dir.resolve("dws_users_daily.sql"), "CREATE TABLE IF NOT EXISTS dws_users_daily (user_id STRING NOT NULL,"
+                + " ds STRING NOT NULL, fee DECIMAL(20, 2), PRIMARY KEY (user_id, ds) NOT ENFORCED) PARTITIONED BY (ds)"
+                + " WITH ('bucket' = '1');\n"
+                + "INSERT INTO dws_users_daily SELECT user_id, SUBSTRING(dh, 1, 8), SUM(fee) FROM dws_users_hourly"
+                + " WHERE SUBSTRING(dh, 1, 8) BETWEEN '${start_date}' AND '${end_date}' GROUP BY user_id, SUBSTRING(dh, 1, 8);\n");
         base = conf("base", Map.of());
         session = FlinkSession.start(base.flink());
         lake = new Lake(base.warehouse());
@@ -217,6 +238,52 @@ class SchedulerTest {
         assertEquals(mysqlShopTotals("20230304"), Totals.of(lake, "dws_shops", "shop_id", "20230304"));
     }
 
+    @Test
+    @Order(5)
+    void hourlyAndDailyLayersTickTogetherAndALateHourRebuildsThatHourAndItsDayOnly() throws Exception {
+        backfill("ods_orders_hourly", MAR_1, MAR_4);
+        String schedule = "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01, end-date: 2023-03-04 }";
+        PipelineConf conf = conf("hourly", Map.of("dws_users_hourly", schedule, "dws_users_daily", schedule,
+                "dws_users", schedule, "dws_shops", schedule));
+        RecordingEvents events = new RecordingEvents();
+        List<String> hours = new ArrayList<>();
+        for (LocalDate day = MAR_1; !day.isAfter(MAR_4); day = day.plusDays(1)) {
+            for (int h = 0; h < 24; h++) {
+                hours.add(day.toString().replace("-", "") + String.format("%02d", h));
+            }
+        }
+        List<String> days = List.of("20230301", "20230302", "20230303", "20230304");
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
+            awaitDone("dws_users_hourly", hours.toArray(String[]::new));
+            awaitDone("dws_users_daily", days.toArray(String[]::new));
+        }
+        assertTrue(events.lines().stream().noneMatch(l -> l.startsWith("tick failed") || l.startsWith("failed")),
+                "no tick and no job failed: " + events.lines());
+
+        // A late change to the order of 2023-03-01 09:00 reaches the hourly ODS partition of that hour only.
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement()) {
+            s.execute("UPDATE orders SET buy_fee = buy_fee + 1000 WHERE order_id = 300002");
+        }
+        LayerConf odsHourly = base.layer("ods_orders_hourly");
+        backfill("ods_orders_hourly", io.weir.runner.conf.PartitionRange.parse(odsHourly, "--from", "2023030109", "--to", "2023030109"));
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
+            Await.until(TIMEOUT, () -> doneCount("dws_users_hourly", "2023030109") == 2
+                            && doneCount("dws_users_daily", "20230301") == 2,
+                    () -> events.lines().subList(Math.max(0, events.lines().size() - 10), events.lines().size()).toString());
+        }
+        for (String hour : hours) {
+            assertEquals(hour.equals("2023030109") ? 2 : 1, doneCount("dws_users_hourly", hour), "hour " + hour);
+        }
+        for (String day : days) {
+            assertEquals(day.equals("20230301") ? 2 : 1, doneCount("dws_users_daily", day), "day " + day);
+        }
+        Map<String, BigDecimal> daily = new TreeMap<>();
+        lake.rowsOfPartitions("dws_users_daily", List.of("20230301"))
+                .forEach(r -> daily.put((String) r.get("user_id"), (BigDecimal) r.get("fee")));
+        assertEquals(mysqlByCreateDay("20230301"), daily, "the day took the late change");
+        assertTrue(events.lines().stream().noneMatch(l -> l.startsWith("tick failed")), events.lines().toString());
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
 
     private static PipelineConf conf(String name, Map<String, String> schedules) {
@@ -228,9 +295,15 @@ class SchedulerTest {
                 + "  - name: dws_broken\n    template: " + dir.resolve("dws_broken.sql") + "\n"
                 + "    partition: { column: ds }\n    upstream: [dwd_orders]\n"
                 + "  - name: dws_after_broken\n    template: " + dir.resolve("dws_after_broken.sql") + "\n"
-                + "    partition: { column: ds }\n    upstream: [dws_broken]\n";
+                + "    partition: { column: ds }\n    upstream: [dws_broken]\n"
+                + "  - name: ods_orders_hourly\n    template: " + dir.resolve("ods_orders_hourly.sql") + "\n"
+                + "    partition: { column: dh, format: yyyyMMddHH, granularity: hour }\n"
+                + "  - name: dws_users_hourly\n    template: " + dir.resolve("dws_users_hourly.sql") + "\n"
+                + "    partition: { column: dh, format: yyyyMMddHH, granularity: hour }\n    upstream: [ods_orders_hourly]\n"
+                + "  - name: dws_users_daily\n    template: " + dir.resolve("dws_users_daily.sql") + "\n"
+                + "    partition: { column: ds }\n    upstream: [dws_users_hourly]\n";
         for (Map.Entry<String, String> schedule : schedules.entrySet()) {
-            String template = "    template: " + (schedule.getKey().contains("broken")
+            String template = "    template: " + (Files.exists(dir.resolve(schedule.getKey() + ".sql"))
                     ? dir.resolve(schedule.getKey() + ".sql").toString() : schedule.getKey() + ".sql") + "\n";
             layers = layers.replace(template, template + "    schedule: " + schedule.getValue() + "\n");
         }
@@ -246,9 +319,13 @@ class SchedulerTest {
     }
 
     private static void backfill(String layer, LocalDate from, LocalDate to) {
+        backfill(layer, io.weir.runner.conf.PartitionRange.ofDays(from, to));
+    }
+
+    private static void backfill(String layer, io.weir.runner.conf.PartitionRange range) {
         Renderer renderer = new Renderer(base);
         var plan = new BackfillPlanner(base, renderer, lake, ledger)
-                .plan(new BackfillRequest(layer, from, to, false, 31, 1, true, true));
+                .plan(new BackfillRequest(layer, range, false, 31, 1, true, true));
         var result = new BackfillRunner(base, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
         assertTrue(result.succeeded(), result.failures().toString());
     }
@@ -267,6 +344,19 @@ class SchedulerTest {
     private static long doneCount(String table, String partition) {
         return ledger.entries().stream().filter(e -> e.table().equals(table) && e.partition().equals(partition)
                 && e.status() == RunStatus.DONE).count();
+    }
+
+    /** Fees per user of the orders created on that day. */
+    private static Map<String, BigDecimal> mysqlByCreateDay(String ds) throws Exception {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT user_id, SUM(buy_fee) FROM orders"
+                        + " WHERE DATE_FORMAT(create_time, '%Y%m%d') = '" + ds + "' GROUP BY 1")) {
+            while (rs.next()) {
+                totals.put(rs.getString(1), rs.getBigDecimal(2));
+            }
+        }
+        return totals;
     }
 
     private static Map<String, BigDecimal> mysqlTotals(String ds) throws Exception {

@@ -22,14 +22,35 @@ public final class RunningStream {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunningStream.class);
 
+    /** Resumptions after commit conflicts allowed within {@link #CONFLICT_WINDOW} before a layer counts as failed. */
+    private static final int MAX_CONFLICT_RESUMES = 10;
+    private static final Duration CONFLICT_WINDOW = Duration.ofMinutes(10);
+
     private final PipelineConf conf;
     private final List<RunningLayer> layers;
     private final List<StreamLock> locks;
+    private final java.util.function.Function<RunningLayer, java.util.Optional<RunningLayer>> resume;
+    private final java.util.Deque<Long> resumedAt = new java.util.ArrayDeque<>();
 
     RunningStream(PipelineConf conf, List<RunningLayer> layers, List<StreamLock> locks) {
+        this(conf, layers, locks, failed -> java.util.Optional.empty());
+    }
+
+    /**
+     * @param resume submits a failed layer again from its newest retained checkpoint, where it can
+     *               (empty where it cannot, e.g. a serving-sync job)
+     */
+    RunningStream(PipelineConf conf, List<RunningLayer> layers, List<StreamLock> locks,
+            java.util.function.Function<RunningLayer, java.util.Optional<RunningLayer>> resume) {
         this.conf = conf;
-        this.layers = List.copyOf(layers);
+        this.layers = new java.util.concurrent.CopyOnWriteArrayList<>(layers);
         this.locks = List.copyOf(locks);
+        this.resume = resume;
+    }
+
+    /** How many times a layer was resumed after losing a commit to another writer. */
+    public synchronized int conflictResumes() {
+        return resumedAt.size();
     }
 
     public List<RunningLayer> layers() {
@@ -52,17 +73,9 @@ public final class RunningStream {
         for (RunningLayer layer : layers) {
             JobStatus status = status(layer);
             if (status == JobStatus.FAILED) {
-                String cause;
-                try {
-                    layer.job().getJobExecutionResult().get(30, TimeUnit.SECONDS);
-                    cause = "unknown cause";
-                } catch (ExecutionException e) {
-                    cause = Failures.rootCause(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    cause = "interrupted";
-                } catch (TimeoutException e) {
-                    cause = "no failure cause within 30 s";
+                String cause = failureCause(layer);
+                if (Failures.isCommitConflict(cause) && resumeAfterConflict(layer, cause)) {
+                    continue;
                 }
                 throw WeirException.jobFailed("layer '" + layer.layer().name() + "' failed: "
                         + conf.secrets().mask(cause), null);
@@ -71,6 +84,46 @@ public final class RunningStream {
                 throw WeirException.jobFailed("layer '" + layer.layer().name() + "' ended (" + status
                         + ") although it runs continuously", null);
             }
+        }
+    }
+
+    /**
+     * A commit the stream's writer lost to a backfill's overwrite of the same partition (Paimon:
+     * "File deletion conflicts detected") fails the job once its restarts are spent, though nothing
+     * is wrong with it: its checkpoint holds what it had not committed. So it is submitted again
+     * from there, at most {@link #MAX_CONFLICT_RESUMES} times in {@link #CONFLICT_WINDOW}.
+     */
+    private synchronized boolean resumeAfterConflict(RunningLayer failed, String cause) {
+        long now = System.currentTimeMillis();
+        while (!resumedAt.isEmpty() && resumedAt.peekFirst() < now - CONFLICT_WINDOW.toMillis()) {
+            resumedAt.removeFirst();
+        }
+        if (resumedAt.size() >= MAX_CONFLICT_RESUMES) {
+            return false;
+        }
+        java.util.Optional<RunningLayer> resumed = resume.apply(failed);
+        if (resumed.isEmpty()) {
+            return false;
+        }
+        resumedAt.addLast(now);
+        layers.set(layers.indexOf(failed), resumed.get());
+        LOG.warn("Layer {} lost a commit to another writer of the same partitions (a backfill) and was resumed"
+                + " from {}: {}", failed.layer().name(), resumed.get().restoredFrom().orElse("its start"),
+                conf.secrets().mask(cause));
+        return true;
+    }
+
+    private static String failureCause(RunningLayer layer) {
+        try {
+            layer.job().getJobExecutionResult().get(30, TimeUnit.SECONDS);
+            return "unknown cause";
+        } catch (ExecutionException e) {
+            return Failures.rootCause(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        } catch (TimeoutException e) {
+            return "no failure cause within 30 s";
         }
     }
 

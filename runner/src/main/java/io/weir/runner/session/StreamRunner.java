@@ -72,7 +72,8 @@ public final class StreamRunner {
             new RunningStream(conf, running, locks).cancel();
             throw e;
         }
-        return new RunningStream(conf, running, locks);
+        return new RunningStream(conf, running, locks, failed -> conf.layers().contains(failed.layer())
+                ? java.util.Optional.of(submit(failed.layer(), false)) : java.util.Optional.empty());
     }
 
     /** Locks every job's state first, so a second process is refused before it creates or submits anything. */

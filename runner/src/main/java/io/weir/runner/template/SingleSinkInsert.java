@@ -143,7 +143,7 @@ final class SingleSinkInsert {
         RichSqlInsert first0 = statements.inserts().get(0);
         SqlNodeList extendedKeywords = new SqlNodeList(POS);
         extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
-        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, withoutCompaction(first0.getTargetTable()),
+        return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, first0.getTargetTable(),
                 query, null, new SqlNodeList(POS));
     }
 
@@ -169,17 +169,7 @@ final class SingleSinkInsert {
      * unpartitioned table) is replaced, empty or not.
      */
     private static SqlNode staticOverwrite(SqlNode target) {
-        return withOption(withoutCompaction(target), "dynamic-partition-overwrite", "false");
-    }
-
-    /**
-     * An overwrite with {@code 'write-only' = 'true'}: it adds its files and removes the
-     * partition's, and never compacts. A compaction of the batch writer would delete files the
-     * stream's writer may be compacting at the same moment, and one of the two commits would fail
-     * ("Trying to delete file … not previously added"). The stream's writer compacts later.
-     */
-    private static SqlNode withoutCompaction(SqlNode target) {
-        return withOption(target, "write-only", "true");
+        return withOption(target, "dynamic-partition-overwrite", "false");
     }
 
     /**

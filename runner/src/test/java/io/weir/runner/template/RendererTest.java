@@ -53,7 +53,7 @@ class RendererTest {
         assertEquals(3, rendered.partitions().size());
         assertEquals("20230214", rendered.partitions().get(0).value());
         String insert = rendered.inserts().get(0);
-        assertTrue(insert.startsWith("INSERT OVERWRITE dws_users /*+ OPTIONS('write-only' = 'true') */"), insert);
+        assertTrue(insert.startsWith("INSERT OVERWRITE dws_users\n"), insert);
         assertTrue(insert.contains("weir_q.ds >= '20230214' AND weir_q.ds <= '20230216'"), "never outside the range:\n" + insert);
         assertTrue(insert.contains("BETWEEN ASYMMETRIC '20230214' AND '20230216'"), insert);
         assertTrue(rendered.script().contains("partitions of the range this produced no rows for are dropped"));
@@ -64,7 +64,7 @@ class RendererTest {
         RenderedLayer rendered = renderer.batch(conf.layer("dws_shops"), LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15));
         assertEquals(1, rendered.inserts().size());
         assertTrue(rendered.inserts().get(0).startsWith("INSERT OVERWRITE dws_shops"
-                + " /*+ OPTIONS('write-only' = 'true', 'dynamic-partition-overwrite' = 'false') */ PARTITION (ds = '20230215')"), rendered.inserts().get(0));
+                + " /*+ OPTIONS('dynamic-partition-overwrite' = 'false') */ PARTITION (ds = '20230215')"), rendered.inserts().get(0));
         assertFalse(rendered.script().contains("EXECUTE STATEMENT SET"));
     }
 
