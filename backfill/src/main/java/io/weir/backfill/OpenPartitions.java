@@ -9,7 +9,6 @@ import io.weir.runner.lake.Lake;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,14 +39,8 @@ final class OpenPartitions {
 
     /** Open partitions by value, with the reason; each judging table is read once. */
     private Map<String, String> open(LayerConf layer, List<Partition> partitions) {
-        List<Closing.Closed> judges = new ArrayList<>();
-        for (String table : closing.judges(layer)) {
-            Closing.Closed closed = closing.of(table);
-            // A table no stream has written is complete as far as its builds go: the ledger judges it.
-            if (closed.basis() != Closing.Basis.NONE) {
-                judges.add(closed);
-            }
-        }
+        // A table no stream has written is complete as far as its builds go: the ledger judges it.
+        List<Closing.Closed> judges = closing.judges(layer);
         Map<String, String> open = new LinkedHashMap<>();
         for (Partition partition : partitions) {
             Instant end = partition.end().toInstant(ZoneOffset.UTC);

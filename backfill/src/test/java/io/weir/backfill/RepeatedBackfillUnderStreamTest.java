@@ -2,16 +2,11 @@ package io.weir.backfill;
 
 import io.weir.runner.Await;
 import io.weir.runner.SampleSource;
-import io.weir.runner.TestConfs;
+import io.weir.runner.StreamFixture;
 import io.weir.runner.Totals;
 import io.weir.runner.conf.LayerConf;
-import io.weir.runner.conf.PipelineConf;
-import io.weir.runner.lake.Lake;
-import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
-import io.weir.runner.session.StreamRunner;
 import io.weir.runner.template.Renderer;
-import io.weir.sandbox.EmbeddedMariaDb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,46 +50,34 @@ class RepeatedBackfillUnderStreamTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(180);
 
     @TempDir static Path dir;
-    static EmbeddedMariaDb mariaDb;
-    static FlinkSession session;
-    static PipelineConf conf;
-    static Lake lake;
+    static StreamFixture fx;
     static RunningStream stream;
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = SampleSource.start(dir);
-        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
-                .replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s")));
-        session = FlinkSession.start(conf.flink());
-        lake = new Lake(conf.warehouse());
+        fx = StreamFixture.start(dir, sections -> sections.replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (stream != null) {
-            stream.cancel();
-        }
-        lake.close();
-        session.close();
-        mariaDb.close();
+        fx.close();
     }
 
     @Test
     void tenBackfillsWhileTheStreamKeepsChangingTheDayNeverLoseAChangeAndEndEqualToMySql() throws Exception {
-        List<LayerConf> layers = conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
-        stream = new StreamRunner(conf, session).start(layers, false);
+        List<LayerConf> layers = fx.conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
+        stream = fx.stream(layers);
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
-            return Totals.of(lake, "dws_users", "user_id", DS).equals(mysqlTotals());
-        }, () -> "dws_users=" + Totals.of(lake, "dws_users", "user_id", DS) + " mysql=" + mysqlTotals());
+            return Totals.of(fx.lake, "dws_users", "user_id", DS).equals(mysqlTotals());
+        }, () -> "dws_users=" + Totals.of(fx.lake, "dws_users", "user_id", DS) + " mysql=" + mysqlTotals());
         // Rows of the next evening move every watermark past D's end: D is sealed, its changes are late.
-        SampleSource.execute(mariaDb,
+        SampleSource.execute(fx.mariaDb,
                 "INSERT INTO orders VALUES (100050, 'user_003', 12345, 1, 1.00, '2023-02-16 20:00:00', '2023-02-16 20:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2050, 100050, 1, '2023-02-16 20:00:00')");
         long dEnd = D.plusDays(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-        Await.until(TIMEOUT, () -> lake.watermark("dwd_orders").orElse(0L) >= dEnd,
-                () -> "dwd_orders watermark " + lake.watermark("dwd_orders"));
+        Await.until(TIMEOUT, () -> fx.lake.watermark("dwd_orders").orElse(0L) >= dEnd,
+                () -> "dwd_orders watermark " + fx.lake.watermark("dwd_orders"));
 
         List<Long> orders = mysqlLongs("SELECT order_id FROM orders WHERE DATE(create_time) = '2023-02-15' ORDER BY order_id");
         AtomicInteger changes = new AtomicInteger();
@@ -102,7 +85,7 @@ class RepeatedBackfillUnderStreamTest {
         writer.scheduleAtFixedRate(() -> {
             int n = changes.getAndIncrement();
             try {
-                SampleSource.execute(mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1.00 WHERE order_id = "
+                SampleSource.execute(fx.mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1.00 WHERE order_id = "
                         + orders.get(n % orders.size()));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -142,20 +125,20 @@ class RepeatedBackfillUnderStreamTest {
         assertTrue(last.succeeded(), last.failures().toString());
         stream.checkHealthy();
         assertEquals(mysqlFees(), dwdFees(), "dwd_orders equals MySQL's orders");
-        assertEquals(mysqlTotals(), Totals.of(lake, "dws_users", "user_id", DS), "dws_users equals MySQL's own aggregate");
+        assertEquals(mysqlTotals(), Totals.of(fx.lake, "dws_users", "user_id", DS), "dws_users equals MySQL's own aggregate");
     }
 
     private static BackfillResult backfill() {
-        Renderer renderer = new Renderer(conf);
-        Ledger ledger = new Ledger(lake);
-        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)
+        Renderer renderer = new Renderer(fx.conf);
+        Ledger ledger = new Ledger(fx.lake);
+        BackfillPlan plan = new BackfillPlanner(fx.conf, renderer, fx.lake, ledger)
                 .plan(new BackfillRequest("dwd_orders", D, D, true, 1, 1, true, false));
-        return new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+        return new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger).run(plan, 1, BackfillProgress.NONE);
     }
 
     private static Map<Long, BigDecimal> dwdFees() {
         Map<Long, BigDecimal> fees = new TreeMap<>();
-        for (Map<String, Object> row : lake.rowsOfPartitions("dwd_orders", List.of(DS))) {
+        for (Map<String, Object> row : fx.lake.rowsOfPartitions("dwd_orders", List.of(DS))) {
             fees.put((Long) row.get("order_id"), (BigDecimal) row.get("order_fee"));
         }
         return fees;
@@ -188,7 +171,7 @@ class RepeatedBackfillUnderStreamTest {
     }
 
     private static void query(String sql, RowReader reader) {
-        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+        try (Connection c = fx.mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
                 reader.read(rs);

@@ -2,15 +2,10 @@ package io.weir.backfill;
 
 import io.weir.runner.Await;
 import io.weir.runner.SampleSource;
-import io.weir.runner.TestConfs;
+import io.weir.runner.StreamFixture;
 import io.weir.runner.Totals;
-import io.weir.runner.conf.PipelineConf;
-import io.weir.runner.lake.Lake;
-import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
-import io.weir.runner.session.StreamRunner;
 import io.weir.runner.template.Renderer;
-import io.weir.sandbox.EmbeddedMariaDb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,43 +36,31 @@ class StreamBackfillConsistencyTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
 
     @TempDir static Path dir;
-    static EmbeddedMariaDb mariaDb;
-    static FlinkSession session;
-    static PipelineConf conf;
-    static Lake lake;
+    static StreamFixture fx;
     static RunningStream stream;
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = SampleSource.start(dir);
-        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw")
-                .replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s")));
-        session = FlinkSession.start(conf.flink());
-        lake = new Lake(conf.warehouse());
+        fx = StreamFixture.start(dir, sections -> sections.replace("restart-attempts: 0", "restart-attempts: 5\n  restart-delay: 1s"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (stream != null) {
-            stream.cancel();
-        }
-        lake.close();
-        session.close();
-        mariaDb.close();
+        fx.close();
     }
 
     @Test
     void dwsOfABackfilledPartitionStaysEqualToARecomputationWhileTheStreamRuns() throws Exception {
-        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        stream = fx.stream(fx.conf.layers());
         awaitUsers(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"));
 
         // A gap the stream never sees: rows written with the binlog off for this session.
         execute(true, "INSERT INTO orders VALUES (100030, 'user_002', 12346, 3, 1000.00, '2023-02-15 10:00:00', '2023-02-15 10:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2030, 100030, 1, '2023-02-15 11:00:00')");
 
-        Renderer renderer = new Renderer(conf);
-        Ledger ledger = new Ledger(lake);
-        BackfillPlanner planner = new BackfillPlanner(conf, renderer, lake, ledger);
+        Renderer renderer = new Renderer(fx.conf);
+        Ledger ledger = new Ledger(fx.lake);
+        BackfillPlanner planner = new BackfillPlanner(fx.conf, renderer, fx.lake, ledger);
         // D is still open: the streaming writers' watermark (seed events end 2023-02-15 18:40:56) has
         // not passed its end; dwd_orders' watermark is the minimum over its inputs, so it may lag.
         io.weir.runner.WeirException open = org.junit.jupiter.api.Assertions.assertThrows(io.weir.runner.WeirException.class,
@@ -86,14 +69,14 @@ class StreamBackfillConsistencyTest {
         assertTrue(open.getMessage().contains("20230215: dwd_orders watermark 2023-02-15 "), open.getMessage());
         assertTrue(open.getMessage().contains("has not passed the partition's end 2023-02-16 00:00"), open.getMessage());
         assertTrue(open.getMessage().contains("--allow-open"), open.getMessage());
-        BackfillRunner runner = new BackfillRunner(conf, session, renderer, lake, ledger);
+        BackfillRunner runner = new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger);
         assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D, false, 1, 1, true, true)), 1,
                 BackfillProgress.NONE).succeeded());
         BackfillResult cascade = runner.run(planner.plan(new BackfillRequest("ods_orders", D, D, true, 1, 1, true, true)), 1,
                 BackfillProgress.NONE);
         assertTrue(cascade.succeeded(), cascade.failures().toString());
         assertEquals(Totals.expected("user_001", "8000.08", "user_002", "6000.05", "user_003", "5000.05"),
-                Totals.of(lake, "dws_users", "user_id", DS), "the backfill repaired D; the stream's state still says 5000.05");
+                Totals.of(fx.lake, "dws_users", "user_id", DS), "the backfill repaired D; the stream's state still says 5000.05");
 
         // More changes touching D, through the binlog: the stream's deltas land on the backfilled totals.
         execute(false, "UPDATE orders SET buy_fee = 4500.04 WHERE order_id = 100002",
@@ -105,22 +88,22 @@ class StreamBackfillConsistencyTest {
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
             return recomputed("user_id").equals(expectedUsers)
-                    && Totals.of(lake, "dws_users", "user_id", DS).equals(recomputed("user_id"))
-                    && Totals.of(lake, "dws_shops", "shop_id", DS).equals(recomputed("shop_id"));
-        }, () -> "dws_users=" + Totals.of(lake, "dws_users", "user_id", DS) + " recomputed=" + recomputed("user_id")
-                + " dws_shops=" + Totals.of(lake, "dws_shops", "shop_id", DS) + " recomputed=" + recomputed("shop_id"));
-        assertNotEquals(Totals.expected("user_002", "5700.05"), Totals.of(lake, "dws_users", "user_id", DS),
+                    && Totals.of(fx.lake, "dws_users", "user_id", DS).equals(recomputed("user_id"))
+                    && Totals.of(fx.lake, "dws_shops", "shop_id", DS).equals(recomputed("shop_id"));
+        }, () -> "dws_users=" + Totals.of(fx.lake, "dws_users", "user_id", DS) + " recomputed=" + recomputed("user_id")
+                + " dws_shops=" + Totals.of(fx.lake, "dws_shops", "shop_id", DS) + " recomputed=" + recomputed("shop_id"));
+        assertNotEquals(Totals.expected("user_002", "5700.05"), Totals.of(fx.lake, "dws_users", "user_id", DS),
                 "a stale stream total would have dropped the repaired order");
     }
 
     /** Total paid per key on D, recomputed from the ODS tables (orders joined to their payments). */
     private static Map<String, BigDecimal> recomputed(String key) {
         Map<Long, Map<String, Object>> orders = new HashMap<>();
-        for (Map<String, Object> o : lake.rows("ods_orders")) {
+        for (Map<String, Object> o : fx.lake.rows("ods_orders")) {
             orders.put((Long) o.get("order_id"), o);
         }
         Map<String, BigDecimal> totals = new TreeMap<>();
-        for (Map<String, Object> pay : lake.rows("ods_orders_pay")) {
+        for (Map<String, Object> pay : fx.lake.rows("ods_orders_pay")) {
             Map<String, Object> order = orders.get((Long) pay.get("order_id"));
             String payDay = ((java.time.LocalDateTime) pay.get("create_time")).format(DateTimeFormatter.BASIC_ISO_DATE);
             if (order != null && payDay.equals(DS)) {
@@ -134,11 +117,11 @@ class StreamBackfillConsistencyTest {
     private static void awaitUsers(Map<String, BigDecimal> users) {
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
-            return Totals.of(lake, "dws_users", "user_id", DS).equals(users);
-        }, () -> "dws_users=" + Totals.of(lake, "dws_users", "user_id", DS));
+            return Totals.of(fx.lake, "dws_users", "user_id", DS).equals(users);
+        }, () -> "dws_users=" + Totals.of(fx.lake, "dws_users", "user_id", DS));
     }
 
     private static void execute(boolean binlogOff, String... statements) throws Exception {
-        SampleSource.execute(mariaDb, binlogOff, statements);
+        SampleSource.execute(fx.mariaDb, binlogOff, statements);
     }
 }

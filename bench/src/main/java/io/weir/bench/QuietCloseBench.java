@@ -34,7 +34,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class QuietCloseBench {
 
-    private static final Path HOME = Path.of(System.getProperty("weir.home", "."));
     private static final List<String> TABLES = List.of("ods_orders", "ods_orders_pay", "dwd_orders", "dws_users");
 
     public static void main(String[] args) throws Exception {
@@ -123,17 +122,9 @@ public final class QuietCloseBench {
     }
 
     private static PipelineConf conf(Path dir, int mysqlPort, Duration checkpoint, Duration quiet) throws Exception {
-        String quickstart = Files.readString(HOME.resolve("conf/quickstart.yaml"));
-        String layers = quickstart.substring(quickstart.indexOf("\nlayers:") + 1).replaceAll("(?m)^    schedule: .*\\n", "");
         Path file = dir.resolve("pipeline.yaml");
-        Files.writeString(file, "pipeline: { name: bench, start-date: 2023-01-01 }\n"
-                + "templates: " + HOME.resolve("sql-templates") + "\n"
-                + "warehouse: { uri: " + dir.resolve("warehouse").toUri() + ", database: order_dw }\n"
-                + "source: { hostname: 127.0.0.1, port: " + mysqlPort + ", database: order_dw,"
-                + " options: { debezium.poll.interval.ms: '20' } }\n"
-                + "flink: { web-ui-port: 0, parallelism: 1, checkpoint-interval: " + checkpoint.toMillis() + "ms, state-dir: "
-                + dir.resolve("state").toUri() + ", source-idle-timeout: 2s, quiet-timeout: " + quiet.toSeconds() + "s }\n"
-                + layers);
+        Files.writeString(file, ServingBench.streamingPipeline(dir, mysqlPort, checkpoint,
+                ", quiet-timeout: " + quiet.toSeconds() + "s", ""));
         return new PipelineConfLoader().load(file);
     }
 }

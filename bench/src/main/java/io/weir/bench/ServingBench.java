@@ -166,19 +166,29 @@ public final class ServingBench {
 
     private static PipelineConf conf(Path dir, EmbeddedPostgres postgres, int mysqlPort, Duration checkpoint) throws Exception {
         Files.createDirectories(dir);
+        Path file = dir.resolve("pipeline.yaml");
+        Files.writeString(file, streamingPipeline(dir, mysqlPort == 0 ? 3306 : mysqlPort, checkpoint, "",
+                "serving: { endpoint: '127.0.0.1:" + postgres.port() + "', database: weir, username: weir, password: weir,"
+                        + " tables: [dws_users] }\n"));
+        return new PipelineConfLoader().load(file);
+    }
+
+    /**
+     * A pipeline of the quickstart's layers, unscheduled, streaming from MariaDB on {@code mysqlPort}
+     * into a warehouse under {@code dir}, with more flink keys and sections as given.
+     */
+    static String streamingPipeline(Path dir, int mysqlPort, Duration checkpoint, String moreFlink, String moreSections)
+            throws java.io.IOException {
         String quickstart = Files.readString(HOME.resolve("conf/quickstart.yaml"));
         String layers = quickstart.substring(quickstart.indexOf("\nlayers:") + 1).replaceAll("(?m)^    schedule: .*\\n", "");
-        Path file = dir.resolve("pipeline.yaml");
-        Files.writeString(file, "pipeline: { name: bench, start-date: 2023-01-01 }\n"
+        return "pipeline: { name: bench, start-date: 2023-01-01 }\n"
                 + "templates: " + HOME.resolve("sql-templates") + "\n"
                 + "warehouse: { uri: " + dir.resolve("warehouse").toUri() + ", database: order_dw }\n"
-                + "source: { hostname: 127.0.0.1, port: " + (mysqlPort == 0 ? 3306 : mysqlPort) + ", database: order_dw,"
+                + "source: { hostname: 127.0.0.1, port: " + mysqlPort + ", database: order_dw,"
                 + " options: { debezium.poll.interval.ms: '20' } }\n"
                 + "flink: { web-ui-port: 0, parallelism: 1, checkpoint-interval: " + checkpoint.toMillis() + "ms, state-dir: "
-                + dir.resolve("state").toUri() + ", source-idle-timeout: 2s }\n"
-                + "serving: { endpoint: '127.0.0.1:" + postgres.port() + "', database: weir, username: weir, password: weir,"
-                + " tables: [dws_users] }\n" + layers);
-        return new PipelineConfLoader().load(file);
+                + dir.resolve("state").toUri() + ", source-idle-timeout: 2s" + moreFlink + " }\n"
+                + moreSections + layers;
     }
 
     private static Connection connect(EmbeddedMariaDb mariaDb) {

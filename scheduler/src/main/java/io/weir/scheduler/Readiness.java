@@ -140,7 +140,7 @@ final class Readiness {
     }
 
     static String show(Instant instant) {
-        return instant.toString().replace("T", " ").replace("Z", "");
+        return Closing.show(instant);
     }
 
     private static String firstLine(String text) {

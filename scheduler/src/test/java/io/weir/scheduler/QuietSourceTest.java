@@ -8,18 +8,13 @@ import io.weir.backfill.BackfillRunner;
 import io.weir.backfill.Ledger;
 import io.weir.runner.Await;
 import io.weir.runner.SampleSource;
-import io.weir.runner.TestConfs;
+import io.weir.runner.StreamFixture;
 import io.weir.runner.Totals;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
-import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Closing;
-import io.weir.runner.lake.Lake;
-import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
-import io.weir.runner.session.StreamRunner;
 import io.weir.runner.template.Renderer;
-import io.weir.sandbox.EmbeddedMariaDb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,40 +46,28 @@ class QuietSourceTest {
     private static final List<String> TABLES = List.of("ods_orders", "ods_orders_pay", "dwd_orders", "dws_users");
 
     @TempDir static Path dir;
-    static EmbeddedMariaDb mariaDb;
-    static FlinkSession session;
-    static PipelineConf conf;
-    static Lake lake;
+    static StreamFixture fx;
     static RunningStream stream;
 
     @BeforeAll
     static void start() throws Exception {
-        mariaDb = SampleSource.start(dir);
-        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
-                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: " + QUIET.toSeconds() + "s\n")));
-        session = FlinkSession.start(conf.flink());
-        lake = new Lake(conf.warehouse());
+        fx = StreamFixture.start(dir, sections -> sections.replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: " + QUIET.toSeconds() + "s\n"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (stream != null) {
-            stream.cancel();
-        }
-        lake.close();
-        session.close();
-        mariaDb.close();
+        fx.close();
     }
 
     @Test
     void aQuietSourcesLastPartitionClosesThroughEveryLayerAlsoAfterARestart() throws Exception {
-        List<LayerConf> layers = conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
-        stream = new StreamRunner(conf, session).start(layers, false);
+        List<LayerConf> layers = fx.conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
+        stream = fx.stream(layers);
         // The seed rows end on 2023-02-15 18:40:56: no watermark will pass the day's end.
         awaitClosedAndBackfill(FEB_16, LocalDate.of(2023, 2, 15),
                 Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"));
         for (String table : TABLES) {
-            assertTrue(lake.watermark(table).orElseThrow() < FEB_16.toEpochMilli(), table + ": closed by quiet, not by its watermark");
+            assertTrue(fx.lake.watermark(table).orElseThrow() < FEB_16.toEpochMilli(), table + ": closed by quiet, not by its watermark");
         }
         String closedThrough = status("dws_users").closedThrough();
         assertTrue(closedThrough.compareTo("20230215") >= 0, "status shows the quiet day closed: " + closedThrough);
@@ -92,7 +75,7 @@ class QuietSourceTest {
         // Heartbeats keep a quiet stream alive; a stopped one closes nothing.
         stream.stopWithSavepoints(Duration.ofMinutes(2));
         stream = null;
-        Closing closing = new Closing(conf, lake, Clock.systemUTC());
+        Closing closing = new Closing(fx.conf, fx.lake, Clock.systemUTC());
         Await.until(TIMEOUT, () -> closing.of("ods_orders").basis() == Closing.Basis.WATERMARK,
                 () -> closing.of("ods_orders").state());
         assertTrue(closing.of("ods_orders").state().contains("not running?"), closing.of("ods_orders").state());
@@ -101,8 +84,8 @@ class QuietSourceTest {
         assertTrue(open.getMessage().contains("dwd_orders watermark 2023-02-15 "), open.getMessage());
 
         // Restarted from its savepoints, whose watermarks start from nothing, the stream closes the next day too.
-        stream = new StreamRunner(conf, session).start(layers, false);
-        SampleSource.execute(mariaDb,
+        stream = fx.stream(layers);
+        SampleSource.execute(fx.mariaDb,
                 "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
         awaitClosedAndBackfill(FEB_17, LocalDate.of(2023, 2, 16), Totals.expected("user_001", "10.00"));
@@ -114,15 +97,15 @@ class QuietSourceTest {
         String ds = day.toString().replace("-", "");
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
-            return Totals.of(lake, "dws_users", "user_id", ds).equals(totals);
-        }, () -> Totals.of(lake, "dws_users", "user_id", ds).toString());
-        Closing closing = new Closing(conf, lake, Clock.systemUTC());
+            return Totals.of(fx.lake, "dws_users", "user_id", ds).equals(totals);
+        }, () -> Totals.of(fx.lake, "dws_users", "user_id", ds).toString());
+        Closing closing = new Closing(fx.conf, fx.lake, Clock.systemUTC());
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
             return TABLES.stream().allMatch(t -> closing.of(t).passed(end));
         }, () -> TABLES.stream().map(t -> t + ": " + closing.of(t).state()).toList().toString());
         long closedAt = System.currentTimeMillis();
-        long lastRows = TABLES.stream().mapToLong(t -> lake.lastDataAppendMillis(t, 0).orElse(0L)).max().orElseThrow();
+        long lastRows = TABLES.stream().mapToLong(t -> fx.lake.lastDataAppendMillis(t, 0).orElse(0L)).max().orElseThrow();
         Duration took = Duration.ofMillis(closedAt - lastRows);
         // Quiet timeout, plus a checkpoint to commit and the wait's own polling.
         assertTrue(took.compareTo(QUIET.plusSeconds(15)) <= 0, "closed " + took + " after the last rows");
@@ -130,25 +113,25 @@ class QuietSourceTest {
         long alivePast = lastRows + closing.liveness().toMillis() + 1000;
         Await.until(TIMEOUT, () -> System.currentTimeMillis() > alivePast, () -> "waiting past the liveness window");
         for (String table : TABLES) {
-            assertTrue(lake.lastStreamCommitMillis(table, lake.lastDataAppendMillis(table, 0).orElseThrow() + 1).isPresent(),
+            assertTrue(fx.lake.lastStreamCommitMillis(table, fx.lake.lastDataAppendMillis(table, 0).orElseThrow() + 1).isPresent(),
                     table + " commits heartbeats while quiet");
             assertTrue(closing.of(table).passed(end), table + ": " + closing.of(table).state());
         }
 
-        BackfillResult result = new BackfillRunner(conf, session, new Renderer(conf), lake, new Ledger(lake)).run(
+        BackfillResult result = new BackfillRunner(fx.conf, fx.session, new Renderer(fx.conf), fx.lake, new Ledger(fx.lake)).run(
                 planner().plan(new BackfillRequest("dws_users", day, day, false, 1, 1, true, false)), 1,
                 BackfillProgress.NONE);
         assertTrue(result.succeeded(), result.failures().toString());
         assertEquals(1, result.partitionsDone());
-        assertEquals(totals, Totals.of(lake, "dws_users", "user_id", ds), "the batch recomputation agrees");
+        assertEquals(totals, Totals.of(fx.lake, "dws_users", "user_id", ds), "the batch recomputation agrees");
     }
 
     private static BackfillPlanner planner() {
-        return new BackfillPlanner(conf, new Renderer(conf), lake, new Ledger(lake));
+        return new BackfillPlanner(fx.conf, new Renderer(fx.conf), fx.lake, new Ledger(fx.lake));
     }
 
     private static StatusReport.TableStatus status(String layer) {
-        return new StatusCollector(conf, lake, Clock.systemUTC()).collect().tables().stream()
+        return new StatusCollector(fx.conf, fx.lake, Clock.systemUTC()).collect().tables().stream()
                 .filter(t -> t.layer().equals(layer)).findFirst().orElseThrow();
     }
 }

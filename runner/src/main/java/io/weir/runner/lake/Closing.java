@@ -64,9 +64,10 @@ public final class Closing {
 
     /**
      * @param through instants before this are complete (empty: nothing is known to be)
+     * @param quiet   no rows reached it for the quiet timeout
      * @param note    why quiet did not close it further, or empty
      */
-    public record Closed(String table, Optional<Instant> through, Basis basis, String note) {
+    public record Closed(String table, Optional<Instant> through, Basis basis, boolean quiet, String note) {
 
         public boolean passed(Instant needed) {
             return through.map(t -> !t.isBefore(needed)).orElse(false);
@@ -89,18 +90,15 @@ public final class Closing {
     }
 
     /**
-     * The tables that decide whether a layer's partitions are complete: its upstream tables that a
-     * stream writes with watermarks, or for a layer fed by the source, its own table.
+     * The closing of the tables that decide whether a layer's partitions are complete: its upstream
+     * tables that a stream writes with watermarks, or for a layer fed by the source, its own table.
      */
-    public List<String> judges(LayerConf layer) {
-        return layer.upstream().isEmpty() ? List.of(layer.table()) : streamedUpstream(layer);
-    }
-
-    private List<String> streamedUpstream(LayerConf layer) {
-        List<String> judges = new ArrayList<>();
-        for (String table : layer.upstream()) {
-            if (lake.tableExists(table) && lake.watermark(table).isPresent()) {
-                judges.add(table);
+    public List<Closed> judges(LayerConf layer) {
+        List<Closed> judges = new ArrayList<>();
+        for (String table : layer.upstream().isEmpty() ? List.of(layer.table()) : layer.upstream()) {
+            Closed closed = of(table);
+            if (closed.basis() != Basis.NONE) {
+                judges.add(closed);
             }
         }
         return judges;
@@ -131,47 +129,43 @@ public final class Closing {
 
     private Closed compute(String table, Map<String, Closed> seen) {
         if (!lake.tableExists(table)) {
-            return new Closed(table, Optional.empty(), Basis.NONE, "the table does not exist yet");
+            return new Closed(table, Optional.empty(), Basis.NONE, false, "the table does not exist yet");
         }
         Optional<Instant> watermark = lake.watermark(table).map(Instant::ofEpochMilli);
         if (watermark.isEmpty()) {
-            return new Closed(table, Optional.empty(), Basis.NONE, "no stream writes it");
+            return new Closed(table, Optional.empty(), Basis.NONE, false, "no stream writes it");
         }
         Duration quiet = conf.flink().quietTimeout();
         if (quiet.isZero()) {
-            return new Closed(table, watermark, Basis.WATERMARK, "");
+            return new Closed(table, watermark, Basis.WATERMARK, false, "");
         }
         long now = System.currentTimeMillis();
-        Optional<Long> lastCommit = lake.lastStreamCommitMillis(table, now - liveness().toMillis());
-        if (lastCommit.isEmpty()) {
-            return new Closed(table, watermark, Basis.WATERMARK, 
-                    "its stream has not committed for " + human(liveness()) + ": not running?");
-        }
         Optional<Long> lastRows = lake.lastDataAppendMillis(table, now - quiet.toMillis());
         if (lastRows.isPresent()) {
-            return new Closed(table, watermark, Basis.WATERMARK, 
+            return new Closed(table, watermark, Basis.WATERMARK, false,
                     "rows came " + human(Duration.ofMillis(now - lastRows.get())) + " ago; quiet after " + human(quiet));
         }
-        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        if (lake.lastStreamCommitMillis(table, now - liveness().toMillis()).isEmpty()) {
+            return new Closed(table, watermark, Basis.WATERMARK, true,
+                    "its stream has not committed for " + human(liveness()) + ": not running?");
+        }
         Instant carried = clock.instant().minus(quiet);
-        if (layer != null) {
-            for (String upstream : streamedUpstream(layer)) {
-                Closed input = of(upstream, seen);
-                if (input.through().isEmpty()) {
-                    return new Closed(table, watermark, Basis.WATERMARK, 
-                            "its input " + upstream + ": " + input.state());
-                }
-                if (lake.lastDataAppendMillis(upstream, now - quiet.toMillis()).isPresent()) {
-                    return new Closed(table, watermark, Basis.WATERMARK, 
-                            "its input " + upstream + " took rows within " + human(quiet));
-                }
-                carried = carried.isAfter(input.through().get()) ? input.through().get() : carried;
+        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        for (String upstream : layer == null ? List.<String>of() : layer.upstream()) {
+            Closed input = of(upstream, seen);
+            if (input.basis() == Basis.NONE) {
+                continue;
             }
+            if (!input.quiet()) {
+                return new Closed(table, watermark, Basis.WATERMARK, true,
+                        "its input " + upstream + " took rows within " + human(quiet));
+            }
+            carried = carried.isAfter(input.through().get()) ? input.through().get() : carried;
         }
         if (!carried.isAfter(watermark.get())) {
-            return new Closed(table, watermark, Basis.WATERMARK, "");
+            return new Closed(table, watermark, Basis.WATERMARK, true, "");
         }
-        return new Closed(table, Optional.of(carried), Basis.QUIET, "");
+        return new Closed(table, Optional.of(carried), Basis.QUIET, true, "");
     }
 
     public static String show(Instant instant) {

@@ -39,12 +39,12 @@ public final class PlanCheck {
             TableEnvironment tables = environment();
             renderer.catalogStatements().forEach(tables::executeSql);
             for (LayerConf layer : scratchConf.layers()) {
-                plan(layer, () -> tables.executeSql(renderer.stream(layer).targetDdl()));
+                plan(conf, layer, () -> tables.executeSql(renderer.stream(layer).targetDdl()));
             }
             for (LayerConf layer : layers) {
                 RenderedLayer rendered = renderer.stream(scratchConf.layer(layer.name()));
                 TableEnvironment tEnv = environment();
-                plan(layer, () -> {
+                plan(conf, layer, () -> {
                     rendered.setupStatements().forEach(tEnv::executeSql);
                     rendered.inserts().forEach(tEnv::explainSql);
                 });
@@ -54,15 +54,19 @@ public final class PlanCheck {
         }
     }
 
-    private static void plan(LayerConf layer, Runnable planning) {
+    private static void plan(PipelineConf conf, LayerConf layer, Runnable planning) {
         try {
             planning.run();
         } catch (WeirException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' does not plan: "
-                    + reason(e));
+            throw doesNotPlan(layer, conf.secrets().mask(reason(e)));
         }
+    }
+
+    /** The error for a layer Flink's planner refuses, in the template's name. */
+    static WeirException doesNotPlan(LayerConf layer, String reason) {
+        return WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' does not plan: " + reason);
     }
 
     /** Flink's own words, without its wrapper lines and Java class names. */

@@ -143,8 +143,7 @@ public final class StreamRunner {
                     restoreFrom.map(p -> " from " + p).orElse(""));
             return new RunningLayer(layer, result.getJobClient().orElseThrow(), restoreFrom, state.savepointsDir());
         } catch (ValidationException | org.apache.flink.table.api.SqlParserException e) {
-            throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' does not plan: "
-                    + conf.secrets().mask(Failures.rootCause(e)));
+            throw PlanCheck.doesNotPlan(layer, conf.secrets().mask(Failures.rootCause(e)));
         } catch (RuntimeException e) {
             String cause = conf.secrets().mask(Failures.rootCause(e));
             String hint = restoreFrom.isPresent()

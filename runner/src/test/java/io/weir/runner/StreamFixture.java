@@ -1,0 +1,61 @@
+package io.weir.runner;
+
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.sandbox.EmbeddedMariaDb;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * What an end-to-end test class shares: the sample MariaDB, the pipeline conf, one Flink cluster,
+ * the lake, and the stream it started last. Closed in reverse order, the stream first.
+ */
+public final class StreamFixture implements AutoCloseable {
+
+    public final EmbeddedMariaDb mariaDb;
+    public final PipelineConf conf;
+    public final FlinkSession session;
+    public final Lake lake;
+    private RunningStream stream;
+
+    private StreamFixture(EmbeddedMariaDb mariaDb, PipelineConf conf) {
+        this.mariaDb = mariaDb;
+        this.conf = conf;
+        this.session = FlinkSession.start(conf.flink());
+        this.lake = new Lake(conf.warehouse());
+    }
+
+    /** @param sections edits the standard conf sections (flink, source, ...) before the example layers are added */
+    public static StreamFixture start(Path dir, UnaryOperator<String> sections) throws Exception {
+        EmbeddedMariaDb mariaDb = SampleSource.start(dir);
+        try {
+            return new StreamFixture(mariaDb, TestConfs.load(TestConfs.write(dir,
+                    sections.apply(TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)))));
+        } catch (RuntimeException e) {
+            mariaDb.close();
+            throw e;
+        }
+    }
+
+    /** Streams these layers, resuming from their saved state; the fixture cancels it on close. */
+    public RunningStream stream(List<LayerConf> layers) {
+        stream = new StreamRunner(conf, session).start(layers, false);
+        return stream;
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        lake.close();
+        session.close();
+        mariaDb.close();
+    }
+}
