@@ -2,7 +2,9 @@
 -- A sink takes one event-time column: event_time; the inputs' own time columns are cast to plain
 -- timestamps. Each input owns a sequence group: a DELETE of an order removes the row, a DELETE of a
 -- payment clears only the payment columns. event_time is written by both inputs, so it is
--- never null and carries the watermark to the DWS jobs.
+-- never null and carries the watermark to the DWS jobs. It is its own sequence field, so it keeps
+-- the later of the two: in no group, it would keep whichever input wrote last, and a stream and a
+-- batch run of the same rows could disagree.
 CREATE TABLE IF NOT EXISTS dwd_orders (
   order_id BIGINT NOT NULL,
   ds STRING NOT NULL,
@@ -25,6 +27,7 @@ CREATE TABLE IF NOT EXISTS dwd_orders (
   'merge-engine' = 'partial-update',
   'fields.order_update_time.sequence-group' = 'order_user_id,order_shop_id,order_product_id,order_product_catalog_name,order_fee,order_create_time,order_state',
   'fields.pay_create_time.sequence-group' = 'pay_id,pay_platform',
+  'fields.event_time.sequence-group' = 'event_time',
   'partial-update.remove-record-on-sequence-group' = 'order_update_time',
   'changelog-producer' = 'lookup'
 );

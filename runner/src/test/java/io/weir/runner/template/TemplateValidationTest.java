@@ -107,6 +107,25 @@ class TemplateValidationTest {
         assertTrue(shadow.contains(":7:23: temporary table or view t has the name of the layer's target table t"), shadow);
     }
 
+    /** Two INSERTs into a partial-update table may share a column only if Paimon merges it deterministically. */
+    @Test
+    void partialUpdateColumnWrittenByTwoInputsNeedsAGroupOrAnAggregate() throws Exception {
+        String table = "CREATE TABLE IF NOT EXISTS t (\n  k STRING,\n  a BIGINT,\n  b BIGINT,\n  seen TIMESTAMP(3),\n"
+                + "  ds STRING,\n  PRIMARY KEY (k, ds) NOT ENFORCED\n) PARTITIONED BY (ds) WITH (\n"
+                + "  'merge-engine' = 'partial-update',\n  'fields.a.sequence-group' = 'a'%s\n);\n";
+        String inserts = "CREATE TEMPORARY TABLE s (k STRING, v BIGINT, ts TIMESTAMP(3), ds STRING) WITH ('connector' = 'datagen');\n"
+                + "INSERT INTO t (k, ds, a, seen) SELECT k, ds, v, ts FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n"
+                + "INSERT INTO t (k, ds, b, seen) SELECT k, ds, v, ts FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n";
+        String message = rejected(String.format(table, "") + inserts);
+        assertTrue(message.contains(":14:8: column seen of partial-update table t is written by 2 INSERTs but belongs to"
+                + " no sequence group") && message.contains("'fields.seen.sequence-group' = 'seen'"), message);
+        for (String merge : new String[] {",\n  'fields.seen.sequence-group' = 'seen'", ",\n  'fields.b.sequence-group' = 'seen'"}) {
+            Path good = dir.resolve("templates/t.sql");
+            Files.writeString(good, String.format(table, merge) + inserts);
+            new Renderer(TestConfs.load(dir.resolve("pipeline.yaml"))).checkAll();
+        }
+    }
+
     /** Line endings, a byte-order mark, encodings, emptiness and size: each refused or read as meant. */
     @Test
     void templateTextIsReadAsUtf8WithAnyLineEndingsAndSizeLimited() throws Exception {
