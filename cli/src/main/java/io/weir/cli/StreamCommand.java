@@ -31,11 +31,33 @@ final class StreamCommand implements Callable<Integer> {
             description = "Stop (with savepoints) after this long, e.g. 10min (default: until interrupted).")
     Duration duration;
 
+    @Option(names = "--detach", description = "Submit (or adopt) the jobs, return once each runs, and leave them"
+            + " to the cluster (flink.target: remote). weir stop stops them with savepoints.")
+    boolean detach;
+
     @Override
     public Integer call() {
         PipelineConf pipeline = conf.load();
         List<LayerConf> chosen = layers == null ? pipeline.layers() : layers.stream().map(pipeline::layer).toList();
         PrintWriter out = spec.commandLine().getOut();
+        if (detach) {
+            if (pipeline.flink().target() != io.weir.runner.conf.WeirOptions.FlinkTarget.REMOTE) {
+                throw io.weir.runner.WeirException.badInput("--detach needs flink.target: remote; the embedded Flink"
+                        + " cluster ends with this process");
+            }
+            if (pipeline.source().map(s -> s.type() == io.weir.runner.conf.WeirOptions.SourceType.EMBEDDED).orElse(false)
+                    || pipeline.serving().map(s -> s.type() == io.weir.runner.conf.WeirOptions.ServingType.EMBEDDED)
+                            .orElse(false)) {
+                throw io.weir.runner.WeirException.badInput("--detach needs a source and serving store that outlive this"
+                        + " process; the embedded ones end with it (source.type / serving.type: embedded)");
+            }
+            if (duration != null) {
+                throw io.weir.runner.WeirException.badInput("--detach and --duration exclude each other: a detached"
+                        + " stream runs until weir stop");
+            }
+            StreamSession.detach(pipeline, chosen, fresh, out);
+            return 0;
+        }
         try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(pipeline);
                 EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : pipeline)) {
             PipelineConf effective = pipeline;

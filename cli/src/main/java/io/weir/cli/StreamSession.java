@@ -22,18 +22,53 @@ final class StreamSession {
 
     private StreamSession() {}
 
+    /** Submits the layers' jobs, or adopts those already running, and says which. */
+    static RunningStream start(FlinkSession session, PipelineConf conf, List<LayerConf> layers, boolean fresh,
+            PrintWriter out) {
+        out.println("Flink cluster: " + session.webUrl() + (session.embedded() ? " (embedded; web UI)" : ""));
+        session.jobJars().ifPresent(jars -> out.println("Each job carries " + jars.summary() + "."));
+        out.flush();
+        RunningStream stream = new StreamRunner(conf, session).start(layers, fresh);
+        for (RunningLayer layer : stream.layers()) {
+            out.println("  " + layer.layer().name() + ": job " + layer.job().getJobID() + (layer.adopted()
+                    ? ", already running on the cluster: adopted"
+                    : layer.restoredFrom().map(p -> ", resumed from " + p).orElse(", started fresh")));
+        }
+        out.flush();
+        return stream;
+    }
+
+    /**
+     * Submits or adopts the jobs, waits until each runs, and leaves them to the cluster: the remote
+     * target only, since the embedded cluster ends with this process.
+     */
+    static void detach(PipelineConf conf, List<LayerConf> layers, boolean fresh, PrintWriter out) {
+        try (FlinkSession session = FlinkSession.start(conf.flink())) {
+            RunningStream stream = start(session, conf, layers, fresh, out);
+            try {
+                stream.awaitRunning(Duration.ofMinutes(5), POLL);
+            } catch (WeirException e) {
+                stream.cancel();
+                throw e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                stream.cancel();
+                throw WeirException.jobFailed("interrupted before the jobs ran; they were cancelled", e);
+            }
+            stream.detach();
+            out.println("Every job runs on " + session.webUrl() + ". weir jobs lists them; weir stop stops them with"
+                    + " savepoints.");
+            out.flush();
+        }
+    }
+
     /**
      * @param onPoll called every poll while the jobs are healthy (the quickstart's live view)
      */
     static void run(PipelineConf conf, List<LayerConf> layers, boolean fresh, Duration duration, PrintWriter out,
             Consumer<PipelineConf> onPoll) {
         try (FlinkSession session = FlinkSession.start(conf.flink())) {
-            out.println("Flink cluster: " + session.webUrl() + (session.embedded() ? " (embedded; web UI)" : ""));
-            RunningStream stream = new StreamRunner(conf, session).start(layers, fresh);
-            for (RunningLayer layer : stream.layers()) {
-                out.println("  " + layer.layer().name() + ": job " + layer.job().getJobID()
-                        + layer.restoredFrom().map(p -> ", resumed from " + p).orElse(", started fresh"));
-            }
+            RunningStream stream = start(session, conf, layers, fresh, out);
             out.println(duration == null ? "Running; Ctrl-C stops every job with a savepoint."
                     : "Running for " + duration + "; Ctrl-C stops earlier. Jobs stop with savepoints.");
             out.flush();

@@ -16,6 +16,9 @@ import java.io.PrintWriter;
         subcommands = {
             QuickstartCommand.class,
             StreamCommand.class,
+            StopCommand.class,
+            SavepointCommand.class,
+            JobsCommand.class,
             BackfillCommand.class,
             ScheduleCommand.class,
             StatusCommand.class,

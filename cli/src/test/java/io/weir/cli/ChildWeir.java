@@ -9,6 +9,17 @@ final class ChildWeir {
 
     private ChildWeir() {}
 
+    /** Runs a command to its end; its exit code, with its output appended to {@code log}. */
+    static int run(Path log, java.time.Duration timeout, String... args) throws Exception {
+        Process process = start(log, args);
+        if (!process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("weir " + String.join(" ", args) + " did not end within " + timeout + ":\n"
+                    + java.nio.file.Files.readString(log));
+        }
+        return process.exitValue();
+    }
+
     static Process start(Path log, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -18,7 +29,9 @@ final class ChildWeir {
                 "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
                 "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
                 "--add-opens=java.base/java.math=ALL-UNNAMED",
-                "-Xmx1g", "-cp", System.getProperty("java.class.path"), Weir.class.getName()));
+                "-Xmx1g", "-D" + io.weir.runner.cluster.JobJars.LIB_PROPERTY + "="
+                        + System.getProperty(io.weir.runner.cluster.JobJars.LIB_PROPERTY, ""),
+                "-cp", System.getProperty("java.class.path"), Weir.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

@@ -48,6 +48,32 @@ class WeirCommandTest {
         assertTrue(run.err().contains(conf + ": flink.checkpoint-intervall: unknown key"), run.err());
     }
 
+    /** Cluster commands: each refuses the embedded target plainly, and a cluster that does not answer is one line. */
+    @Test
+    void clusterCommandsNeedAReachableRemoteCluster() throws Exception {
+        for (String[] args : new String[][] {{"stop"}, {"savepoint"}, {"jobs"}}) {
+            assertBadInput(CliRun.of(args[0], "--conf", QUICKSTART), "works on a Flink cluster (flink.target: remote)");
+        }
+        assertBadInput(CliRun.of("stream", "--detach", "--conf", QUICKSTART), "--detach needs flink.target: remote");
+
+        Path conf = dir.resolve("remote.yaml");
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("  target: embedded\n", "  target: remote\n  address: 127.0.0.1:" + closed + "\n"));
+        long started = System.nanoTime();
+        CliRun jobs = CliRun.of("jobs", "--conf", conf.toString());
+        assertEquals(1, jobs.exitCode(), jobs.out() + jobs.err());
+        assertTrue(jobs.err().contains("cannot reach the Flink cluster at http://127.0.0.1:" + closed + " (flink.address)"),
+                jobs.err());
+        assertTrue(jobs.err().strip().lines().count() <= 2 && !jobs.err().contains("\tat "), "one line, no trace: " + jobs.err());
+        assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
+                "no minute of retries");
+    }
+
     @Test
     void renderPrintsBothFormsForEveryLayer() {
         for (String layer : new String[] {"ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders", "dws_users", "dws_shops"}) {

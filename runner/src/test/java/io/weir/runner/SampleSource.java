@@ -24,6 +24,24 @@ public final class SampleSource {
         return mariaDb;
     }
 
+    /**
+     * MySQL's own answer to dws_users: paid order fees per payment day and user, the oracle the
+     * stream's totals are checked against.
+     */
+    public static java.util.Map<String, java.util.Map<String, java.math.BigDecimal>> userTotalsByPayDay(
+            EmbeddedMariaDb mariaDb) throws Exception {
+        java.util.Map<String, java.util.Map<String, java.math.BigDecimal>> totals = new java.util.TreeMap<>();
+        try (Connection c = mariaDb.connect(DATABASE); Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT DATE_FORMAT(p.create_time, '%Y%m%d'), o.user_id,"
+                        + " SUM(o.buy_fee) FROM orders o JOIN orders_pay p ON o.order_id = p.order_id GROUP BY 1, 2")) {
+            while (rs.next()) {
+                totals.computeIfAbsent(rs.getString(1), d -> new java.util.TreeMap<>())
+                        .put(rs.getString(2), rs.getBigDecimal(3));
+            }
+        }
+        return totals;
+    }
+
     public static void execute(EmbeddedMariaDb mariaDb, String... statements) throws Exception {
         execute(mariaDb, false, statements);
     }

@@ -24,6 +24,19 @@ public final class Totals {
         return totals;
     }
 
+    /** Every partition's totals: partition -> key -> total. */
+    public static Map<String, Map<String, BigDecimal>> byPartition(Lake lake, String table, String keyColumn) {
+        Map<String, Map<String, BigDecimal>> totals = new TreeMap<>();
+        if (!lake.tableExists(table)) {
+            return totals;
+        }
+        for (Map<String, Object> row : lake.rows(table)) {
+            totals.computeIfAbsent(String.valueOf(row.get("ds")), d -> new TreeMap<>())
+                    .put(String.valueOf(row.get(keyColumn)), (BigDecimal) row.get("paied_buy_fee_sum"));
+        }
+        return totals;
+    }
+
     public static Map<String, BigDecimal> expected(Object... keyAndTotal) {
         Map<String, BigDecimal> totals = new TreeMap<>();
         for (int i = 0; i < keyAndTotal.length; i += 2) {

@@ -274,8 +274,36 @@ public final class PipelineConfLoader {
                 quiet,
                 get(options, FLINK_RESTART_ATTEMPTS, errors),
                 get(options, FLINK_RESTART_DELAY, errors),
-                get(options, FLINK_JARS, errors),
+                jars(get(options, FLINK_JARS, errors), baseDir, errors),
                 prefixed(flat, FLINK_OPTIONS_PREFIX));
+    }
+
+    /**
+     * flink.jars as URIs: a plain path resolves against the conf's directory and must be a jar
+     * that exists; a URI of another file system is taken as it is.
+     */
+    private static List<String> jars(List<String> listed, Path baseDir, ConfErrors errors) {
+        List<String> uris = new java.util.ArrayList<>();
+        if (listed == null) {
+            return uris;
+        }
+        for (int i = 0; i < listed.size(); i++) {
+            String jar = listed.get(i).trim();
+            String key = FLINK_JARS.key() + "[" + i + "]";
+            if (jar.contains("://") && !jar.startsWith("file:")) {
+                uris.add(jar);
+                continue;
+            }
+            Path path = jar.startsWith("file:") ? Path.of(java.net.URI.create(jar)) : baseDir.resolve(jar).normalize();
+            if (!path.toString().endsWith(".jar")) {
+                errors.add(key, "expected a .jar file, got '" + jar + "'");
+            } else if (!java.nio.file.Files.isRegularFile(path)) {
+                errors.add(key, "no such jar: " + path);
+            } else {
+                uris.add(path.toUri().toString());
+            }
+        }
+        return uris;
     }
 
     private static ServingConf serving(Configuration options, Map<String, String> flat, Path baseDir,

@@ -1,9 +1,17 @@
 package io.weir.runner.session;
 
 import io.weir.runner.WeirException;
+import io.weir.runner.cluster.ClusterJobs;
+import io.weir.runner.cluster.JobJars;
 import io.weir.runner.conf.FlinkConf;
 import io.weir.runner.conf.WeirOptions.FlinkTarget;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.client.deployment.ClusterClientJobClientAdapter;
+import org.apache.flink.client.deployment.StandaloneClusterId;
+import org.apache.flink.client.program.ClusterClientProvider;
+import org.apache.flink.client.program.rest.RestClusterClient;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.DeploymentOptions;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -34,19 +42,29 @@ public final class FlinkSession implements AutoCloseable {
     private final MiniCluster miniCluster;
     private final String restHost;
     private final int restPort;
+    private final JobJars jobJars;
 
-    private FlinkSession(FlinkConf conf, MiniCluster miniCluster, String restHost, int restPort) {
+    private FlinkSession(FlinkConf conf, MiniCluster miniCluster, String restHost, int restPort, JobJars jobJars) {
         this.conf = conf;
         this.miniCluster = miniCluster;
         this.restHost = restHost;
         this.restPort = restPort;
+        this.jobJars = jobJars;
     }
 
+    /**
+     * The embedded cluster, started here, or the remote one, checked to answer (one clear line when
+     * it does not) and given the jars its jobs need.
+     */
     public static FlinkSession start(FlinkConf conf) {
         if (conf.target() == FlinkTarget.REMOTE) {
             String address = conf.address();
             int colon = address.lastIndexOf(':');
-            return new FlinkSession(conf, null, address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)));
+            JobJars jars = JobJars.resolve(conf.jars());
+            FlinkSession session = new FlinkSession(conf, null, address.substring(0, colon),
+                    Integer.parseInt(address.substring(colon + 1)), jars);
+            session.jobs().checkReachable();
+            return session;
         }
         Configuration cluster = new Configuration();
         cluster.set(RestOptions.ADDRESS, "127.0.0.1");
@@ -67,7 +85,7 @@ public final class FlinkSession implements AutoCloseable {
             miniCluster.start();
             URI rest = miniCluster.getRestAddress().get();
             LOG.info("Embedded Flink cluster at {}", rest);
-            return new FlinkSession(conf, miniCluster, rest.getHost(), rest.getPort());
+            return new FlinkSession(conf, miniCluster, rest.getHost(), rest.getPort(), null);
         } catch (Exception e) {
             try {
                 miniCluster.close();
@@ -88,6 +106,31 @@ public final class FlinkSession implements AutoCloseable {
         return miniCluster != null;
     }
 
+    /** The cluster's jobs, read from its REST API. */
+    public ClusterJobs jobs() {
+        return new ClusterJobs(webUrl());
+    }
+
+    /** What each job carries to a remote cluster (empty for the embedded one, which has Weir's class path). */
+    public java.util.Optional<JobJars> jobJars() {
+        return java.util.Optional.ofNullable(jobJars);
+    }
+
+    /** A client of a job already on the cluster, e.g. one a previous Weir process submitted. */
+    public JobClient attach(JobID job) {
+        Configuration client = new Configuration();
+        client.set(RestOptions.ADDRESS, restHost);
+        client.set(RestOptions.PORT, restPort);
+        ClusterClientProvider<StandaloneClusterId> clients = () -> {
+            try {
+                return new RestClusterClient<>(client, StandaloneClusterId.getInstance());
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot open a client of " + webUrl() + ": " + e.getMessage(), e);
+            }
+        };
+        return new ClusterClientJobClientAdapter<>(clients, job, FlinkSession.class.getClassLoader());
+    }
+
     /**
      * A table environment whose jobs go to this cluster. Each job gets its own environment, so
      * its configuration (checkpoint directory, savepoint to restore) is its own.
@@ -99,9 +142,8 @@ public final class FlinkSession implements AutoCloseable {
         configuration.set(RestOptions.PORT, restPort);
         configuration.set(ExecutionOptions.RUNTIME_MODE, mode);
         configuration.set(DeploymentOptions.ATTACHED, true);
-        if (!embedded() && !conf.jars().isEmpty()) {
-            configuration.set(PipelineOptions.JARS, conf.jars().stream()
-                    .map(j -> j.contains("://") ? j : "file://" + j).toList());
+        if (jobJars != null) {
+            configuration.set(PipelineOptions.JARS, jobJars.jars().stream().map(java.net.URI::toString).toList());
         }
         configuration.addAll(jobConf);
         StreamExecutionEnvironment env = new StreamExecutionEnvironment(configuration);

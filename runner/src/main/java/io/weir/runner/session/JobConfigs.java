@@ -1,9 +1,12 @@
 package io.weir.runner.session;
 
+import io.weir.runner.cluster.JobIdentity;
 import io.weir.runner.conf.FlinkConf;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
+import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.PipelineOptionsInternal;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.PipelineOptions;
@@ -21,10 +24,16 @@ public final class JobConfigs {
 
     private JobConfigs() {}
 
-    /** A continuous job: checkpoints (Paimon commits on each), retained state, bounded restarts. */
-    public static Configuration stream(PipelineConf conf, LayerConf layer, LayerState state, Optional<String> restoreFrom) {
+    /**
+     * A continuous job: checkpoints (Paimon commits on each), retained state, bounded restarts. Its
+     * name is its identity and its id is fixed, so the cluster itself refuses a second copy.
+     */
+    static Configuration stream(PipelineConf conf, LayerConf layer, LayerState state, Optional<String> restoreFrom,
+            JobIdentity identity, JobID jobId) {
         FlinkConf flink = conf.flink();
         Configuration c = common(conf, layer.name() + " stream");
+        c.set(PipelineOptions.NAME, identity.jobName());
+        c.set(PipelineOptionsInternal.PIPELINE_FIXED_JOB_ID, jobId.toHexString());
         c.set(ExecutionCheckpointingOptions.CHECKPOINTING_INTERVAL, flink.checkpointInterval());
         c.set(ExecutionCheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, CheckpointingMode.EXACTLY_ONCE);
         c.set(ExecutionCheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,

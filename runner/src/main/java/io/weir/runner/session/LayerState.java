@@ -21,8 +21,13 @@ public final class LayerState {
     private final Path root;
 
     public LayerState(PipelineConf conf, LayerConf layer) {
+        this(conf, layer.name());
+    }
+
+    /** The state of a streaming job by its name: a layer's, or a table's serving sync ({@code serve_<table>}). */
+    public LayerState(PipelineConf conf, String job) {
         String stateDir = conf.flink().stateDir();
-        this.root = new Path(stateDir.endsWith("/") ? stateDir : stateDir + "/", conf.name() + "/" + layer.name());
+        this.root = new Path(stateDir.endsWith("/") ? stateDir : stateDir + "/", conf.name() + "/" + job);
     }
 
     /** Takes the layer's stream lock: one streaming job per layer. */

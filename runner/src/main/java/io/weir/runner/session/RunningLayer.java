@@ -5,5 +5,10 @@ import org.apache.flink.core.execution.JobClient;
 
 import java.util.Optional;
 
-/** A layer's streaming job on the cluster, and the savepoint or checkpoint it resumed from. */
-public record RunningLayer(LayerConf layer, JobClient job, Optional<String> restoredFrom, String savepointsDir) {}
+/**
+ * A layer's streaming job on the cluster, and the savepoint or checkpoint it resumed from.
+ *
+ * @param adopted the job was already running (an earlier Weir process submitted it), not submitted now
+ */
+public record RunningLayer(LayerConf layer, JobClient job, Optional<String> restoredFrom, String savepointsDir,
+        boolean adopted) {}

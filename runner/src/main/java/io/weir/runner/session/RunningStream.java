@@ -138,6 +138,25 @@ public final class RunningStream {
         }
     }
 
+    /** Waits until every job is RUNNING; throws if one fails or {@code timeout} passes first. */
+    public void awaitRunning(Duration timeout, Duration poll) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!statuses().values().stream().allMatch(s -> s == JobStatus.RUNNING)) {
+            checkHealthy();
+            if (System.nanoTime() > deadline) {
+                throw WeirException.jobFailed("not every job was RUNNING within " + timeout + ": " + statuses(), null);
+            }
+            synchronized (this) {
+                wait(poll.toMillis());
+            }
+        }
+    }
+
+    /** Leaves the jobs running on the cluster and lets another process stream, stop or adopt them. */
+    public void detach() {
+        releaseLocks();
+    }
+
     /** Wakes {@link #awaitStopRequest} early, e.g. from a signal handler. */
     public synchronized void wakeUp() {
         notifyAll();

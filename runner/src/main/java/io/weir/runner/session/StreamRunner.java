@@ -1,6 +1,7 @@
 package io.weir.runner.session;
 
 import io.weir.runner.WeirException;
+import io.weir.runner.cluster.JobIdentity;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
@@ -49,10 +50,13 @@ public final class StreamRunner {
         List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
         try {
+            JobAdoption adoption = new JobAdoption(conf, session);
             new TableCreator(conf, session, renderer).createMissingTables();
             for (LayerConf layer : conf.layers()) {
                 if (layers.contains(layer)) {
-                    running.add(submit(layer, fresh));
+                    JobIdentity identity = identity(layer);
+                    Optional<RunningLayer> adopted = adoption.adopt(layer, identity, fresh, new LayerState(conf, layer));
+                    running.add(adopted.isPresent() ? adopted.get() : submit(layer, identity, fresh));
                 }
             }
             if (!served.isEmpty()) {
@@ -60,7 +64,11 @@ public final class StreamRunner {
                     ServingSync sync = new ServingSync(conf, lake);
                     sync.ensureTables();
                     for (String table : served) {
-                        running.add(submitSync(sync, table, fresh));
+                        LayerConf job = syncJob(table);
+                        JobIdentity identity = JobIdentity.of(conf.name(), job.name(),
+                                sync.streamStatements(table).stream().map(conf.secrets()::mask).toList());
+                        Optional<RunningLayer> adopted = adoption.adopt(job, identity, fresh, new LayerState(conf, job));
+                        running.add(adopted.isPresent() ? adopted.get() : submitSync(sync, table, identity, fresh));
                     }
                 } catch (WeirException e) {
                     throw e;
@@ -73,7 +81,18 @@ public final class StreamRunner {
             throw e;
         }
         return new RunningStream(conf, running, locks, failed -> conf.layers().contains(failed.layer())
-                ? java.util.Optional.of(submit(failed.layer(), false)) : java.util.Optional.empty());
+                ? java.util.Optional.of(submit(failed.layer(), identity(failed.layer()), false))
+                : java.util.Optional.empty());
+    }
+
+    /** The layer's stream identity: its SQL as rendered for the stream, secrets masked. */
+    private JobIdentity identity(LayerConf layer) {
+        RenderedLayer rendered = renderer.stream(layer);
+        List<String> statements = new ArrayList<>();
+        statements.add(rendered.targetDdl());
+        statements.addAll(rendered.temporaryObjects());
+        statements.addAll(rendered.inserts());
+        return JobIdentity.of(conf.name(), layer.name(), statements.stream().map(conf.secrets()::mask).toList());
     }
 
     /** Locks every job's state first, so a second process is refused before it creates or submits anything. */
@@ -109,24 +128,32 @@ public final class StreamRunner {
     }
 
     /** The serving sync of one table runs as a job of its own, with its own checkpoints, like a layer. */
-    private RunningLayer submitSync(ServingSync sync, String table, boolean fresh) {
+    private RunningLayer submitSync(ServingSync sync, String table, JobIdentity identity, boolean fresh) {
         LayerConf job = syncJob(table);
         LayerState state = new LayerState(conf, job);
         Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
-        StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
-                JobConfigs.stream(conf, job, state, restoreFrom));
-        List<String> statements = sync.streamStatements(table);
-        statements.subList(0, statements.size() - 1).forEach(tEnv::executeSql);
-        TableResult result = tEnv.executeSql(statements.get(statements.size() - 1));
-        LOG.info("Serving sync of {} submitted as job {}", table, result.getJobClient().orElseThrow().getJobID());
-        return new RunningLayer(job, result.getJobClient().orElseThrow(), restoreFrom, state.savepointsDir());
+        return new JobAdoption(conf, session).submitOnce(identity, restoreFrom, job, state, jobId -> {
+            StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
+                    JobConfigs.stream(conf, job, state, restoreFrom, identity, jobId));
+            List<String> statements = sync.streamStatements(table);
+            statements.subList(0, statements.size() - 1).forEach(tEnv::executeSql);
+            TableResult result = tEnv.executeSql(statements.get(statements.size() - 1));
+            LOG.info("Serving sync of {} submitted as job {}", table, result.getJobClient().orElseThrow().getJobID());
+            return result.getJobClient().orElseThrow();
+        });
     }
 
-    private RunningLayer submit(LayerConf layer, boolean fresh) {
-        RenderedLayer rendered = renderer.stream(layer);
+    private RunningLayer submit(LayerConf layer, JobIdentity identity, boolean fresh) {
         LayerState state = new LayerState(conf, layer);
         Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
-        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom);
+        return new JobAdoption(conf, session).submitOnce(identity, restoreFrom, layer, state,
+                jobId -> submitJob(layer, identity, state, restoreFrom, jobId));
+    }
+
+    private org.apache.flink.core.execution.JobClient submitJob(LayerConf layer, JobIdentity identity, LayerState state,
+            Optional<String> restoreFrom, org.apache.flink.api.common.JobID jobId) {
+        RenderedLayer rendered = renderer.stream(layer);
+        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom, identity, jobId);
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);
@@ -141,10 +168,13 @@ public final class StreamRunner {
             TableResult result = statements.execute();
             LOG.info("Layer {} submitted as job {}{}", layer.name(), result.getJobClient().orElseThrow().getJobID(),
                     restoreFrom.map(p -> " from " + p).orElse(""));
-            return new RunningLayer(layer, result.getJobClient().orElseThrow(), restoreFrom, state.savepointsDir());
+            return result.getJobClient().orElseThrow();
         } catch (ValidationException | org.apache.flink.table.api.SqlParserException e) {
             throw PlanCheck.doesNotPlan(layer, conf.secrets().mask(Failures.rootCause(e)));
         } catch (RuntimeException e) {
+            if (JobAdoption.isDuplicateId(e)) {
+                throw e;
+            }
             String cause = conf.secrets().mask(Failures.rootCause(e));
             String hint = restoreFrom.isPresent()
                     ? " (restoring " + restoreFrom.get() + "; if the layer's SQL changed, its state no longer fits:"

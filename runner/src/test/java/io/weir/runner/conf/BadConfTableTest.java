@@ -29,6 +29,8 @@ class BadConfTableTest {
             duplicate section             | flink:\\n|flink:\\n  parallelism: 1\\nflink:\\n              | Duplicate field 'flink'
             list for a single value       | name: test|name: [a, b]                                    | pipeline.name: expected a single value, got a list
             name used in paths            | name: test|name: ../../x                                   | pipeline.name: '../../x' cannot name jobs and state directories
+            jar that does not exist       | parallelism: 1|parallelism: 1\\n  jars: [lib/missing.jar]  | flink.jars[0]: no such jar: 
+            jar that is not a jar         | parallelism: 1|parallelism: 1\\n  jars: [conf.yaml]        | flink.jars[0]: expected a .jar file, got 'conf.yaml'
             negative restarts             | restart-attempts: 0|restart-attempts: -3                   | flink.restart-attempts: must be between 0 and 1000, got -3
             port out of range             | web-ui-port: 0|web-ui-port: 99999                          | flink.web-ui-port: must be between 0 and 65535, got 99999
             no task slots                 | parallelism: 1|parallelism: 1\\n  task-slots: 0            | flink.task-slots: must be between 1 and 4096, got 0

@@ -50,10 +50,15 @@ class PipelineConfLoaderTest {
     }
 
     @Test
-    void relativePathsResolveAgainstTheConfFile() {
-        String sections = sections().replace(dir.resolve("warehouse").toUri().toString(), "lake/wh");
+    void relativePathsResolveAgainstTheConfFile() throws Exception {
+        java.nio.file.Files.createDirectories(dir.resolve("lib"));
+        java.nio.file.Files.write(dir.resolve("lib/connector.jar"), new byte[] {0x50, 0x4b});
+        String sections = sections().replace(dir.resolve("warehouse").toUri().toString(), "lake/wh")
+                .replace("  parallelism: 1", "  parallelism: 1\n  jars: [lib/connector.jar, 'hdfs://nn:8020/jars/paimon.jar']");
         PipelineConf conf = TestConfs.load(TestConfs.write(dir, sections));
         assertEquals(dir.resolve("lake/wh").toUri().toString(), conf.warehouse().uri());
+        assertEquals(java.util.List.of(dir.resolve("lib/connector.jar").toUri().toString(), "hdfs://nn:8020/jars/paimon.jar"),
+                conf.flink().jars());
     }
 
     @Test

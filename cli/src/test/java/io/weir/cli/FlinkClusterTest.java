@@ -1,0 +1,211 @@
+package io.weir.cli;
+
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.StandaloneFlinkCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Weir on a real standalone Flink session cluster (a JobManager and a TaskManager in their own
+ * JVMs, with Flink's jars only): the jobs carry Weir's job lib, a killed client's jobs are adopted
+ * and never submitted twice, detached streams stop with savepoints and resume, and a replaced
+ * TaskManager loses nothing. Every total is checked against MySQL's own aggregate.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FlinkClusterTest {
+
+    private static final List<String> LAYERS = List.of("ods_orders", "ods_orders_pay", "ods_product_catalog",
+            "dwd_orders", "dws_users", "dws_shops");
+    private static final Pattern JOB = Pattern.compile("\"jid\":\"([0-9a-f]+)\",\"name\":\"([^\"]+)\"[^}]*?\"state\":\"([A-Z]+)\"");
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static StandaloneFlinkCluster cluster;
+    static Path confFile;
+    static PipelineConf conf;
+    static int nextOrder = 700001;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        cluster = StandaloneFlinkCluster.start(dir.resolve("flink"), 8);
+        String sections = TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                .replace("flink:\n  web-ui-port: 0\n", "flink:\n  target: remote\n  address: " + cluster.address() + "\n")
+                .replace("checkpoint-interval: 1s", "checkpoint-interval: 2s")
+                .replace("restart-attempts: 0\n", "restart-attempts: 20\n  restart-delay: 1s\n");
+        confFile = TestConfs.write(dir, sections);
+        conf = TestConfs.load(confFile);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (mariaDb != null) {
+            mariaDb.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aKilledClientsJobsAreAdoptedNotSubmittedTwice() throws Exception {
+        Path log = dir.resolve("stream-1.log");
+        Process first = ChildWeir.start(log, "stream", "--conf", confFile.toString());
+        try {
+            awaitTotalsEqualMySql(log);
+            assertOneRunningJobPerLayer();
+            assertTrue(read(log).contains("Each job carries ") && read(log).contains(" MB) from "), read(log));
+        } finally {
+            first.destroyForcibly();
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        }
+        Map<String, String> before = runningJobs();
+        assertEquals(LAYERS.size(), before.size(), "the jobs outlive their client: " + before);
+
+        Path second = dir.resolve("stream-2.log");
+        Process again = ChildWeir.start(second, "stream", "--conf", confFile.toString());
+        try {
+            Await.until(Duration.ofMinutes(2), () -> read(second).contains("Running;"), () -> read(second));
+            for (String layer : LAYERS) {
+                assertTrue(read(second).contains("  " + layer + ": job " + before.get(layer)
+                        + ", already running on the cluster: adopted"), read(second));
+            }
+            assertEquals(before, runningJobs(), "no job submitted a second time");
+            newPaidOrder("user_003", "100.00");
+            awaitTotalsEqualMySql(second);
+            assertOneRunningJobPerLayer();
+        } finally {
+            again.destroy();
+            assertTrue(again.waitFor(3, TimeUnit.MINUTES));
+        }
+        assertEquals(0, again.exitValue(), read(second));
+        assertTrue(read(second).contains("Stopped. The next run resumes from these savepoints."), read(second));
+        assertEquals(Map.of(), runningJobs(), "Ctrl-C stops the adopted jobs too");
+    }
+
+    @Test
+    @Order(2)
+    void detachedStreamStopsWithSavepointsAndResumesWithNothingLost() throws Exception {
+        Path log = dir.resolve("detach.log");
+        assertEquals(0, ChildWeir.run(log, Duration.ofMinutes(4), "stream", "--detach", "--conf", confFile.toString()),
+                read(log));
+        assertTrue(read(log).contains("Every job runs on " + cluster.webUrl()), read(log));
+        for (String layer : LAYERS) {
+            assertTrue(read(log).contains("  " + layer + ": job ") && read(log).contains(", resumed from "), read(log));
+        }
+        assertOneRunningJobPerLayer();
+
+        Path jobs = dir.resolve("jobs.log");
+        assertEquals(0, ChildWeir.run(jobs, Duration.ofMinutes(2), "jobs", "--conf", confFile.toString()), read(jobs));
+        for (String layer : LAYERS) {
+            assertTrue(Pattern.compile("(?m)^" + layer + " +RUNNING +[0-9a-f]{32} ").matcher(read(jobs)).find(), read(jobs));
+        }
+
+        Path stop = dir.resolve("stop.log");
+        assertEquals(0, ChildWeir.run(stop, Duration.ofMinutes(4), "stop", "--conf", confFile.toString()), read(stop));
+        assertTrue(read(stop).contains("Stopped. The next weir stream resumes from these savepoints."), read(stop));
+        assertEquals(Map.of(), runningJobs());
+
+        newPaidOrder("user_001", "12.34");
+        SampleSource.execute(mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1, update_time = NOW() WHERE order_id = 100001");
+
+        Path resume = dir.resolve("resume.log");
+        assertEquals(0, ChildWeir.run(resume, Duration.ofMinutes(4), "stream", "--detach", "--conf", confFile.toString()),
+                read(resume));
+        awaitTotalsEqualMySql(resume);
+        assertOneRunningJobPerLayer();
+    }
+
+    @Test
+    @Order(3)
+    void aReplacedTaskManagerLosesNothing() throws Exception {
+        Map<String, String> before = runningJobs();
+        cluster.killTaskManagers();
+        newPaidOrder("user_002", "55.55");
+        cluster.startTaskManager();
+        Path log = dir.resolve("after-tm.log");
+        awaitTotalsEqualMySql(log);
+        assertEquals(before, runningJobs(), "the same jobs recovered from their checkpoints");
+        assertEquals(0, ChildWeir.run(log, Duration.ofMinutes(4), "stop", "--conf", confFile.toString()), read(log));
+        assertEquals(Map.of(), runningJobs());
+    }
+
+    private static void newPaidOrder(String user, String fee) throws Exception {
+        int id = nextOrder++;
+        SampleSource.execute(mariaDb,
+                "INSERT INTO orders VALUES (" + id + ", '" + user + "', 12345, 1, " + fee
+                        + ", '2023-02-16 10:00:00', '2023-02-16 10:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (" + (id - 690000) + ", " + id + ", 1, '2023-02-16 11:00:00')");
+    }
+
+    private static void awaitTotalsEqualMySql(Path log) throws Exception {
+        Map<String, Map<String, java.math.BigDecimal>> expected = SampleSource.userTotalsByPayDay(mariaDb);
+        try (Lake lake = new Lake(conf.warehouse())) {
+            Await.until(Duration.ofMinutes(4), () -> expected.equals(Totals.byPartition(lake, "dws_users", "user_id")),
+                    () -> "lake " + Totals.byPartition(lake, "dws_users", "user_id") + " vs MySQL " + expected
+                            + "\njobs " + cluster.rest("/jobs/overview") + "\n" + read(log));
+        }
+    }
+
+    /** Exactly one RUNNING job per layer, named with its identity. */
+    private static void assertOneRunningJobPerLayer() {
+        String overview = cluster.rest("/jobs/overview");
+        List<String> running = new ArrayList<>();
+        Matcher m = JOB.matcher(overview);
+        while (m.find()) {
+            if (m.group(3).equals("RUNNING")) {
+                running.add(m.group(2).split(" ")[2]);
+            }
+        }
+        running.sort(null);
+        List<String> expected = new ArrayList<>(LAYERS);
+        expected.sort(null);
+        assertEquals(expected, running, overview);
+    }
+
+    /** Layer name to the id of its RUNNING job. */
+    private static Map<String, String> runningJobs() {
+        Map<String, String> jobs = new TreeMap<>();
+        Matcher m = JOB.matcher(cluster.rest("/jobs/overview"));
+        while (m.find()) {
+            if (m.group(3).equals("RUNNING")) {
+                jobs.put(m.group(2).split(" ")[2], m.group(1));
+            }
+        }
+        return jobs;
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (java.io.IOException e) {
+            return e.toString();
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.weir.runner.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.runner.WeirException;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.api.common.JobStatus;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The jobs of a Flink cluster, read from its REST API. */
+public final class ClusterJobs {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String webUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+
+    public ClusterJobs(String webUrl) {
+        this.webUrl = webUrl;
+    }
+
+    /**
+     * Checks that the cluster answers, so an unreachable one is one clear line rather than a
+     * minute of retries inside a job submission.
+     */
+    public void checkReachable() {
+        get("/overview");
+    }
+
+    /** Every job the cluster knows, running or ended. */
+    public List<ClusterJob> list() {
+        List<ClusterJob> jobs = new ArrayList<>();
+        for (JsonNode job : get("/jobs/overview").path("jobs")) {
+            String name = job.path("name").asText();
+            jobs.add(new ClusterJob(JobID.fromHexString(job.path("jid").asText()), name,
+                    JobStatus.valueOf(job.path("state").asText()), Instant.ofEpochMilli(job.path("start-time").asLong()),
+                    JobIdentity.parse(name)));
+        }
+        return jobs;
+    }
+
+    /** The active jobs of a pipeline, by their Weir identity. */
+    public List<ClusterJob> activeOf(String pipeline) {
+        return list().stream().filter(ClusterJob::active)
+                .filter(j -> j.identity().map(i -> i.pipeline().equals(pipeline)).orElse(false)).toList();
+    }
+
+    /** The root cause of a job's latest failure, if it has one. */
+    public Optional<String> rootCause(JobID job) {
+        JsonNode root = get("/jobs/" + job + "/exceptions").path("root-exception");
+        if (root.isMissingNode() || root.isNull() || root.asText().isBlank()) {
+            return Optional.empty();
+        }
+        return Optional.of(root.asText().lines().findFirst().orElse(""));
+    }
+
+    /** The job's last completed checkpoint, restart count and failure root cause. */
+    public ClusterJobDetails details(ClusterJob job) {
+        JsonNode latest = get("/jobs/" + job.id() + "/checkpoints").path("latest").path("completed");
+        Optional<Instant> checkpoint = latest.isObject() && latest.has("latest_ack_timestamp")
+                ? Optional.of(Instant.ofEpochMilli(latest.path("latest_ack_timestamp").asLong())) : Optional.empty();
+        long restarts = 0;
+        for (JsonNode metric : get("/jobs/" + job.id() + "/metrics?get=numRestarts")) {
+            restarts = metric.path("value").asLong(0);
+        }
+        Optional<String> cause = job.state() == JobStatus.RUNNING || job.state() == JobStatus.FINISHED
+                ? Optional.empty() : rootCause(job.id());
+        return new ClusterJobDetails(job, checkpoint, restarts, cause);
+    }
+
+    private JsonNode get(String path) {
+        URI uri = URI.create(webUrl + path);
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw WeirException.jobFailed("the Flink cluster at " + webUrl + " answered GET " + path + " with HTTP "
+                        + response.statusCode(), null);
+            }
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw WeirException.jobFailed("cannot reach the Flink cluster at " + webUrl + " (flink.address): "
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw WeirException.jobFailed("interrupted while asking the Flink cluster at " + webUrl, e);
+        }
+    }
+}
