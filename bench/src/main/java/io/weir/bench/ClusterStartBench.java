@@ -53,6 +53,7 @@ public final class ClusterStartBench {
                 try (FlinkSession session = FlinkSession.start(remote.flink())) {
                     System.out.println("Each job carries " + session.jobJars().orElseThrow().summary());
                     remoteMs = startUntilRunning(remote, session, false);
+                    System.out.printf("TaskManager metaspace with the 6 jobs running: %d MB used%n", metaspaceMb(cluster));
                     for (int i = 0; i < rounds; i++) {
                         long start = System.nanoTime();
                         RunningStream adopted = new StreamRunner(remote, session).start(remote.layers(), false);
@@ -68,6 +69,8 @@ public final class ClusterStartBench {
                     }
                     listMs = (System.nanoTime() - start) / 1_000_000 / rounds;
                     new StreamRunner(remote, session).start(remote.layers(), false).cancel();
+                    System.out.printf("TaskManager metaspace after the 6 jobs were cancelled: %d MB used%n",
+                            metaspaceMb(cluster));
                 }
                 java.util.Arrays.sort(adoptMs);
                 System.out.printf("%-44s %8s%n", "6 layers, submit until every job RUNNING", "ms");
@@ -77,6 +80,18 @@ public final class ClusterStartBench {
                 System.out.printf("%-44s %,8d%n", "  of which: listing the cluster's jobs", listMs);
             }
         }
+    }
+
+    /** Metaspace in use on the (only) TaskManager, from its REST metrics. */
+    private static long metaspaceMb(StandaloneFlinkCluster cluster) {
+        java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"")
+                .matcher(cluster.rest("/taskmanagers"));
+        if (!id.find()) {
+            return -1;
+        }
+        java.util.regex.Matcher value = java.util.regex.Pattern.compile("\"value\"\\s*:\\s*\"(\\d+)\"").matcher(
+                cluster.rest("/taskmanagers/" + id.group(1) + "/metrics?get=Status.JVM.Memory.Metaspace.Used"));
+        return value.find() ? Long.parseLong(value.group(1)) / 1_000_000 : -1;
     }
 
     private static long startUntilRunning(PipelineConf conf, FlinkSession session, boolean stop) throws Exception {

@@ -127,6 +127,13 @@ class FlinkClusterTest {
             assertTrue(Pattern.compile("(?m)^" + layer + " +RUNNING +[0-9a-f]{32} ").matcher(read(jobs)).find(), read(jobs));
         }
 
+        Path status = dir.resolve("status.log");
+        assertEquals(0, ChildWeir.run(status, Duration.ofMinutes(2), "status", "--conf", confFile.toString()), read(status));
+        for (String layer : LAYERS) {
+            assertTrue(Pattern.compile("(?m)^" + layer + " +stream ").matcher(read(status)).find(),
+                    layer + " is stream-written: " + read(status));
+        }
+
         Path stop = dir.resolve("stop.log");
         assertEquals(0, ChildWeir.run(stop, Duration.ofMinutes(4), "stop", "--conf", confFile.toString()), read(stop));
         assertTrue(read(stop).contains("Stopped. The next weir stream resumes from these savepoints."), read(stop));

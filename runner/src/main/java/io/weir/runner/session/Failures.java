@@ -19,7 +19,7 @@ public final class Failures {
         }
         int newline = message.indexOf('\n');
         String line = newline > 0 ? message.substring(0, newline) : message;
-        return line + concurrentWriterHint(line);
+        return line + concurrentWriterHint(line) + io.weir.runner.cluster.MissingClass.hint(line);
     }
 
     /**
