@@ -6,7 +6,12 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.WeirOptions.FlinkTarget;
 import io.weir.runner.session.FlinkSession;
 
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import io.weir.runner.cluster.ClusterJobDetails;
+import io.weir.scheduler.StatusReport.JobRow;
 
 /** What weir jobs and weir stop share: the remote cluster and the pipeline's jobs on it. */
 final class ClusterCommands {
@@ -19,6 +24,38 @@ final class ClusterCommands {
                     + " cluster lives inside its weir stream process: Ctrl-C there stops its jobs with savepoints");
         }
         return FlinkSession.start(pipeline.flink());
+    }
+
+    /**
+     * The pipeline's jobs as rows, by job name and newest first: the running ones and, unless
+     * {@code all}, only the newest ended one of each job.
+     */
+    static List<JobRow> rows(PipelineConf pipeline, FlinkSession session, boolean all) {
+        List<ClusterJob> jobs = jobsOf(pipeline, session.jobs().list(), null).stream()
+                .sorted(Comparator.comparing((ClusterJob j) -> j.identity().orElseThrow().job())
+                        .thenComparing(ClusterJob::start, Comparator.reverseOrder()))
+                .toList();
+        if (!all) {
+            Set<String> seenEnded = new HashSet<>();
+            jobs = jobs.stream().filter(j -> j.active() || seenEnded.add(j.identity().orElseThrow().job())).toList();
+        }
+        return jobs.stream().map(job -> {
+            ClusterJobDetails details = session.jobs().details(job);
+            return new JobRow(job.identity().orElseThrow().job(), job.state().name(), job.id().toString(),
+                    shown(job.start()), details.lastCheckpoint().map(ClusterCommands::shown).orElse("-"), details.restarts(),
+                    job.identity().orElseThrow().sqlHash(), details.rootCause().map(pipeline.secrets()::mask).orElse(""));
+        }).toList();
+    }
+
+    private static String shown(java.time.Instant instant) {
+        return io.weir.runner.lake.Closing.show(instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    }
+
+    static void print(List<JobRow> rows, java.io.PrintWriter out) {
+        TextTable table = new TextTable("JOB", "STATE", "ID", "STARTED", "LAST CHECKPOINT", "RESTARTS", "SQL", "ROOT CAUSE");
+        rows.forEach(r -> table.row(r.job(), r.state(), r.id(), r.started(), r.lastCheckpoint(),
+                String.valueOf(r.restarts()), r.sqlHash(), r.rootCause()));
+        table.print(out);
     }
 
     /** The pipeline's jobs, all of them or those of the named layers (or serving syncs, serve_<table>). */

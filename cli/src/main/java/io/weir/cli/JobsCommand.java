@@ -1,7 +1,6 @@
 package io.weir.cli;
 
-import io.weir.runner.cluster.ClusterJob;
-import io.weir.runner.cluster.ClusterJobDetails;
+import io.weir.scheduler.StatusReport.JobRow;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.session.FlinkSession;
 import picocli.CommandLine.Command;
@@ -11,7 +10,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -31,28 +29,12 @@ final class JobsCommand implements Callable<Integer> {
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
         try (FlinkSession session = ClusterCommands.remoteSession(pipeline, "weir jobs")) {
-            List<ClusterJob> jobs = ClusterCommands.jobsOf(pipeline, session.jobs().list(), null).stream()
-                    .sorted(Comparator.comparing((ClusterJob j) -> j.identity().orElseThrow().job())
-                            .thenComparing(ClusterJob::start, Comparator.reverseOrder()))
-                    .toList();
-            if (!all) {
-                java.util.Set<String> seenEnded = new java.util.HashSet<>();
-                jobs = jobs.stream().filter(j -> j.active() || seenEnded.add(j.identity().orElseThrow().job())).toList();
-            }
-            if (jobs.isEmpty()) {
+            List<JobRow> rows = ClusterCommands.rows(pipeline, session, all);
+            if (rows.isEmpty()) {
                 out.println("No job of pipeline " + pipeline.name() + " on " + session.webUrl() + ".");
                 return 0;
             }
-            TextTable table = new TextTable("JOB", "STATE", "ID", "STARTED", "LAST CHECKPOINT", "RESTARTS", "SQL",
-                    "ROOT CAUSE");
-            for (ClusterJob job : jobs) {
-                ClusterJobDetails details = session.jobs().details(job);
-                table.row(job.identity().orElseThrow().job(), job.state().name(), job.id().toString(),
-                        job.start().toString(), details.lastCheckpoint().map(Object::toString).orElse("-"),
-                        String.valueOf(details.restarts()), job.identity().orElseThrow().sqlHash(),
-                        details.rootCause().map(pipeline.secrets()::mask).orElse(""));
-            }
-            table.print(out);
+            ClusterCommands.print(rows, out);
         }
         return 0;
     }

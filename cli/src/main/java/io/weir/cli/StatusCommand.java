@@ -31,13 +31,28 @@ final class StatusCommand implements Callable<Integer> {
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Lake lake = new Lake(pipeline.warehouse())) {
-            StatusReport report = new StatusCollector(pipeline, lake, Clock.systemUTC()).collect();
+            StatusReport report = withClusterJobs(new StatusCollector(pipeline, lake, Clock.systemUTC()).collect(), pipeline);
             if (json) {
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
                 return 0;
             }
             print(report, pipeline, out);
             return 0;
+        }
+    }
+
+    /**
+     * The streaming jobs on a remote cluster. The embedded cluster lives inside a weir stream
+     * process, and a cluster that does not answer is said so, without failing the rest.
+     */
+    private static StatusReport withClusterJobs(StatusReport report, PipelineConf pipeline) {
+        if (pipeline.flink().target() != io.weir.runner.conf.WeirOptions.FlinkTarget.REMOTE) {
+            return report;
+        }
+        try (io.weir.runner.session.FlinkSession session = io.weir.runner.session.FlinkSession.start(pipeline.flink())) {
+            return report.withJobs(ClusterCommands.rows(pipeline, session, false), session.webUrl());
+        } catch (io.weir.runner.WeirException e) {
+            return report.withJobs(java.util.List.of(), e.getMessage());
         }
     }
 
@@ -52,6 +67,15 @@ final class StatusCommand implements Callable<Integer> {
         }
         tables.print(out);
         out.println();
+        if (!report.cluster().isEmpty()) {
+            if (report.jobs().isEmpty()) {
+                out.println("Flink cluster " + report.cluster() + ": no job of this pipeline.");
+            } else {
+                out.println("Jobs on " + report.cluster() + ":");
+                ClusterCommands.print(report.jobs(), out);
+            }
+            out.println();
+        }
         if (report.waiting().isEmpty()) {
             out.println(pipeline.scheduledLayers().isEmpty() ? "No layer is scheduled." : "Nothing is waiting.");
         } else {

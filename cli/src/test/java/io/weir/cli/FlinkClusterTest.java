@@ -132,7 +132,10 @@ class FlinkClusterTest {
         for (String layer : LAYERS) {
             assertTrue(Pattern.compile("(?m)^" + layer + " +stream ").matcher(read(status)).find(),
                     layer + " is stream-written: " + read(status));
+            assertTrue(Pattern.compile("(?m)^" + layer + " +RUNNING +[0-9a-f]{32} ").matcher(read(status)).find(),
+                    layer + "'s job is in the status: " + read(status));
         }
+        assertTrue(read(status).contains("Jobs on " + cluster.webUrl() + ":"), read(status));
 
         Path stop = dir.resolve("stop.log");
         assertEquals(0, ChildWeir.run(stop, Duration.ofMinutes(4), "stop", "--conf", confFile.toString()), read(stop));

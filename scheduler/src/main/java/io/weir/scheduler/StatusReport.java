@@ -6,7 +6,25 @@ import java.util.List;
  * What {@code weir status} shows: each table's watermark, lag and open partitions, the last runs,
  * and what the scheduler is waiting for and why. Times are UTC, "yyyy-MM-dd HH:mm:ss".
  */
-public record StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting) {
+public record StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting,
+        List<JobRow> jobs, String cluster) {
+
+    public StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting) {
+        this(now, tables, lastRuns, waiting, List.of(), "");
+    }
+
+    /**
+     * The same report with the streaming jobs on the Flink cluster.
+     *
+     * @param cluster the cluster's address, or why it could not be asked
+     */
+    public StatusReport withJobs(List<JobRow> clusterJobs, String clusterNote) {
+        return new StatusReport(now, tables, lastRuns, waiting, List.copyOf(clusterJobs), clusterNote);
+    }
+
+    /** A streaming job of the pipeline on the cluster (times UTC, as elsewhere in the report). */
+    public record JobRow(String job, String state, String id, String started, String lastCheckpoint, long restarts,
+            String sqlHash, String rootCause) {}
 
     /**
      * @param writtenBy "stream" (snapshots carry a watermark), "batch" (ledgered runs only) or "-" (no data)
