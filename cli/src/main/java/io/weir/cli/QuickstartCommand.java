@@ -80,6 +80,9 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     private PipelineConf effectiveConf() {
+        checkPort("--ui-port", uiPort);
+        checkPort("--mysql-port", mysqlPort);
+        checkPort("--serving-port", servingPort);
         PipelineConf loaded = ConfOption.load(confFile);
         SourceConf source = loaded.source().filter(s -> s.type() == SourceType.EMBEDDED).orElseThrow(() ->
                 WeirException.badInput(loaded.file() + ": source.type: quickstart needs 'embedded'"));
@@ -104,6 +107,13 @@ final class QuickstartCommand implements Callable<Integer> {
             conf = conf.withFlink(conf.flink().withWebUiPort(uiPort));
         }
         return conf;
+    }
+
+    /** A port is checked before anything starts: 0 picks a free one. */
+    private static void checkPort(String option, Integer port) {
+        if (port != null && (port < 0 || port > 65535)) {
+            throw WeirException.badInput(option + " must be between 0 and 65535, got " + port);
+        }
     }
 
     private static void deleteLocal(String uri) {

@@ -49,6 +49,15 @@ final class RunsCommand implements Callable<Integer> {
             pipeline.layer(layer);
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (!Lake.exists(pipeline.warehouse())) {
+            if (run != null) {
+                throw WeirException.badInput("no run '" + run + "': pipeline " + pipeline.name() + " has no warehouse yet ("
+                        + pipeline.warehouse().uri() + ")");
+            }
+            out.println(json ? "[ ]" : "No runs recorded for pipeline " + pipeline.name() + ": no warehouse yet at "
+                    + pipeline.warehouse().uri() + ".");
+            return 0;
+        }
         try (Lake lake = new Lake(pipeline.warehouse())) {
             Ledger ledger = new Ledger(lake);
             // Only the days of history that hold what is shown are read.

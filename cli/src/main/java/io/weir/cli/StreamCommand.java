@@ -58,8 +58,11 @@ final class StreamCommand implements Callable<Integer> {
             StreamSession.detach(pipeline, chosen, fresh, out);
             return 0;
         }
+        // The embedded serving store only when a chosen layer is served: --layer ods_orders needs none.
+        boolean serves = chosen.stream().anyMatch(l -> pipeline.servedTables().contains(l.table()));
         try (EmbeddedSource embedded = EmbeddedSource.startIfEmbedded(pipeline);
-                EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : pipeline)) {
+                EmbeddedServing serving = serves
+                        ? EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : pipeline) : null) {
             PipelineConf effective = pipeline;
             if (embedded != null) {
                 effective = embedded.conf();

@@ -165,6 +165,23 @@ class WeirCommandTest {
         assertBadInput(CliRun.of("backfill", "--conf", QUICKSTART, "--layer", "dws_users", "--from", "2023-02-15",
                 "--to", "2023-02-15", "--concurrency", "1000"), "--concurrency must be between 1 and 32, got 1000");
         assertBadInput(CliRun.of("runs", "--conf", QUICKSTART, "--limit", "-1"), "--limit must be at least 1, got -1");
+        assertBadInput(CliRun.of("quickstart", "--ui-port", "99999"), "--ui-port must be between 0 and 65535, got 99999");
+    }
+
+    /** Reading commands on a new conf create nothing: no warehouse directory appears. */
+    @Test
+    void runsOnANewConfCreatesNoWarehouse() throws Exception {
+        Path conf = dir.resolve("new.yaml");
+        Path warehouse = dir.resolve("new-warehouse");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + warehouse));
+        CliRun runs = CliRun.of("runs", "--conf", conf.toString());
+        assertEquals(0, runs.exitCode(), runs.err());
+        assertTrue(runs.out().contains("No runs recorded for pipeline order_dw: no warehouse yet at "), runs.out());
+        assertBadInput(CliRun.of("runs", "--conf", conf.toString(), "--run", "r1"), "no run 'r1': pipeline order_dw has no"
+                + " warehouse yet");
+        assertTrue(!Files.exists(warehouse), "no warehouse created");
     }
 
     private static void assertBadInput(CliRun run, String message) {

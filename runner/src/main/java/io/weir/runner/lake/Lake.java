@@ -45,6 +45,20 @@ public final class Lake implements AutoCloseable {
         this.database = warehouse.database();
     }
 
+    /**
+     * Whether the warehouse exists yet. Opening a {@code Lake} creates it, so commands that only read
+     * (runs, status) ask first and leave a new conf's warehouse uncreated.
+     */
+    public static boolean exists(WarehouseConf warehouse) {
+        Map<String, String> options = new HashMap<>(warehouse.options());
+        org.apache.paimon.fs.Path path = new org.apache.paimon.fs.Path(warehouse.uri());
+        try {
+            return org.apache.paimon.fs.FileIO.get(path, CatalogContext.create(Options.fromMap(options))).exists(path);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot reach the warehouse " + warehouse.uri() + ": " + e.getMessage(), e);
+        }
+    }
+
     public boolean tableExists(String table) {
         try {
             catalog.getTable(Identifier.create(database, table));

@@ -72,7 +72,7 @@ public final class TemplateStatements {
                 inserts.add(insert);
             } else {
                 throw new TemplateException(file, statement.getParserPosition(), "statement is a "
-                        + statement.getKind().sql.replace('_', ' ') + ", not an INSERT: a layer template holds INSERT INTO "
+                        + statementName(statement) + ", not an INSERT: a layer template holds INSERT INTO "
                         + layer.table() + ", the table's CREATE TABLE IF NOT EXISTS and CREATE TEMPORARY TABLE/VIEW helpers");
             }
         }
@@ -87,6 +87,29 @@ public final class TemplateStatements {
         layer.partition().ifPresent(spec -> result.checkInsertsWritePartition(spec, file));
         PartialUpdateWriters.check(result, file);
         return result;
+    }
+
+    /**
+     * What a statement is, in SQL's words: its leading keywords (CREATE CATALOG, SET, ADD JAR),
+     * since the parser files many statements under one kind (OTHER DDL).
+     */
+    private static String statementName(SqlNode statement) {
+        String kind = statement.getKind().sql.replace('_', ' ');
+        if (!kind.startsWith("OTHER")) {
+            return kind;
+        }
+        StringBuilder words = new StringBuilder();
+        try {
+            for (String word : FlinkSql.unparse(statement).trim().split("\\s+")) {
+                if (word.isEmpty() || !word.chars().allMatch(Character::isUpperCase)) {
+                    break;
+                }
+                words.append(words.length() == 0 ? "" : " ").append(word);
+            }
+        } catch (RuntimeException unprintable) {
+            // some statements cannot be unparsed; the kind is all there is
+        }
+        return words.length() == 0 ? kind : words.toString();
     }
 
     /**

@@ -42,6 +42,12 @@ class TemplateValidationTest {
         assertEquals(":7:1: statement is a SELECT, not an INSERT: a layer template holds INSERT INTO t, the table's"
                 + " CREATE TABLE IF NOT EXISTS and CREATE TEMPORARY TABLE/VIEW helpers", message);
         assertTrue(rejected(DDL + "DROP TABLE t;\n").startsWith(":7:1: statement is a DROP TABLE, not an INSERT"));
+        assertTrue(rejected(DDL + "CREATE CATALOG c WITH ('type' = 'paimon');\n")
+                .matches(":7:\\d+: statement is a CREATE CATALOG, not an INSERT.*"), rejected(DDL + "CREATE CATALOG c WITH ('type' = 'paimon');\n"));
+        assertTrue(rejected(DDL + "SET 'parallelism.default' = '4';\n").matches(":7:\\d+: statement is a SET, not an INSERT.*"),
+                rejected(DDL + "SET 'parallelism.default' = '4';\n"));
+        assertTrue(rejected(DDL + "ADD JAR '/tmp/x.jar';\n").matches(":7:\\d+: statement is a ADD JAR, not an INSERT.*"),
+                rejected(DDL + "ADD JAR '/tmp/x.jar';\n"));
     }
 
     @Test
