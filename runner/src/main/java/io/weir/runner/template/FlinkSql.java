@@ -54,7 +54,12 @@ public final class FlinkSql {
         try {
             return SqlParser.create(sql, PARSER).parseStmtList().getList();
         } catch (SqlParseException e) {
-            String message = e.getMessage();
+            if (e.getCause() instanceof StackOverflowError) {
+                throw new TemplateException(file, 1, 1, "a statement nests too deeply for the SQL parser (thousands of"
+                        + " OR or AND terms, or of nested parentheses): write a long list of values as IN (...) or"
+                        + " join a table of them");
+            }
+            String message = String.valueOf(e.getMessage());
             int newline = message.indexOf('\n');
             String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message);
             if (e.getPos() != null) {

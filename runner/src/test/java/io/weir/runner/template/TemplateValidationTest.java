@@ -42,6 +42,12 @@ class TemplateValidationTest {
         assertEquals(":7:1: statement is a SELECT, not an INSERT: a layer template holds INSERT INTO t, the table's"
                 + " CREATE TABLE IF NOT EXISTS and CREATE TEMPORARY TABLE/VIEW helpers", message);
         assertTrue(rejected(DDL + "DROP TABLE t;\n").startsWith(":7:1: statement is a DROP TABLE, not an INSERT"));
+        StringBuilder terms = new StringBuilder();
+        for (int i = 0; i < 8000; i++) {
+            terms.append(i == 0 ? "" : " OR ").append("v = ").append(i);
+        }
+        assertTrue(rejected(DDL + "INSERT INTO t SELECT k, v, ds FROM t WHERE " + terms + ";\n")
+                .contains("a statement nests too deeply for the SQL parser"));
         assertTrue(rejected(DDL + "CREATE CATALOG c WITH ('type' = 'paimon');\n")
                 .matches(":7:\\d+: statement is a CREATE CATALOG, not an INSERT.*"), rejected(DDL + "CREATE CATALOG c WITH ('type' = 'paimon');\n"));
         assertTrue(rejected(DDL + "SET 'parallelism.default' = '4';\n").matches(":7:\\d+: statement is a SET, not an INSERT.*"),
