@@ -60,6 +60,9 @@ public final class BackfillRunner {
             progress.note(dead.layer() + " partition " + (dead.partition().isEmpty() ? "(all)" : dead.partition())
                     + ": " + dead.error());
         }
+        for (String orphan : OrphanedStaging.drop(lake, ledger)) {
+            progress.note("dropped " + orphan + ", the staging table of a run that was killed");
+        }
         progress.started(plan);
         java.util.concurrent.ScheduledExecutorService heartbeat = java.util.concurrent.Executors
                 .newSingleThreadScheduledExecutor(r -> {

@@ -152,6 +152,22 @@ public final class Ledger {
     }
 
     /** Current states of a pipeline, of one table or (null) all: only those partitions of the state table are read. */
+    /** Ids of the runs, of any pipeline, that have an entry RUNNING in a process still alive. */
+    public java.util.Set<String> liveRunIds() {
+        Optional<FileStoreTable> state = tables.existingState();
+        if (state.isEmpty()) {
+            return java.util.Set.of();
+        }
+        java.time.Instant now = java.time.Instant.now();
+        java.util.Set<String> live = new java.util.HashSet<>();
+        for (LedgerEntry e : LedgerRows.entries(Lake.rows(state.get(), null, Map.of()))) {
+            if (e.status() == RunStatus.RUNNING && !e.interrupted(now)) {
+                live.add(e.runId());
+            }
+        }
+        return live;
+    }
+
     private List<LedgerEntry> states(String pipeline, String tableName) {
         Optional<FileStoreTable> state = tables.existingState();
         if (state.isEmpty()) {
