@@ -67,6 +67,11 @@ public final class FlinkSession implements AutoCloseable {
             return session;
         }
         Configuration cluster = new Configuration();
+        // Flink's scratch files (its RPC jar, blobs, working dirs) in a directory of this process, so
+        // what a killed Weir leaves behind is found and removed by the next one.
+        java.nio.file.Path scratch = ScratchDirs.claim();
+        cluster.set(org.apache.flink.configuration.CoreOptions.TMP_DIRS, scratch.toString());
+        cluster.set(org.apache.flink.configuration.WebOptions.TMP_DIR, scratch.resolve("web").toString());
         cluster.set(RestOptions.ADDRESS, "127.0.0.1");
         cluster.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         cluster.set(RestOptions.BIND_PORT, String.valueOf(conf.webUiPort()));
@@ -161,6 +166,7 @@ public final class FlinkSession implements AutoCloseable {
             } catch (Exception e) {
                 LOG.warn("Embedded Flink cluster did not stop cleanly", e);
             }
+            ScratchDirs.release();
         }
     }
 }
