@@ -60,6 +60,10 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             config.addArg("--server-id=1");
             config.addArg("--default-time-zone=+00:00");
             config.addArg("--max-connections=200");
+            java.util.Optional<EmbeddedMariaDb> shared = runningInLiveWeir(workDir.resolve("data"));
+            if (shared.isPresent()) {
+                return shared.get();
+            }
             stopLeftoverServer(workDir.resolve("data"));
             DB db = DataKeepingDB.create(config.build());
             db.start();
@@ -102,11 +106,56 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
     @Override
     public void close() {
+        if (db == null) {
+            return; // another Weir process's server: it stays running for that process
+        }
         try {
             db.stop();
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("Embedded MariaDB did not stop cleanly", e);
         }
+    }
+
+    /**
+     * A server that another Weir process (a running stream, say) started on this data directory and
+     * still owns: this process uses it and leaves it running, where starting a second server on the
+     * same files would fail, and stopping it would break the other process's jobs.
+     */
+    private static java.util.Optional<EmbeddedMariaDb> runningInLiveWeir(Path dataDir) {
+        for (ProcessHandle server : serversOn(dataDir)) {
+            // A server this very process started is no other process's: a second start here replaces it.
+            boolean ownerAlive = server.parent().filter(ProcessHandle::isAlive)
+                    .filter(p -> p.pid() != ProcessHandle.current().pid())
+                    .flatMap(p -> p.info().command()).map(c -> c.endsWith("/java")).orElse(false);
+            java.util.Optional<Integer> port = server.info().arguments().stream().flatMap(java.util.Arrays::stream)
+                    .filter(a -> a.startsWith("--port=")).map(a -> Integer.parseInt(a.substring("--port=".length())))
+                    .findFirst();
+            if (ownerAlive && port.isPresent()) {
+                LOG.info("Using the MariaDB server (pid {}, port {}) that Weir process {} runs on {}", server.pid(),
+                        port.get(), server.parent().map(ProcessHandle::pid).orElse(-1L), dataDir);
+                return java.util.Optional.of(new EmbeddedMariaDb(null, port.get()));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** The live mariadbd processes whose pid files lie in the data directory. */
+    private static java.util.List<ProcessHandle> serversOn(Path dataDir) {
+        if (!Files.isDirectory(dataDir)) {
+            return java.util.List.of();
+        }
+        java.util.List<ProcessHandle> servers = new java.util.ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.list(dataDir)) {
+            for (Path pidFile : files.filter(f -> f.getFileName().toString().endsWith(".pid")).toList()) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).filter(ProcessHandle::isAlive)
+                        .filter(p -> p.info().command().map(c -> c.contains("mariadbd") || c.contains("mysqld"))
+                                .orElse(false))
+                        .ifPresent(servers::add);
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("no usable pid file in {}: {}", dataDir, e.getMessage());
+        }
+        return servers;
     }
 
     /**

@@ -28,15 +28,63 @@ public final class EmbeddedPostgres implements AutoCloseable {
         this.port = port;
     }
 
-    /** Starts a server on {@code port} (0: a free one) with its data in {@code dataDir}. */
+    private boolean shared;
+
+    /**
+     * Starts a server on {@code port} (0: a free one) with its data in {@code dataDir}; or, when a
+     * running Weir process already serves that data directory, uses its server and leaves it running.
+     */
     public static EmbeddedPostgres start(Path dataDir, int port) {
+        java.util.Optional<Integer> running = runningInLiveWeir(dataDir);
+        if (running.isPresent()) {
+            EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, running.get());
+            postgres.shared = true;
+            return postgres;
+        }
         EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, port == 0 ? freePort() : port);
         postgres.restart();
         return postgres;
     }
 
+    /**
+     * The port of the server another live Weir process runs on this data directory. Its
+     * postmaster.pid names the server (first line) and its port (fourth line); the server runs
+     * detached (pg_ctl), so its owner is known by the lock on {@code epg-lock} that the owning
+     * process holds while the server is its own.
+     */
+    private static java.util.Optional<Integer> runningInLiveWeir(Path dataDir) {
+        Path pidFile = dataDir.resolve("postmaster.pid");
+        Path lockFile = dataDir.resolve("epg-lock");
+        try {
+            if (!Files.isRegularFile(pidFile) || !Files.isRegularFile(lockFile)) {
+                return java.util.Optional.empty();
+            }
+            java.util.List<String> lines = Files.readAllLines(pidFile);
+            if (lines.size() < 4 || ProcessHandle.of(Long.parseLong(lines.get(0).trim())).filter(ProcessHandle::isAlive)
+                    .isEmpty()) {
+                return java.util.Optional.empty();
+            }
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(lockFile,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileLock lock = channel.tryLock();
+                if (lock != null) {
+                    lock.release();
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of(Integer.parseInt(lines.get(3).trim()));
+            } catch (java.nio.channels.OverlappingFileLockException sameProcess) {
+                return java.util.Optional.empty();
+            }
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Starts the server again on the same port and data (after {@link #stop()}). */
     public synchronized void restart() {
+        if (shared) {
+            throw new IllegalStateException("the PostgreSQL server on " + dataDir + " belongs to another Weir process");
+        }
         try {
             Files.createDirectories(dataDir);
             server = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
@@ -52,7 +100,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
     }
 
-    /** Stops the server; its data stays. */
+    /** Stops the server; its data stays. A server of another Weir process is left running. */
     public synchronized void stop() {
         if (server != null) {
             try {

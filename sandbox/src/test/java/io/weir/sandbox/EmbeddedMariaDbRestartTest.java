@@ -46,6 +46,47 @@ class EmbeddedMariaDbRestartTest {
         }
     }
 
+    /**
+     * A server another live Weir process runs is used, not stopped or started twice; once that
+     * process is killed with -9, its orphaned server is stopped and a new one starts on the same data.
+     */
+    @Test
+    void aLiveProcesssServerIsSharedAndAKilledOnesIsReplaced() throws Exception {
+        Path dir = Files.createTempDirectory("weir-mariadb-shared");
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), MariaDbHolder.class.getName(), dir.toString())
+                .redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
+            String line;
+            int port = -1;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("ready ")) {
+                    port = Integer.parseInt(line.substring("ready ".length()));
+                    break;
+                }
+            }
+            assertTrue(port > 0, "the holder started its server");
+            try (EmbeddedMariaDb shared = EmbeddedMariaDb.start(dir, 0)) {
+                assertEquals(port, shared.port(), "the running server is used");
+                assertEquals(42, onlyId(shared));
+            }
+            try (Connection c = java.sql.DriverManager.getConnection("jdbc:mysql://127.0.0.1:" + port + "/keep", "root", "")) {
+                assertTrue(c.isValid(5), "closing the shared server left it running for its owner");
+            }
+            holder.destroyForcibly();
+            holder.waitFor();
+            try (EmbeddedMariaDb replaced = EmbeddedMariaDb.start(dir, 0)) {
+                assertEquals(42, onlyId(replaced), "the orphaned server was stopped and a new one serves the data");
+            }
+        } finally {
+            holder.destroyForcibly();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private static int onlyId(EmbeddedMariaDb db) throws Exception {
         try (Connection c = db.connect("keep"); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT id FROM t")) {
