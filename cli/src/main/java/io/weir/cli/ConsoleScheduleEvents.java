@@ -13,6 +13,8 @@ import java.util.List;
 final class ConsoleScheduleEvents implements ScheduleEvents {
 
     private final PrintWriter out;
+    /** Per layer: partitions due at its last tick, and how many of them were built since. */
+    private final java.util.Map<String, int[]> catchUp = new java.util.concurrent.ConcurrentHashMap<>();
 
     ConsoleScheduleEvents(PrintWriter out) {
         this.out = out;
@@ -20,6 +22,7 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
 
     @Override
     public void due(String layer, List<String> partitions, List<String> why) {
+        catchUp.put(layer, new int[] {partitions.size(), 0});
         print(layer + ": " + partitions.size() + " partition(s) due: " + range(partitions)
                 + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
     }
@@ -36,7 +39,20 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
 
     @Override
     public void done(String layer, List<String> partitions, long rows, Duration took) {
-        print(layer + " " + range(partitions) + ": done, " + String.format("%,d rows in %.1f s", rows, took.toMillis() / 1000.0));
+        print(layer + " " + range(partitions) + ": done, " + String.format("%,d rows in %.1f s", rows, took.toMillis() / 1000.0)
+                + progress(layer, partitions.size()));
+    }
+
+    /** "; catch-up 12 of 300" while a tick's due partitions take more than one job. */
+    private String progress(String layer, int built) {
+        int[] counts = catchUp.get(layer);
+        if (counts == null) {
+            return "";
+        }
+        synchronized (counts) {
+            counts[1] = Math.min(counts[0], counts[1] + built);
+            return counts[0] > built ? "; catch-up " + counts[1] + " of " + counts[0] : "";
+        }
     }
 
     @Override

@@ -136,6 +136,8 @@ class ScheduleRestartTest {
         String output = read(log);
         assertTrue(output.contains("Scheduling 1 layer(s) of test"), output);
         assertTrue(output.contains(": done, "), output);
+        assertTrue(java.util.regex.Pattern.compile("; catch-up \\d+ of \\d+").matcher(output).find(),
+                "catch-up progress: " + output);
     }
 
     private static java.util.Set<String> done(Ledger ledger) {
