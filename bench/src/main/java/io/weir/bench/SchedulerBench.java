@@ -49,9 +49,10 @@ import java.util.stream.Stream;
  *       partition's end to the submission of the downstream job (target: poll interval + 1 s);</li>
  *   <li>CPU of an idle scheduler holding 100 layers x 365 daily partitions of history (target: under
  *       2 % of one core);</li>
- *   <li>time to plan a catch-up of 365 days x 10 layers (target: under 1 s).</li>
+ *   <li>time to plan a catch-up of 365 days x 10 layers (target: under 1 s), and of a year of hourly
+ *       partitions x 10 layers, over daily dwd_orders days of which only the last week holds data.</li>
  * </ol>
- * Usage: bench/run SchedulerBench [idle seconds, default 120] [latency|idle|catchup: only that part]
+ * Usage: bench/run SchedulerBench [idle seconds, default 120] [latency|idle|catchup|catchup-hourly: only that part]
  */
 public final class SchedulerBench {
 
@@ -84,6 +85,9 @@ public final class SchedulerBench {
         }
         if (!only || args[1].equals("catchup")) {
             catchUpPlanning(work, templates, today);
+        }
+        if (!only || args[1].equals("catchup-hourly")) {
+            hourlyCatchUpPlanning(work, templates, today);
         }
         System.exit(0);
     }
@@ -257,10 +261,61 @@ public final class SchedulerBench {
         }
     }
 
+    /**
+     * A year of hourly partitions x 10 hourly layers over daily dwd_orders, mostly empty: the due
+     * count, the time to decide it (the ledger and lake only), the readiness decision of the first
+     * tick, and the Flink jobs the catch-up would start (batches of scheduler.batch-size).
+     */
+    private static void hourlyCatchUpPlanning(Path work, Path templates, LocalDate today) throws Exception {
+        List<String> layers = new ArrayList<>();
+        String dwsUsers = Files.readString(templates.resolve("dws_users.sql"));
+        for (int i = 0; i < 10; i++) {
+            String name = String.format("dws_h%03d", i);
+            layers.add(name);
+            Files.writeString(templates.resolve(name + ".sql"), dwsUsers.replace("dws_users", name)
+                    .replace("'yyyyMMdd'", "'yyyyMMddHH'"));
+        }
+        LocalDate start = today.minusDays(365);
+        PipelineConf conf = conf(work.resolve("catchup-hourly"), templates, "catchuph", start, layers,
+                "'0 10 * * * ?'", "{ column: ds, format: yyyyMMddHH, granularity: hour }");
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+            new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
+            LocalDate dataFrom = today.minusDays(7);
+            new DwdWriter(lake.table("dwd_orders")).commitDays(dataFrom, today.minusDays(1));
+            LocalDateTime builtAt = LocalDateTime.now();
+            List<LedgerEntry> dwd = new ArrayList<>();
+            for (LocalDate d = start; d.isBefore(today); d = d.plusDays(1)) {
+                dwd.add(new LedgerEntry("dwd-history", "dwd_orders", d.toString().replace("-", ""), "catchuph",
+                        "dwd_orders", "backfill", start.toString(), today.toString(), "h", "{}",
+                        d.isBefore(dataFrom) ? 0 : 1, RunStatus.DONE, null, builtAt, builtAt, null));
+            }
+            new Ledger(lake).open().record(dwd);
+
+            long t = System.nanoTime();
+            Map<String, List<String>> due = new SchedulePreview(conf, lake, Clock.systemUTC()).due();
+            long dueMs = (System.nanoTime() - t) / 1_000_000;
+            int partitions = due.values().stream().mapToInt(List::size).sum();
+            int jobs = due.values().stream().mapToInt(d -> (d.size() + 30) / 31).sum();
+            t = System.nanoTime();
+            List<SchedulePreview.LayerPreview> preview = new SchedulePreview(conf, lake, Clock.systemUTC()).preview();
+            long decideMs = (System.nanoTime() - t) / 1_000_000;
+            int ready = preview.stream().mapToInt(p -> p.ready().size()).sum();
+            System.out.printf("4. hourly catch-up of 365 days x %d layers (data in the last 7 days only): %,d partitions"
+                    + " due, counted in %,d ms; readiness of all decided in %,d ms (%,d ready); %,d Flink jobs of 31"
+                    + " partitions would start, %,d of them over days with data%n", layers.size(), partitions, dueMs,
+                    decideMs, ready, jobs, layers.size() * ((7 * 24 + 30) / 31));
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------
 
     private static PipelineConf conf(Path dir, Path templates, String name, LocalDate start, List<String> scheduled,
             String cron) throws Exception {
+        return conf(dir, templates, name, start, scheduled, cron, "{ column: ds, format: yyyyMMdd, granularity: day }");
+    }
+
+    private static PipelineConf conf(Path dir, Path templates, String name, LocalDate start, List<String> scheduled,
+            String cron, String partition) throws Exception {
         Files.createDirectories(dir);
         StringBuilder yaml = new StringBuilder()
                 .append("pipeline: { name: ").append(name).append(", start-date: 2020-01-01 }\n")
@@ -282,7 +337,7 @@ public final class SchedulerBench {
                 all.insert(at, block);
             } else {
                 all.append("  - name: ").append(layer).append("\n    template: ").append(layer).append(".sql\n")
-                        .append("    partition: { column: ds, format: yyyyMMdd, granularity: day }\n")
+                        .append("    partition: ").append(partition).append("\n")
                         .append("    upstream: [dwd_orders]\n").append(block);
             }
         }
