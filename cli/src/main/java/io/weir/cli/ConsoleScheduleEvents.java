@@ -67,6 +67,11 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
     }
 
     @Override
+    public void verified(String layer, String partition, boolean same, String summary) {
+        print(layer + " " + partition + ": verified, " + summary);
+    }
+
+    @Override
     public void tickFailed(String layer, String error) {
         print(layer + ": tick failed, " + error + " (the next tick tries again)");
     }

@@ -59,11 +59,21 @@ final class StatusCommand implements Callable<Integer> {
     private static void print(StatusReport report, PipelineConf pipeline, PrintWriter out) {
         out.println("Pipeline " + pipeline.name() + " at " + report.now() + " UTC");
         out.println();
-        TextTable tables = new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "CLOSED THROUGH", "OPEN", "SCHEDULE",
-                "NEXT TICK");
+        boolean verifying = pipeline.layers().stream().anyMatch(io.weir.runner.conf.LayerConf::verify);
+        TextTable tables = verifying
+                ? new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "CLOSED THROUGH", "OPEN", "SCHEDULE",
+                        "NEXT TICK", "VERIFIED")
+                : new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "CLOSED THROUGH", "OPEN", "SCHEDULE",
+                        "NEXT TICK");
         for (StatusReport.TableStatus t : report.tables()) {
-            tables.row(t.layer(), t.writtenBy(), t.watermark(), lag(t.lagSeconds()), t.closedThrough(),
-                    t.openCount() > 1 ? t.open() + " (" + t.openCount() + ")" : t.open(), t.schedule(), t.nextTick());
+            String open = t.openCount() > 1 ? t.open() + " (" + t.openCount() + ")" : t.open();
+            if (verifying) {
+                tables.row(t.layer(), t.writtenBy(), t.watermark(), lag(t.lagSeconds()), t.closedThrough(), open,
+                        t.schedule(), t.nextTick(), t.verified());
+            } else {
+                tables.row(t.layer(), t.writtenBy(), t.watermark(), lag(t.lagSeconds()), t.closedThrough(), open,
+                        t.schedule(), t.nextTick());
+            }
         }
         tables.print(out);
         out.println();

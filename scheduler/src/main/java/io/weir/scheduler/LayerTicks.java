@@ -4,6 +4,9 @@ import io.weir.backfill.BackfillPlan;
 import io.weir.backfill.BackfillPlanner;
 import io.weir.backfill.BackfillProgress;
 import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.verify.RowDiff;
+import io.weir.backfill.verify.Verifications;
+import io.weir.backfill.verify.Verifier;
 import io.weir.backfill.Chunk;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
@@ -48,6 +51,8 @@ final class LayerTicks {
     private final Readiness readiness;
     private final BackfillPlanner planner;
     private final BackfillRunner runner;
+    private final Verifier verifier;
+    private final Verifications verifications;
     private final ScheduleEvents events;
     private final Clock clock;
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -62,6 +67,8 @@ final class LayerTicks {
         this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
         this.planner = new BackfillPlanner(conf, renderer, lake, ledger.ledger());
         this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());
+        this.verifier = session == null ? null : new Verifier(conf, session, renderer, lake);
+        this.verifications = new Verifications(lake);
         this.events = events;
         this.clock = clock;
     }
@@ -142,6 +149,9 @@ final class LayerTicks {
                     if (succeeded) {
                         events.done(layer.name(), chunk.partitionValues(), rowsWritten,
                                 Duration.ofNanos(System.nanoTime() - began));
+                        if (layer.verify()) {
+                            verify(layer, chunk.partitions());
+                        }
                     }
                 }
 
@@ -169,6 +179,31 @@ final class LayerTicks {
             if (pause(backoff)) {
                 return false;
             }
+        }
+    }
+
+    /**
+     * Recomputes what was just built into a scratch table and compares ({@code layers[i].verify}):
+     * the partitions sealed before they were built, so they must equal their recomputation. The
+     * result is recorded for weir status; a verification that cannot run is reported, not fatal.
+     */
+    private void verify(LayerConf layer, List<Partition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        try {
+            List<RowDiff.PartitionDiff> diffs = verifier.verify(layer, new io.weir.runner.conf.PartitionRange(
+                    partitions.get(0).start(), partitions.get(partitions.size() - 1).end()));
+            verifications.record(conf.name(), layer.table(), diffs);
+            for (RowDiff.PartitionDiff d : diffs) {
+                Verifications.Verification v = new Verifications.Verification(layer.table(), d.partition(),
+                        clock.instant(), d.equal(), d.differing(), d.missing(), d.extra(), "");
+                events.verified(layer.name(), d.partition(), v.same(),
+                        v.summary() + (v.same() || d.samples().isEmpty() ? "" : "; " + d.samples().get(0)));
+            }
+        } catch (RuntimeException e) {
+            events.tickFailed(layer.name(), "verifying " + partitions.get(0).value() + ".."
+                    + partitions.get(partitions.size() - 1).value() + " failed: " + e.getMessage());
         }
     }
 

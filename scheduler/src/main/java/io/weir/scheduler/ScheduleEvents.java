@@ -23,6 +23,13 @@ public interface ScheduleEvents {
     /** The wait deadline passed: the partition is marked LATE with the reason. */
     default void late(String layer, String partition, String reason) {}
 
+    /**
+     * A built partition was verified against a batch recomputation ({@code layers[i].verify}).
+     *
+     * @param summary "equal (n rows)" or what differs
+     */
+    default void verified(String layer, String partition, boolean same, String summary) {}
+
     /** A tick itself failed (not a job): the next tick finds the same partitions due again. */
     default void tickFailed(String layer, String error) {}
 

@@ -40,6 +40,7 @@ public final class StatusCollector {
     private final Readiness readiness;
     private final Closing closing;
     private final Clock clock;
+    private final io.weir.backfill.verify.Verifications verifications;
 
     public StatusCollector(PipelineConf conf, Lake lake, Clock clock) {
         this.conf = conf;
@@ -49,6 +50,7 @@ public final class StatusCollector {
         this.closing = Readiness.closing(conf, lake, clock);
         this.readiness = new Readiness(conf, lakeState, ledger, closing, clock);
         this.clock = clock;
+        this.verifications = new io.weir.backfill.verify.Verifications(lake);
     }
 
     public StatusReport collect() {
@@ -74,6 +76,13 @@ public final class StatusCollector {
     }
 
     private StatusReport.TableStatus tableStatus(LayerConf layer, Instant now) {
+        StatusReport.TableStatus status = tableStatusWithoutVerification(layer, now);
+        String verified = !layer.verify() ? "-" : verifications.latest(conf.name(), layer.table())
+                .map(v -> v.partition() + " " + v.summary()).orElse("not yet");
+        return status.withVerified(verified);
+    }
+
+    private StatusReport.TableStatus tableStatusWithoutVerification(LayerConf layer, Instant now) {
         LakeState.TableState state = lakeState.of(layer.table());
         String schedule = layer.schedule().map(s -> s.cron()
                 + (s.allowedLateness().isZero() ? "" : " +" + s.allowedLateness().toString().substring(2).toLowerCase()))

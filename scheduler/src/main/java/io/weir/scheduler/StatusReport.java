@@ -32,9 +32,22 @@ public record StatusReport(String now, List<TableStatus> tables, List<RunSummary
      * @param closedThrough newest partition that can no longer change: its end is behind the
      *     watermark, or (batch tables) the newest partition built
      * @param open partitions after that up to now's, as "first..last"
+     * @param verified the newest verification of a layer with {@code verify: true} (a differing one
+     *     first): "partition equal (n rows)" or "partition DIFFERS: ...", "not yet"; "-" otherwise
      */
     public record TableStatus(String layer, String table, String writtenBy, String watermark, Long lagSeconds,
-            String closedThrough, String open, int openCount, String schedule, String nextTick) {}
+            String closedThrough, String open, int openCount, String schedule, String nextTick, String verified) {
+
+        public TableStatus(String layer, String table, String writtenBy, String watermark, Long lagSeconds,
+                String closedThrough, String open, int openCount, String schedule, String nextTick) {
+            this(layer, table, writtenBy, watermark, lagSeconds, closedThrough, open, openCount, schedule, nextTick, "-");
+        }
+
+        public TableStatus withVerified(String newVerified) {
+            return new TableStatus(layer, table, writtenBy, watermark, lagSeconds, closedThrough, open, openCount,
+                    schedule, nextTick, newVerified);
+        }
+    }
 
     public record RunSummary(String runId, String mode, String layers, int partitions, String status,
             String started, String finished, String error) {}

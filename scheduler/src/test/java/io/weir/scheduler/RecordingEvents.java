@@ -12,6 +12,11 @@ final class RecordingEvents implements ScheduleEvents {
     final List<Instant> submittedAt = new ArrayList<>();
 
     @Override
+    public void verified(String layer, String partition, boolean same, String summary) {
+        lines.add("verified " + layer + " " + partition + " " + same + " " + summary);
+    }
+
+    @Override
     public synchronized void waiting(String layer, String partition, String reason) {
         lines.add("waiting " + layer + " " + partition + ": " + reason);
     }

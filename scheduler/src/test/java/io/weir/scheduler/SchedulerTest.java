@@ -130,12 +130,21 @@ class SchedulerTest {
     @Test
     @Order(1)
     void aBatchBuiltUpstreamGatesItsDownstreamThroughTheLedger() throws Exception {
-        PipelineConf conf = conf("gate", Map.of("dws_users", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }"));
+        PipelineConf conf = conf("gate", Map.of("dws_users", "{ cron: " + EVERY_SECOND + ", start-date: 2023-03-01 }"
+                + "\n    verify: true"));
         RecordingEvents events = new RecordingEvents();
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
             awaitDone("dws_users", "20230301", "20230302");
             assertEquals(mysqlTotals("20230301"), Totals.of(lake, "dws_users", "user_id", "20230301"));
             assertEquals(mysqlTotals("20230302"), Totals.of(lake, "dws_users", "user_id", "20230302"));
+            // verify: true recomputes what was built and records the comparison, which status shows.
+            Await.until(TIMEOUT, () -> events.lines().stream().anyMatch(l -> l.startsWith("verified dws_users 20230302 true equal (")),
+                    () -> events.lines().toString());
+            assertTrue(events.lines().stream().filter(l -> l.startsWith("verified ")).allMatch(l -> l.contains(" true equal (")),
+                    events.lines().toString());
+            String verified = new StatusCollector(conf, lake, clockAt(NOW)).collect().tables().stream()
+                    .filter(t -> t.layer().equals("dws_users")).findFirst().orElseThrow().verified();
+            assertTrue(verified.matches("2023030[12] equal \\(\\d+ rows\\)"), verified);
 
             // dwd_orders has no 20230303 yet: that partition waits, and says why.
             Await.until(TIMEOUT, () -> events.lines().contains(

@@ -12,11 +12,17 @@ import java.util.Optional;
  */
 public record LayerConf(
         String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
-        Optional<LayerSchedule> schedule, SealedPartitions sealedPartitions, java.time.Duration lookback) {
+        Optional<LayerSchedule> schedule, SealedPartitions sealedPartitions, java.time.Duration lookback,
+        boolean verify) {
 
     public LayerConf(String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
             Optional<LayerSchedule> schedule) {
         this(name, template, table, partition, upstream, schedule, SealedPartitions.AUTO, java.time.Duration.ZERO);
+    }
+
+    public LayerConf(String name, Path template, String table, Optional<PartitionSpec> partition, List<String> upstream,
+            Optional<LayerSchedule> schedule, SealedPartitions sealedPartitions, java.time.Duration lookback) {
+        this(name, template, table, partition, upstream, schedule, sealedPartitions, lookback, false);
     }
 
     public boolean partitioned() {

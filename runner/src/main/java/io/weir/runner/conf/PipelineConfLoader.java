@@ -482,8 +482,13 @@ public final class PipelineConfLoader {
             if (name == null || table == null) {
                 continue; // reported above; a layer without a name cannot be checked further
             }
+            Boolean verify = prefixedGet(options, LAYER_VERIFY, prefix, errors);
+            if (Boolean.TRUE.equals(verify) && schedule.isEmpty()) {
+                errors.add(prefix + LAYER_VERIFY.key(), "verifies what the scheduler builds: give the layer a schedule,"
+                        + " or run weir verify yourself");
+            }
             layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream,
-                    schedule, sealed, lookback == null ? java.time.Duration.ZERO : lookback));
+                    schedule, sealed, lookback == null ? java.time.Duration.ZERO : lookback, Boolean.TRUE.equals(verify)));
         }
         return layers;
     }

@@ -293,6 +293,12 @@ public final class WeirOptions {
                             + " a payment day that reads orders of the 30 days before: a change to an upstream partition"
                             + " rebuilds the downstream partitions that read it (cascade, late data).");
 
+    public static final ConfigOption<Boolean> LAYER_VERIFY =
+            key("verify").booleanType().defaultValue(false)
+                    .withDescription("Have the scheduler verify each partition it builds (weir verify: a batch"
+                            + " recomputation into a scratch table, compared row by row) and record the result,"
+                            + " which weir status shows.");
+
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
@@ -315,7 +321,7 @@ public final class WeirOptions {
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
-            LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK);
+            LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK, LAYER_VERIFY);
 
     public enum SourceType { MYSQL, EMBEDDED }
 

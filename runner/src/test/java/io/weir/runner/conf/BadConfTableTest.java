@@ -41,6 +41,7 @@ class BadConfTableTest {
             two layers one table          | - name: dws_shops|- name: dws_shops\\n    table: dws_users | layers[5].table: table dws_users is written by an earlier layer too
             unordered partition format    | format: yyyyMMdd|format: MMddyyyy                          | layers[0].partition.format: 'MMddyyyy' does not sort in time order
             missing layer name            | - name: ods_orders|- template_: x                          | layers[0].name: required
+            verify without a schedule     | - name: dws_shops|- name: dws_shops\\n    verify: true      | layers[5].verify: verifies what the scheduler builds
             key of an older Weir          | parallelism: 1|parallelism: 1\\nscheduler:\\n  idle-timeout: 30min | scheduler.idle-timeout: this key is now flink.quiet-timeout
             negative quiet timeout        | parallelism: 1|parallelism: 1\\n  quiet-timeout: -1s       | flink.quiet-timeout: expected a duration
             """)
