@@ -289,6 +289,6 @@ public final class BackfillPlanner {
     }
 
     private static String newRunId() {
-        return LocalDateTime.now().format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+        return LocalDateTime.now(java.time.ZoneOffset.UTC).format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
     }
 }

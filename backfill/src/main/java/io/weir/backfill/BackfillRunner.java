@@ -129,7 +129,7 @@ public final class BackfillRunner {
             String upstream = rebuildUntilSettled(chunk, progress);
             resyncServing(chunk);
             Map<String, Long> counts = rowsWritten(chunk);
-            LocalDateTime now = LocalDateTime.now();
+            LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
             List<LedgerEntry> finished = new ArrayList<>();
             for (LedgerEntry entry : running) {
                 finished.add(entry.withUpstream(upstream)
@@ -144,7 +144,7 @@ public final class BackfillRunner {
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), rows, null);
         } catch (Exception e) {
             String error = conf.secrets().mask(Failures.rootCause(e));
-            LocalDateTime now = LocalDateTime.now();
+            LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
             synchronized (leased) {
                 ledger.record(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
                 leased.removeAll(running);
@@ -386,7 +386,7 @@ public final class BackfillRunner {
 
     private List<LedgerEntry> entries(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, RunStatus status,
             String error, String upstream) {
-        LocalDateTime now = LocalDateTime.now();
+        LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         List<LedgerEntry> entries = new ArrayList<>();
         for (String partition : chunk.partitionValues()) {
             entries.add(new LedgerEntry(plan.runId(), chunk.layer().table(), partition, conf.name(),

@@ -51,7 +51,7 @@ public final class Ledger {
      */
     public List<LedgerEntry> resolveInterrupted(String pipeline) {
         java.time.Instant now = java.time.Instant.now();
-        LocalDateTime at = LocalDateTime.now();
+        LocalDateTime at = LocalDateTime.now(java.time.ZoneOffset.UTC);
         List<LedgerEntry> resolved = new ArrayList<>();
         List<LedgerEntry> completed = new ArrayList<>();
         Map<String, List<LedgerEntry>> runs = new HashMap<>();

@@ -43,7 +43,7 @@ public record LedgerEntry(
     /** A RUNNING entry whose building process is gone: it will never finish by itself. */
     public boolean interrupted(java.time.Instant now) {
         return status == RunStatus.RUNNING && (lease == null ? new Lease(null, null) : lease)
-                .expired(now, startedAt == null ? null : startedAt.atZone(java.time.ZoneId.systemDefault()).toInstant());
+                .expired(now, startedAt == null ? null : startedAt.toInstant(java.time.ZoneOffset.UTC));
     }
 
     public LedgerEntry withLease(Lease newLease) {

@@ -157,7 +157,7 @@ public final class SchedulerBench {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             new DwdWriter(lake.table("dwd_orders")).commitDays(start, today.minusDays(1));
             Ledger ledger = new Ledger(lake).open();
-            LocalDateTime builtAt = LocalDateTime.now();
+            LocalDateTime builtAt = LocalDateTime.now(java.time.ZoneOffset.UTC);
             for (String layer : layers) {
                 List<LedgerEntry> entries = new ArrayList<>();
                 for (LocalDate d = start; d.isBefore(today); d = d.plusDays(1)) {
@@ -225,7 +225,7 @@ public final class SchedulerBench {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             new DwdWriter(lake.table("dwd_orders")).commitDays(start, today.minusDays(1));
             // dwd_orders is batch-built here: the ledger shows each of its days done.
-            LocalDateTime builtAt = LocalDateTime.now();
+            LocalDateTime builtAt = LocalDateTime.now(java.time.ZoneOffset.UTC);
             List<LedgerEntry> dwd = new ArrayList<>();
             for (LocalDate d = start; d.isBefore(today); d = d.plusDays(1)) {
                 dwd.add(new LedgerEntry("dwd-history", "dwd_orders", d.toString().replace("-", ""), "catchup",
@@ -282,7 +282,7 @@ public final class SchedulerBench {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             LocalDate dataFrom = today.minusDays(7);
             new DwdWriter(lake.table("dwd_orders")).commitDays(dataFrom, today.minusDays(1));
-            LocalDateTime builtAt = LocalDateTime.now();
+            LocalDateTime builtAt = LocalDateTime.now(java.time.ZoneOffset.UTC);
             List<LedgerEntry> dwd = new ArrayList<>();
             for (LocalDate d = start; d.isBefore(today); d = d.plusDays(1)) {
                 dwd.add(new LedgerEntry("dwd-history", "dwd_orders", d.toString().replace("-", ""), "catchuph",

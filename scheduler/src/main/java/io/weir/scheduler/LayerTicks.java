@@ -208,10 +208,10 @@ final class LayerTicks {
     }
 
     private void markLate(LayerConf layer, Map<String, Partition> pending, Map<String, String> reasons, Instant started) {
-        String runId = LocalDateTime.now().format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+        String runId = LocalDateTime.now(java.time.ZoneOffset.UTC).format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
         String hash = renderer.template(layer).logicHash();
-        LocalDateTime now = LocalDateTime.now();
-        LocalDateTime tickStart = LocalDateTime.ofInstant(started, java.time.ZoneId.systemDefault());
+        LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        LocalDateTime tickStart = LocalDateTime.ofInstant(started, java.time.ZoneOffset.UTC);
         List<LedgerEntry> entries = new ArrayList<>();
         for (Partition p : pending.values()) {
             String reason = "waited " + conf.scheduler().waitTimeout() + " for upstream: " + reasons.get(p.value());

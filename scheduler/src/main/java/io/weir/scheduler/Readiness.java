@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,8 +134,8 @@ final class Readiness {
     }
 
     static long epochMillis(LocalDateTime ledgerTime) {
-        // The ledger records local wall-clock times of the machine that ran the job.
-        return ledgerTime.atZone(ZoneId.systemDefault()).toInstant().toEpochMilli();
+        // The ledger records UTC times, whatever the zone of the machine that ran the job.
+        return ledgerTime.toInstant(ZoneOffset.UTC).toEpochMilli();
     }
 
     static String show(Instant instant) {
