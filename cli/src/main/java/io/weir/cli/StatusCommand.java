@@ -31,7 +31,8 @@ final class StatusCommand implements Callable<Integer> {
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Lake lake = new Lake(pipeline.warehouse())) {
-            StatusReport report = withClusterJobs(new StatusCollector(pipeline, lake, Clock.systemUTC()).collect(), pipeline);
+            StatusReport report = withEndpoints(withClusterJobs(
+                    new StatusCollector(pipeline, lake, Clock.systemUTC()).collect(), pipeline), pipeline);
             if (json) {
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
                 return 0;
@@ -56,6 +57,25 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
+    /** Whether the source and serving store answer now (embedded ones only while a Weir process runs them). */
+    private static StatusReport withEndpoints(StatusReport report, PipelineConf pipeline) {
+        java.util.Map<String, String> probed = new java.util.LinkedHashMap<>();
+        for (io.weir.runner.health.Endpoint endpoint : io.weir.runner.health.Endpoint.of(pipeline)) {
+            if (endpoint.jdbcUrl().contains("://null") || isEmbedded(pipeline, endpoint)) {
+                continue;
+            }
+            probed.put(endpoint.name(), endpoint.problem().map(p -> "UNREACHABLE: " + pipeline.secrets().mask(p))
+                    .orElse("reachable"));
+        }
+        return report.withEndpoints(probed);
+    }
+
+    private static boolean isEmbedded(PipelineConf pipeline, io.weir.runner.health.Endpoint endpoint) {
+        return endpoint.name().startsWith("source ")
+                ? pipeline.source().map(s -> s.type() == io.weir.runner.conf.WeirOptions.SourceType.EMBEDDED).orElse(false)
+                : pipeline.serving().map(s -> s.type() == io.weir.runner.conf.WeirOptions.ServingType.EMBEDDED).orElse(false);
+    }
+
     private static void print(StatusReport report, PipelineConf pipeline, PrintWriter out) {
         out.println("Pipeline " + pipeline.name() + " at " + report.now() + " UTC");
         out.println();
@@ -77,6 +97,10 @@ final class StatusCommand implements Callable<Integer> {
         }
         tables.print(out);
         out.println();
+        report.endpoints().forEach((name, state) -> out.println(name + ": " + state));
+        if (!report.endpoints().isEmpty()) {
+            out.println();
+        }
         if (!report.cluster().isEmpty()) {
             if (report.jobs().isEmpty()) {
                 out.println("Flink cluster " + report.cluster() + ": no job of this pipeline.");

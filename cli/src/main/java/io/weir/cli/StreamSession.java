@@ -3,6 +3,8 @@ package io.weir.cli;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.health.Endpoint;
+import io.weir.runner.health.OutageWatch;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningLayer;
 import io.weir.runner.session.RunningStream;
@@ -21,6 +23,18 @@ final class StreamSession {
     private static final Duration POLL = Duration.ofSeconds(2);
 
     private StreamSession() {}
+
+    /** Says when the source or serving store goes down and comes back, probing about once a checkpoint. */
+    static OutageWatch outageWatch(PipelineConf conf, PrintWriter out) {
+        Duration checkpoint = conf.flink().checkpointInterval();
+        Duration interval = checkpoint.compareTo(POLL) < 0 ? POLL
+                : checkpoint.compareTo(Duration.ofSeconds(10)) > 0 ? Duration.ofSeconds(10) : checkpoint;
+        return new OutageWatch(Endpoint.of(conf), conf.secrets(), java.time.Clock.systemUTC(), interval, line -> {
+            out.println(java.time.LocalTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + " " + line);
+            out.flush();
+        });
+    }
 
     /** Submits the layers' jobs, or adopts those already running, and says which. */
     static RunningStream start(FlinkSession session, PipelineConf conf, List<LayerConf> layers, boolean fresh,
@@ -74,9 +88,12 @@ final class StreamSession {
             out.flush();
             StopSignal stop = StopSignal.install(stream::wakeUp);
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
+            OutageWatch outages = outageWatch(conf, out);
             try {
-                stream.awaitStopRequest(() -> stop.requested() || Instant.now().isAfter(deadline), POLL,
-                        () -> onPoll.accept(conf));
+                stream.awaitStopRequest(() -> stop.requested() || Instant.now().isAfter(deadline), POLL, () -> {
+                    outages.poll();
+                    onPoll.accept(conf);
+                });
             } catch (WeirException e) {
                 stream.cancel();
                 throw e;

@@ -7,10 +7,15 @@ import java.util.List;
  * and what the scheduler is waiting for and why. Times are UTC, "yyyy-MM-dd HH:mm:ss".
  */
 public record StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting,
-        List<JobRow> jobs, String cluster) {
+        List<JobRow> jobs, String cluster, java.util.Map<String, String> endpoints) {
 
     public StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting) {
-        this(now, tables, lastRuns, waiting, List.of(), "");
+        this(now, tables, lastRuns, waiting, List.of(), "", java.util.Map.of());
+    }
+
+    /** The same report with each endpoint (source, serving) and "reachable" or why it is not. */
+    public StatusReport withEndpoints(java.util.Map<String, String> probed) {
+        return new StatusReport(now, tables, lastRuns, waiting, jobs, cluster, java.util.Map.copyOf(probed));
     }
 
     /**
@@ -19,7 +24,7 @@ public record StatusReport(String now, List<TableStatus> tables, List<RunSummary
      * @param cluster the cluster's address, or why it could not be asked
      */
     public StatusReport withJobs(List<JobRow> clusterJobs, String clusterNote) {
-        return new StatusReport(now, tables, lastRuns, waiting, List.copyOf(clusterJobs), clusterNote);
+        return new StatusReport(now, tables, lastRuns, waiting, List.copyOf(clusterJobs), clusterNote, endpoints);
     }
 
     /** A streaming job of the pipeline on the cluster (times UTC, as elsewhere in the report). */
