@@ -78,6 +78,7 @@ class FlinkClusterTest {
         Path log = dir.resolve("stream-1.log");
         Process first = ChildWeir.start(log, "stream", "--conf", confFile.toString());
         try {
+            Await.until(Duration.ofMinutes(4), () -> read(log).contains("Running;"), () -> read(log));
             awaitTotalsEqualMySql(log);
             assertOneRunningJobPerLayer();
             assertTrue(read(log).contains("Each job carries ") && read(log).contains(" MB) from "), read(log));
@@ -183,20 +184,30 @@ class FlinkClusterTest {
         }
     }
 
-    /** Exactly one RUNNING job per layer, named with its identity. */
+    /**
+     * Exactly one RUNNING job per layer, named with its identity; a job just submitted may take a
+     * moment to reach RUNNING, so it is awaited, but a second job of a layer fails at once.
+     */
     private static void assertOneRunningJobPerLayer() {
-        String overview = cluster.rest("/jobs/overview");
-        List<String> running = new ArrayList<>();
-        Matcher m = JOB.matcher(overview);
-        while (m.find()) {
-            if (m.group(3).equals("RUNNING")) {
-                running.add(m.group(2).split(" ")[2]);
-            }
-        }
-        running.sort(null);
         List<String> expected = new ArrayList<>(LAYERS);
         expected.sort(null);
-        assertEquals(expected, running, overview);
+        Await.until(Duration.ofMinutes(2), () -> {
+            List<String> running = new ArrayList<>(runningJobs().keySet());
+            assertEquals(running.size(), runningNames().size(), "two RUNNING jobs of one layer: " + runningNames());
+            return expected.equals(running);
+        }, () -> cluster.rest("/jobs/overview"));
+    }
+
+    /** The layer of every RUNNING job, duplicates kept. */
+    private static List<String> runningNames() {
+        List<String> names = new ArrayList<>();
+        Matcher m = JOB.matcher(cluster.rest("/jobs/overview"));
+        while (m.find()) {
+            if (m.group(3).equals("RUNNING")) {
+                names.add(m.group(2).split(" ")[2]);
+            }
+        }
+        return names;
     }
 
     /** Layer name to the id of its RUNNING job. */
