@@ -45,6 +45,7 @@ public final class ClusterStartBench {
                 embeddedMs = startUntilRunning(embedded, session, true);
             }
             try (StandaloneFlinkCluster cluster = StandaloneFlinkCluster.start(dir.resolve("flink"), 8)) {
+                System.out.printf("TaskManager metaspace before any job: %d MB used%n", metaspaceMb(cluster));
                 PipelineConf remote = conf(dir.resolve("remote"), mariaDb.port(),
                         ", target: remote, address: '" + cluster.address() + "'");
                 long remoteMs;
@@ -82,8 +83,18 @@ public final class ClusterStartBench {
         }
     }
 
-    /** Metaspace in use on the (only) TaskManager, from its REST metrics. */
-    private static long metaspaceMb(StandaloneFlinkCluster cluster) {
+    /** Metaspace in use on the (only) TaskManager, once its metrics report it (within a minute). */
+    private static long metaspaceMb(StandaloneFlinkCluster cluster) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        long mb = readMetaspaceMb(cluster);
+        while (mb < 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            mb = readMetaspaceMb(cluster);
+        }
+        return mb;
+    }
+
+    private static long readMetaspaceMb(StandaloneFlinkCluster cluster) {
         java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\"\\s*:\\s*\"([^\"]+)\"")
                 .matcher(cluster.rest("/taskmanagers"));
         if (!id.find()) {
