@@ -53,20 +53,10 @@ class EmbeddedMariaDbRestartTest {
     @Test
     void aLiveProcesssServerIsSharedAndAKilledOnesIsReplaced() throws Exception {
         Path dir = Files.createTempDirectory("weir-mariadb-shared");
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), MariaDbHolder.class.getName(), dir.toString())
-                .redirectErrorStream(true).start();
+        HolderProcess holding = HolderProcess.start(MariaDbHolder.class, dir);
+        Process holder = holding.process();
+        int port = holding.port();
         try {
-            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()));
-            String line;
-            int port = -1;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("ready ")) {
-                    port = Integer.parseInt(line.substring("ready ".length()));
-                    break;
-                }
-            }
-            assertTrue(port > 0, "the holder started its server");
             try (EmbeddedMariaDb shared = EmbeddedMariaDb.start(dir, 0)) {
                 assertEquals(port, shared.port(), "the running server is used");
                 assertEquals(42, onlyId(shared));

@@ -3,8 +3,6 @@ package io.weir.sandbox;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -24,19 +22,10 @@ class EmbeddedPostgresSharingTest {
     @Test
     void aLiveProcesssServerIsUsedAndLeftRunning() throws Exception {
         Path data = dir.resolve("postgres");
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), PostgresHolder.class.getName(), data.toString())
-                .redirectErrorStream(true).start();
+        HolderProcess holding = HolderProcess.start(PostgresHolder.class, data);
+        Process holder = holding.process();
+        int port = holding.port();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream()));
-            int port = -1;
-            for (String line = out.readLine(); line != null; line = out.readLine()) {
-                if (line.startsWith("ready ")) {
-                    port = Integer.parseInt(line.substring("ready ".length()));
-                    break;
-                }
-            }
-            assertTrue(port > 0, "the holder started its server");
             try (EmbeddedPostgres shared = EmbeddedPostgres.start(data, 0)) {
                 assertEquals(port, shared.port(), "the running server is used");
                 shared.createDatabase("weir");
