@@ -77,8 +77,10 @@ public final class RunningStream {
                 if (Failures.isCommitConflict(cause) && resumeAfterConflict(layer, cause)) {
                     continue;
                 }
+                String hint = layer.restoredFrom().filter(p -> isRestoreFailure(cause))
+                        .map(p -> StreamRunner.restoreHint(layer.layer(), p, cause)).orElse("");
                 throw WeirException.jobFailed("layer '" + layer.layer().name() + "' failed: "
-                        + conf.secrets().mask(cause), null);
+                        + conf.secrets().mask(cause) + hint, null);
             }
             if (status.isGloballyTerminalState()) {
                 throw WeirException.jobFailed("layer '" + layer.layer().name() + "' ended (" + status
@@ -111,6 +113,13 @@ public final class RunningStream {
                 + " from {}: {}", failed.layer().name(), resumed.get().restoredFrom().orElse("its start"),
                 conf.secrets().mask(cause));
         return true;
+    }
+
+    /** Flink's words for state it could not restore into the job. */
+    private static boolean isRestoreFailure(String cause) {
+        return cause.contains("rollback to checkpoint") || cause.contains("Cannot map checkpoint")
+                || cause.contains("FileNotFoundException") || cause.contains("StateMigrationException")
+                || cause.contains("restore");
     }
 
     private static String failureCause(RunningLayer layer) {

@@ -85,6 +85,21 @@ public final class StreamRunner {
                 : java.util.Optional.empty());
     }
 
+    /**
+     * What to do when a layer's state cannot be restored. Never a bare "use --fresh": a fresh start
+     * re-reads the sources, and a table that sums what it receives would count it twice.
+     */
+    static String restoreHint(LayerConf layer, String point, String cause) {
+        if (cause.contains("FileNotFoundException") || cause.contains("does not exist")) {
+            return " (restoring " + point + ", whose files are gone: another job of this layer may have removed"
+                    + " them; weir jobs lists the jobs on a cluster)";
+        }
+        return " (restoring " + point + "; if the layer's SQL changed, its state may no longer fit. --fresh starts it"
+                + " without state and re-reads its sources: on a table that sums what it receives"
+                + " ('merge-engine' = 'aggregation') every open partition then counts twice until weir backfill --layer "
+                + layer.name() + " rebuilds it)";
+    }
+
     /** The layer's stream identity: its SQL as rendered for the stream, secrets masked. */
     private JobIdentity identity(LayerConf layer) {
         RenderedLayer rendered = renderer.stream(layer);
@@ -176,10 +191,7 @@ public final class StreamRunner {
                 throw e;
             }
             String cause = conf.secrets().mask(Failures.rootCause(e));
-            String hint = restoreFrom.isPresent()
-                    ? " (restoring " + restoreFrom.get() + "; if the layer's SQL changed, its state no longer fits:"
-                            + " run with --fresh to start it without state)"
-                    : "";
+            String hint = restoreFrom.map(point -> restoreHint(layer, point, cause)).orElse("");
             throw WeirException.jobFailed("layer '" + layer.name() + "' could not start: " + cause + hint, e);
         }
     }
