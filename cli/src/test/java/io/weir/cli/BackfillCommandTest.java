@@ -69,7 +69,7 @@ class BackfillCommandTest {
     void runsOnAnEmptyLedger() {
         CliRun run = CliRun.of("runs", "--conf", conf.toString());
         assertEquals(0, run.exitCode(), run.err());
-        assertTrue(run.out().contains("No runs recorded for pipeline order_dw."), run.out());
+        assertTrue(run.out().contains("No runs recorded for pipeline order_dw"), run.out());
         CliRun json = CliRun.of("runs", "--conf", conf.toString(), "--json");
         assertEquals("[ ]", json.out().trim());
     }
