@@ -167,6 +167,56 @@ class FlinkClusterTest {
         assertEquals(Map.of(), runningJobs());
     }
 
+    /**
+     * The MySQL password (from the environment) appears nowhere it could leak: not in any command's
+     * output, the cluster's logs, the REST API's view of every job (config, plan, exceptions),
+     * checkpoints and savepoints, or the warehouse's files.
+     */
+    @Test
+    @Order(4)
+    void thePasswordIsNowhereToBeFound() throws Exception {
+        String password = "s3cr3t-pw";
+        Matcher jobs = JOB.matcher(cluster.rest("/jobs/overview"));
+        int seen = 0;
+        while (jobs.find()) {
+            seen++;
+            for (String path : List.of("/config", "/plan", "/exceptions")) {
+                String body = cluster.rest("/jobs/" + jobs.group(1) + path);
+                assertTrue(!body.contains(password), "GET /jobs/" + jobs.group(1) + path + " shows the password");
+            }
+        }
+        assertTrue(seen >= LAYERS.size(), "the REST API still lists the jobs that ran");
+        byte[] secret = password.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Path> searched = new ArrayList<>();
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(Files::isRegularFile).filter(f -> !f.startsWith(dir.resolve("mariadb")))
+                    .toList()) {
+                if (Files.size(file) < 64_000_000L) {
+                    assertTrue(indexOf(Files.readAllBytes(file), secret) < 0, "the password is in " + file);
+                    searched.add(file);
+                }
+            }
+        }
+        assertTrue(searched.stream().anyMatch(f -> f.toString().contains("/warehouse/"))
+                && searched.stream().anyMatch(f -> f.toString().contains("/savepoints/"))
+                && searched.stream().anyMatch(f -> f.toString().endsWith("taskmanager-1.log"))
+                && searched.stream().anyMatch(f -> f.toString().endsWith("stream-1.log")),
+                "the sweep covered the warehouse, savepoints, cluster logs and command output");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private static void newPaidOrder(String user, String fee) throws Exception {
         int id = nextOrder++;
         SampleSource.execute(mariaDb,
