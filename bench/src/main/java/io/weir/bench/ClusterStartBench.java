@@ -85,15 +85,15 @@ public final class ClusterStartBench {
 
     /**
      * Metaspace in use on the (only) TaskManager. The REST API answers from the metrics it fetched
-     * last and fetches anew in the background, so the figure is read, and read again 12 s later.
+     * last and fetches anew in the background, so it is polled until the figure changes from the
+     * first answer, or 30 s pass (then the figure did not change).
      */
     private static long metaspaceMb(StandaloneFlinkCluster cluster) throws InterruptedException {
-        readMetaspaceMb(cluster);
-        Thread.sleep(12_000);
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        long mb = readMetaspaceMb(cluster);
-        while (mb < 0 && System.nanoTime() < deadline) {
-            Thread.sleep(1000);
+        long first = readMetaspaceMb(cluster);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        long mb = first;
+        while ((mb < 0 || mb == first) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
             mb = readMetaspaceMb(cluster);
         }
         return mb;

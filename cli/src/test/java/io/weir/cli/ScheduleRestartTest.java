@@ -25,14 +25,12 @@ import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -159,14 +157,6 @@ class ScheduleRestartTest {
     }
 
     private static Map<String, BigDecimal> mysqlTotals(String ds) throws Exception {
-        Map<String, BigDecimal> totals = new TreeMap<>();
-        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT o.user_id, SUM(o.buy_fee) FROM orders o JOIN orders_pay p"
-                        + " ON o.order_id = p.order_id WHERE DATE_FORMAT(p.create_time, '%Y%m%d') = '" + ds + "' GROUP BY 1")) {
-            while (rs.next()) {
-                totals.put(rs.getString(1), rs.getBigDecimal(2));
-            }
-        }
-        return totals;
+        return SampleSource.userTotalsByPayDay(mariaDb).getOrDefault(ds, Map.of());
     }
 }

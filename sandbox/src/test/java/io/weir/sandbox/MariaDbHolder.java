@@ -16,6 +16,6 @@ public final class MariaDbHolder {
         }
         System.out.println("ready " + db.port());
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this process
     }
 }

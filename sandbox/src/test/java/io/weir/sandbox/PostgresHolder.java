@@ -12,6 +12,6 @@ public final class PostgresHolder {
         postgres.createDatabase("weir");
         System.out.println("ready " + postgres.port());
         System.out.flush();
-        Thread.sleep(Long.MAX_VALUE);
+        new java.util.concurrent.CountDownLatch(1).await(); // until the test kills this process
     }
 }

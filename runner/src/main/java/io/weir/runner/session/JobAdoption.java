@@ -27,18 +27,24 @@ final class JobAdoption {
 
     private final PipelineConf conf;
     private final FlinkSession session;
-    private final List<ClusterJob> active;
+    private List<ClusterJob> active;
 
     JobAdoption(PipelineConf conf, FlinkSession session) {
         this.conf = conf;
         this.session = session;
-        // The embedded cluster starts empty with this process: nothing to adopt.
-        this.active = session.embedded() ? List.of() : session.jobs().activeOf(conf.name());
+    }
+
+    /** The pipeline's active jobs, listed once, on the first adoption; the embedded cluster starts empty. */
+    private List<ClusterJob> active() {
+        if (active == null) {
+            active = session.embedded() ? List.of() : session.jobs().activeOf(conf.name());
+        }
+        return active;
     }
 
     /** The layer's running job, adopted; empty when none runs and a job must be submitted. */
     Optional<RunningLayer> adopt(LayerConf layer, JobIdentity identity, boolean fresh, LayerState state) {
-        List<ClusterJob> same = active.stream().filter(j -> j.identity().orElseThrow().sameJob(identity)).toList();
+        List<ClusterJob> same = active().stream().filter(j -> j.identity().orElseThrow().sameJob(identity)).toList();
         if (same.isEmpty()) {
             return Optional.empty();
         }
