@@ -72,20 +72,7 @@ public final class ServingBench {
     private static void upserts(Path dir, EmbeddedPostgres postgres, int rows) throws Exception {
         PipelineConf conf = conf(dir, postgres, 0, Duration.ofSeconds(5));
         try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
-            new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
-            // Readers of a lookup-changelog table skip level-0 files: the load is compacted at commit,
-            // which spills lookup files to local disk.
-            BatchWriteBuilder builder = lake.table("dws_users").newBatchWriteBuilder();
-            try (BatchTableWrite write = (BatchTableWrite) builder.newWrite().withIOManager(
-                        org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir")));
-                    BatchTableCommit commit = builder.newCommit()) {
-                for (int i = 0; i < rows; i++) {
-                    write.write(GenericRow.of(BinaryString.fromString(String.format("user_%07d", i)),
-                            BinaryString.fromString(String.format("202301%02d", 1 + i % 28)),
-                            Decimal.fromBigDecimal(BigDecimal.valueOf(i, 2), 20, 2)));
-                }
-                commit.commit(write.prepareCommit());
-            }
+            loadUsers(conf, session, lake, rows);
             Instant submitted = Instant.now();
             RunningStream stream = new StreamRunner(conf, session).start(List.of(conf.layer("dws_users")), true);
             Instant first = null;
@@ -119,7 +106,7 @@ public final class ServingBench {
                 HologresEmulation.install(c);
             }
             PipelineConf conf = conf(dir, postgres, mariaDb.port(), checkpoint);
-            conf = conf.withServing(new ServingConf(conf.serving().get().type(), conf.serving().get().endpoint(), "fresh",
+            conf = conf.withServing(new ServingConf(conf.serving().get().type(), conf.serving().get().endpoint(), null, "fresh",
                     "public", "weir", "weir", List.of("dws_users"), dir, 0, Map.of()));
             try (FlinkSession session = FlinkSession.start(conf.flink())) {
                 RunningStream stream = new StreamRunner(conf, session).start(conf.layers(), true);
@@ -161,6 +148,24 @@ public final class ServingBench {
                 }
                 stream.cancel();
             }
+        }
+    }
+
+    /** Creates the pipeline's tables and commits {@code rows} rows of dws_users over 28 days in one batch. */
+    static void loadUsers(PipelineConf conf, FlinkSession session, Lake lake, int rows) throws Exception {
+        new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
+        // Readers of a lookup-changelog table skip level-0 files: the load is compacted at commit,
+        // which spills lookup files to local disk.
+        BatchWriteBuilder builder = lake.table("dws_users").newBatchWriteBuilder();
+        try (BatchTableWrite write = (BatchTableWrite) builder.newWrite().withIOManager(
+                    org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir")));
+                BatchTableCommit commit = builder.newCommit()) {
+            for (int i = 0; i < rows; i++) {
+                write.write(GenericRow.of(BinaryString.fromString(String.format("user_%07d", i)),
+                        BinaryString.fromString(String.format("202301%02d", 1 + i % 28)),
+                        Decimal.fromBigDecimal(BigDecimal.valueOf(i, 2), 20, 2)));
+            }
+            commit.commit(write.prepareCommit());
         }
     }
 

@@ -3,7 +3,6 @@ package io.weir.cli;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.ServingConf;
-import io.weir.runner.conf.WeirOptions.ServingType;
 import io.weir.sandbox.EmbeddedPostgres;
 import io.weir.sandbox.HologresEmulation;
 
@@ -30,7 +29,7 @@ final class EmbeddedServing implements AutoCloseable {
     /** Starts the server when the conf's serving type is 'embedded'; otherwise returns null. */
     static EmbeddedServing startIfEmbedded(PipelineConf conf) {
         ServingConf serving = conf.serving().orElse(null);
-        if (serving == null || serving.type() != ServingType.EMBEDDED) {
+        if (serving == null || !serving.embedded()) {
             return null;
         }
         EmbeddedPostgres postgres = EmbeddedPostgres.start(serving.embeddedDir(), serving.embeddedPort());

@@ -3,7 +3,6 @@ package io.weir.cli;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
-import io.weir.runner.conf.WeirOptions.SourceType;
 import io.weir.sandbox.EmbeddedMariaDb;
 import io.weir.sandbox.OrderGenerator;
 import io.weir.sandbox.OrderWarehouseSample;
@@ -32,7 +31,7 @@ final class EmbeddedSource implements AutoCloseable {
     /** Starts the server when the conf's source is 'embedded'; otherwise returns null. */
     static EmbeddedSource startIfEmbedded(PipelineConf conf) {
         SourceConf source = conf.source().orElse(null);
-        if (source == null || source.type() != SourceType.EMBEDDED) {
+        if (source == null || !source.embedded()) {
             return null;
         }
         EmbeddedMariaDb mariaDb = EmbeddedMariaDb.start(source.embeddedDir(), source.embeddedPort());

@@ -3,7 +3,6 @@ package io.weir.cli;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
 import io.weir.runner.conf.WarehouseConf;
-import io.weir.runner.conf.WeirOptions.SourceType;
 import io.weir.runner.WeirException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -84,7 +83,7 @@ final class QuickstartCommand implements Callable<Integer> {
         checkPort("--mysql-port", mysqlPort);
         checkPort("--serving-port", servingPort);
         PipelineConf loaded = ConfOption.load(confFile);
-        SourceConf source = loaded.source().filter(s -> s.type() == SourceType.EMBEDDED).orElseThrow(() ->
+        SourceConf source = loaded.source().filter(s -> s.embedded()).orElseThrow(() ->
                 WeirException.badInput(loaded.file() + ": source.type: quickstart needs 'embedded'"));
         PipelineConf conf = loaded;
         if (workDir != null) {

@@ -2,7 +2,6 @@ package io.weir.cli;
 
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.ServingConf;
-import io.weir.runner.serving.ServingStore;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -28,7 +27,7 @@ final class ServingView {
             return;
         }
         StringBuilder view = new StringBuilder();
-        try (Connection c = new ServingStore(serving, conf.secrets()).connect("dws_users");
+        try (Connection c = serving.store(conf.secrets()).connect("dws_users");
                 Statement s = c.createStatement()) {
             view.append("  ").append(POINT_QUERY).append("\n    -> ");
             try (ResultSet rs = s.executeQuery(POINT_QUERY)) {
@@ -50,8 +49,7 @@ final class ServingView {
         }
         String shown = view.toString();
         if (!shown.equals(lastShown)) {
-            out.println("  Serving (" + (serving.type().name().equals("EMBEDDED") ? "embedded PostgreSQL with the Hologres emulation, "
-                    : "Hologres ") + serving.endpoint() + "/" + serving.database() + "):");
+            out.println("  Serving (" + serving.kind().label(serving) + "):");
             out.print(shown);
             out.flush();
             lastShown = shown;

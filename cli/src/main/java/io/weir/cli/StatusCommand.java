@@ -72,8 +72,8 @@ final class StatusCommand implements Callable<Integer> {
 
     private static boolean isEmbedded(PipelineConf pipeline, io.weir.runner.health.Endpoint endpoint) {
         return endpoint.name().startsWith("source ")
-                ? pipeline.source().map(s -> s.type() == io.weir.runner.conf.WeirOptions.SourceType.EMBEDDED).orElse(false)
-                : pipeline.serving().map(s -> s.type() == io.weir.runner.conf.WeirOptions.ServingType.EMBEDDED).orElse(false);
+                ? pipeline.source().map(io.weir.runner.conf.SourceConf::embedded).orElse(false)
+                : pipeline.serving().map(io.weir.runner.conf.ServingConf::embedded).orElse(false);
     }
 
     private static void print(StatusReport report, PipelineConf pipeline, PrintWriter out) {

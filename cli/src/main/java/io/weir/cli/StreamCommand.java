@@ -45,8 +45,8 @@ final class StreamCommand implements Callable<Integer> {
                 throw io.weir.runner.WeirException.badInput("--detach needs flink.target: remote; the embedded Flink"
                         + " cluster ends with this process");
             }
-            if (pipeline.source().map(s -> s.type() == io.weir.runner.conf.WeirOptions.SourceType.EMBEDDED).orElse(false)
-                    || pipeline.serving().map(s -> s.type() == io.weir.runner.conf.WeirOptions.ServingType.EMBEDDED)
+            if (pipeline.source().map(io.weir.runner.conf.SourceConf::embedded).orElse(false)
+                    || pipeline.serving().map(io.weir.runner.conf.ServingConf::embedded)
                             .orElse(false)) {
                 throw io.weir.runner.WeirException.badInput("--detach needs a source and serving store that outlive this"
                         + " process; the embedded ones end with it (source.type / serving.type: embedded)");

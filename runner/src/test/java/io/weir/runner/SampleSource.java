@@ -57,4 +57,26 @@ public final class SampleSource {
             }
         }
     }
+
+    /**
+     * Keeps MySQL changing for the given time, as an outage elsewhere should not stop it: every 250 ms
+     * a new paid order of 20230215 (ids from {@code firstOrderId} and {@code firstPayId} on) and one
+     * more on order 100002's fee.
+     */
+    public static void keepChanging(EmbeddedMariaDb mariaDb, java.time.Duration during, int firstOrderId, int firstPayId)
+            throws Exception {
+        java.time.Instant start = java.time.Instant.now();
+        int id = 0;
+        while (java.time.Duration.between(start, java.time.Instant.now()).compareTo(during) < 0) {
+            id++;
+            execute(mariaDb,
+                    "INSERT INTO orders VALUES (" + (firstOrderId + id) + ", 'user_00" + (1 + id % 3) + "', 1234"
+                            + (5 + id % 4) + ", 1, " + id + ".00, '2023-02-15 19:00:00', '2023-02-15 19:00:00', 1)",
+                    "INSERT INTO orders_pay VALUES (" + (firstPayId + id) + ", " + (firstOrderId + id)
+                            + ", 1, '2023-02-15 19:30:00')",
+                    "UPDATE orders SET buy_fee = buy_fee + 1, update_time = TIMESTAMPADD(SECOND, 1, update_time)"
+                            + " WHERE order_id = 100002");
+            Thread.sleep(250); // pacing: changes keep coming throughout
+        }
+    }
 }

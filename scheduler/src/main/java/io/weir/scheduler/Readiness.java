@@ -62,7 +62,7 @@ final class Readiness {
         List<String> waitingOn = new ArrayList<>();
         if (layer.upstream().isEmpty()) {
             if (clock.instant().isBefore(needed)) {
-                waitingOn.add("source " + conf.source().map(s -> s.database()).orElse("database")
+                waitingOn.add(conf.source().map(s -> s.kind().label(s)).orElse("source")
                         + ": the wall clock has not reached " + show(needed) + " (partition end + allowed lateness "
                         + lateness + ")");
             }

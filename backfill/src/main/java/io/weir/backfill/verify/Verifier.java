@@ -89,8 +89,7 @@ public final class Verifier {
     }
 
     public List<RowDiff.PartitionDiff> verifyServing(LayerConf layer, PartitionRange range) {
-        io.weir.runner.serving.ServingStore store = new io.weir.runner.serving.ServingStore(
-                conf.serving().orElseThrow(), conf.secrets());
+        io.weir.runner.serving.ServingStore store = conf.serving().orElseThrow().store(conf.secrets());
         FileStoreTable table = lake.table(layer.table());
         List<String> values = layer.partition().map(spec -> spec.partitions(range).stream()
                 .map(Partition::value).toList()).orElse(List.of());

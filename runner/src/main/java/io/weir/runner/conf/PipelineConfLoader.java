@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.weir.runner.WeirException;
+import io.weir.runner.serving.ServingKind;
+import io.weir.runner.serving.ServingKinds;
+import io.weir.runner.source.SourceKind;
+import io.weir.runner.source.SourceKinds;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
@@ -228,10 +232,17 @@ public final class PipelineConfLoader {
     }
 
     private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
+        String type = get(options, SOURCE_TYPE, errors);
+        SourceKind kind = SourceKinds.find(type);
+        if (kind == null) {
+            errors.add(SOURCE_TYPE.key(), "unknown type '" + type + "' (known: " + SourceKinds.known() + ")");
+        } else {
+            checkKindKeys(flat, "source.", kind.type(), kind.keys(), errors);
+        }
         checkRange(errors, SOURCE_PORT, get(options, SOURCE_PORT, errors), 1, 65535);
         checkRange(errors, SOURCE_EMBEDDED_PORT, get(options, SOURCE_EMBEDDED_PORT, errors), 0, 65535);
-        return new SourceConf(
-                get(options, SOURCE_TYPE, errors),
+        SourceConf source = new SourceConf(
+                type,
                 get(options, SOURCE_HOSTNAME, errors),
                 get(options, SOURCE_PORT, errors),
                 required(options, SOURCE_DATABASE, errors),
@@ -243,6 +254,10 @@ public final class PipelineConfLoader {
                 baseDir.resolve(get(options, SOURCE_EMBEDDED_DIR, errors)).normalize(),
                 get(options, SOURCE_EMBEDDED_PORT, errors),
                 get(options, SOURCE_EMBEDDED_ORDERS_PER_SECOND, errors));
+        if (kind != null) {
+            kind.validate(source, errors::add);
+        }
+        return source;
     }
 
     private static FlinkConf flink(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
@@ -308,13 +323,13 @@ public final class PipelineConfLoader {
 
     private static ServingConf serving(Configuration options, Map<String, String> flat, Path baseDir,
             List<LayerConf> layers, ConfErrors errors) {
-        ServingType type = get(options, SERVING_TYPE, errors);
-        String endpoint = get(options, SERVING_ENDPOINT, errors);
-        if (type == ServingType.HOLOGRES && (endpoint == null || !endpoint.matches("[^:/\\s]+:\\d+"))) {
-            errors.add(SERVING_ENDPOINT.key(), "type 'hologres' needs the instance's address as host:port, got "
-                    + (endpoint == null ? "nothing" : "'" + endpoint + "'"));
+        String type = get(options, SERVING_TYPE, errors);
+        ServingKind kind = ServingKinds.find(type);
+        if (kind == null) {
+            errors.add(SERVING_TYPE.key(), "unknown type '" + type + "' (known: " + ServingKinds.known() + ")");
+        } else {
+            checkKindKeys(flat, "serving.", kind.type(), kind.keys(), errors);
         }
-        checkRange(errors, SERVING_EMBEDDED_PORT, get(options, SERVING_EMBEDDED_PORT, errors), 0, 65535);
         List<String> tables = get(options, SERVING_TABLES, errors);
         Set<String> layerTables = new java.util.TreeSet<>();
         layers.forEach(l -> layerTables.add(l.table()));
@@ -327,10 +342,35 @@ public final class PipelineConfLoader {
         if (tables.isEmpty()) {
             errors.add(SERVING_TABLES.key(), "list the lake tables to serve, e.g. [dws_users, dws_shops]");
         }
-        return new ServingConf(type, endpoint, get(options, SERVING_DATABASE, errors), get(options, SERVING_SCHEMA, errors),
+        checkRange(errors, SERVING_EMBEDDED_PORT, get(options, SERVING_EMBEDDED_PORT, errors), 0, 65535);
+        ServingConf serving = new ServingConf(type, get(options, SERVING_ENDPOINT, errors), get(options, SERVING_URL, errors),
+                get(options, SERVING_DATABASE, errors), get(options, SERVING_SCHEMA, errors),
                 get(options, SERVING_USERNAME, errors), get(options, SERVING_PASSWORD, errors), tables,
                 baseDir.resolve(get(options, SERVING_EMBEDDED_DIR, errors)).normalize(),
                 get(options, SERVING_EMBEDDED_PORT, errors), prefixed(flat, SERVING_OPTIONS_PREFIX));
+        if (kind != null) {
+            kind.validate(serving, errors::add);
+        }
+        return serving;
+    }
+
+    /**
+     * A key of the section that its kind does not read is refused rather than ignored: a Hologres
+     * endpoint left in a JDBC section would otherwise look as if it were used.
+     */
+    private static void checkKindKeys(Map<String, String> flat, String section, String type, Set<String> kindKeys,
+            ConfErrors errors) {
+        Set<String> common = Set.of("type", "tables");
+        for (String key : flat.keySet()) {
+            if (!key.startsWith(section) || key.startsWith(section + "options.")) {
+                continue;
+            }
+            String local = key.substring(section.length());
+            if (!common.contains(local) && !kindKeys.contains(local)) {
+                errors.add(key, "not a key of " + section.substring(0, section.length() - 1) + " type '" + type
+                        + "' (its keys: " + String.join(", ", new java.util.TreeSet<>(kindKeys)) + ", tables, options.*)");
+            }
+        }
     }
 
     private static SchedulerConf scheduler(Configuration options, Path baseDir, ConfErrors errors) {

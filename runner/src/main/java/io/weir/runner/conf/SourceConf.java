@@ -1,11 +1,17 @@
 package io.weir.runner.conf;
 
+import io.weir.runner.source.SourceKind;
+import io.weir.runner.source.SourceKinds;
+
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The MySQL server the ODS layers read through Flink CDC. */
+/**
+ * What the ODS layers read (the {@code source} section): a source of the kind {@code type} names,
+ * today MySQL through Flink CDC, or the embedded MariaDB.
+ */
 public record SourceConf(
-        WeirOptions.SourceType type,
+        String type,
         String hostname,
         int port,
         String database,
@@ -17,6 +23,19 @@ public record SourceConf(
         Path embeddedDir,
         int embeddedPort,
         double embeddedOrdersPerSecond) {
+
+    /** The kind of source; the loader has checked that {@code type} names one. */
+    public SourceKind kind() {
+        SourceKind kind = SourceKinds.find(type);
+        if (kind == null) {
+            throw new IllegalStateException("no source kind '" + type + "' (known: " + SourceKinds.known() + ")");
+        }
+        return kind;
+    }
+
+    public boolean embedded() {
+        return kind().embedded();
+    }
 
     /** The same source with the embedded server kept elsewhere. */
     public SourceConf withEmbedded(Path dir, int port, double ordersPerSecond) {

@@ -42,11 +42,12 @@ public final class WeirOptions {
 
     public static final String WAREHOUSE_OPTIONS_PREFIX = "warehouse.options.";
 
-    // ---- source (MySQL through Flink CDC) -------------------------------------------------------
+    // ---- source (by kind) --------------------------------------------------------------------------
 
-    public static final ConfigOption<SourceType> SOURCE_TYPE =
-            key("source.type").enumType(SourceType.class).defaultValue(SourceType.MYSQL)
-                    .withDescription("'mysql' for a MySQL server; 'embedded' starts a MariaDB with the sample warehouse.");
+    public static final ConfigOption<String> SOURCE_TYPE =
+            key("source.type").stringType().defaultValue("mysql")
+                    .withDescription("The kind of source: 'mysql' for a MySQL or MariaDB server read through Flink CDC;"
+                            + " 'embedded' starts a MariaDB with the sample warehouse.");
 
     public static final ConfigOption<String> SOURCE_HOSTNAME =
             key("source.hostname").stringType().defaultValue("127.0.0.1").withDescription("MySQL host.");
@@ -146,12 +147,17 @@ public final class WeirOptions {
 
     public static final String FLINK_OPTIONS_PREFIX = "flink.options.";
 
-    // ---- serving (Hologres) ---------------------------------------------------------------------
+    // ---- serving (by kind) ------------------------------------------------------------------------
 
-    public static final ConfigOption<ServingType> SERVING_TYPE =
-            key("serving.type").enumType(ServingType.class).defaultValue(ServingType.HOLOGRES)
-                    .withDescription("'hologres' for a Hologres (or PostgreSQL-wire) endpoint; 'embedded' starts a PostgreSQL"
-                            + " with the Hologres emulation.");
+    public static final ConfigOption<String> SERVING_TYPE =
+            key("serving.type").stringType().defaultValue("hologres")
+                    .withDescription("The kind of serving store: 'hologres' (a Hologres endpoint), 'embedded' (a PostgreSQL"
+                            + " that Weir starts, with the Hologres emulation) or 'jdbc' (a MySQL-protocol store: TiDB,"
+                            + " MySQL, MariaDB).");
+
+    public static final ConfigOption<String> SERVING_URL =
+            key("serving.url").stringType().noDefaultValue()
+                    .withDescription("jdbc:mysql://host:port/database of the serving store (type 'jdbc').");
 
     public static final ConfigOption<String> SERVING_ENDPOINT =
             key("serving.endpoint").stringType().noDefaultValue()
@@ -312,7 +318,7 @@ public final class WeirOptions {
             SCHEDULER_STORE, SCHEDULER_DIR, SCHEDULER_JDBC_URL, SCHEDULER_USERNAME, SCHEDULER_PASSWORD,
             SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
             SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE, SCHEDULER_MAX_CATCH_UP,
-            SERVING_TYPE, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
+            SERVING_TYPE, SERVING_URL, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
             SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT);
 
     static final List<String> PASS_THROUGH_PREFIXES =
@@ -323,11 +329,9 @@ public final class WeirOptions {
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
             LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK, LAYER_VERIFY);
 
-    public enum SourceType { MYSQL, EMBEDDED }
 
     public enum FlinkTarget { EMBEDDED, REMOTE }
 
     public enum SchedulerStore { H2, POSTGRESQL }
 
-    public enum ServingType { HOLOGRES, EMBEDDED }
 }

@@ -2,7 +2,6 @@ package io.weir.runner.health;
 
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.ServingConf;
-import io.weir.runner.conf.SourceConf;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -23,23 +22,15 @@ public record Endpoint(String name, String jdbcUrl, String user, String password
     /** The conf's source and serving store, where it has them. */
     public static List<Endpoint> of(PipelineConf conf) {
         List<Endpoint> endpoints = new ArrayList<>();
-        conf.source().ifPresent(s -> endpoints.add(source(s)));
+        conf.source().ifPresent(s -> s.kind().probeUrl(s, TIMEOUT_SECONDS)
+                .ifPresent(url -> endpoints.add(new Endpoint(s.kind().label(s), url, s.username(), s.password()))));
         conf.serving().ifPresent(s -> endpoints.add(serving(s)));
         return endpoints;
     }
 
-    private static Endpoint source(SourceConf s) {
-        return new Endpoint("source " + s.hostname() + ":" + s.port() + "/" + s.database(),
-                "jdbc:mysql://" + s.hostname() + ":" + s.port() + "/" + s.database() + "?useSSL=false"
-                        + "&allowPublicKeyRetrieval=true&connectTimeout=" + TIMEOUT_SECONDS * 1000
-                        + "&socketTimeout=" + TIMEOUT_SECONDS * 1000,
-                s.username(), s.password());
-    }
-
     private static Endpoint serving(ServingConf s) {
-        return new Endpoint("serving " + s.endpoint() + "/" + s.database(),
-                s.jdbcUrl() + "?connectTimeout=" + TIMEOUT_SECONDS + "&socketTimeout=" + TIMEOUT_SECONDS
-                        + "&loginTimeout=" + TIMEOUT_SECONDS, s.username(), s.password());
+        return new Endpoint("serving " + s.kind().label(s), s.kind().probeUrl(s, TIMEOUT_SECONDS), s.username(),
+                s.password());
     }
 
     /** Empty when it answers; otherwise why not, in the driver's first line (the caller masks secrets). */

@@ -3,47 +3,80 @@ package io.weir.runner.serving;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.Secrets;
 import io.weir.runner.conf.ServingConf;
+import org.apache.paimon.table.FileStoreTable;
+import org.apache.paimon.types.DataType;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
 /**
- * The serving store over JDBC (Hologres speaks the PostgreSQL protocol): checks that it is
- * Hologres, creates or verifies serving tables, and replaces partitions atomically. Every error
- * names the serving table and endpoint, never the password.
+ * A serving store over JDBC: creates or verifies serving tables, replaces partitions atomically
+ * and reads them back. What differs between stores (types, quoting, catalog queries, error
+ * codes) is left to each kind's subclass. Every error names the serving table, never the password.
  */
-public final class ServingStore {
+public abstract class ServingStore {
 
     private static final int INSERT_BATCH = 1000;
 
-    private final ServingConf conf;
+    protected final ServingConf conf;
     private final Secrets secrets;
 
-    public ServingStore(ServingConf conf, Secrets secrets) {
+    protected ServingStore(ServingConf conf, Secrets secrets) {
         this.conf = conf;
         this.secrets = secrets;
+    }
+
+    /** The store's type of a lake column. */
+    protected abstract String columnType(DataType type, boolean inKey);
+
+    /** Fails with a clear message when the server is not the kind the conf says. */
+    protected abstract void checkServer(Connection c, String table);
+
+    /** The existing table's columns and their types, spelled as {@link #columnType} spells them; empty when missing. */
+    protected abstract Map<String, String> existingColumns(Connection c, String table) throws SQLException;
+
+    protected abstract List<String> existingPrimaryKey(Connection c, String table) throws SQLException;
+
+    protected abstract String quote(String identifier);
+
+    protected abstract String qualified(String table);
+
+    protected abstract String jdbcUrl();
+
+    /** Why a statement failed, in the user's terms; {@code null} for the driver's own message. */
+    protected abstract String reason(SQLException e);
+
+    /** Driver properties beyond user and password. */
+    protected Map<String, String> connectionProperties() {
+        return Map.of();
     }
 
     public Connection connect(String table) {
         Properties props = new Properties();
         props.setProperty("user", conf.username());
         props.setProperty("password", conf.password());
-        props.setProperty("connectTimeout", "10");
-        props.setProperty("ApplicationName", "weir");
+        connectionProperties().forEach(props::setProperty);
         try {
-            return DriverManager.getConnection(conf.jdbcUrl(), props);
+            return DriverManager.getConnection(jdbcUrl(), props);
         } catch (SQLException e) {
             throw failure(table, "cannot connect", e);
         }
+    }
+
+    /** The lake table's columns and key, as the serving table must have them. */
+    public ServingColumns columns(FileStoreTable table) {
+        return ServingColumns.of(table.rowType().getFields(), table.primaryKeys(), this::columnType);
     }
 
     /**
@@ -52,8 +85,8 @@ public final class ServingStore {
      */
     public void ensureTable(String table, ServingColumns lake) {
         try (Connection c = connect(table)) {
-            checkHologres(c, table);
-            Map<String, String> existing = columns(c, table);
+            checkServer(c, table);
+            Map<String, String> existing = existingColumns(c, table);
             if (existing.isEmpty()) {
                 try (Statement s = c.createStatement()) {
                     s.execute(createTable(table, lake));
@@ -73,7 +106,7 @@ public final class ServingStore {
             });
             existing.keySet().stream().filter(name -> !expected.containsKey(name))
                     .forEach(name -> problems.add("column " + name + " is not in the lake table"));
-            List<String> key = primaryKey(c, table);
+            List<String> key = existingPrimaryKey(c, table);
             if (!key.equals(lake.primaryKey())) {
                 problems.add("primary key is " + (key.isEmpty() ? "missing" : "(" + String.join(", ", key) + ")")
                         + ", the lake's is (" + String.join(", ", lake.primaryKey()) + ")");
@@ -87,27 +120,24 @@ public final class ServingStore {
         }
     }
 
-    /**
-     * Replaces the rows of the given partitions in one transaction: a reader sees all old rows or
-     * all new ones, never a mix.
-     *
-     * @return rows inserted
-     */
     /** The serving table's rows of some partitions (all rows when {@code partitionColumn} is null). */
     public List<Map<String, Object>> rowsOfPartitions(String table, String partitionColumn, List<String> values) {
+        if (partitionColumn != null && values.isEmpty()) {
+            return List.of();
+        }
         String sql = "SELECT * FROM " + qualified(table)
-                + (partitionColumn == null ? "" : " WHERE " + quote(partitionColumn) + " = ANY (?)");
+                + (partitionColumn == null ? "" : " WHERE " + inList(partitionColumn, values.size()));
         try (Connection c = connect(table); PreparedStatement select = c.prepareStatement(sql)) {
             if (partitionColumn != null) {
-                select.setArray(1, c.createArrayOf("text", values.toArray()));
+                bind(select, values);
             }
-            List<Map<String, Object>> rows = new java.util.ArrayList<>();
-            try (java.sql.ResultSet rs = select.executeQuery()) {
-                java.sql.ResultSetMetaData meta = rs.getMetaData();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                ResultSetMetaData meta = rs.getMetaData();
                 while (rs.next()) {
-                    Map<String, Object> row = new java.util.LinkedHashMap<>();
+                    Map<String, Object> row = new LinkedHashMap<>();
                     for (int i = 1; i <= meta.getColumnCount(); i++) {
-                        row.put(meta.getColumnName(i), rs.getObject(i));
+                        row.put(meta.getColumnLabel(i), rs.getObject(i));
                     }
                     rows.add(row);
                 }
@@ -118,15 +148,21 @@ public final class ServingStore {
         }
     }
 
+    /**
+     * Replaces the rows of the given partitions in one transaction: a reader sees all old rows or
+     * all new ones, never a mix.
+     *
+     * @return rows inserted
+     */
     public long replacePartitions(String table, ServingColumns columns, String partitionColumn, List<String> values,
             Iterable<Map<String, Object>> rows) {
         try (Connection c = connect(table)) {
             c.setAutoCommit(false);
             long inserted = 0;
             try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + qualified(table) + " WHERE "
-                    + quote(partitionColumn) + " = ANY (?)");
+                    + inList(partitionColumn, values.size()));
                     PreparedStatement insert = c.prepareStatement(insertSql(table, columns))) {
-                delete.setArray(1, c.createArrayOf("text", values.toArray()));
+                bind(delete, values);
                 delete.executeUpdate();
                 int pending = 0;
                 for (Map<String, Object> row : rows) {
@@ -155,55 +191,30 @@ public final class ServingStore {
         }
     }
 
-    private void checkHologres(Connection c, String table) {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT hg_version()")) {
-            rs.next();
-        } catch (SQLException e) {
-            throw WeirException.badInput(conf.describe(table) + ": the endpoint is not Hologres: it has no hg_version()"
-                    + " (a PostgreSQL server needs Weir's Hologres emulation objects installed; see the README)");
-        }
-    }
-
-    private Map<String, String> columns(Connection c, String table) throws SQLException {
-        Map<String, String> columns = new LinkedHashMap<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT column_name, data_type, character_maximum_length,"
-                + " numeric_precision, numeric_scale, datetime_precision FROM information_schema.columns"
-                + " WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position")) {
-            s.setString(1, conf.schema());
-            s.setString(2, table);
+    /** The first column of a query's rows, its parameters bound as strings. */
+    protected static List<String> strings(Connection c, String sql, String... parameters) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                s.setString(i + 1, parameters[i]);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    String type = rs.getString(2);
-                    switch (type) {
-                        case "numeric" -> type = rs.getObject(4) == null ? "numeric"
-                                : "numeric(" + rs.getInt(4) + "," + rs.getInt(5) + ")";
-                        case "character varying" -> type = rs.getObject(3) == null ? "text"
-                                : "character varying(" + rs.getInt(3) + ")";
-                        case "timestamp without time zone" -> type = "timestamp(" + rs.getInt(6) + ") without time zone";
-                        case "timestamp with time zone" -> type = "timestamp(" + rs.getInt(6) + ") with time zone";
-                        default -> { }
-                    }
-                    columns.put(rs.getString(1), type);
+                    values.add(rs.getString(1));
                 }
             }
         }
-        return columns;
+        return values;
     }
 
-    private List<String> primaryKey(Connection c, String table) throws SQLException {
-        List<String> key = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT a.attname FROM pg_index i"
-                + " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey::int2[])"
-                + " WHERE i.indrelid = ?::regclass AND i.indisprimary"
-                + " ORDER BY array_position(i.indkey::int2[], a.attnum)")) {
-            s.setString(1, qualified(table));
-            try (ResultSet rs = s.executeQuery()) {
-                while (rs.next()) {
-                    key.add(rs.getString(1));
-                }
-            }
+    private String inList(String column, int size) {
+        return quote(column) + " IN (" + String.join(", ", Collections.nCopies(size, "?")) + ")";
+    }
+
+    private static void bind(PreparedStatement statement, List<String> values) throws SQLException {
+        for (int i = 0; i < values.size(); i++) {
+            statement.setString(i + 1, values.get(i));
         }
-        return key;
     }
 
     private String createTable(String table, ServingColumns lake) {
@@ -212,7 +223,7 @@ public final class ServingStore {
             ddl.append(quote(column.name())).append(' ').append(column.type())
                     .append(column.notNull() ? " NOT NULL" : "").append(", ");
         }
-        ddl.append("PRIMARY KEY (").append(String.join(", ", lake.primaryKey().stream().map(ServingStore::quote).toList()))
+        ddl.append("PRIMARY KEY (").append(String.join(", ", lake.primaryKey().stream().map(this::quote).toList()))
                 .append("))");
         return ddl.toString();
     }
@@ -220,31 +231,12 @@ public final class ServingStore {
     private String insertSql(String table, ServingColumns columns) {
         List<String> names = columns.columns().stream().map(col -> quote(col.name())).toList();
         return "INSERT INTO " + qualified(table) + " (" + String.join(", ", names) + ") VALUES ("
-                + String.join(", ", names.stream().map(n -> "?").toList()) + ")";
+                + String.join(", ", Collections.nCopies(names.size(), "?")) + ")";
     }
 
-    private String qualified(String table) {
-        return quote(conf.schema()) + "." + quote(table);
-    }
-
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
-    }
-
-    private WeirException failure(String table, String what, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        String reason;
-        if (state.startsWith("08")) {
-            reason = "the endpoint is unreachable (" + e.getMessage() + ")";
-        } else if (state.equals("28P01") || state.equals("28000")) {
-            reason = "authentication failed for user " + conf.username() + " (check serving.username and serving.password)";
-        } else if (state.equals("3D000")) {
-            reason = "database " + conf.database() + " does not exist";
-        } else if (state.equals("42501")) {
-            reason = "permission denied for user " + conf.username() + " (" + e.getMessage() + ")";
-        } else {
-            reason = e.getMessage();
-        }
-        return WeirException.badInput(conf.describe(table) + ": " + what + ": " + secrets.mask(reason));
+    protected final WeirException failure(String table, String what, SQLException e) {
+        String reason = reason(e);
+        return WeirException.badInput(conf.describe(table) + ": " + what + ": "
+                + secrets.mask(reason == null ? String.valueOf(e.getMessage()) : reason));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * Keeps serving tables equal to their lake tables. A streaming job per table reads the lake
- * table's changes and upserts them with the Hologres connector; an overwrite commits no changes a
+ * table's changes and upserts them with the serving kind's connector; an overwrite commits no changes a
  * stream could read, so rewritten partitions are replaced in the serving table by
  * {@link #resync}, in one transaction.
  */
@@ -29,13 +29,12 @@ public final class ServingSync {
         this.conf = conf;
         this.serving = conf.serving().orElseThrow(() -> new IllegalStateException("no serving section"));
         this.lake = lake;
-        this.store = new ServingStore(serving, conf.secrets());
+        this.store = serving.store(conf.secrets());
     }
 
     /** The lake table's columns and key, as the serving table must have them. */
     public ServingColumns columns(String table) {
-        FileStoreTable t = lake.table(table);
-        return ServingColumns.of(t.rowType().getFields(), t.primaryKeys());
+        return store.columns(lake.table(table));
     }
 
     /** Creates missing serving tables; refuses ones whose columns or key differ from the lake's. */
@@ -48,21 +47,12 @@ public final class ServingSync {
     /** The streaming job of one table: read the lake table's changes, upsert them (and deletes) into serving. */
     public List<String> streamStatements(String table) {
         List<String> statements = new ArrayList<>(new Renderer(conf).catalogStatements());
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put("connector", "hologres");
-        options.put("endpoint", serving.endpoint());
-        options.put("dbname", serving.database());
-        options.put("tablename", serving.schema() + "." + table);
-        options.put("username", serving.username());
-        options.put("password", serving.password());
-        // The default, insertOrIgnore, would silently drop every update.
-        options.put("mutatetype", "insertorupdate");
-        options.put("ignoredelete", "false");
+        Map<String, String> options = new LinkedHashMap<>(serving.kind().sinkOptions(serving, table));
         options.putAll(serving.options());
         StringBuilder with = new StringBuilder();
         options.forEach((k, v) -> with.append(with.length() == 0 ? "" : ",\n  ").append(literal(k)).append(" = ").append(literal(v)));
         String lakeTable = "`" + Renderer.CATALOG + "`.`" + conf.warehouse().database() + "`.`" + table + "`";
-        // Columns and key are the lake table's, without its partitioning: a Hologres sink takes none.
+        // Columns and key are the lake table's, without its partitioning: a serving sink takes none.
         FileStoreTable t = lake.table(table);
         StringBuilder columns = new StringBuilder();
         for (org.apache.paimon.types.DataField field : t.rowType().getFields()) {
@@ -91,6 +81,11 @@ public final class ServingSync {
         List<String> values = List.copyOf(partitionValues);
         List<Map<String, Object>> rows = lake.rowsOfPartitions(table, values);
         return store.replacePartitions(table, columns(table), column, values, rows);
+    }
+
+    /** Every row the serving table holds now. */
+    public List<Map<String, Object>> storeRows(String table) {
+        return store.rowsOfPartitions(table, null, List.of());
     }
 
     static String sinkName(String table) {

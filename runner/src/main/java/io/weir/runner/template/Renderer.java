@@ -112,7 +112,7 @@ public final class Renderer {
     private RenderedLayer batch(LayerConf layer, List<Partition> partitions, Map<TemplateParameter, String> parameters,
             String runToken) {
         TemplateStatements statements = template(layer).bind(parameters);
-        if (statements.temporaryObjects().stream().anyMatch(SourceTables::isCdcTable)) {
+        if (statements.temporaryObjects().stream().anyMatch(SourceTables::isSourceTable) && stagesBoundedReads()) {
             return staged(layer, partitions, statements, runToken);
         }
         List<String> inserts = List.of(overwrite(layer, partitions, new SingleSinkInsert(statements)));
@@ -161,6 +161,11 @@ public final class Renderer {
                 FlinkSql.unparse(statements.targetDdl()), List.of(), inserts, java.util.Optional.of(step));
     }
 
+    /** Whether the conf's source reads a bounded range through a staging table (CDC: yes). */
+    private boolean stagesBoundedReads() {
+        return conf.source().map(s -> s.kind().stagesBoundedReads()).orElse(true);
+    }
+
     /** Database of Weir's own tables in the warehouse: the run ledger and staging tables. */
     public static final String STAGING_DATABASE = "weir";
 
@@ -169,9 +174,15 @@ public final class Renderer {
         List<String> temporary = new ArrayList<>();
         int cdcTable = 0;
         for (SqlNode node : statements.temporaryObjects()) {
-            if (SourceTables.isCdcTable(node)) {
+            if (SourceTables.isSourceTable(node)) {
+                String connector = SourceTables.connector((SqlCreateTable) node);
                 SourceConf source = conf.source().orElseThrow(() -> WeirException.badInput(layer.template()
-                        + ": table uses 'mysql-cdc' but " + conf.file() + " has no source section"));
+                        + ": table uses '" + connector + "' but " + conf.file() + " has no source section"));
+                if (!source.kind().connector().equals(connector)) {
+                    throw WeirException.badInput(layer.template() + ": table uses '" + connector + "' but the source"
+                            + " in " + conf.file() + " is of type '" + source.type() + "', which reads '"
+                            + source.kind().connector() + "' tables");
+                }
                 int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + cdcTable++
                         + (bounded ? BATCH_SERVER_ID_SLOTS : 0);
                 new SourceTables(source, conf.flink().parallelism(), bounded).complete((SqlCreateTable) node, slot);

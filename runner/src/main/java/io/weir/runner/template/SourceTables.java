@@ -1,6 +1,7 @@
 package io.weir.runner.template;
 
 import io.weir.runner.conf.SourceConf;
+import io.weir.runner.source.SourceKinds;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.parser.SqlParserPos;
@@ -11,20 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Completes a template's {@code 'connector' = 'mysql-cdc'} tables with the connection of the
- * conf's source, so templates name only the table and stay free of hosts and secrets. Options the
- * template sets itself win.
+ * Completes a template's source tables (those whose {@code 'connector'} a source kind reads, such
+ * as {@code 'mysql-cdc'}) with the connection of the conf's source, so templates name only the
+ * table and stay free of hosts and secrets. Options the template sets itself win.
  */
 final class SourceTables {
-
-    static final String CDC_CONNECTOR = "mysql-cdc";
 
     private final SourceConf source;
     private final int parallelism;
     private final boolean bounded;
 
     /**
-     * @param bounded read a snapshot of the table and finish (backfills), instead of snapshot then binlog
+     * @param bounded read what is there and finish (backfills), instead of reading on
      */
     SourceTables(SourceConf source, int parallelism, boolean bounded) {
         this.source = source;
@@ -32,28 +31,20 @@ final class SourceTables {
         this.bounded = bounded;
     }
 
-    static boolean isCdcTable(SqlNode node) {
-        return node instanceof SqlCreateTable && CDC_CONNECTOR.equals(options((SqlCreateTable) node).get("connector"));
+    static boolean isSourceTable(SqlNode node) {
+        return node instanceof SqlCreateTable table && SourceKinds.isSourceConnector(connector(table));
+    }
+
+    static String connector(SqlCreateTable table) {
+        return options(table).get("connector");
     }
 
     /**
-     * @param serverIdSlot distinct for every CDC table that may read at the same time: MySQL drops
-     *     the older of two binlog clients with the same server id
+     * @param slot distinct for every source table that may read at the same time
      */
-    void complete(SqlCreateTable table, int serverIdSlot) {
+    void complete(SqlCreateTable table, int slot) {
         Map<String, String> present = options(table);
-        Map<String, String> added = new LinkedHashMap<>();
-        added.put("hostname", source.hostname());
-        added.put("port", String.valueOf(source.port()));
-        added.put("username", source.username());
-        added.put("password", source.password());
-        added.put("database-name", source.database());
-        added.put("server-time-zone", source.serverTimeZone());
-        int first = source.serverIdStart() + serverIdSlot * parallelism;
-        added.put("server-id", first + "-" + (first + parallelism - 1));
-        if (bounded) {
-            added.put("scan.startup.mode", "snapshot");
-        }
+        Map<String, String> added = new LinkedHashMap<>(source.kind().tableOptions(source, parallelism, slot, bounded));
         added.putAll(source.options());
         added.forEach((key, value) -> {
             if (!present.containsKey(key)) {

@@ -69,6 +69,66 @@ class PipelineConfLoaderTest {
     }
 
     @Test
+    void servingKindsAreChosenByTypeAndEachReadsOnlyItsOwnKeys() {
+        PipelineConf jdbc = TestConfs.load(TestConfs.write(dir, sections() + "serving:\n  type: jdbc\n"
+                + "  url: jdbc:mysql://tidb.internal:4000/serving?useSSL=false\n  username: weir\n"
+                + "  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n  tables: [dws_users]\n"
+                + "  options:\n    sink.buffer-flush.max-rows: '500'\n"));
+        ServingConf serving = jdbc.serving().orElseThrow();
+        assertEquals("jdbc", serving.kind().type());
+        assertEquals("serving table serving.dws_users at tidb.internal:4000", serving.describe("dws_users"));
+        Map<String, String> sink = serving.kind().sinkOptions(serving, "dws_users");
+        assertEquals("jdbc", sink.get("connector"));
+        assertEquals("dws_users", sink.get("table-name"));
+        assertEquals(Map.of("sink.buffer-flush.max-rows", "500"), serving.options());
+
+        WeirException unknown = rejected(sections() + "serving:\n  type: holo\n  tables: [dws_users]\n",
+                TestConfs.exampleLayers());
+        assertTrue(unknown.getMessage().contains("serving.type: unknown type 'holo' (known: embedded, hologres, jdbc)"),
+                unknown.getMessage());
+
+        WeirException foreign = rejected(sections() + "serving:\n  type: jdbc\n  url: jdbc:mysql://db:3306/serving\n"
+                + "  endpoint: db:3306\n  tables: [dws_users]\n", TestConfs.exampleLayers());
+        assertTrue(foreign.getMessage().contains("serving.endpoint: not a key of serving type 'jdbc' (its keys: password,"
+                + " url, username, tables, options.*)"), foreign.getMessage());
+
+        WeirException badUrl = rejected(sections() + "serving:\n  type: jdbc\n"
+                + "  url: jdbc:postgresql://db:5432/serving?password=hunter2\n  tables: [dws_users]\n",
+                TestConfs.exampleLayers());
+        assertTrue(badUrl.getMessage().contains("serving.url: type 'jdbc' expected jdbc:mysql://host:port/database, got"
+                + " 'jdbc:postgresql://db:5432/serving?…'"), badUrl.getMessage());
+        assertFalse(badUrl.getMessage().contains("hunter2"), "a URL's query may hold credentials: " + badUrl.getMessage());
+
+        WeirException noDatabase = rejected(sections() + "serving:\n  type: jdbc\n  url: jdbc:mysql://db:3306\n"
+                + "  tables: [dws_users]\n", TestConfs.exampleLayers());
+        assertTrue(noDatabase.getMessage().contains("serving.url: type 'jdbc' expected jdbc:mysql://host:port/database"),
+                noDatabase.getMessage());
+    }
+
+    @Test
+    void sourceKindsAreChosenByTypeAndEachReadsOnlyItsOwnKeys() {
+        SourceConf mysql = TestConfs.load(TestConfs.write(dir, sections())).source().orElseThrow();
+        assertEquals("mysql-cdc", mysql.kind().connector());
+        assertEquals("mysql:order_dw", mysql.kind().upstreamRecord(mysql));
+        assertEquals("source 127.0.0.1:3306/order_dw", mysql.kind().label(mysql));
+
+        WeirException unknown = rejected(sections().replace("source:\n", "source:\n  type: postgres-cdc\n"),
+                TestConfs.exampleLayers());
+        assertTrue(unknown.getMessage().contains("source.type: unknown type 'postgres-cdc' (known: embedded, mysql)"),
+                unknown.getMessage());
+
+        WeirException foreign = rejected(sections().replace("source:\n", "source:\n  embedded:\n    port: 3307\n"),
+                TestConfs.exampleLayers());
+        assertTrue(foreign.getMessage().contains("source.embedded.port: not a key of source type 'mysql'"),
+                foreign.getMessage());
+
+        WeirException zone = rejected(sections().replace("source:\n", "source:\n  server-time-zone: Mars/Olympus\n"),
+                TestConfs.exampleLayers());
+        assertTrue(zone.getMessage().contains("source.server-time-zone: expected a time zone such as UTC or"
+                + " Asia/Shanghai, got 'Mars/Olympus'"), zone.getMessage());
+    }
+
+    @Test
     void unknownLayerKeyIsNamedWithItsIndex() {
         WeirException e = rejected(sections(), TestConfs.exampleLayers().replace("    template: dws_users.sql", "    templat: dws_users.sql"));
         assertTrue(e.getMessage().contains("layers[4].templat: unknown key"), e.getMessage());

@@ -26,7 +26,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -112,18 +111,7 @@ class ServingTest {
     @Order(2)
     void anOutageOfTheServingStoreLosesNoUpdate() throws Exception {
         postgres.stop();
-        Instant down = Instant.now();
-        int id = 0;
-        while (Duration.between(down, Instant.now()).compareTo(Duration.ofSeconds(30)) < 0) {
-            id++;
-            SampleSource.execute(mariaDb,
-                    "INSERT INTO orders VALUES (" + (700000 + id) + ", 'user_00" + (1 + id % 3) + "', 1234" + (5 + id % 4)
-                            + ", 1, " + id + ".00, '2023-02-15 19:00:00', '2023-02-15 19:00:00', 1)",
-                    "INSERT INTO orders_pay VALUES (" + (8000 + id) + ", " + (700000 + id) + ", 1, '2023-02-15 19:30:00')",
-                    "UPDATE orders SET buy_fee = buy_fee + 1, update_time = TIMESTAMPADD(SECOND, 1, update_time)"
-                            + " WHERE order_id = 100002");
-            Thread.sleep(250); // pacing: changes keep coming throughout the outage
-        }
+        SampleSource.keepChanging(mariaDb, Duration.ofSeconds(30), 700000, 8000);
         postgres.restart();
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();

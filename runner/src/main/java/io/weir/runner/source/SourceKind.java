@@ -1,0 +1,56 @@
+package io.weir.runner.source;
+
+import io.weir.runner.conf.SourceConf;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * One kind of source, chosen by {@code source.type} and found by that identifier among the kinds
+ * on the class path ({@code META-INF/services}). A template names only its table and the
+ * connector; the kind completes the table with the connection from the conf, says how a bounded
+ * read for a backfill runs, and how readiness and the ledger name it.
+ */
+public interface SourceKind {
+
+    /** The value of {@code source.type} that selects this kind. */
+    String type();
+
+    /** The {@code 'connector'} of the template tables this kind completes. */
+    String connector();
+
+    /** Keys of the source section this kind reads, besides {@code type} and {@code options.*}. */
+    Set<String> keys();
+
+    /** Reports each problem of the section as (key, what was expected). */
+    void validate(SourceConf conf, BiConsumer<String, String> problem);
+
+    /**
+     * The options added to a template's source table; the template's own options win.
+     *
+     * @param slot distinct for every source table that may read at the same time
+     * @param bounded read what is there and finish (a backfill), instead of reading on
+     */
+    Map<String, String> tableOptions(SourceConf conf, int parallelism, int slot, boolean bounded);
+
+    /**
+     * Whether a bounded read must run as a streaming job into a staging table first, because the
+     * connector produces updates that a batch job cannot take.
+     */
+    boolean stagesBoundedReads();
+
+    /** How the ledger names what a layer without upstream tables read, e.g. {@code mysql:order_dw}. */
+    String upstreamRecord(SourceConf conf);
+
+    /** The source in a few words for messages: where, never with credentials. */
+    String label(SourceConf conf);
+
+    /** A JDBC URL that answers quickly when the source is down, for health probes; empty when there is none. */
+    java.util.Optional<String> probeUrl(SourceConf conf, int timeoutSeconds);
+
+    /** Whether Weir starts this source itself (the quickstart's MariaDB). */
+    default boolean embedded() {
+        return false;
+    }
+}
