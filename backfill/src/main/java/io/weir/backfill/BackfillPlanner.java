@@ -215,12 +215,15 @@ public final class BackfillPlanner {
     }
 
     private Chunk chunk(LayerConf layer, List<Partition> partitions, LocalDate from, LocalDate to, String runId, int index) {
-        if (partitions.isEmpty()) {
-            return new Chunk(layer, partitions, renderer.batch(layer, from, to));
-        }
         // The token keeps staging tables of concurrent runs and chunks apart.
         String token = runId.substring(runId.lastIndexOf('-') + 1) + "_" + index;
-        return new Chunk(layer, partitions, renderer.batch(layer, partitions, token));
+        Chunk chunk = new Chunk(layer, partitions, partitions.isEmpty() ? renderer.batch(layer, from, to)
+                : renderer.batch(layer, partitions, token));
+        if (chunk.rendered().staging().isPresent()) {
+            // Refused while planning, before any chunk has run.
+            renderer.checkBoundedSources(layer, partitions);
+        }
+        return chunk;
     }
 
     /**

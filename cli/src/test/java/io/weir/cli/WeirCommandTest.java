@@ -105,6 +105,22 @@ class WeirCommandTest {
     }
 
     @Test
+    void theKafkaExampleRendersItsTopicsWithTheConfsBrokers() throws Exception {
+        Path conf = dir.resolve("kafka.yaml");
+        Files.writeString(conf, Files.readString(CliRun.projectDir().resolve("conf/order_dw_kafka.yaml"))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("${env:WEIR_SERVING_PASSWORD}", "not-shown-42"));
+        CliRun stream = CliRun.of("render", "--conf", conf.toString(), "--layer", "ods_orders", "--mode", "stream");
+        assertEquals(0, stream.exitCode(), stream.err());
+        assertTrue(stream.out().contains("'properties.bootstrap.servers' = 'kafka-1.internal:9092,kafka-2.internal:9092'"),
+                stream.out());
+        assertTrue(stream.out().contains("'properties.group.id' = 'weir-order_dw-kafka_orders'"), stream.out());
+        assertTrue(stream.out().contains("'scan.startup.mode' = 'earliest-offset'"), stream.out());
+        assertTrue(stream.out().contains("'format' = 'debezium-json'"), stream.out());
+        assertFalse(stream.out().contains("not-shown-42"), stream.out());
+    }
+
+    @Test
     void badRenderArgumentsAreExitCodeTwo() {
         assertBadInput(CliRun.of("render", "--conf", QUICKSTART, "--layer", "dws_users", "--mode", "batch",
                 "--start", "2023-02-16", "--end", "2023-02-15"), "--start 2023-02-16 is after --end 2023-02-15");

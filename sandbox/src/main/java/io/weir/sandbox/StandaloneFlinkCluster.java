@@ -2,7 +2,6 @@ package io.weir.sandbox;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -64,10 +63,10 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         try {
             Files.createDirectories(home.resolve("conf"));
             Files.createDirectories(home.resolve("log"));
-            int restPort = freePort();
+            int restPort = Ports.free();
             Files.writeString(home.resolve("conf/config.yaml"), String.join("\n",
                     "jobmanager.rpc.address: localhost",
-                    "jobmanager.rpc.port: " + freePort(),
+                    "jobmanager.rpc.port: " + Ports.free(),
                     "jobmanager.bind-host: localhost",
                     "taskmanager.bind-host: localhost",
                     "taskmanager.host: localhost",
@@ -248,13 +247,6 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Stops every process it started (by PID, forcibly: a test cluster keeps nothing). */
     @Override

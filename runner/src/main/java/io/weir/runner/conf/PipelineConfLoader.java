@@ -97,7 +97,7 @@ public final class PipelineConfLoader {
                 get(options, WAREHOUSE_DATABASE, errors),
                 prefixed(flat, WAREHOUSE_OPTIONS_PREFIX));
         Optional<SourceConf> source = flat.keySet().stream().anyMatch(k -> k.startsWith("source."))
-                ? Optional.of(source(options, flat, baseDir, errors))
+                ? Optional.of(source(options, flat, baseDir, name, errors))
                 : Optional.empty();
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);
@@ -231,7 +231,8 @@ public final class PipelineConfLoader {
         }
     }
 
-    private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
+    private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, String name,
+            ConfErrors errors) {
         String type = get(options, SOURCE_TYPE, errors);
         SourceKind kind = SourceKinds.find(type);
         if (kind == null) {
@@ -245,7 +246,7 @@ public final class PipelineConfLoader {
                 type,
                 get(options, SOURCE_HOSTNAME, errors),
                 get(options, SOURCE_PORT, errors),
-                required(options, SOURCE_DATABASE, errors),
+                get(options, SOURCE_DATABASE, errors),
                 get(options, SOURCE_USERNAME, errors),
                 get(options, SOURCE_PASSWORD, errors),
                 get(options, SOURCE_SERVER_ID_START, errors),
@@ -253,7 +254,10 @@ public final class PipelineConfLoader {
                 prefixed(flat, SOURCE_OPTIONS_PREFIX),
                 baseDir.resolve(get(options, SOURCE_EMBEDDED_DIR, errors)).normalize(),
                 get(options, SOURCE_EMBEDDED_PORT, errors),
-                get(options, SOURCE_EMBEDDED_ORDERS_PER_SECOND, errors));
+                get(options, SOURCE_EMBEDDED_ORDERS_PER_SECOND, errors),
+                get(options, SOURCE_BOOTSTRAP_SERVERS, errors),
+                get(options, SOURCE_GROUP_ID_PREFIX, errors),
+                name);
         if (kind != null) {
             kind.validate(source, errors::add);
         }

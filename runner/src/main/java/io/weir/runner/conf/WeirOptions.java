@@ -85,6 +85,15 @@ public final class WeirOptions {
             key("source.embedded.port").intType().defaultValue(3307)
                     .withDescription("Embedded source: port of the MariaDB server (0 picks a free one).");
 
+    public static final ConfigOption<String> SOURCE_BOOTSTRAP_SERVERS =
+            key("source.bootstrap-servers").stringType().noDefaultValue()
+                    .withDescription("Kafka brokers as host:port[,host:port...] (type 'kafka').");
+
+    public static final ConfigOption<String> SOURCE_GROUP_ID_PREFIX =
+            key("source.group-id-prefix").stringType().defaultValue("weir")
+                    .withDescription("Kafka consumer groups are named <prefix>-<pipeline>-<table> (type 'kafka'); Weir"
+                            + " keeps its read positions in Flink's state, the group only shows them to Kafka's tools.");
+
     public static final String SOURCE_OPTIONS_PREFIX = "source.options.";
 
     // ---- flink ----------------------------------------------------------------------------------
@@ -310,7 +319,7 @@ public final class WeirOptions {
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
             WAREHOUSE_URI, WAREHOUSE_DATABASE,
             SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
-            SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE,
+            SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE, SOURCE_BOOTSTRAP_SERVERS, SOURCE_GROUP_ID_PREFIX,
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,
             FLINK_TARGET, FLINK_ADDRESS, FLINK_WEB_UI_PORT, FLINK_TASK_SLOTS, FLINK_PARALLELISM,
             FLINK_CHECKPOINT_INTERVAL, FLINK_STATE_DIR, FLINK_SOURCE_IDLE_TIMEOUT, FLINK_QUIET_TIMEOUT,

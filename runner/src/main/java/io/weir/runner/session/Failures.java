@@ -6,6 +6,7 @@ public final class Failures {
     private Failures() {}
 
     public static String rootCause(Throwable error) {
+        String malformed = malformedMessage(error);
         Throwable t = error;
         String message = t.getMessage();
         while (t.getCause() != null && t.getCause() != t) {
@@ -19,7 +20,24 @@ public final class Failures {
         }
         int newline = message.indexOf('\n');
         String line = newline > 0 ? message.substring(0, newline) : message;
-        return line + concurrentWriterHint(line) + io.weir.runner.cluster.MissingClass.hint(line);
+        return malformed + line + concurrentWriterHint(line) + io.weir.runner.cluster.MissingClass.hint(line);
+    }
+
+    /**
+     * A message a source's format could not read (Flink's JSON formats say "Corrupt Debezium JSON
+     * message '…'" above the parser's own error): named first, with the choice the user has.
+     */
+    static String malformedMessage(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && ((message.startsWith("Corrupt ") && message.contains(" JSON message"))
+                    || message.startsWith("Failed to deserialize JSON"))) {
+                String shown = message.length() > 300 ? message.substring(0, 300) + "…" : message;
+                return shown + " (a source message its format cannot read: fix what produced it, or skip such"
+                        + " messages with '<format>.ignore-parse-errors' = 'true' on the template's table) caused by ";
+            }
+        }
+        return "";
     }
 
     /**

@@ -45,6 +45,7 @@ public final class StreamRunner {
      */
     public RunningStream start(List<LayerConf> layers, boolean fresh) {
         renderer.checkAll();
+        layers.forEach(renderer::checkStreamSources);
         List<String> served = conf.servedTables().stream()
                 .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
         List<StreamLock> locks = lock(layers, served);

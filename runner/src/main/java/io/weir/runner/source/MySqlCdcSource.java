@@ -32,6 +32,9 @@ public class MySqlCdcSource implements SourceKind {
 
     @Override
     public void validate(SourceConf conf, BiConsumer<String, String> problem) {
+        if (conf.database() == null || conf.database().isBlank()) {
+            problem.accept("source.database", "required: the MySQL database of the business tables");
+        }
         try {
             java.time.ZoneId.of(conf.serverTimeZone());
         } catch (java.time.DateTimeException e) {
@@ -41,7 +44,7 @@ public class MySqlCdcSource implements SourceKind {
     }
 
     @Override
-    public Map<String, String> tableOptions(SourceConf conf, int parallelism, int slot, boolean bounded) {
+    public Map<String, String> tableOptions(SourceConf conf, SourceRead read) {
         Map<String, String> added = new LinkedHashMap<>();
         added.put("hostname", conf.hostname());
         added.put("port", String.valueOf(conf.port()));
@@ -50,9 +53,9 @@ public class MySqlCdcSource implements SourceKind {
         added.put("database-name", conf.database());
         added.put("server-time-zone", conf.serverTimeZone());
         // MySQL drops the older of two binlog clients with the same server id.
-        int first = conf.serverIdStart() + slot * parallelism;
-        added.put("server-id", first + "-" + (first + parallelism - 1));
-        if (bounded) {
+        int first = conf.serverIdStart() + read.slot() * read.parallelism();
+        added.put("server-id", first + "-" + (first + read.parallelism() - 1));
+        if (read.bounded().isPresent()) {
             added.put("scan.startup.mode", "snapshot");
         }
         return added;

@@ -26,13 +26,15 @@ public interface SourceKind {
     /** Reports each problem of the section as (key, what was expected). */
     void validate(SourceConf conf, BiConsumer<String, String> problem);
 
+    /** The options added to a template's source table; the template's own options win. */
+    Map<String, String> tableOptions(SourceConf conf, SourceRead read);
+
     /**
-     * The options added to a template's source table; the template's own options win.
-     *
-     * @param slot distinct for every source table that may read at the same time
-     * @param bounded read what is there and finish (a backfill), instead of reading on
+     * Fails with a clear message (exit 2) when the completed table cannot be read as asked: a topic
+     * that does not exist, a range older than what the source still keeps. Called before a job is
+     * planned, never while rendering for display.
      */
-    Map<String, String> tableOptions(SourceConf conf, int parallelism, int slot, boolean bounded);
+    default void checkRead(SourceConf conf, Map<String, String> tableOptions, SourceRead read) {}
 
     /**
      * Whether a bounded read must run as a streaming job into a staging table first, because the

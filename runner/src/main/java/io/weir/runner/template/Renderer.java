@@ -8,6 +8,7 @@ import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
+import io.weir.runner.source.SourceRead;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.flink.sql.parser.ddl.SqlCreateTable;
 import org.apache.flink.sql.parser.dml.RichSqlInsert;
@@ -20,6 +21,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Renders a layer's template for stream mode (INSERT INTO over the whole range) or batch mode
@@ -171,26 +173,76 @@ public final class Renderer {
 
     private RenderedLayer rendered(LayerConf layer, RenderMode mode, List<Partition> partitions,
             TemplateStatements statements, List<String> inserts, boolean bounded) {
+        return rendered(layer, mode, partitions, statements, inserts, bounded, false);
+    }
+
+    private RenderedLayer rendered(LayerConf layer, RenderMode mode, List<Partition> partitions,
+            TemplateStatements statements, List<String> inserts, boolean bounded, boolean checkReads) {
         List<String> temporary = new ArrayList<>();
-        int cdcTable = 0;
+        int sourceTable = 0;
+        Optional<SourceRead.Span> span = bounded ? Optional.of(span(partitions)) : Optional.empty();
         for (SqlNode node : statements.temporaryObjects()) {
             if (SourceTables.isSourceTable(node)) {
-                String connector = SourceTables.connector((SqlCreateTable) node);
-                SourceConf source = conf.source().orElseThrow(() -> WeirException.badInput(layer.template()
-                        + ": table uses '" + connector + "' but " + conf.file() + " has no source section"));
-                if (!source.kind().connector().equals(connector)) {
-                    throw WeirException.badInput(layer.template() + ": table uses '" + connector + "' but the source"
-                            + " in " + conf.file() + " is of type '" + source.type() + "', which reads '"
-                            + source.kind().connector() + "' tables");
-                }
-                int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + cdcTable++
+                SqlCreateTable table = (SqlCreateTable) node;
+                SourceConf source = sourceFor(layer, SourceTables.connector(table));
+                int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + sourceTable++
                         + (bounded ? BATCH_SERVER_ID_SLOTS : 0);
-                new SourceTables(source, conf.flink().parallelism(), bounded).complete((SqlCreateTable) node, slot);
+                SourceRead read = new SourceRead(table.getTableName().toString(), conf.flink().parallelism(), slot, span);
+                Map<String, String> options = new SourceTables(source).complete(table, read);
+                if (checkReads) {
+                    try {
+                        source.kind().checkRead(source, options, read);
+                    } catch (WeirException e) {
+                        throw WeirException.badInput(layer.template() + ": " + conf.secrets().mask(e.getMessage()));
+                    }
+                }
             }
             temporary.add(FlinkSql.unparse(node));
         }
         return new RenderedLayer(layer, mode, partitions, catalogStatements(),
                 FlinkSql.unparse(statements.targetDdl()), temporary, inserts, java.util.Optional.empty());
+    }
+
+    /**
+     * Checks that the layer's stream can read its sources as rendered (a Kafka topic that does not
+     * exist would otherwise be waited on silently). Fails with exit 2 naming the template.
+     */
+    public void checkStreamSources(LayerConf layer) {
+        TemplateStatements statements = template(layer).bind(
+                parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()));
+        rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(), false, true);
+    }
+
+    /**
+     * Checks that a backfill can read the layer's sources for these partitions (a Kafka topic whose
+     * retention already deleted part of the range would give a partial rebuild). Fails with exit 2
+     * naming the template; a layer without source tables passes.
+     */
+    public void checkBoundedSources(LayerConf layer, List<Partition> partitions) {
+        TemplateStatements statements = template(layer).bind(partitions.isEmpty()
+                ? parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay())
+                : parameters(layer, partitions.get(0).start(), partitions.get(partitions.size() - 1).end()));
+        rendered(layer, RenderMode.BATCH, partitions, statements, List.of(), true, true);
+    }
+
+    /** The time the partitions cover; an unpartitioned table's read covers all time. */
+    private static SourceRead.Span span(List<Partition> partitions) {
+        if (partitions.isEmpty()) {
+            return new SourceRead.Span(java.time.Instant.EPOCH, java.time.Instant.now());
+        }
+        return new SourceRead.Span(partitions.get(0).start().toInstant(java.time.ZoneOffset.UTC),
+                partitions.get(partitions.size() - 1).end().toInstant(java.time.ZoneOffset.UTC));
+    }
+
+    private SourceConf sourceFor(LayerConf layer, String connector) {
+        SourceConf source = conf.source().orElseThrow(() -> WeirException.badInput(layer.template()
+                + ": table uses '" + connector + "' but " + conf.file() + " has no source section"));
+        if (!source.kind().connector().equals(connector)) {
+            throw WeirException.badInput(layer.template() + ": table uses '" + connector + "' but the source"
+                    + " in " + conf.file() + " is of type '" + source.type() + "', which reads '"
+                    + source.kind().connector() + "' tables");
+        }
+        return source;
     }
 
     /** Registers the Paimon warehouse as the session's current catalog and database. */

@@ -2,6 +2,7 @@ package io.weir.runner.template;
 
 import io.weir.runner.conf.SourceConf;
 import io.weir.runner.source.SourceKinds;
+import io.weir.runner.source.SourceRead;
 import org.apache.calcite.sql.SqlLiteral;
 import org.apache.calcite.sql.SqlNode;
 import org.apache.calcite.sql.parser.SqlParserPos;
@@ -19,16 +20,9 @@ import java.util.Map;
 final class SourceTables {
 
     private final SourceConf source;
-    private final int parallelism;
-    private final boolean bounded;
 
-    /**
-     * @param bounded read what is there and finish (backfills), instead of reading on
-     */
-    SourceTables(SourceConf source, int parallelism, boolean bounded) {
+    SourceTables(SourceConf source) {
         this.source = source;
-        this.parallelism = parallelism;
-        this.bounded = bounded;
     }
 
     static boolean isSourceTable(SqlNode node) {
@@ -39,12 +33,10 @@ final class SourceTables {
         return options(table).get("connector");
     }
 
-    /**
-     * @param slot distinct for every source table that may read at the same time
-     */
-    void complete(SqlCreateTable table, int slot) {
+    /** Adds the source's options the template leaves out; returns the table's options as completed. */
+    Map<String, String> complete(SqlCreateTable table, SourceRead read) {
         Map<String, String> present = options(table);
-        Map<String, String> added = new LinkedHashMap<>(source.kind().tableOptions(source, parallelism, slot, bounded));
+        Map<String, String> added = new LinkedHashMap<>(source.kind().tableOptions(source, read));
         added.putAll(source.options());
         added.forEach((key, value) -> {
             if (!present.containsKey(key)) {
@@ -52,6 +44,7 @@ final class SourceTables {
                         SqlLiteral.createCharString(value, SqlParserPos.ZERO), SqlParserPos.ZERO));
             }
         });
+        return options(table);
     }
 
     static Map<String, String> options(SqlCreateTable table) {

@@ -1,0 +1,309 @@
+package io.weir.backfill;
+
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.session.StreamRunner;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.KafkaBroker;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code source.type: kafka} on real components, seed 003's path: a Flink CDC job reads the
+ * embedded MariaDB's binlog and writes each table to a topic of a real KRaft broker, orders and the
+ * catalog as debezium-json, payments as canal-json. Weir's ODS layers read those topics; DWD and DWS
+ * are the example's. The oracle is MySQL's own aggregate.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KafkaSourceTest {
+
+    private static final LocalDate D = LocalDate.of(2023, 2, 15);
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+    private static final List<String> TOPICS = List.of("order_dw.orders", "order_dw.orders_pay", "order_dw.product_catalog");
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+    static KafkaBroker kafka;
+    static FlinkSession session;
+    static PipelineConf conf;
+    static Lake lake;
+    static JobClient feed;
+    static RunningStream stream;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+        kafka = KafkaBroker.start(dir.resolve("kafka"));
+        TOPICS.forEach(topic -> kafka.createTopic(topic, 1, Map.of()));
+        conf = TestConfs.load(TestConfs.write(dir, sections(kafka.bootstrapServers()), kafkaLayers()));
+        session = FlinkSession.start(conf.flink());
+        lake = new Lake(conf.warehouse());
+        feed = feed();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stream != null) {
+            stream.cancel();
+        }
+        if (feed != null) {
+            feed.cancel().get();
+        }
+        lake.close();
+        session.close();
+        kafka.close();
+        mariaDb.close();
+    }
+
+    static String sections(String bootstrapServers) {
+        return TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
+                .replaceFirst("source:\\n(  .*\\n)+", "source:\n  type: kafka\n  bootstrap-servers: " + bootstrapServers + "\n");
+    }
+
+    /** The example's layers, with the ODS layers reading the topics. */
+    static String kafkaLayers() {
+        return TestConfs.exampleLayers().replace("template: ods_", "template: kafka/ods_");
+    }
+
+    @Test
+    @Order(1)
+    void theStreamReadsDebeziumAndCanalTopicsToMySqlsTotals() throws Exception {
+        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        awaitTotalsEqualMySql();
+        // An update, a delete and a new paid order travel MySQL -> CDC -> Kafka -> ODS -> DWS.
+        SampleSource.execute(mariaDb,
+                "UPDATE orders SET buy_fee = 2000.00, update_time = '2023-02-15 19:00:00' WHERE order_id = 100001",
+                "DELETE FROM orders WHERE order_id = 100003",
+                "INSERT INTO orders VALUES (100100, 'user_004', 12345, 1, 77.70, '2023-02-15 20:00:00',"
+                        + " '2023-02-15 20:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2100, 100100, 1, '2023-02-15 20:30:00')");
+        awaitTotalsEqualMySql();
+        assertEquals(mysqlOrders(), lakeOrders(), "ods_orders holds MySQL's orders of the day");
+    }
+
+    @Test
+    @Order(2)
+    void aBackfillReReadsTheTopicBoundedByTheRange() throws Exception {
+        // A row the backfill must bring back: removed from the lake behind Weir's back.
+        String before = lakeOrders().toString();
+        lake.dropPartitions("ods_orders", List.of("20230215"));
+        assertTrue(lakeOrders().isEmpty(), "the day was emptied");
+
+        Renderer renderer = new Renderer(conf);
+        Ledger ledger = new Ledger(lake);
+        BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)
+                .plan(new BackfillRequest("ods_orders", D, D, false, 31, 1, true, true));
+        String staged = String.join("\n", plan.layers().get(0).chunks().get(0).rendered().staging().orElseThrow()
+                .temporaryObjects());
+        assertTrue(staged.contains("'scan.startup.mode' = 'timestamp'") && staged.contains("'scan.bounded.mode' = 'timestamp'")
+                && staged.contains("'scan.startup.timestamp-millis' = '" + D.atStartOfDay().toInstant(java.time.ZoneOffset.UTC)
+                .toEpochMilli() + "'"), staged);
+        BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(before, lakeOrders().toString());
+        assertEquals(mysqlOrders(), lakeOrders());
+    }
+
+    @Test
+    @Order(3)
+    void aRangeOlderThanTheTopicsRetentionIsRefused() throws Exception {
+        String topic = "order_dw.orders_trimmed";
+        // Segments roll every minute of record time and are deleted 10 minutes after their newest record.
+        kafka.createTopic(topic, 1, Map.of("retention.ms", "600000", "segment.ms", "60000"));
+        kafka.produce(topic, Instant.now().minus(Duration.ofHours(1)), List.of("{}", "{}", "{}"));
+        kafka.produce(topic, Instant.now(), List.of("{}", "{}"));
+        try (Admin admin = kafka.admin()) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            Await.until(Duration.ofSeconds(60), () -> earliestOffset(admin, partition) > 0,
+                    () -> "retention never deleted the hour-old segment");
+        }
+        Path templates = dir.resolve("trimmed-templates");
+        Files.createDirectories(templates.resolve("kafka"));
+        Files.writeString(templates.resolve("kafka/ods_orders.sql"), Files.readString(
+                TestConfs.templatesDir().resolve("kafka/ods_orders.sql")).replace("'order_dw.orders'", "'" + topic + "'"));
+        Path file = TestConfs.write(dir.resolve("trimmed"), sections(kafka.bootstrapServers()),
+                "layers:\n  - name: ods_orders\n    template: kafka/ods_orders.sql\n"
+                        + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n");
+        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        PipelineConf trimmed = TestConfs.load(file);
+
+        WeirException refused = assertThrows(WeirException.class,
+                () -> new Renderer(trimmed).checkBoundedSources(trimmed.layer("ods_orders"), days(trimmed, D)));
+        assertEquals(WeirException.BAD_INPUT, refused.exitCode());
+        assertTrue(refused.getMessage().startsWith(templates.resolve("kafka/ods_orders.sql") + ": table kafka_orders: topic "
+                + topic + " (partition 0) has lost its messages before "), refused.getMessage());
+        assertTrue(refused.getMessage().contains("and the range starts at 2023-02-15T00:00:00Z: a backfill would miss changes"),
+                refused.getMessage());
+        // A range after the oldest message kept is read.
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1);
+        new Renderer(trimmed).checkBoundedSources(trimmed.layer("ods_orders"), days(trimmed, today));
+    }
+
+    @Test
+    @Order(4)
+    void aMissingTopicAndUnreachableBrokersAreNamed() throws Exception {
+        PipelineConf missing = conf;
+        kafka.admin().deleteTopics(List.of("order_dw.product_catalog")).all().get();
+        WeirException noTopic = assertThrows(WeirException.class,
+                () -> new Renderer(missing).checkStreamSources(missing.layer("ods_product_catalog")));
+        assertEquals(WeirException.BAD_INPUT, noTopic.exitCode());
+        assertTrue(noTopic.getMessage().contains("kafka/ods_product_catalog.sql: table kafka_product_catalog: topic"
+                + " order_dw.product_catalog does not exist at " + kafka.bootstrapServers() + " (topics there: "),
+                noTopic.getMessage());
+
+        int closedPort;
+        try (java.net.ServerSocket reserved = new java.net.ServerSocket(0)) {
+            closedPort = reserved.getLocalPort();
+        }
+        PipelineConf nowhere = TestConfs.load(TestConfs.write(dir.resolve("nowhere"), sections("127.0.0.1:" + closedPort),
+                kafkaLayers()));
+        WeirException unreachable = assertThrows(WeirException.class,
+                () -> new Renderer(nowhere).checkStreamSources(nowhere.layer("ods_orders")));
+        assertEquals(WeirException.BAD_INPUT, unreachable.exitCode());
+        assertTrue(unreachable.getMessage().contains("source kafka: cannot reach the brokers at 127.0.0.1:" + closedPort
+                + " within 15 s"), unreachable.getMessage());
+    }
+
+    @Test
+    @Order(5)
+    void aMalformedMessageFailsTheLayerWithTheFormatsReason() throws Exception {
+        kafka.produce("order_dw.orders", Instant.now(), List.of("this is not a debezium message"));
+        Await.until(TIMEOUT, () -> {
+            try {
+                stream.checkHealthy();
+                return false;
+            } catch (WeirException e) {
+                assertTrue(e.getMessage().startsWith("layer 'ods_orders' failed: Corrupt Debezium JSON message"
+                        + " 'this is not a debezium message'"), e.getMessage());
+                assertTrue(e.getMessage().contains("'<format>.ignore-parse-errors' = 'true'"), e.getMessage());
+                return true;
+            }
+        }, () -> "the stream kept running past a malformed message");
+    }
+
+    /** Seed 003's feed: MySQL's binlog through Flink CDC into the topics. */
+    private static JobClient feed() {
+        Configuration jobConf = new Configuration();
+        jobConf.setString("execution.checkpointing.interval", "1s");
+        jobConf.setString("pipeline.name", "mysql to kafka");
+        StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
+        String mysql = "'connector' = 'mysql-cdc', 'hostname' = '127.0.0.1', 'port' = '" + mariaDb.port() + "',"
+                + " 'username' = 'root', 'password' = '', 'database-name' = '" + SampleSource.DATABASE + "',"
+                + " 'server-time-zone' = 'UTC', 'debezium.poll.interval.ms' = '20'";
+        String kafkaSink = "'connector' = 'kafka', 'properties.bootstrap.servers' = '" + kafka.bootstrapServers() + "'";
+        String orders = "order_id BIGINT NOT NULL, user_id STRING, shop_id BIGINT, product_id BIGINT,"
+                + " buy_fee DECIMAL(20, 2), create_time TIMESTAMP(3) NOT NULL, update_time TIMESTAMP(3), state INT";
+        String pays = "pay_id BIGINT NOT NULL, order_id BIGINT, pay_platform INT, create_time TIMESTAMP(3) NOT NULL";
+        String catalog = "product_id BIGINT NOT NULL, catalog_name STRING";
+        tEnv.executeSql("CREATE TEMPORARY TABLE m_orders (" + orders + ", PRIMARY KEY (order_id) NOT ENFORCED) WITH ("
+                + mysql + ", 'table-name' = 'orders', 'server-id' = '5801')");
+        tEnv.executeSql("CREATE TEMPORARY TABLE m_pays (" + pays + ", PRIMARY KEY (pay_id) NOT ENFORCED) WITH ("
+                + mysql + ", 'table-name' = 'orders_pay', 'server-id' = '5802')");
+        tEnv.executeSql("CREATE TEMPORARY TABLE m_catalog (" + catalog + ", PRIMARY KEY (product_id) NOT ENFORCED) WITH ("
+                + mysql + ", 'table-name' = 'product_catalog', 'server-id' = '5803')");
+        tEnv.executeSql("CREATE TEMPORARY TABLE k_orders (" + orders + ") WITH (" + kafkaSink
+                + ", 'topic' = 'order_dw.orders', 'format' = 'debezium-json')");
+        tEnv.executeSql("CREATE TEMPORARY TABLE k_pays (" + pays + ") WITH (" + kafkaSink
+                + ", 'topic' = 'order_dw.orders_pay', 'format' = 'canal-json')");
+        tEnv.executeSql("CREATE TEMPORARY TABLE k_catalog (" + catalog + ") WITH (" + kafkaSink
+                + ", 'topic' = 'order_dw.product_catalog', 'format' = 'debezium-json')");
+        StatementSet feed = tEnv.createStatementSet();
+        feed.addInsertSql("INSERT INTO k_orders SELECT * FROM m_orders");
+        feed.addInsertSql("INSERT INTO k_pays SELECT * FROM m_pays");
+        feed.addInsertSql("INSERT INTO k_catalog SELECT * FROM m_catalog");
+        return feed.execute().getJobClient().orElseThrow();
+    }
+
+    private static void awaitTotalsEqualMySql() {
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return lakeTotals().toString().equals(mysqlTotals());
+        }, () -> "lake " + lakeTotals() + " mysql " + mysqlTotals());
+    }
+
+    private static List<io.weir.runner.conf.Partition> days(PipelineConf pipeline, LocalDate day) {
+        return pipeline.layer("ods_orders").partition().orElseThrow()
+                .partitions(io.weir.runner.conf.PartitionRange.ofDays(day, day));
+    }
+
+    private static long earliestOffset(Admin admin, TopicPartition partition) {
+        try {
+            return admin.listOffsets(Map.of(partition, OffsetSpec.earliest())).all().get().get(partition).offset();
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static Map<String, Map<String, BigDecimal>> lakeTotals() {
+        Map<String, Map<String, BigDecimal>> totals = new TreeMap<>();
+        for (Map<String, Object> row : lake.rows("dws_users")) {
+            totals.computeIfAbsent((String) row.get("ds"), d -> new TreeMap<>())
+                    .put((String) row.get("user_id"), (BigDecimal) row.get("paied_buy_fee_sum"));
+        }
+        return totals;
+    }
+
+    private static String mysqlTotals() {
+        try {
+            return SampleSource.userTotalsByPayDay(mariaDb).toString();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    private static Map<Long, BigDecimal> lakeOrders() {
+        Map<Long, BigDecimal> orders = new TreeMap<>();
+        for (Map<String, Object> row : lake.rowsOfPartitions("ods_orders", List.of("20230215"))) {
+            orders.put((Long) row.get("order_id"), (BigDecimal) row.get("buy_fee"));
+        }
+        return orders;
+    }
+
+    private static Map<Long, BigDecimal> mysqlOrders() throws Exception {
+        Map<Long, BigDecimal> orders = new TreeMap<>();
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT order_id, buy_fee FROM orders WHERE DATE(create_time) = '2023-02-15'")) {
+            while (rs.next()) {
+                orders.put(rs.getLong(1), rs.getBigDecimal(2));
+            }
+        }
+        return orders;
+    }
+}

@@ -1,0 +1,214 @@
+package io.weir.runner.source;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.SourceConf;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
+
+/**
+ * {@code source.type: kafka}: changelog topics read with Flink's Kafka connector. The template
+ * names the topic and the format ({@code debezium-json}, {@code canal-json} for changelogs, plain
+ * {@code json} for append-only events); Weir adds the brokers and a consumer group. A stream reads
+ * a topic from its earliest message. A backfill re-reads it from the start of its range up to the
+ * moment it starts ({@code scan.startup.mode} and {@code scan.bounded.mode} = {@code timestamp}),
+ * through staging as for MySQL, and is refused when retention has already deleted messages from
+ * that range.
+ */
+public final class KafkaSource implements SourceKind {
+
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
+
+    @Override
+    public String type() {
+        return "kafka";
+    }
+
+    @Override
+    public String connector() {
+        return "kafka";
+    }
+
+    @Override
+    public Set<String> keys() {
+        return Set.of("bootstrap-servers", "group-id-prefix");
+    }
+
+    @Override
+    public void validate(SourceConf conf, BiConsumer<String, String> problem) {
+        String servers = conf.bootstrapServers();
+        if (servers == null || servers.isBlank()) {
+            problem.accept("source.bootstrap-servers", "required for type 'kafka': the brokers as host:port[,host:port...]");
+        } else {
+            for (String server : servers.split(",")) {
+                if (!server.trim().matches("[^:/\\s]+:\\d{1,5}")) {
+                    problem.accept("source.bootstrap-servers", "expected host:port[,host:port...], got '" + servers + "'");
+                    break;
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, String> tableOptions(SourceConf conf, SourceRead read) {
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("properties.bootstrap.servers", conf.bootstrapServers());
+        options.put("properties.group.id", conf.groupIdPrefix() + "-" + conf.pipeline() + "-" + read.table());
+        if (read.bounded().isPresent()) {
+            options.put("scan.startup.mode", "timestamp");
+            options.put("scan.startup.timestamp-millis", String.valueOf(read.bounded().get().start().toEpochMilli()));
+            // Up to now, not to the range's end: a change made later to a row of the range belongs to it.
+            options.put("scan.bounded.mode", "timestamp");
+            options.put("scan.bounded.timestamp-millis", String.valueOf(System.currentTimeMillis()));
+        } else {
+            options.put("scan.startup.mode", "earliest-offset");
+        }
+        return options;
+    }
+
+    @Override
+    public boolean stagesBoundedReads() {
+        // A changelog format produces updates and deletes, which a batch job cannot read.
+        return true;
+    }
+
+    @Override
+    public String upstreamRecord(SourceConf conf) {
+        return "kafka:" + conf.bootstrapServers();
+    }
+
+    @Override
+    public String label(SourceConf conf) {
+        return "source kafka " + conf.bootstrapServers();
+    }
+
+    @Override
+    public Optional<String> probeUrl(SourceConf conf, int timeoutSeconds) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void checkRead(SourceConf conf, Map<String, String> tableOptions, SourceRead read) {
+        String topicList = tableOptions.get("topic");
+        if (topicList == null) {
+            return; // a topic-pattern: whatever matches is read
+        }
+        List<String> topics = List.of(topicList.split(";"));
+        Admin created;
+        try {
+            created = Admin.create(adminProperties(conf, tableOptions));
+        } catch (org.apache.kafka.common.KafkaException e) {
+            throw unreachable(conf, e.getCause() == null ? e : e.getCause());
+        }
+        try (Admin admin = created) {
+            Map<String, TopicDescription> described = described(conf, admin, topics, read);
+            if (read.bounded().isPresent()) {
+                checkRetention(admin, described, read.bounded().get().start(), read);
+            }
+        }
+    }
+
+    private static Map<String, Object> adminProperties(SourceConf conf, Map<String, String> tableOptions) {
+        Map<String, Object> props = new HashMap<>();
+        tableOptions.forEach((key, value) -> {
+            if (key.startsWith("properties.")) {
+                props.put(key.substring("properties.".length()), value);
+            }
+        });
+        props.remove("group.id");
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, conf.bootstrapServers());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        return props;
+    }
+
+    private static Map<String, TopicDescription> described(SourceConf conf, Admin admin, List<String> topics,
+            SourceRead read) {
+        try {
+            return admin.describeTopics(topics).allTopicNames().get(ADMIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                throw WeirException.badInput("table " + read.table() + ": topic " + String.join(";", topics)
+                        + " does not exist at " + conf.bootstrapServers() + existing(admin));
+            }
+            throw unreachable(conf, e.getCause());
+        } catch (TimeoutException e) {
+            throw unreachable(conf, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Refuses a range that starts before the oldest message retention has kept, when it deleted any. */
+    private static void checkRetention(Admin admin, Map<String, TopicDescription> topics, Instant rangeStart,
+            SourceRead read) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        topics.values().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
+        Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(admin, partitions, OffsetSpec.earliest());
+        // Offsets start at 0: a partition that starts later has lost messages, up to its first kept one.
+        List<TopicPartition> trimmed = partitions.stream().filter(p -> earliest.get(p).offset() > 0).toList();
+        if (trimmed.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, ListOffsetsResultInfo> first = offsets(admin, trimmed, OffsetSpec.forTimestamp(0));
+        for (TopicPartition partition : trimmed) {
+            ListOffsetsResultInfo kept = first.get(partition);
+            Instant keptFrom = kept.timestamp() < 0 ? Instant.now() : Instant.ofEpochMilli(kept.timestamp());
+            if (keptFrom.isAfter(rangeStart)) {
+                throw WeirException.badInput("table " + read.table() + ": topic " + partition.topic() + " (partition "
+                        + partition.partition() + ") has lost its messages before " + keptFrom + " to retention (it now"
+                        + " starts at offset " + earliest.get(partition).offset() + "), and the range starts at "
+                        + rangeStart + ": a backfill would miss changes. Backfill a range that starts after " + keptFrom
+                        + ", or feed the topic again from its source.");
+            }
+        }
+    }
+
+    private static Map<TopicPartition, ListOffsetsResultInfo> offsets(Admin admin, List<TopicPartition> partitions,
+            OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        partitions.forEach(p -> request.put(p, spec));
+        try {
+            return admin.listOffsets(request).all().get(ADMIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw WeirException.badInput("cannot read the offsets of " + partitions + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String existing(Admin admin) {
+        try {
+            Set<String> names = new TreeSet<>(admin.listTopics().names().get(ADMIN_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            return names.isEmpty() ? " (it has no topics)" : " (topics there: " + String.join(", ", names) + ")";
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
+    private static WeirException unreachable(SourceConf conf, Throwable cause) {
+        return WeirException.badInput("source kafka: cannot reach the brokers at " + conf.bootstrapServers() + " within "
+                + ADMIN_TIMEOUT.toSeconds() + " s (" + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")");
+    }
+}

@@ -1,0 +1,188 @@
+package io.weir.sandbox;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A real Kafka broker in KRaft mode (broker and controller in one process, no ZooKeeper), a child
+ * JVM on the class path of module sandbox/kafka-dist. Topics are never created on first use, as
+ * on most production clusters.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    /** Where the build puts the broker's jars (module sandbox/kafka-dist). */
+    public static final String LIB_PROPERTY = "weir.kafka-dist";
+
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Path home;
+    private final int port;
+    private final Process process;
+
+    private KafkaBroker(Path home, int port, Process process) {
+        this.home = home;
+        this.port = port;
+        this.process = process;
+    }
+
+    /** Formats a log directory under {@code home} and starts the broker; returns once it accepts connections. */
+    public static KafkaBroker start(Path home) {
+        try {
+            Files.createDirectories(home);
+            int port = Ports.free();
+            int controllerPort = Ports.free();
+            Path properties = home.resolve("server.properties");
+            Files.writeString(properties, String.join("\n",
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "controller.listener.names=CONTROLLER",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "log.dirs=" + home.resolve("data"),
+                    "num.partitions=1",
+                    "offsets.topic.replication.factor=1",
+                    "offsets.topic.num.partitions=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "transaction.state.log.num.partitions=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "auto.create.topics.enable=false",
+                    "log.retention.check.interval.ms=1000",
+                    ""));
+            String classPath = classPath();
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format",
+                    "--cluster-id", clusterId(), "--config", properties.toString(), "--ignore-formatted")
+                    .redirectErrorStream(true).redirectOutput(home.resolve("format.out").toFile()).start();
+            if (!format.waitFor(2, TimeUnit.MINUTES) || format.exitValue() != 0) {
+                throw new IllegalStateException("formatting the Kafka log directory failed; see " + home.resolve("format.out"));
+            }
+            Process broker = new ProcessBuilder(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", properties.toString())
+                    .redirectErrorStream(true).redirectOutput(home.resolve("broker.out").toFile()).start();
+            KafkaBroker started = new KafkaBroker(home, port, broker);
+            started.awaitListening();
+            return started;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public void createTopic(String name, int partitions, Map<String, String> configs) {
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(configs))).all().get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Writes string messages to a topic, each with the given record timestamp, and waits until they are acknowledged. */
+    public void produce(String topic, Instant timestamp, List<String> values) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            for (String value : values) {
+                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), null, value)).get();
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot write to topic " + topic + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    private void awaitListening() throws InterruptedException {
+        Instant deadline = Instant.now().plus(START_TIMEOUT);
+        while (Instant.now().isBefore(deadline)) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the Kafka broker exited with " + process.exitValue() + "; see "
+                        + home.resolve("broker.out"));
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(200);
+            }
+        }
+        close();
+        throw new IllegalStateException("the Kafka broker did not listen within " + START_TIMEOUT + "; see "
+                + home.resolve("broker.out"));
+    }
+
+    private static String classPath() throws IOException {
+        String configured = System.getProperty(LIB_PROPERTY);
+        if (configured == null || !Files.isDirectory(Path.of(configured))) {
+            throw new IllegalStateException("no Kafka broker jars at " + configured + " (system property " + LIB_PROPERTY
+                    + "): build module sandbox/kafka-dist first");
+        }
+        List<String> jars = new ArrayList<>();
+        try (Stream<Path> files = Files.list(Path.of(configured))) {
+            files.filter(f -> f.toString().endsWith(".jar")).sorted().forEach(f -> jars.add(f.toString()));
+        }
+        return String.join(java.io.File.pathSeparator, jars);
+    }
+
+    /** A cluster id as StorageTool's random-uuid prints it: 16 random bytes, URL-safe base64 without padding. */
+    private static String clusterId() {
+        UUID uuid = UUID.randomUUID();
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
+        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+
+    /** Stops the broker (SIGTERM: a clean shutdown) and waits for it. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
