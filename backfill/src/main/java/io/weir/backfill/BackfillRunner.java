@@ -367,7 +367,7 @@ public final class BackfillRunner {
     private String upstreamState(LayerConf layer) {
         Map<String, Map<String, Object>> state = new LinkedHashMap<>();
         if (layer.upstream().isEmpty()) {
-            conf.source().ifPresent(s -> state.put(s.kind().upstreamRecord(s), Map.of("read", "snapshot")));
+            conf.sources().forEach(s -> state.put(s.kind().upstreamRecord(s), Map.of("read", "snapshot")));
         }
         for (String table : layer.upstream()) {
             Map<String, Object> tableState = new LinkedHashMap<>();

@@ -30,7 +30,7 @@ final class EmbeddedSource implements AutoCloseable {
 
     /** Starts the server when the conf's source is 'embedded'; otherwise returns null. */
     static EmbeddedSource startIfEmbedded(PipelineConf conf) {
-        SourceConf source = conf.source().orElse(null);
+        SourceConf source = conf.embeddedSource().orElse(null);
         if (source == null || !source.embedded()) {
             return null;
         }
@@ -61,7 +61,7 @@ final class EmbeddedSource implements AutoCloseable {
     }
 
     void startGenerator() {
-        double rate = conf.source().orElseThrow().embeddedOrdersPerSecond();
+        double rate = conf.embeddedSource().orElseThrow().embeddedOrdersPerSecond();
         if (rate <= 0) {
             return;
         }
@@ -93,7 +93,7 @@ final class EmbeddedSource implements AutoCloseable {
 
     private Connection connect() {
         try {
-            return mariaDb.connect(conf.source().orElseThrow().database());
+            return mariaDb.connect(conf.embeddedSource().orElseThrow().database());
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

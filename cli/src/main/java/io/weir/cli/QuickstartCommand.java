@@ -58,7 +58,7 @@ final class QuickstartCommand implements Callable<Integer> {
         if (fresh) {
             deleteLocal(conf.warehouse().uri());
             deleteLocal(conf.flink().stateDir());
-            deleteLocal(conf.source().orElseThrow().embeddedDir().toUri().toString());
+            deleteLocal(conf.embeddedSource().orElseThrow().embeddedDir().toUri().toString());
             conf.serving().ifPresent(s -> deleteLocal(s.embeddedDir().toUri().toString()));
         }
         out.println("Weir quickstart: the e-commerce warehouse of seed 000 (orders, orders_pay, product_catalog"
@@ -83,7 +83,7 @@ final class QuickstartCommand implements Callable<Integer> {
         checkPort("--mysql-port", mysqlPort);
         checkPort("--serving-port", servingPort);
         PipelineConf loaded = ConfOption.load(confFile);
-        SourceConf source = loaded.source().filter(s -> s.embedded()).orElseThrow(() ->
+        SourceConf source = loaded.embeddedSource().orElseThrow(() ->
                 WeirException.badInput(loaded.file() + ": source.type: quickstart needs 'embedded'"));
         PipelineConf conf = loaded;
         if (workDir != null) {
@@ -155,7 +155,7 @@ final class QuickstartCommand implements Callable<Integer> {
                             + " paid by payment 2008");
                 }
                 embedded.startGenerator();
-                out.println("-> MySQL: generating " + conf.source().orElseThrow().embeddedOrdersPerSecond()
+                out.println("-> MySQL: generating " + conf.embeddedSource().orElseThrow().embeddedOrdersPerSecond()
                         + " new paid orders per second (today's partition)");
                 out.flush();
             }

@@ -72,7 +72,7 @@ final class StatusCommand implements Callable<Integer> {
 
     private static boolean isEmbedded(PipelineConf pipeline, io.weir.runner.health.Endpoint endpoint) {
         return endpoint.name().startsWith("source ")
-                ? pipeline.source().map(io.weir.runner.conf.SourceConf::embedded).orElse(false)
+                ? pipeline.embeddedSource().map(s -> s.kind().label(s).equals(endpoint.name())).orElse(false)
                 : pipeline.serving().map(io.weir.runner.conf.ServingConf::embedded).orElse(false);
     }
 

@@ -45,7 +45,7 @@ final class StreamCommand implements Callable<Integer> {
                 throw io.weir.runner.WeirException.badInput("--detach needs flink.target: remote; the embedded Flink"
                         + " cluster ends with this process");
             }
-            if (pipeline.source().map(io.weir.runner.conf.SourceConf::embedded).orElse(false)
+            if (pipeline.embeddedSource().isPresent()
                     || pipeline.serving().map(io.weir.runner.conf.ServingConf::embedded)
                             .orElse(false)) {
                 throw io.weir.runner.WeirException.badInput("--detach needs a source and serving store that outlive this"

@@ -62,7 +62,8 @@ final class Readiness {
         List<String> waitingOn = new ArrayList<>();
         if (layer.upstream().isEmpty()) {
             if (clock.instant().isBefore(needed)) {
-                waitingOn.add(conf.source().map(s -> s.kind().label(s)).orElse("source")
+                waitingOn.add((conf.sources().isEmpty() ? "source" : String.join(", ",
+                        conf.sources().stream().map(s -> s.kind().label(s)).toList()))
                         + ": the wall clock has not reached " + show(needed) + " (partition end + allowed lateness "
                         + lateness + ")");
             }

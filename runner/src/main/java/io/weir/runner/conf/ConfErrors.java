@@ -10,14 +10,32 @@ import java.util.List;
 final class ConfErrors {
 
     private final Path file;
-    private final List<String> messages = new ArrayList<>();
+    private final List<String> messages;
+    private final String keyPrefix;
+    private final String shownPrefix;
 
     ConfErrors(Path file) {
+        this(file, new ArrayList<>(), "", "");
+    }
+
+    private ConfErrors(Path file, List<String> messages, String keyPrefix, String shownPrefix) {
         this.file = file;
+        this.messages = messages;
+        this.keyPrefix = keyPrefix;
+        this.shownPrefix = shownPrefix;
+    }
+
+    /**
+     * The same collection, naming keys that start with {@code keyPrefix} as the conf spells them:
+     * a named source is checked as a {@code source} section and reported as {@code sources.<name>}.
+     */
+    ConfErrors naming(String keyPrefix, String shownPrefix) {
+        return new ConfErrors(file, messages, keyPrefix, shownPrefix);
     }
 
     void add(String key, String message) {
-        messages.add(file + ": " + key + ": " + message);
+        String shown = !keyPrefix.isEmpty() && key.startsWith(keyPrefix) ? shownPrefix + key.substring(keyPrefix.length()) : key;
+        messages.add(file + ": " + shown + ": " + message);
     }
 
     boolean isEmpty() {

@@ -17,7 +17,7 @@ public record PipelineConf(
         LocalDate startDate,
         Path templatesDir,
         WarehouseConf warehouse,
-        Optional<SourceConf> source,
+        List<SourceConf> sources,
         FlinkConf flink,
         List<LayerConf> layers,
         SchedulerConf scheduler,
@@ -49,28 +49,44 @@ public record PipelineConf(
         return result;
     }
 
+    /** The one source, when the conf has exactly one (the {@code source} section, say). */
+    public Optional<SourceConf> source() {
+        return sources.size() == 1 ? Optional.of(sources.get(0)) : Optional.empty();
+    }
+
+    /** The source Weir starts itself (the quickstart's MariaDB), if the conf has one. */
+    public Optional<SourceConf> embeddedSource() {
+        return sources.stream().filter(SourceConf::embedded).findFirst();
+    }
+
+    /** The same pipeline with the source of the same name replaced. */
     public PipelineConf withSource(SourceConf newSource) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, Optional.of(newSource), flink,
+        List<SourceConf> replaced = new java.util.ArrayList<>(sources);
+        replaced.replaceAll(s -> s.name().equals(newSource.name()) ? newSource : s);
+        if (!replaced.contains(newSource)) {
+            replaced.add(newSource);
+        }
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, List.copyOf(replaced), flink,
                 layers, scheduler, serving, secrets);
     }
 
     public PipelineConf withFlink(FlinkConf newFlink) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, newFlink, layers, scheduler, serving, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, newFlink, layers, scheduler, serving, secrets);
     }
 
     public PipelineConf withScheduler(SchedulerConf newScheduler) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, newScheduler,
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, newScheduler,
                 serving, secrets);
     }
 
     public PipelineConf withServing(ServingConf newServing) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, scheduler,
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
                 Optional.of(newServing), secrets);
     }
 
     /** The same pipeline with nothing served (benchmarks of the lake alone). */
     public PipelineConf withoutServing() {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, source, flink, layers, scheduler,
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
                 Optional.empty(), secrets);
     }
 
@@ -84,6 +100,6 @@ public record PipelineConf(
     }
 
     public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
-        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, source, flink, layers, scheduler, serving, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, sources, flink, layers, scheduler, serving, secrets);
     }
 }

@@ -45,7 +45,10 @@ public final class PipelineConfLoader {
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     private static final java.util.regex.Pattern DATABASE = java.util.regex.Pattern.compile("[A-Za-z0-9_]{1,64}");
 
-    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "flink", "scheduler", "serving", "layers");
+    private static final String NAMED_SOURCES_PREFIX = "sources.";
+    private static final java.util.regex.Pattern SOURCE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,63}");
+    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "sources", "flink", "scheduler", "serving",
+            "layers");
 
     private final Map<String, String> environment;
 
@@ -77,7 +80,9 @@ public final class PipelineConfLoader {
                 flatten(section.getKey(), section.getValue(), flat, references, errors);
             }
         }
-        checkKnownKeys(flat, TOP_LEVEL, PASS_THROUGH_PREFIXES, "", errors);
+        List<String> passThrough = new ArrayList<>(PASS_THROUGH_PREFIXES);
+        passThrough.add(NAMED_SOURCES_PREFIX);
+        checkKnownKeys(flat, TOP_LEVEL, passThrough, "", errors);
         Configuration options = Configuration.fromMap(flat);
 
         String name = required(options, PIPELINE_NAME, errors);
@@ -96,9 +101,7 @@ public final class PipelineConfLoader {
                 uri(baseDir, required(options, WAREHOUSE_URI, errors)),
                 get(options, WAREHOUSE_DATABASE, errors),
                 prefixed(flat, WAREHOUSE_OPTIONS_PREFIX));
-        Optional<SourceConf> source = flat.keySet().stream().anyMatch(k -> k.startsWith("source."))
-                ? Optional.of(source(options, flat, baseDir, name, errors))
-                : Optional.empty();
+        List<SourceConf> sources = sources(options, flat, baseDir, name, errors);
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);
         List<LayerConf> layers = layers(layersNode, templatesDir, startDate, references, errors);
@@ -108,7 +111,7 @@ public final class PipelineConfLoader {
         errors.throwIfAny();
         List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
         errors.throwIfAny();
-        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, source, flink, ordered, scheduler,
+        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, sources, flink, ordered, scheduler,
                 serving, secrets);
     }
 
@@ -231,8 +234,41 @@ public final class PipelineConfLoader {
         }
     }
 
-    private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, String name,
+    /**
+     * The {@code source} section (a source named "source") and every {@code sources.<name>}
+     * section, each read and checked as a source section of its own.
+     */
+    private List<SourceConf> sources(Configuration options, Map<String, String> flat, Path baseDir, String pipeline,
             ConfErrors errors) {
+        List<SourceConf> sources = new ArrayList<>();
+        if (flat.keySet().stream().anyMatch(k -> k.startsWith("source."))) {
+            sources.add(source(options, flat, baseDir, pipeline, "source", errors));
+        }
+        Set<String> names = new java.util.TreeSet<>();
+        flat.keySet().stream().filter(k -> k.startsWith(NAMED_SOURCES_PREFIX))
+                .forEach(k -> names.add(k.substring(NAMED_SOURCES_PREFIX.length()).split("\\.", 2)[0]));
+        for (String sourceName : names) {
+            String prefix = NAMED_SOURCES_PREFIX + sourceName + ".";
+            if (!SOURCE_NAME.matcher(sourceName).matches() || sourceName.equals("source")) {
+                errors.add(NAMED_SOURCES_PREFIX + sourceName, "'" + sourceName + "' cannot name a source: use lower-case"
+                        + " letters, digits and '_', starting with a letter (and not 'source', the name of the source section)");
+                continue;
+            }
+            Map<String, String> section = new TreeMap<>();
+            flat.forEach((key, value) -> {
+                if (key.startsWith(prefix)) {
+                    section.put("source." + key.substring(prefix.length()), value);
+                }
+            });
+            ConfErrors named = errors.naming("source.", prefix);
+            checkKnownKeys(section, TOP_LEVEL, List.of(SOURCE_OPTIONS_PREFIX), "", named);
+            sources.add(source(Configuration.fromMap(section), section, baseDir, pipeline, sourceName, named));
+        }
+        return sources;
+    }
+
+    private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, String pipeline,
+            String sourceName, ConfErrors errors) {
         String type = get(options, SOURCE_TYPE, errors);
         SourceKind kind = SourceKinds.find(type);
         if (kind == null) {
@@ -257,7 +293,8 @@ public final class PipelineConfLoader {
                 get(options, SOURCE_EMBEDDED_ORDERS_PER_SECOND, errors),
                 get(options, SOURCE_BOOTSTRAP_SERVERS, errors),
                 get(options, SOURCE_GROUP_ID_PREFIX, errors),
-                name);
+                pipeline,
+                sourceName);
         if (kind != null) {
             kind.validate(source, errors::add);
         }

@@ -25,7 +25,8 @@ public record SourceConf(
         double embeddedOrdersPerSecond,
         String bootstrapServers,
         String groupIdPrefix,
-        String pipeline) {
+        String pipeline,
+        String name) {
 
     /** The kind of source; the loader has checked that {@code type} names one. */
     public SourceKind kind() {
@@ -43,13 +44,13 @@ public record SourceConf(
     /** The same source with the embedded server kept elsewhere. */
     public SourceConf withEmbedded(Path dir, int port, double ordersPerSecond) {
         return new SourceConf(type, hostname, this.port, database, username, password, serverIdStart,
-                serverTimeZone, options, dir, port, ordersPerSecond, bootstrapServers, groupIdPrefix, pipeline);
+                serverTimeZone, options, dir, port, ordersPerSecond, bootstrapServers, groupIdPrefix, pipeline, name);
     }
 
     /** The same source at another address: the embedded server is only known once started. */
     public SourceConf at(String newHostname, int newPort) {
         return new SourceConf(type, newHostname, newPort, database, username, password, serverIdStart,
                 serverTimeZone, options, embeddedDir, embeddedPort, embeddedOrdersPerSecond, bootstrapServers,
-                groupIdPrefix, pipeline);
+                groupIdPrefix, pipeline, name);
     }
 }

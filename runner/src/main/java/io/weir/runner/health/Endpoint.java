@@ -22,7 +22,7 @@ public record Endpoint(String name, String jdbcUrl, String user, String password
     /** The conf's source and serving store, where it has them. */
     public static List<Endpoint> of(PipelineConf conf) {
         List<Endpoint> endpoints = new ArrayList<>();
-        conf.source().ifPresent(s -> s.kind().probeUrl(s, TIMEOUT_SECONDS)
+        conf.sources().forEach(s -> s.kind().probeUrl(s, TIMEOUT_SECONDS)
                 .ifPresent(url -> endpoints.add(new Endpoint(s.kind().label(s), url, s.username(), s.password()))));
         conf.serving().ifPresent(s -> endpoints.add(serving(s)));
         return endpoints;

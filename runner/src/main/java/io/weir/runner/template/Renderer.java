@@ -114,7 +114,7 @@ public final class Renderer {
     private RenderedLayer batch(LayerConf layer, List<Partition> partitions, Map<TemplateParameter, String> parameters,
             String runToken) {
         TemplateStatements statements = template(layer).bind(parameters);
-        if (statements.temporaryObjects().stream().anyMatch(SourceTables::isSourceTable) && stagesBoundedReads()) {
+        if (stagesBoundedReads(layer, statements)) {
             return staged(layer, partitions, statements, runToken);
         }
         List<String> inserts = List.of(overwrite(layer, partitions, new SingleSinkInsert(statements)));
@@ -163,9 +163,10 @@ public final class Renderer {
                 FlinkSql.unparse(statements.targetDdl()), List.of(), inserts, java.util.Optional.of(step));
     }
 
-    /** Whether the conf's source reads a bounded range through a staging table (CDC: yes). */
-    private boolean stagesBoundedReads() {
-        return conf.source().map(s -> s.kind().stagesBoundedReads()).orElse(true);
+    /** Whether a bounded read of the layer's sources goes through a staging table (CDC, Kafka: yes). */
+    private boolean stagesBoundedReads(LayerConf layer, TemplateStatements statements) {
+        return statements.temporaryObjects().stream().filter(SourceTables::isSourceTable)
+                .anyMatch(node -> sourceFor(layer, (SqlCreateTable) node).kind().stagesBoundedReads());
     }
 
     /** Database of Weir's own tables in the warehouse: the run ledger and staging tables. */
@@ -184,7 +185,7 @@ public final class Renderer {
         for (SqlNode node : statements.temporaryObjects()) {
             if (SourceTables.isSourceTable(node)) {
                 SqlCreateTable table = (SqlCreateTable) node;
-                SourceConf source = sourceFor(layer, SourceTables.connector(table));
+                SourceConf source = sourceFor(layer, table);
                 int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + sourceTable++
                         + (bounded ? BATCH_SERVER_ID_SLOTS : 0);
                 SourceRead read = new SourceRead(table.getTableName().toString(), conf.flink().parallelism(), slot, span);
@@ -234,15 +235,39 @@ public final class Renderer {
                 partitions.get(partitions.size() - 1).end().toInstant(java.time.ZoneOffset.UTC));
     }
 
-    private SourceConf sourceFor(LayerConf layer, String connector) {
-        SourceConf source = conf.source().orElseThrow(() -> WeirException.badInput(layer.template()
-                + ": table uses '" + connector + "' but " + conf.file() + " has no source section"));
-        if (!source.kind().connector().equals(connector)) {
-            throw WeirException.badInput(layer.template() + ": table uses '" + connector + "' but the source"
-                    + " in " + conf.file() + " is of type '" + source.type() + "', which reads '"
-                    + source.kind().connector() + "' tables");
+    /**
+     * The source that completes a template table: the one named by its {@code 'weir.source'} option,
+     * or else the one source whose kind reads the table's connector.
+     */
+    private SourceConf sourceFor(LayerConf layer, SqlCreateTable table) {
+        String connector = SourceTables.connector(table);
+        String tableName = table.getTableName().toString();
+        Optional<String> named = SourceTables.namedSource(table);
+        if (named.isPresent()) {
+            SourceConf source = conf.sources().stream().filter(s -> s.name().equals(named.get())).findFirst()
+                    .orElseThrow(() -> WeirException.badInput(layer.template() + ": table " + tableName + " names source '"
+                            + named.get() + "', which " + conf.file() + " does not declare (sources: "
+                            + String.join(", ", conf.sources().stream().map(SourceConf::name).toList()) + ")"));
+            if (!source.kind().connector().equals(connector)) {
+                throw WeirException.badInput(layer.template() + ": table " + tableName + " uses '" + connector
+                        + "' but source '" + source.name() + "' is of type '" + source.type() + "', which reads '"
+                        + source.kind().connector() + "' tables");
+            }
+            return source;
         }
-        return source;
+        List<SourceConf> candidates = conf.sources().stream().filter(s -> s.kind().connector().equals(connector)).toList();
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        if (candidates.isEmpty()) {
+            throw WeirException.badInput(layer.template() + ": table " + tableName + " uses '" + connector + "' but "
+                    + conf.file() + (conf.sources().isEmpty() ? " has no source section"
+                    : " has no source of a type that reads it (sources: " + String.join(", ", conf.sources().stream()
+                            .map(s -> s.name() + " (" + s.type() + ")").toList()) + ")"));
+        }
+        throw WeirException.badInput(layer.template() + ": table " + tableName + " uses '" + connector + "', which "
+                + "sources " + String.join(", ", candidates.stream().map(SourceConf::name).toList())
+                + " all read: name one with 'weir.source' = '<name>' in the table's WITH");
     }
 
     /** Registers the Paimon warehouse as the session's current catalog and database. */

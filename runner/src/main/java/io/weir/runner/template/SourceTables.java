@@ -29,12 +29,20 @@ final class SourceTables {
         return node instanceof SqlCreateTable table && SourceKinds.isSourceConnector(connector(table));
     }
 
+    /** The template's own choice of source, by name; Flink never sees the option. */
+    static final String SOURCE_OPTION = "weir.source";
+
+    static java.util.Optional<String> namedSource(SqlCreateTable table) {
+        return java.util.Optional.ofNullable(options(table).get(SOURCE_OPTION));
+    }
+
     static String connector(SqlCreateTable table) {
         return options(table).get("connector");
     }
 
     /** Adds the source's options the template leaves out; returns the table's options as completed. */
     Map<String, String> complete(SqlCreateTable table, SourceRead read) {
+        table.getPropertyList().getList().removeIf(node -> ((SqlTableOption) node).getKeyString().equals(SOURCE_OPTION));
         Map<String, String> present = options(table);
         Map<String, String> added = new LinkedHashMap<>(source.kind().tableOptions(source, read));
         added.putAll(source.options());

@@ -114,13 +114,21 @@ class PipelineConfLoaderTest {
 
         WeirException unknown = rejected(sections().replace("source:\n", "source:\n  type: postgres-cdc\n"),
                 TestConfs.exampleLayers());
-        assertTrue(unknown.getMessage().contains("source.type: unknown type 'postgres-cdc' (known: embedded, mysql)"),
+        assertTrue(unknown.getMessage().contains("source.type: unknown type 'postgres-cdc' (known: embedded, kafka, mysql)"),
                 unknown.getMessage());
 
         WeirException foreign = rejected(sections().replace("source:\n", "source:\n  embedded:\n    port: 3307\n"),
                 TestConfs.exampleLayers());
         assertTrue(foreign.getMessage().contains("source.embedded.port: not a key of source type 'mysql'"),
                 foreign.getMessage());
+
+        WeirException namedForeign = rejected(sections() + "sources:\n  events:\n    type: kafka\n"
+                + "    bootstrap-servers: k:9092\n    hostname: mysql.internal\n  Bad-Name:\n    type: kafka\n",
+                TestConfs.exampleLayers());
+        assertTrue(namedForeign.getMessage().contains("sources.events.hostname: not a key of source type 'kafka'"),
+                namedForeign.getMessage());
+        assertTrue(namedForeign.getMessage().contains("sources.Bad-Name: 'Bad-Name' cannot name a source"),
+                namedForeign.getMessage());
 
         WeirException zone = rejected(sections().replace("source:\n", "source:\n  server-time-zone: Mars/Olympus\n"),
                 TestConfs.exampleLayers());

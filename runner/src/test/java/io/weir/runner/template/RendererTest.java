@@ -195,4 +195,43 @@ class RendererTest {
                     || rendered.staging().map(st -> String.join("\n", st.temporaryObjects())).orElse("").contains("PRBq"));
         }
     }
+
+    @Test
+    void eachSourceTableIsCompletedByTheSourceThatReadsItsConnector() throws Exception {
+        // The orders come from Kafka, payments and the catalog from MySQL: two sources in one pipeline.
+        String layers = TestConfs.exampleLayers().replace("template: ods_orders.sql", "template: kafka/ods_orders.sql");
+        PipelineConf mixed = TestConfs.load(TestConfs.write(dir.resolve("mixed"), TestConfs.standardSections(dir, 3306, "order_dw")
+                + "sources:\n  events:\n    type: kafka\n    bootstrap-servers: kafka.internal:9092\n", layers));
+        assertEquals(java.util.List.of("source", "events"), mixed.sources().stream().map(s -> s.name()).toList());
+        Renderer mixedRenderer = new Renderer(mixed);
+        String orders = String.join("\n", mixedRenderer.stream(mixed.layer("ods_orders")).temporaryObjects());
+        assertTrue(orders.contains("'properties.bootstrap.servers' = 'kafka.internal:9092'"), orders);
+        assertFalse(orders.contains("'hostname'"), orders);
+        String pays = String.join("\n", mixedRenderer.stream(mixed.layer("ods_orders_pay")).temporaryObjects());
+        assertTrue(pays.contains("'hostname' = '127.0.0.1'") && !pays.contains("bootstrap"), pays);
+
+        // Two MySQL sources: a table must say which one it reads.
+        PipelineConf twoDatabases = TestConfs.load(TestConfs.write(dir.resolve("two"), TestConfs.standardSections(dir, 3306,
+                "order_dw") + "sources:\n  archive:\n    hostname: archive.internal\n    database: order_archive\n"));
+        io.weir.runner.WeirException ambiguous = org.junit.jupiter.api.Assertions.assertThrows(
+                io.weir.runner.WeirException.class, () -> new Renderer(twoDatabases).stream(twoDatabases.layer("ods_orders")));
+        assertTrue(ambiguous.getMessage().endsWith("ods_orders.sql: table mysql_orders uses 'mysql-cdc', which sources"
+                + " source, archive all read: name one with 'weir.source' = '<name>' in the table's WITH"),
+                ambiguous.getMessage());
+        java.nio.file.Path templates = dir.resolve("two-templates");
+        java.nio.file.Files.createDirectories(templates);
+        for (String layer : java.util.List.of("ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders",
+                "dws_users", "dws_shops")) {
+            String sql = java.nio.file.Files.readString(TestConfs.templatesDir().resolve(layer + ".sql"));
+            java.nio.file.Files.writeString(templates.resolve(layer + ".sql"), layer.equals("ods_orders")
+                    ? sql.replace("'table-name' = 'orders'", "'table-name' = 'orders', 'weir.source' = 'archive'") : sql);
+        }
+        java.nio.file.Path file = dir.resolve("two/pipeline.yaml");
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file)
+                .replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        PipelineConf chosen = TestConfs.load(file);
+        String archive = String.join("\n", new Renderer(chosen).stream(chosen.layer("ods_orders")).temporaryObjects());
+        assertTrue(archive.contains("'hostname' = 'archive.internal'") && archive.contains("'database-name' = 'order_archive'")
+                && !archive.contains("weir.source"), archive);
+    }
 }
