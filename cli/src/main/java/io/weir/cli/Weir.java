@@ -24,6 +24,7 @@ import java.io.PrintWriter;
             StatusCommand.class,
             SyncCommand.class,
             RunsCommand.class,
+            PeekCommand.class,
             RenderCommand.class,
             VerifyCommand.class,
             ValidateCommand.class,

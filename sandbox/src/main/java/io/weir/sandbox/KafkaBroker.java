@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -164,12 +163,12 @@ public final class KafkaBroker implements AutoCloseable {
         return String.join(java.io.File.pathSeparator, jars);
     }
 
-    /** A cluster id as StorageTool's random-uuid prints it: 16 random bytes, URL-safe base64 without padding. */
+    /**
+     * A cluster id as StorageTool's random-uuid prints it. Kafka's own generator never starts one
+     * with '-', which the tool's argument parser would take for an option.
+     */
     private static String clusterId() {
-        UUID uuid = UUID.randomUUID();
-        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(16);
-        bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
-        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+        return org.apache.kafka.common.Uuid.randomUuid().toString();
     }
 
 

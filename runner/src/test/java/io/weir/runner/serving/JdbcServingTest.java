@@ -3,13 +3,12 @@ package io.weir.runner.serving;
 import io.weir.runner.Await;
 import io.weir.runner.SampleServing;
 import io.weir.runner.SampleSource;
+import io.weir.runner.StreamFixture;
 import io.weir.runner.TestConfs;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
-import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
-import io.weir.runner.session.StreamRunner;
 import io.weir.sandbox.EmbeddedMariaDb;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,36 +50,30 @@ class JdbcServingTest {
     private static final List<String> TABLES = List.of("dws_users", "dws_shops", "ods_orders");
 
     @TempDir static Path dir;
-    static EmbeddedMariaDb source;
     static EmbeddedMariaDb store;
     static int storePort;
-    static FlinkSession session;
+    static StreamFixture fixture;
+    static EmbeddedMariaDb source;
     static PipelineConf conf;
     static Lake lake;
     static RunningStream stream;
 
     @BeforeAll
     static void start() throws Exception {
-        source = SampleSource.start(dir);
         store = EmbeddedMariaDb.start(dir.resolve("serving-mariadb"), 0);
         storePort = store.port();
         store.createDatabase(DATABASE);
-        conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, source.port(), SampleSource.DATABASE)
-                .replace("restart-attempts: 0", "restart-attempts: 40\n  restart-delay: 2s")
-                + section(storePort, DATABASE)));
-        session = FlinkSession.start(conf.flink());
-        lake = new Lake(conf.warehouse());
+        fixture = StreamFixture.start(dir, sections -> sections
+                .replace("restart-attempts: 0", "restart-attempts: 40\n  restart-delay: 2s") + section(storePort, DATABASE));
+        source = fixture.mariaDb;
+        conf = fixture.conf;
+        lake = fixture.lake;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (stream != null) {
-            stream.cancel();
-        }
-        lake.close();
-        session.close();
+        fixture.close();
         store.close();
-        source.close();
     }
 
     static String section(int port, String database) {
@@ -92,7 +85,7 @@ class JdbcServingTest {
     @Test
     @Order(1)
     void theStreamUpsertsAndDeletesIntoTheServingTables() throws Exception {
-        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        stream = fixture.stream(conf.layers());
         awaitServingEqualsLake();
         assertEquals("8000.08", query("SELECT paied_buy_fee_sum FROM dws_users WHERE user_id = 'user_001'"
                 + " AND ds = '20230215'"));
