@@ -133,8 +133,8 @@ class KafkaSourceTest {
         String staged = String.join("\n", plan.layers().get(0).chunks().get(0).rendered().staging().orElseThrow()
                 .temporaryObjects());
         assertTrue(staged.contains("'scan.startup.mode' = 'timestamp'") && staged.contains("'scan.bounded.mode' = 'timestamp'")
-                && staged.contains("'scan.startup.timestamp-millis' = '" + D.atStartOfDay().toInstant(java.time.ZoneOffset.UTC)
-                .toEpochMilli() + "'"), staged);
+                && staged.contains("'scan.startup.timestamp-millis' = '" + D.minusDays(1).atStartOfDay()
+                .toInstant(java.time.ZoneOffset.UTC).toEpochMilli() + "'"), staged);
         BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
         assertTrue(result.succeeded(), result.failures().toString());
         assertEquals(before, lakeOrders().toString());
@@ -169,10 +169,10 @@ class KafkaSourceTest {
         assertEquals(WeirException.BAD_INPUT, refused.exitCode());
         assertTrue(refused.getMessage().startsWith(templates.resolve("kafka/ods_orders.sql") + ": table kafka_orders: topic "
                 + topic + " (partition 0) has lost its messages before "), refused.getMessage());
-        assertTrue(refused.getMessage().contains("and the range starts at 2023-02-15T00:00:00Z: a backfill would miss changes"),
-                refused.getMessage());
-        // A range after the oldest message kept is read.
-        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC).plusDays(1);
+        assertTrue(refused.getMessage().contains("and the backfill must read from 2023-02-14T00:00:00Z (a day before the"
+                + " range, for the source's time zone): it would miss changes"), refused.getMessage());
+        // A range whose read (from a day before it) starts after the oldest message kept is read.
+        LocalDate today = LocalDate.now(java.time.ZoneOffset.UTC).plusDays(2);
         new Renderer(trimmed).checkBoundedSources(trimmed.layer("ods_orders"), days(trimmed, today));
     }
 

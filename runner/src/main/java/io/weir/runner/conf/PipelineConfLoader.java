@@ -269,7 +269,7 @@ public final class PipelineConfLoader {
 
     private SourceConf source(Configuration options, Map<String, String> flat, Path baseDir, String pipeline,
             String sourceName, ConfErrors errors) {
-        String type = get(options, SOURCE_TYPE, errors);
+        String type = get(options, SOURCE_TYPE, errors).toLowerCase(java.util.Locale.ROOT);
         SourceKind kind = SourceKinds.find(type);
         if (kind == null) {
             errors.add(SOURCE_TYPE.key(), "unknown type '" + type + "' (known: " + SourceKinds.known() + ")");
@@ -364,7 +364,7 @@ public final class PipelineConfLoader {
 
     private static ServingConf serving(Configuration options, Map<String, String> flat, Path baseDir,
             List<LayerConf> layers, ConfErrors errors) {
-        String type = get(options, SERVING_TYPE, errors);
+        String type = get(options, SERVING_TYPE, errors).toLowerCase(java.util.Locale.ROOT);
         ServingKind kind = ServingKinds.find(type);
         if (kind == null) {
             errors.add(SERVING_TYPE.key(), "unknown type '" + type + "' (known: " + ServingKinds.known() + ")");

@@ -28,6 +28,7 @@ import java.util.Properties;
 public abstract class ServingStore {
 
     private static final int INSERT_BATCH = 1000;
+    private static final int IN_LIST_BATCH = 1000;
 
     protected final ServingConf conf;
     private final Secrets secrets;
@@ -122,16 +123,26 @@ public abstract class ServingStore {
 
     /** The serving table's rows of some partitions (all rows when {@code partitionColumn} is null). */
     public List<Map<String, Object>> rowsOfPartitions(String table, String partitionColumn, List<String> values) {
-        if (partitionColumn != null && values.isEmpty()) {
-            return List.of();
-        }
-        String sql = "SELECT * FROM " + qualified(table)
-                + (partitionColumn == null ? "" : " WHERE " + inList(partitionColumn, values.size()));
-        try (Connection c = connect(table); PreparedStatement select = c.prepareStatement(sql)) {
-            if (partitionColumn != null) {
-                bind(select, values);
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (Connection c = connect(table)) {
+            if (partitionColumn == null) {
+                readRows(c, "SELECT * FROM " + qualified(table), List.of(), rows);
+            } else {
+                for (List<String> batch : batches(values)) {
+                    readRows(c, "SELECT * FROM " + qualified(table) + " WHERE " + inList(partitionColumn, batch.size()),
+                            batch, rows);
+                }
             }
-            List<Map<String, Object>> rows = new ArrayList<>();
+            return rows;
+        } catch (SQLException e) {
+            throw failure(table, "cannot read partitions " + values, e);
+        }
+    }
+
+    private static void readRows(Connection c, String sql, List<String> values, List<Map<String, Object>> rows)
+            throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(sql)) {
+            bind(select, values);
             try (ResultSet rs = select.executeQuery()) {
                 ResultSetMetaData meta = rs.getMetaData();
                 while (rs.next()) {
@@ -142,9 +153,6 @@ public abstract class ServingStore {
                     rows.add(row);
                 }
             }
-            return rows;
-        } catch (SQLException e) {
-            throw failure(table, "cannot read partitions " + values, e);
         }
     }
 
@@ -159,11 +167,14 @@ public abstract class ServingStore {
         try (Connection c = connect(table)) {
             c.setAutoCommit(false);
             long inserted = 0;
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + qualified(table) + " WHERE "
-                    + inList(partitionColumn, values.size()));
-                    PreparedStatement insert = c.prepareStatement(insertSql(table, columns))) {
-                bind(delete, values);
-                delete.executeUpdate();
+            try (PreparedStatement insert = c.prepareStatement(insertSql(table, columns))) {
+                for (List<String> batch : batches(values)) {
+                    try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + qualified(table) + " WHERE "
+                            + inList(partitionColumn, batch.size()))) {
+                        bind(delete, batch);
+                        delete.executeUpdate();
+                    }
+                }
                 int pending = 0;
                 for (Map<String, Object> row : rows) {
                     int i = 1;
@@ -205,6 +216,18 @@ public abstract class ServingStore {
             }
         }
         return values;
+    }
+
+    /**
+     * A long partition list in pieces: drivers cap a statement's parameters (PostgreSQL's at 65,535),
+     * and a range of hourly partitions over years has more.
+     */
+    private static List<List<String>> batches(List<String> values) {
+        List<List<String>> batches = new ArrayList<>();
+        for (int i = 0; i < values.size(); i += IN_LIST_BATCH) {
+            batches.add(values.subList(i, Math.min(values.size(), i + IN_LIST_BATCH)));
+        }
+        return batches;
     }
 
     private String inList(String column, int size) {

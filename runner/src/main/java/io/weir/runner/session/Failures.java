@@ -32,7 +32,8 @@ public final class Failures {
             String message = t.getMessage();
             if (message != null && ((message.startsWith("Corrupt ") && message.contains(" JSON message"))
                     || message.startsWith("Failed to deserialize JSON"))) {
-                String shown = message.length() > 300 ? message.substring(0, 300) + "…" : message;
+                // The message's content may be personal data: enough to recognise it, no more.
+                String shown = message.length() > 120 ? message.substring(0, 120) + "…'" : message;
                 return shown + " (a source message its format cannot read: fix what produced it, or skip such"
                         + " messages with '<format>.ignore-parse-errors' = 'true' on the template's table) caused by ";
             }

@@ -49,8 +49,22 @@ public final class KafkaSource implements SourceKind {
     }
 
     @Override
+    public boolean completes(Map<String, String> tableOptions) {
+        return !tableOptions.containsKey("properties.bootstrap.servers");
+    }
+
+    @Override
     public Set<String> keys() {
         return Set.of("bootstrap-servers", "group-id-prefix");
+    }
+
+    /**
+     * Where a backfill starts reading. Kafka stamps a message in UTC when it is produced, while a
+     * partition's span is the source's wall clock, which may be up to 14 hours ahead of UTC: a day
+     * early covers every zone. Reading more is harmless, as the template's filter keeps the range.
+     */
+    static Instant readFrom(SourceRead.Span span) {
+        return span.start().minus(Duration.ofDays(1));
     }
 
     @Override
@@ -75,7 +89,7 @@ public final class KafkaSource implements SourceKind {
         options.put("properties.group.id", conf.groupIdPrefix() + "-" + conf.pipeline() + "-" + read.table());
         if (read.bounded().isPresent()) {
             options.put("scan.startup.mode", "timestamp");
-            options.put("scan.startup.timestamp-millis", String.valueOf(read.bounded().get().start().toEpochMilli()));
+            options.put("scan.startup.timestamp-millis", String.valueOf(readFrom(read.bounded().get()).toEpochMilli()));
             // Up to now, not to the range's end: a change made later to a row of the range belongs to it.
             options.put("scan.bounded.mode", "timestamp");
             options.put("scan.bounded.timestamp-millis", String.valueOf(System.currentTimeMillis()));
@@ -122,7 +136,7 @@ public final class KafkaSource implements SourceKind {
         try (Admin admin = created) {
             Map<String, TopicDescription> described = described(conf, admin, topics, read);
             if (read.bounded().isPresent()) {
-                checkRetention(admin, described, read.bounded().get().start(), read);
+                checkRetention(admin, described, readFrom(read.bounded().get()), read);
             }
         }
     }
@@ -173,12 +187,18 @@ public final class KafkaSource implements SourceKind {
         Map<TopicPartition, ListOffsetsResultInfo> first = offsets(admin, trimmed, OffsetSpec.forTimestamp(0));
         for (TopicPartition partition : trimmed) {
             ListOffsetsResultInfo kept = first.get(partition);
-            Instant keptFrom = kept.timestamp() < 0 ? Instant.now() : Instant.ofEpochMilli(kept.timestamp());
+            String where = "table " + read.table() + ": topic " + partition.topic() + " (partition " + partition.partition() + ")";
+            if (kept.timestamp() < 0) {
+                // Nothing kept: when the lost messages were written is unknown, so no range is safe.
+                throw WeirException.badInput(where + " has lost all " + earliest.get(partition).offset() + " of its messages"
+                        + " to retention, so a backfill cannot tell what it would miss. Feed the topic again from its source.");
+            }
+            Instant keptFrom = Instant.ofEpochMilli(kept.timestamp());
             if (keptFrom.isAfter(rangeStart)) {
-                throw WeirException.badInput("table " + read.table() + ": topic " + partition.topic() + " (partition "
-                        + partition.partition() + ") has lost its messages before " + keptFrom + " to retention (it now"
-                        + " starts at offset " + earliest.get(partition).offset() + "), and the range starts at "
-                        + rangeStart + ": a backfill would miss changes. Backfill a range that starts after " + keptFrom
+                throw WeirException.badInput(where + " has lost its messages before " + keptFrom + " to retention (it now"
+                        + " starts at offset " + earliest.get(partition).offset() + "), and the backfill must read from "
+                        + rangeStart + " (a day before the range, for the source's time zone): it would miss changes."
+                        + " Backfill a range that starts after " + keptFrom.plus(Duration.ofDays(1))
                         + ", or feed the topic again from its source.");
             }
         }

@@ -20,6 +20,14 @@ public interface SourceKind {
     /** The {@code 'connector'} of the template tables this kind completes. */
     String connector();
 
+    /**
+     * Whether a template table of this kind's connector is one Weir completes. A table that names
+     * its own server (a Kafka table with its own brokers, say) is the template's business.
+     */
+    default boolean completes(Map<String, String> tableOptions) {
+        return true;
+    }
+
     /** Keys of the source section this kind reads, besides {@code type} and {@code options.*}. */
     Set<String> keys();
 

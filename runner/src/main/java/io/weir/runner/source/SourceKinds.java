@@ -18,8 +18,10 @@ public final class SourceKinds {
         return KINDS.known();
     }
 
-    /** Whether a template table with this connector is one a source kind completes. */
-    public static boolean isSourceConnector(String connector) {
-        return connector != null && KINDS.all().stream().anyMatch(k -> k.connector().equals(connector));
+    /** Whether a template table with these options is one a source kind completes. */
+    public static boolean completes(java.util.Map<String, String> tableOptions) {
+        String connector = tableOptions.get("connector");
+        return connector != null && KINDS.all().stream()
+                .anyMatch(k -> k.connector().equals(connector) && k.completes(tableOptions));
     }
 }

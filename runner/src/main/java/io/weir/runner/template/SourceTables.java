@@ -26,7 +26,7 @@ final class SourceTables {
     }
 
     static boolean isSourceTable(SqlNode node) {
-        return node instanceof SqlCreateTable table && SourceKinds.isSourceConnector(connector(table));
+        return node instanceof SqlCreateTable table && SourceKinds.completes(options(table));
     }
 
     /** The template's own choice of source, by name; Flink never sees the option. */
@@ -43,9 +43,19 @@ final class SourceTables {
     /** Adds the source's options the template leaves out; returns the table's options as completed. */
     Map<String, String> complete(SqlCreateTable table, SourceRead read) {
         table.getPropertyList().getList().removeIf(node -> ((SqlTableOption) node).getKeyString().equals(SOURCE_OPTION));
+        Map<String, String> kindOptions = source.kind().tableOptions(source, read);
+        if (read.bounded().isPresent()) {
+            // A backfill's read must start and stop where the kind says: a template's or the conf's own
+            // scan.startup.mode (latest-offset, say) would rebuild the partitions from almost nothing.
+            table.getPropertyList().getList().removeIf(node -> kindOptions.containsKey(
+                    ((SqlTableOption) node).getKeyString()) && ((SqlTableOption) node).getKeyString().startsWith("scan."));
+        }
         Map<String, String> present = options(table);
-        Map<String, String> added = new LinkedHashMap<>(source.kind().tableOptions(source, read));
-        added.putAll(source.options());
+        Map<String, String> added = new LinkedHashMap<>(source.options());
+        added.putAll(kindOptions);
+        if (!read.bounded().isPresent()) {
+            added.putAll(source.options());
+        }
         added.forEach((key, value) -> {
             if (!present.containsKey(key)) {
                 table.getPropertyList().add(new SqlTableOption(SqlLiteral.createCharString(key, SqlParserPos.ZERO),

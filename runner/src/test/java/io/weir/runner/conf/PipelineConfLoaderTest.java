@@ -112,6 +112,9 @@ class PipelineConfLoaderTest {
         assertEquals("mysql:order_dw", mysql.kind().upstreamRecord(mysql));
         assertEquals("source 127.0.0.1:3306/order_dw", mysql.kind().label(mysql));
 
+        assertEquals("mysql", TestConfs.load(TestConfs.write(dir, sections().replace("source:\n", "source:\n  type: MySQL\n")))
+                .source().orElseThrow().kind().type(), "a type is read whatever its case");
+
         WeirException unknown = rejected(sections().replace("source:\n", "source:\n  type: postgres-cdc\n"),
                 TestConfs.exampleLayers());
         assertTrue(unknown.getMessage().contains("source.type: unknown type 'postgres-cdc' (known: embedded, kafka, mysql)"),

@@ -234,4 +234,41 @@ class RendererTest {
         assertTrue(archive.contains("'hostname' = 'archive.internal'") && archive.contains("'database-name' = 'order_archive'")
                 && !archive.contains("weir.source"), archive);
     }
+
+    @Test
+    void aBackfillReadsWhereTheSourceKindSaysAndSelfContainedTablesAreLeftAlone() throws Exception {
+        java.nio.file.Path templates = dir.resolve("kafka-templates");
+        java.nio.file.Files.createDirectories(templates.resolve("kafka"));
+        // The template's own start would make a backfill read almost nothing.
+        java.nio.file.Files.writeString(templates.resolve("kafka/ods_orders.sql"), java.nio.file.Files.readString(
+                TestConfs.templatesDir().resolve("kafka/ods_orders.sql"))
+                .replace("'format' = 'debezium-json'", "'format' = 'debezium-json', 'scan.startup.mode' = 'latest-offset'"));
+        // A Kafka table that names its own brokers is the template's business, in a MySQL-fed pipeline too.
+        java.nio.file.Files.writeString(templates.resolve("ods_events.sql"), "CREATE TEMPORARY TABLE events ("
+                + " id BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'events',"
+                + " 'properties.bootstrap.servers' = 'elsewhere:9092', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset');\n"
+                + "CREATE TABLE IF NOT EXISTS ods_events (id BIGINT, ts TIMESTAMP(3));\n"
+                + "INSERT INTO ods_events SELECT id, ts FROM events;\n");
+        String layers = "layers:\n  - name: ods_orders\n    template: kafka/ods_orders.sql\n"
+                + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n"
+                + "  - name: ods_events\n    template: ods_events.sql\n";
+        java.nio.file.Path file = TestConfs.write(dir.resolve("bounded"), TestConfs.standardSections(dir, 3306, "order_dw")
+                + "sources:\n  events:\n    type: kafka\n    bootstrap-servers: kafka.internal:9092\n", layers);
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file)
+                .replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        PipelineConf bounded = TestConfs.load(file);
+        Renderer kafkaRenderer = new Renderer(bounded);
+        String staged = String.join("\n", kafkaRenderer.batch(bounded.layer("ods_orders"),
+                java.time.LocalDate.of(2023, 2, 15), java.time.LocalDate.of(2023, 2, 15)).staging().orElseThrow()
+                .temporaryObjects());
+        assertTrue(staged.contains("'scan.startup.mode' = 'timestamp'") && !staged.contains("latest-offset"), staged);
+        assertTrue(staged.contains("'scan.startup.timestamp-millis' = '" + java.time.LocalDate.of(2023, 2, 14).atStartOfDay()
+                .toInstant(java.time.ZoneOffset.UTC).toEpochMilli() + "'"), "a day early, for the source's time zone: " + staged);
+        String stream = String.join("\n", kafkaRenderer.stream(bounded.layer("ods_orders")).temporaryObjects());
+        assertTrue(stream.contains("'scan.startup.mode' = 'latest-offset'") && !stream.contains("earliest-offset"),
+                "a stream keeps the template's own start: " + stream);
+        String events = String.join("\n", kafkaRenderer.stream(bounded.layer("ods_events")).temporaryObjects());
+        assertTrue(events.contains("'elsewhere:9092'") && !events.contains("kafka.internal") && !events.contains("group.id"),
+                events);
+    }
 }
