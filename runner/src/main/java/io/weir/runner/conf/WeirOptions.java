@@ -300,7 +300,8 @@ public final class WeirOptions {
             key("sealed-partitions").enumType(SealedPartitions.class).defaultValue(SealedPartitions.AUTO)
                     .withDescription("Who owns a partition once it has sealed and been built in batch: 'batch' (the"
                             + " stream's later writes into it are dropped), 'stream' (the stream keeps writing it), or"
-                            + " 'auto' (batch when the layer's stream job holds state: aggregates, joins, TOP-N).");
+                            + " 'auto' (batch when the layer's stream job can go stale: aggregates, joins, lookup joins,"
+                            + " TOP-N).");
 
     public static final ConfigOption<Duration> LAYER_LOOKBACK =
             key("lookback").durationType().defaultValue(Duration.ZERO)

@@ -1,13 +1,19 @@
 package io.weir.runner.session;
 
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+
+import java.util.List;
 import java.util.Set;
 
 /**
- * Whether a streaming job keeps state that decides what it writes: its optimized physical plan has
- * an aggregate, a regular join, a TOP-N, a deduplication or an over window. Such a job's output for
- * a partition depends on everything it has seen, so after a backfill its state is stale for that
- * partition. A job of only projections, filters, unions and lookup joins writes each change as it
- * comes and is never stale.
+ * Whether a streaming job's output for a partition can go stale once written: its optimized physical
+ * plan has an aggregate, a regular or temporal join, a TOP-N, a deduplication, an over window, or a
+ * lookup join. The first keep state built from everything the job has seen, and a backfill leaves
+ * that state stale for the partitions it rebuilt. A lookup join reads the looked-up table as it was
+ * when each row passed: when a dimension row changes, or a row's partition moves, the rows written
+ * earlier keep the old lookup, where a batch recomputation reads the table as it is. Only a job of
+ * projections, filters and unions writes each change as it comes and is never stale.
  */
 public final class StatefulPlan {
 
@@ -18,12 +24,23 @@ public final class StatefulPlan {
             "Rank", "Deduplicate", "Limit", "SortLimit", "Sort",
             "OverAggregate", "PythonOverAggregate",
             "GroupWindowAggregate", "WindowAggregate", "LocalWindowAggregate", "GlobalWindowAggregate",
-            "WindowRank", "WindowDeduplicate", "Match");
+            "WindowRank", "WindowDeduplicate", "Match",
+            "LookupJoin");
 
     private StatefulPlan() {}
 
-    /** @param explain Flink's {@code explainSql} output of the job's INSERT */
-    public static boolean isStateful(String explain) {
+    /**
+     * Plans every INSERT of the job together, as it runs: a layer whose first INSERT only copies
+     * rows may aggregate in another.
+     */
+    public static boolean isStateful(TableEnvironment tEnv, List<String> inserts) {
+        StatementSet job = tEnv.createStatementSet();
+        inserts.forEach(job::addInsertSql);
+        return isStateful(job.explain());
+    }
+
+    /** @param explain Flink's explain output of the job's INSERTs */
+    static boolean isStateful(String explain) {
         int start = explain.indexOf("== Optimized Physical Plan ==");
         int end = explain.indexOf("== Optimized Execution Plan ==");
         String physical = start < 0 ? explain : explain.substring(start, end > start ? end : explain.length());

@@ -26,7 +26,7 @@ public final class StreamFence {
             return false;
         }
         return layer.sealedPartitions() == SealedPartitions.BATCH
-                || StatefulPlan.isStateful(tEnv.explainSql(plainStream.inserts().get(0)));
+                || StatefulPlan.isStateful(tEnv, plainStream.inserts());
     }
 
     /** Decides by planning the layer's stream form on the session (no job runs). */

@@ -151,8 +151,9 @@ class RendererTest {
         io.weir.runner.conf.LayerConf layer = conf.layer(layerName);
         RenderedLayer plain = renderer.stream(layer);
         plain.temporaryObjects().forEach(tEnv::executeSql);
-        boolean stateful = io.weir.runner.session.StatefulPlan.isStateful(tEnv.explainSql(plain.inserts().get(0)));
-        assertEquals(layerName.startsWith("dws"), stateful, "stateful " + layerName);
+        boolean stateful = io.weir.runner.session.StatefulPlan.isStateful(tEnv, plain.inserts());
+        // dwd_orders has no state but looks orders and the catalog up: its rows can go stale too.
+        assertEquals(!layerName.startsWith("ods"), stateful, "stateful " + layerName);
 
         RenderedLayer fenced = renderer.stream(layer, true);
         String insert = fenced.inserts().get(0);

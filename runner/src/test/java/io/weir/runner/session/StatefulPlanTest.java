@@ -1,0 +1,51 @@
+package io.weir.runner.session;
+
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Which stream jobs hold state a backfill leaves stale, judged from Flink's own plan of every INSERT. */
+class StatefulPlanTest {
+
+    private static final String COPY = "INSERT INTO copy_sink SELECT k, v FROM src WHERE v > 0";
+    private static final String COUNT = "INSERT INTO agg_sink SELECT k, COUNT(DISTINCT v) FROM src GROUP BY k";
+
+    private TableEnvironment tEnv;
+
+    @BeforeEach
+    void tables() {
+        tEnv = TableEnvironment.create(EnvironmentSettings.inStreamingMode());
+        tEnv.executeSql("CREATE TABLE src (k STRING, v INT) WITH ('connector' = 'datagen')");
+        tEnv.executeSql("CREATE TABLE copy_sink (k STRING, v INT) WITH ('connector' = 'blackhole')");
+        tEnv.executeSql("CREATE TABLE agg_sink (k STRING, n BIGINT, PRIMARY KEY (k) NOT ENFORCED)"
+                + " WITH ('connector' = 'blackhole')");
+    }
+
+    @Test
+    void aCopyIsStatelessAndAnAggregateIsNot() {
+        assertFalse(StatefulPlan.isStateful(tEnv, List.of(COPY)));
+        assertTrue(StatefulPlan.isStateful(tEnv, List.of(COUNT)));
+    }
+
+    /** A row written through a lookup keeps the dimension as it was; a recomputation reads it as it is. */
+    @Test
+    void aLookupJoinCanGoStale() {
+        tEnv.executeSql("CREATE TABLE dim (k STRING, name STRING) WITH ('connector' = 'jdbc',"
+                + " 'url' = 'jdbc:mysql://127.0.0.1:1/none', 'table-name' = 'dim')");
+        tEnv.executeSql("CREATE TEMPORARY VIEW src_t AS SELECT *, PROCTIME() AS pt FROM src");
+        assertTrue(StatefulPlan.isStateful(tEnv, List.of("INSERT INTO copy_sink SELECT s.k, s.v FROM src_t AS s"
+                + " JOIN dim FOR SYSTEM_TIME AS OF s.pt AS d ON s.k = d.k")));
+    }
+
+    @Test
+    void anAggregateInALaterInsertOfTheLayerCounts() {
+        assertTrue(StatefulPlan.isStateful(tEnv, List.of(COPY, COUNT)),
+                "a layer whose first INSERT copies and whose second aggregates keeps state");
+    }
+}
