@@ -99,7 +99,13 @@ final class LayerTicks {
         Map<String, Partition> pending = new LinkedHashMap<>();
         due.forEach(d -> pending.put(d.partition().value(), d.partition()));
         Map<String, String> reasons = new HashMap<>();
+        java.util.Set<String> handled = new java.util.HashSet<>(pending.keySet());
+        boolean first = true;
         while (!pending.isEmpty()) {
+            if (!first) {
+                takeNewlyDue(layer, pending, handled);
+            }
+            first = false;
             ledger.refresh();
             List<Partition> ready = new ArrayList<>();
             for (Partition p : pending.values()) {
@@ -124,6 +130,22 @@ final class LayerTicks {
             if (pause(scheduler.pollInterval())) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Partitions that became due while this tick waited, such as late data into a partition built
+     * before, join the wait: a tick can wait hours for one partition's upstream, and the layer's next
+     * tick fires only after it. One this tick already took is left to the next tick, so a failure is
+     * not retried in a loop.
+     */
+    private void takeNewlyDue(LayerConf layer, Map<String, Partition> pending, java.util.Set<String> handled) {
+        List<DuePartitions.Due> newly = duePartitions.of(layer, clock.instant()).stream()
+                .filter(d -> handled.add(d.partition().value())).toList();
+        if (!newly.isEmpty()) {
+            newly.forEach(d -> pending.put(d.partition().value(), d.partition()));
+            events.due(layer.name(), newly.stream().map(d -> d.partition().value()).toList(),
+                    newly.stream().map(DuePartitions.Due::why).toList());
         }
     }
 

@@ -28,6 +28,11 @@ final class RecordingEvents implements ScheduleEvents {
     }
 
     @Override
+    public synchronized void done(String layer, List<String> partitions, long rows, Duration took) {
+        lines.add("done " + layer + " " + partitions + " " + rows + " rows");
+    }
+
+    @Override
     public synchronized void failed(String layer, List<String> partitions, int attempt, String error, Duration retryIn) {
         lines.add("failed " + layer + " " + partitions + " attempt " + attempt + (retryIn == null ? " final" : " retry in " + retryIn.toMillis() + "ms"));
     }

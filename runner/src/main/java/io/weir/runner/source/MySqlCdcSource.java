@@ -1,7 +1,13 @@
 package io.weir.runner.source;
 
+import io.weir.runner.WeirException;
 import io.weir.runner.conf.SourceConf;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -59,6 +65,80 @@ public class MySqlCdcSource implements SourceKind {
             added.put("scan.startup.mode", "snapshot");
         }
         return added;
+    }
+
+    /**
+     * Connects as the job would and finds the table, so that a wrong password, a missing database or
+     * table, or a binlog CDC cannot read fails here with one line instead of inside a Flink job.
+     */
+    @Override
+    public void checkRead(SourceConf conf, Map<String, String> tableOptions, SourceRead read) {
+        String host = tableOptions.getOrDefault("hostname", conf.hostname());
+        String port = tableOptions.getOrDefault("port", String.valueOf(conf.port()));
+        String user = tableOptions.getOrDefault("username", conf.username());
+        String database = tableOptions.getOrDefault("database-name", conf.database());
+        String table = tableOptions.get("table-name");
+        String where = "table " + read.table() + ": MySQL at " + host + ":" + port;
+        String url = "jdbc:mysql://" + host + ":" + port + "/?useSSL=false&allowPublicKeyRetrieval=true"
+                + "&connectTimeout=" + CHECK_TIMEOUT_MS + "&socketTimeout=" + CHECK_TIMEOUT_MS;
+        try (Connection c = DriverManager.getConnection(url, user, tableOptions.getOrDefault("password", conf.password()))) {
+            if (table != null && !tableExists(c, database, table)) {
+                throw WeirException.badInput(where + ": no table matches '" + table + "' in database '" + database + "'");
+            }
+            if (read.bounded().isEmpty()) {
+                String format = variable(c, "binlog_format");
+                if (format != null && !format.equalsIgnoreCase("ROW")) {
+                    throw WeirException.badInput(where + ": binlog_format is " + format
+                            + ", and Flink CDC reads changes only from a ROW binlog (SET GLOBAL binlog_format = 'ROW')");
+                }
+            }
+        } catch (SQLException e) {
+            throw WeirException.badInput(where + ": " + reason(e, user, database));
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw WeirException.badInput(where + ": 'database-name' or 'table-name' is not a regular expression: "
+                    + e.getDescription());
+        }
+    }
+
+    private static final int CHECK_TIMEOUT_MS = 10_000;
+
+    private static boolean tableExists(Connection c, String database, String table) throws SQLException {
+        // Both names are regular expressions to Flink CDC.
+        java.util.regex.Pattern databases = java.util.regex.Pattern.compile(database);
+        java.util.regex.Pattern tables = java.util.regex.Pattern.compile(table);
+        try (PreparedStatement s = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES"
+                + " WHERE TABLE_TYPE = 'BASE TABLE'"); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                String name = rs.getString(2);
+                if (databases.matcher(rs.getString(1)).matches()
+                        && (tables.matcher(name).matches() || tables.matcher(rs.getString(1) + "." + name).matches())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String variable(Connection c, String name) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement("SHOW VARIABLES LIKE ?")) {
+            s.setString(1, name);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getString(2) : null;
+            }
+        }
+    }
+
+    private static String reason(SQLException e, String user, String database) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        String first = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+        if (state.startsWith("08")) {
+            return "cannot connect: the server is unreachable (" + first + ")";
+        }
+        return switch (e.getErrorCode()) {
+            case 1045 -> "authentication failed for user " + user + " (check the source's username and password)";
+            case 1044, 1142 -> "permission denied for user " + user + " (" + first + ")";
+            default -> "cannot read database " + database + ": " + first;
+        };
     }
 
     @Override

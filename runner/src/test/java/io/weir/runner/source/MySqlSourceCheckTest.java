@@ -1,0 +1,92 @@
+package io.weir.runner.source;
+
+import io.weir.runner.SampleSource;
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.EmbeddedMariaDb;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A MySQL source that a job could not read is refused before any job starts, in one line that says
+ * why and names the table, and never shows the password.
+ */
+class MySqlSourceCheckTest {
+
+    @TempDir static Path dir;
+    static EmbeddedMariaDb mariaDb;
+
+    @BeforeAll
+    static void start() throws Exception {
+        mariaDb = SampleSource.start(dir);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        mariaDb.close();
+    }
+
+    @Test
+    void aReadableSourcePasses() {
+        PipelineConf conf = conf("ok", s -> s);
+        assertDoesNotThrow(() -> new Renderer(conf).checkStreamSources(conf.layer("ods_orders")));
+    }
+
+    @Test
+    void aWrongPasswordIsOneClearLine() {
+        WeirException e = refused("password", s -> s.replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "not-the-password"));
+        assertTrue(e.getMessage().contains("table ods_orders: MySQL at 127.0.0.1:" + mariaDb.port()
+                + ": authentication failed for user root (check the source's username and password)"), e.getMessage());
+        assertFalse(e.getMessage().contains("not-the-password"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n\tat "), "no stack trace: " + e.getMessage());
+    }
+
+    @Test
+    void aMissingDatabaseOrTableIsNamed() {
+        WeirException database = refused("nodb", s -> s.replace("database: " + SampleSource.DATABASE, "database: no_such_db"));
+        assertTrue(database.getMessage().contains("no table matches 'orders' in database 'no_such_db'"), database.getMessage());
+        PipelineConf conf = conf("notable", s -> s);
+        java.util.Map<String, String> options = java.util.Map.of("table-name", "order_typo");
+        WeirException table = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source(), options,
+                new SourceRead("ods_orders", 1, 0, java.util.Optional.empty())));
+        assertTrue(table.getMessage().endsWith("no table matches 'order_typo' in database '" + SampleSource.DATABASE + "'"),
+                table.getMessage());
+    }
+
+    @Test
+    void anUnreachableServerIsNamed() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        int port = closed;
+        WeirException e = refused("down", s -> s.replace("port: " + mariaDb.port(), "port: " + port));
+        assertTrue(e.getMessage().contains("MySQL at 127.0.0.1:" + port + ": cannot connect: the server is unreachable"),
+                e.getMessage());
+    }
+
+    private static WeirException refused(String name, UnaryOperator<String> edit) {
+        PipelineConf conf = conf(name, edit);
+        WeirException e = assertThrows(WeirException.class, () -> new Renderer(conf).checkStreamSources(conf.layer("ods_orders")));
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        return e;
+    }
+
+    private static PipelineConf conf(String name, UnaryOperator<String> edit) {
+        return TestConfs.load(TestConfs.write(dir.resolve(name),
+                edit.apply(TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE))));
+    }
+}
