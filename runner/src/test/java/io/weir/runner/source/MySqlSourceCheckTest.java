@@ -45,13 +45,33 @@ class MySqlSourceCheckTest {
         assertDoesNotThrow(() -> new Renderer(conf).checkStreamSources(conf.layer("ods_orders")));
     }
 
+    /** The sandbox server runs without grant tables; this one loads them, with a user of its own. */
     @Test
-    void aWrongPasswordIsOneClearLine() {
-        WeirException e = refused("password", s -> s.replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "not-the-password"));
-        assertTrue(e.getMessage().contains("table ods_orders: MySQL at 127.0.0.1:" + mariaDb.port()
-                + ": authentication failed for user root (check the source's username and password)"), e.getMessage());
-        assertFalse(e.getMessage().contains("not-the-password"), e.getMessage());
-        assertFalse(e.getMessage().contains("\n\tat "), "no stack trace: " + e.getMessage());
+    void aWrongPasswordIsOneClearLine() throws Exception {
+        EmbeddedMariaDb guarded = EmbeddedMariaDb.start(dir.resolve("guarded"), 0);
+        try {
+            try (java.sql.Connection c = guarded.connect("mysql"); java.sql.Statement s = c.createStatement()) {
+                s.execute("CREATE DATABASE " + SampleSource.DATABASE);
+                s.execute("CREATE TABLE " + SampleSource.DATABASE + ".orders (order_id BIGINT PRIMARY KEY)");
+                s.execute("FLUSH PRIVILEGES");
+                // Named for each host: the anonymous accounts of a fresh install would win over '%'.
+                for (String host : new String[] {"localhost", "127.0.0.1"}) {
+                    s.execute("CREATE USER 'reader'@'" + host + "' IDENTIFIED BY 'right-pw'");
+                    s.execute("GRANT ALL ON *.* TO 'reader'@'" + host + "'");
+                }
+            }
+            UnaryOperator<String> asReader = s -> s.replace("port: " + mariaDb.port(), "port: " + guarded.port())
+                    .replace("username: root", "username: reader");
+            PipelineConf right = conf("right", s -> asReader.apply(s).replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "right-pw"));
+            assertDoesNotThrow(() -> new Renderer(right).checkStreamSources(right.layer("ods_orders")));
+            WeirException e = refused("password", s -> asReader.apply(s).replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "not-the-password"));
+            assertTrue(e.getMessage().contains("ods_orders.sql: table mysql_orders: MySQL at 127.0.0.1:" + guarded.port()
+                    + ": authentication failed for user reader (check the source's username and password)"), e.getMessage());
+            assertFalse(e.getMessage().contains("not-the-password"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n\tat "), "no stack trace: " + e.getMessage());
+        } finally {
+            guarded.close();
+        }
     }
 
     @Test
@@ -60,7 +80,7 @@ class MySqlSourceCheckTest {
         assertTrue(database.getMessage().contains("no table matches 'orders' in database 'no_such_db'"), database.getMessage());
         PipelineConf conf = conf("notable", s -> s);
         java.util.Map<String, String> options = java.util.Map.of("table-name", "order_typo");
-        WeirException table = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source(), options,
+        WeirException table = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source().orElseThrow(), options,
                 new SourceRead("ods_orders", 1, 0, java.util.Optional.empty())));
         assertTrue(table.getMessage().endsWith("no table matches 'order_typo' in database '" + SampleSource.DATABASE + "'"),
                 table.getMessage());
