@@ -31,6 +31,10 @@ public final class EmbeddedMySqlSource extends MySqlCdcSource {
         }
     }
 
+    /** Weir starts this server itself, after planning: there is nothing to check before. */
+    @Override
+    public void checkRead(SourceConf conf, java.util.Map<String, String> tableOptions, SourceRead read) {}
+
     @Override
     public boolean embedded() {
         return true;
