@@ -89,16 +89,34 @@ final class PeekCommand implements Callable<Integer> {
                 new Renderer(pipeline).catalogStatements().forEach(tEnv::executeSql);
                 TableResult result = tEnv.executeSql(query);
                 List<String> columns = result.getResolvedSchema().getColumnNames();
+                // Ctrl-C ends the JVM, not the collect job: on a remote cluster it would run on unseen.
+                Thread cancel = new Thread(() -> result.getJobClient().ifPresent(PeekCommand::cancelQuietly),
+                        "weir-peek-cancel");
+                Runtime.getRuntime().addShutdownHook(cancel);
                 try (CloseableIterator<Row> rows = result.collect()) {
                     if (follow) {
                         printChanges(rows, columns);
                     } else {
                         printRows(rows, columns, target);
                     }
+                } finally {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(cancel);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the hook is already running
+                    }
                 }
             }
         }
         return 0;
+    }
+
+    private static void cancelQuietly(org.apache.flink.core.execution.JobClient job) {
+        try {
+            job.cancel().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // finished already, or the cluster is gone: nothing left to stop
+        }
     }
 
     /** A table of the warehouse, by the name the user knows it by. */

@@ -204,6 +204,25 @@ class FlinkClusterTest {
                 "the sweep covered the warehouse, savepoints, cluster logs and command output");
     }
 
+    /** Ctrl-C on a following peek stops its collect job too: on a cluster it would otherwise run on. */
+    @Test
+    @Order(5)
+    void aFollowingPeekLeavesNoJobBehind() throws Exception {
+        assertEquals(Map.of(), runningJobs());
+        Path log = dir.resolve("peek.log");
+        Process peek = ChildWeir.start(log, "peek", "--table", "dws_users", "--follow", "--from-snapshot", "1",
+                "--conf", confFile.toString());
+        try {
+            Await.until(Duration.ofMinutes(2), () -> read(log).contains("+I"), () -> read(log));
+            assertTrue(cluster.rest("/jobs/overview").contains("\"state\":\"RUNNING\""), cluster.rest("/jobs/overview"));
+        } finally {
+            peek.destroy();
+            assertTrue(peek.waitFor(1, TimeUnit.MINUTES));
+        }
+        Await.until(Duration.ofMinutes(1), () -> !cluster.rest("/jobs/overview").contains("\"state\":\"RUNNING\""),
+                () -> cluster.rest("/jobs/overview"));
+    }
+
     private static int indexOf(byte[] haystack, byte[] needle) {
         outer:
         for (int i = 0; i + needle.length <= haystack.length; i++) {
