@@ -291,7 +291,8 @@ public final class BackfillPlanner {
         return spec.partitionOf(java.time.LocalDateTime.parse(value, spec.formatter()));
     }
 
-    private static String newRunId() {
+    /** The one form of run ids: the UTC start time, and four hex digits that keep same-second runs apart. */
+    public static String newRunId() {
         return LocalDateTime.now(java.time.ZoneOffset.UTC).format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
     }
 }

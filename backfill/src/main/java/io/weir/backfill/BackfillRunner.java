@@ -364,7 +364,7 @@ public final class BackfillRunner {
     }
 
     /** The upstream tables' newest snapshot ids and watermarks as the chunk starts. */
-    private String upstreamState(LayerConf layer) {
+    public String upstreamState(LayerConf layer) {
         Map<String, Map<String, Object>> state = new LinkedHashMap<>();
         if (layer.upstream().isEmpty()) {
             conf.sources().forEach(s -> state.put(s.kind().upstreamRecord(s), Map.of("read", "snapshot")));

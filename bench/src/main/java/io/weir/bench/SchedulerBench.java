@@ -300,10 +300,13 @@ public final class SchedulerBench {
             List<SchedulePreview.LayerPreview> preview = new SchedulePreview(conf, lake, Clock.systemUTC()).preview();
             long decideMs = (System.nanoTime() - t) / 1_000_000;
             int ready = preview.stream().mapToInt(p -> p.ready().size()).sum();
+            int empty = preview.stream().mapToInt(p -> p.emptyInputs().size()).sum();
+            int jobsLeft = preview.stream().mapToInt(p -> (p.ready().size() - p.emptyInputs().size() + 30) / 31).sum();
             System.out.printf("4. hourly catch-up of 365 days x %d layers (data in the last 7 days only): %,d partitions"
-                    + " due, counted in %,d ms; readiness of all decided in %,d ms (%,d ready); %,d Flink jobs of 31"
-                    + " partitions would start, %,d of them over days with data%n", layers.size(), partitions, dueMs,
-                    decideMs, ready, jobs, layers.size() * ((7 * 24 + 30) / 31));
+                    + " due, counted in %,d ms; readiness and empty inputs of all decided in %,d ms (%,d ready); without"
+                    + " the empty-input skip %,d Flink jobs of 31 partitions would start; with it %,d partitions are"
+                    + " recorded empty without a job and %,d jobs start%n", layers.size(), partitions, dueMs,
+                    decideMs, ready, jobs, empty, jobsLeft);
         }
     }
 

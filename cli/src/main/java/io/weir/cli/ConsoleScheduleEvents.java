@@ -43,6 +43,12 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
                 + progress(layer, partitions.size()));
     }
 
+    @Override
+    public void skippedEmpty(String layer, List<String> partitions) {
+        print(layer + " " + range(partitions) + ": " + partitions.size() + " partition(s) read nothing; recorded"
+                + " without a job" + progress(layer, partitions.size()));
+    }
+
     /** "; catch-up 12 of 300" while a tick's due partitions take more than one job. */
     private String progress(String layer, int built) {
         int[] counts = catchUp.get(layer);

@@ -24,14 +24,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,7 +40,6 @@ import java.util.concurrent.TimeUnit;
 final class LayerTicks {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerTicks.class);
-    private static final DateTimeFormatter RUN_ID = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
     private final PipelineConf conf;
     private final Renderer renderer;
@@ -55,6 +52,9 @@ final class LayerTicks {
     private final Verifications verifications;
     private final ScheduleEvents events;
     private final Clock clock;
+    private final FlinkSession session;
+    private final Lake lake;
+    private final EmptyInputs emptyInputs;
     private final CountDownLatch stopping = new CountDownLatch(1);
 
     LayerTicks(PipelineConf conf, FlinkSession session, Lake lake, LedgerState ledger, ScheduleEvents events,
@@ -71,6 +71,9 @@ final class LayerTicks {
         this.verifications = new Verifications(lake);
         this.events = events;
         this.clock = clock;
+        this.session = session;
+        this.lake = lake;
+        this.emptyInputs = new EmptyInputs(conf, lake);
     }
 
     void tickFailed(String layer, String error) {
@@ -117,7 +120,9 @@ final class LayerTicks {
                 }
             }
             if (!ready.isEmpty()) {
-                if (!runWithRetries(layer, ready)) {
+                List<Partition> toBuild = new ArrayList<>(ready);
+                toBuild.removeAll(recordEmpty(layer, ready));
+                if (!toBuild.isEmpty() && !runWithRetries(layer, toBuild)) {
                     return;
                 }
                 ready.forEach(p -> pending.remove(p.value()));
@@ -131,6 +136,43 @@ final class LayerTicks {
                 return;
             }
         }
+    }
+
+    /**
+     * Records the partitions whose inputs hold nothing as built with no rows, without a Flink job,
+     * and returns them. The upstream snapshots are taken before the inputs are looked at, so data
+     * committed meanwhile is newer than the record and makes the partition due as late data.
+     */
+    private List<Partition> recordEmpty(LayerConf layer, List<Partition> ready) {
+        String upstream = runner.upstreamState(layer);
+        List<Partition> empty = emptyInputs.of(layer, ready);
+        if (empty.isEmpty()) {
+            return empty;
+        }
+        ensureTable(layer);
+        String runId = BackfillPlanner.newRunId();
+        String hash = renderer.template(layer).logicHash();
+        LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        List<LedgerEntry> entries = new ArrayList<>();
+        for (Partition p : empty) {
+            entries.add(new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
+                    p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, upstream, 0,
+                    RunStatus.DONE, null, now, now, null));
+        }
+        ledger.ledger().record(entries);
+        events.skippedEmpty(layer.name(), empty.stream().map(Partition::value).toList());
+        return empty;
+    }
+
+    /** Creates the layer's table (DDL only, no job), so that a layer whose first partitions are empty has one. */
+    private void ensureTable(LayerConf layer) {
+        if (lake.tableExists(layer.table())) {
+            return;
+        }
+        org.apache.flink.table.api.TableEnvironment tEnv = session.tableEnvironment(
+                org.apache.flink.api.common.RuntimeExecutionMode.BATCH, new org.apache.flink.configuration.Configuration());
+        renderer.catalogStatements().forEach(tEnv::executeSql);
+        tEnv.executeSql(renderer.stream(layer).targetDdl());
     }
 
     /**
@@ -230,7 +272,7 @@ final class LayerTicks {
     }
 
     private void markLate(LayerConf layer, Map<String, Partition> pending, Map<String, String> reasons, Instant started) {
-        String runId = LocalDateTime.now(java.time.ZoneOffset.UTC).format(RUN_ID) + "-" + String.format("%04x", ThreadLocalRandom.current().nextInt(1 << 16));
+        String runId = BackfillPlanner.newRunId();
         String hash = renderer.template(layer).logicHash();
         LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         LocalDateTime tickStart = LocalDateTime.ofInstant(started, java.time.ZoneOffset.UTC);

@@ -17,6 +17,9 @@ public interface ScheduleEvents {
 
     default void done(String layer, List<String> partitions, long rows, Duration took) {}
 
+    /** Partitions recorded as built with no rows, without a job: nothing they read holds data. */
+    default void skippedEmpty(String layer, List<String> partitions) {}
+
     /** A job failed; {@code retryIn} is null when no attempt is left and the partitions are marked FAILED. */
     default void failed(String layer, List<String> partitions, int attempt, String error, Duration retryIn) {}
 

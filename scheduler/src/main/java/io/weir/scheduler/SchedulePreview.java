@@ -22,6 +22,7 @@ public final class SchedulePreview {
     private final DuePartitions due;
     private final Readiness readiness;
     private final Clock clock;
+    private final EmptyInputs emptyInputs;
 
     public SchedulePreview(PipelineConf conf, Lake lake, Clock clock) {
         this.conf = conf;
@@ -30,6 +31,7 @@ public final class SchedulePreview {
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
         this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
         this.clock = clock;
+        this.emptyInputs = new EmptyInputs(conf, lake);
     }
 
     /** Every scheduled layer's due partitions, without asking whether they are ready: a cheap catch-up count. */
@@ -44,21 +46,25 @@ public final class SchedulePreview {
     public List<LayerPreview> preview() {
         List<LayerPreview> layers = new ArrayList<>();
         for (LayerConf layer : conf.scheduledLayers()) {
-            List<String> ready = new ArrayList<>();
+            List<io.weir.runner.conf.Partition> ready = new ArrayList<>();
             Map<String, String> waiting = new LinkedHashMap<>();
             for (DuePartitions.Due d : due.of(layer, clock.instant())) {
                 Readiness.Verdict verdict = readiness.check(layer, d.partition());
                 if (verdict.ready()) {
-                    ready.add(d.partition().value());
+                    ready.add(d.partition());
                 } else {
                     waiting.put(d.partition().value(), verdict.reason());
                 }
             }
-            layers.add(new LayerPreview(layer.name(), ready, waiting));
+            layers.add(new LayerPreview(layer.name(), ready.stream().map(io.weir.runner.conf.Partition::value).toList(),
+                    waiting, emptyInputs.of(layer, ready).stream().map(io.weir.runner.conf.Partition::value).toList()));
         }
         return layers;
     }
 
-    /** One layer's next tick: partitions that would run now, and those that would wait (and why). */
-    public record LayerPreview(String layer, List<String> ready, Map<String, String> waiting) {}
+    /**
+     * One layer's next tick: partitions that would run now, those that would wait (and why), and those
+     * of the ready ones that read nothing and would be recorded empty without a job.
+     */
+    public record LayerPreview(String layer, List<String> ready, Map<String, String> waiting, List<String> emptyInputs) {}
 }

@@ -33,6 +33,11 @@ final class RecordingEvents implements ScheduleEvents {
     }
 
     @Override
+    public synchronized void skippedEmpty(String layer, List<String> partitions) {
+        lines.add("skipped " + layer + " " + partitions + " empty");
+    }
+
+    @Override
     public synchronized void failed(String layer, List<String> partitions, int attempt, String error, Duration retryIn) {
         lines.add("failed " + layer + " " + partitions + " attempt " + attempt + (retryIn == null ? " final" : " retry in " + retryIn.toMillis() + "ms"));
     }

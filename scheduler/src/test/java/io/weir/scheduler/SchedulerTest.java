@@ -268,6 +268,16 @@ class SchedulerTest {
         }
         assertTrue(events.lines().stream().noneMatch(l -> l.startsWith("tick failed") || l.startsWith("failed")),
                 "no tick and no job failed: " + events.lines());
+        // The empty hours before the first orders cost no job; from the first hour with data on, every
+        // hour runs, since a template may read further back than its lookback says.
+        java.util.TreeSet<String> withData = new java.util.TreeSet<>(lake.partitionsLastWritten("ods_orders_hourly").keySet());
+        withData.retainAll(hours);
+        assertEquals("2023030108", withData.first(), "the first orders: " + withData);
+        java.util.Set<String> before = new java.util.TreeSet<>(hours.stream().filter(h -> h.compareTo("2023030108") < 0).toList());
+        java.util.Set<String> from = new java.util.TreeSet<>(hours.stream().filter(h -> h.compareTo("2023030108") >= 0).toList());
+        assertEquals(before, partitionsIn(events, "skipped dws_users_hourly "), events.lines().toString());
+        assertEquals(from, partitionsIn(events, "submitted dws_users_hourly "), events.lines().toString());
+        assertTrue(lake.rowsOfPartitions("dws_users_hourly", List.copyOf(before)).isEmpty());
 
         // A late change to the order of 2023-03-01 09:00 reaches the hourly ODS partition of that hour only.
         try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement()) {
@@ -294,6 +304,17 @@ class SchedulerTest {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
+
+    /** Every partition named by the events starting with {@code prefix} ("submitted layer [a, b] ..."). */
+    private static java.util.Set<String> partitionsIn(RecordingEvents events, String prefix) {
+        java.util.Set<String> partitions = new java.util.TreeSet<>();
+        for (String line : events.lines()) {
+            if (line.startsWith(prefix)) {
+                partitions.addAll(List.of(line.substring(line.indexOf('[') + 1, line.indexOf(']')).split(", ")));
+            }
+        }
+        return partitions;
+    }
 
     private static PipelineConf conf(String name, Map<String, String> schedules) {
         return conf(name, schedules, "");
