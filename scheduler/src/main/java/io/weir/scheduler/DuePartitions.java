@@ -79,7 +79,10 @@ final class DuePartitions {
      * reads ({@link PartitionMapping}: overlapping spans, widened by the layer's lookback).
      */
     private Optional<String> lateChange(LayerConf layer, Partition p, LedgerEntry build, Map<String, Boolean> cache) {
-        long builtAt = Readiness.epochMillis(build.startedAt());
+        // A writer creates a file up to a checkpoint interval before it commits it, so a file a little
+        // older than the build's start may still be newer than the snapshot the build read.
+        long builtAt = Readiness.epochMillis(build.startedAt())
+                - conf.flink().checkpointInterval().multipliedBy(2).plusMinutes(1).toMillis();
         for (String table : layer.upstream()) {
             Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
             if (upstreamSpec.isEmpty()) {
@@ -88,7 +91,7 @@ final class DuePartitions {
             Map<String, Long> lastWritten = lakeState.of(table).partitionsLastWritten();
             for (Partition read : PartitionMapping.read(layer, p, upstreamSpec.get())) {
                 Long written = lastWritten.get(read.value());
-                // Cheap first: no file of that partition is newer than the build.
+                // Cheap first: no file of that partition is newer than the build (less that margin).
                 if (written == null || written <= builtAt) {
                     continue;
                 }

@@ -6,6 +6,7 @@ import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.template.Renderer;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * a job for. The rule looks at everything before the end, not only at the partitions the layer
  * declares it reads ({@link io.weir.runner.conf.PartitionMapping}), because a template may read
  * further back than its {@code lookback} says (a payment day reads orders of any earlier day), and a
- * wrong skip would be a silently missing partition. A layer that reads a source outside the lake, or
+ * wrong skip would be a silently missing partition. A layer whose template reads a source table (MySQL,
+ * Kafka, whether or not it declares upstream tables too), or
  * an unpartitioned upstream (a dimension, read whole by every partition), is never skipped. Data that
  * arrives later makes the partition due as late data, as for any build. The lake is read as it is
  * now, not through the scheduler's cache: the caller records the upstream snapshots first, so data
@@ -31,14 +33,17 @@ final class EmptyInputs {
 
     private final PipelineConf conf;
     private final Lake lake;
+    private final Renderer renderer;
 
-    EmptyInputs(PipelineConf conf, Lake lake) {
+    EmptyInputs(PipelineConf conf, Lake lake, Renderer renderer) {
         this.conf = conf;
         this.lake = lake;
+        this.renderer = renderer;
     }
 
     List<Partition> of(LayerConf layer, List<Partition> ready) {
-        if (layer.upstream().isEmpty() || layer.partition().isEmpty()) {
+        if (layer.upstream().isEmpty() || layer.partition().isEmpty() || ready.isEmpty()
+                || renderer.readsSourceTables(layer)) {
             return List.of();
         }
         LocalDateTime firstData = LocalDateTime.MAX;
@@ -48,7 +53,12 @@ final class EmptyInputs {
                 return List.of();
             }
             for (String value : lake.partitionsLastWritten(table).keySet()) {
-                LocalDateTime start = BackfillPlanner.parse(spec.get(), value).start();
+                LocalDateTime start;
+                try {
+                    start = BackfillPlanner.parse(spec.get(), value).start();
+                } catch (java.time.DateTimeException e) {
+                    return List.of(); // a value of no time (a null partition column): no telling what it feeds
+                }
                 if (start.isBefore(firstData)) {
                     firstData = start;
                 }

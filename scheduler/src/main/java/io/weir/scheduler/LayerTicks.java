@@ -73,7 +73,7 @@ final class LayerTicks {
         this.clock = clock;
         this.session = session;
         this.lake = lake;
-        this.emptyInputs = new EmptyInputs(conf, lake);
+        this.emptyInputs = new EmptyInputs(conf, lake, renderer);
     }
 
     void tickFailed(String layer, String error) {
@@ -103,10 +103,12 @@ final class LayerTicks {
         due.forEach(d -> pending.put(d.partition().value(), d.partition()));
         Map<String, String> reasons = new HashMap<>();
         java.util.Set<String> handled = new java.util.HashSet<>(pending.keySet());
+        Map<String, Instant> joined = new HashMap<>();
+        pending.keySet().forEach(p -> joined.put(p, started));
         boolean first = true;
         while (!pending.isEmpty()) {
             if (!first) {
-                takeNewlyDue(layer, pending, handled);
+                takeNewlyDue(layer, pending, handled, joined);
             }
             first = false;
             ledger.refresh();
@@ -129,7 +131,14 @@ final class LayerTicks {
                 continue;
             }
             if (!clock.instant().isBefore(deadline)) {
-                markLate(layer, pending, reasons, started);
+                // Only what waited the whole wait-timeout is late; what joined later is the next tick's.
+                Map<String, Partition> waitedOut = new LinkedHashMap<>();
+                pending.forEach((value, p) -> {
+                    if (!clock.instant().isBefore(joined.get(value).plus(scheduler.waitTimeout()))) {
+                        waitedOut.put(value, p);
+                    }
+                });
+                markLate(layer, waitedOut, reasons, started);
                 return;
             }
             if (pause(scheduler.pollInterval())) {
@@ -144,6 +153,8 @@ final class LayerTicks {
      * committed meanwhile is newer than the record and makes the partition due as late data.
      */
     private List<Partition> recordEmpty(LayerConf layer, List<Partition> ready) {
+        // Taken first: late-data detection compares upstream file times with the build's start.
+        LocalDateTime started = LocalDateTime.now(java.time.ZoneOffset.UTC);
         String upstream = runner.upstreamState(layer);
         List<Partition> empty = emptyInputs.of(layer, ready);
         if (empty.isEmpty()) {
@@ -157,7 +168,7 @@ final class LayerTicks {
         for (Partition p : empty) {
             entries.add(new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
                     p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, upstream, 0,
-                    RunStatus.DONE, null, now, now, null));
+                    RunStatus.DONE, null, started, now, null));
         }
         ledger.ledger().record(entries);
         events.skippedEmpty(layer.name(), empty.stream().map(Partition::value).toList());
@@ -181,11 +192,16 @@ final class LayerTicks {
      * tick fires only after it. One this tick already took is left to the next tick, so a failure is
      * not retried in a loop.
      */
-    private void takeNewlyDue(LayerConf layer, Map<String, Partition> pending, java.util.Set<String> handled) {
-        List<DuePartitions.Due> newly = duePartitions.of(layer, clock.instant()).stream()
+    private void takeNewlyDue(LayerConf layer, Map<String, Partition> pending, java.util.Set<String> handled,
+            Map<String, Instant> joined) {
+        Instant now = clock.instant();
+        List<DuePartitions.Due> newly = duePartitions.of(layer, now).stream()
                 .filter(d -> handled.add(d.partition().value())).toList();
         if (!newly.isEmpty()) {
-            newly.forEach(d -> pending.put(d.partition().value(), d.partition()));
+            newly.forEach(d -> {
+                pending.put(d.partition().value(), d.partition());
+                joined.put(d.partition().value(), now);
+            });
             events.due(layer.name(), newly.stream().map(d -> d.partition().value()).toList(),
                     newly.stream().map(DuePartitions.Due::why).toList());
         }

@@ -81,16 +81,13 @@ final class Readiness {
         LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
         boolean judgedByLedger = upstreamLayer.partition().isPresent() && (upstreamLayer.scheduled() || !state.streamWritten());
         if (judgedByLedger) {
-            // The ledger first: a failed upstream build says more than an empty table.
-            Optional<String> problem = batchProblem(layer, table, upstreamLayer.partition().get(), partition, state);
-            if (problem.isPresent()) {
-                return problem;
-            }
+            // The ledger decides: a partition recorded empty without a job leaves no snapshot behind.
+            return batchProblem(layer, table, upstreamLayer.partition().get(), partition, state);
         }
         if (!state.exists() || state.snapshotId() == 0) {
             return Optional.of(table + ": holds no data yet");
         }
-        if (upstreamLayer.partition().isEmpty() || judgedByLedger) {
+        if (upstreamLayer.partition().isEmpty()) {
             return Optional.empty();
         }
         return watermarkProblem(table, needed, lateness);

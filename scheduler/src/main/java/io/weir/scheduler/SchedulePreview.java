@@ -31,7 +31,7 @@ public final class SchedulePreview {
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
         this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
         this.clock = clock;
-        this.emptyInputs = new EmptyInputs(conf, lake);
+        this.emptyInputs = new EmptyInputs(conf, lake, new io.weir.runner.template.Renderer(conf));
     }
 
     /** Every scheduled layer's due partitions, without asking whether they are ready: a cheap catch-up count. */

@@ -79,9 +79,20 @@ public class MySqlCdcSource implements SourceKind {
         String database = tableOptions.getOrDefault("database-name", conf.database());
         String table = tableOptions.get("table-name");
         String where = "table " + read.table() + ": MySQL at " + host + ":" + port;
-        String url = "jdbc:mysql://" + host + ":" + port + "/?useSSL=false&allowPublicKeyRetrieval=true"
-                + "&connectTimeout=" + CHECK_TIMEOUT_MS + "&socketTimeout=" + CHECK_TIMEOUT_MS;
-        try (Connection c = DriverManager.getConnection(url, user, tableOptions.getOrDefault("password", conf.password()))) {
+        // As the connector connects: its defaults, then the table's own jdbc.properties.* (SSL and the like).
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("useSSL", "false");
+        properties.setProperty("allowPublicKeyRetrieval", "true");
+        tableOptions.forEach((key, value) -> {
+            if (key.startsWith(JDBC_PROPERTIES)) {
+                properties.setProperty(key.substring(JDBC_PROPERTIES.length()), value);
+            }
+        });
+        properties.setProperty("connectTimeout", String.valueOf(CHECK_TIMEOUT_MS));
+        properties.setProperty("socketTimeout", String.valueOf(CHECK_TIMEOUT_MS));
+        properties.setProperty("user", user);
+        properties.setProperty("password", tableOptions.getOrDefault("password", conf.password()));
+        try (Connection c = DriverManager.getConnection("jdbc:mysql://" + host + ":" + port + "/", properties)) {
             if (table != null && !tableExists(c, database, table)) {
                 throw WeirException.badInput(where + ": no table matches '" + table + "' in database '" + database + "'");
             }
@@ -101,13 +112,26 @@ public class MySqlCdcSource implements SourceKind {
     }
 
     private static final int CHECK_TIMEOUT_MS = 10_000;
+    private static final String JDBC_PROPERTIES = "jdbc.properties.";
 
     private static boolean tableExists(Connection c, String database, String table) throws SQLException {
         // Both names are regular expressions to Flink CDC.
         java.util.regex.Pattern databases = java.util.regex.Pattern.compile(database);
         java.util.regex.Pattern tables = java.util.regex.Pattern.compile(table);
+        // A plain database name narrows the scan to it; a pattern has to look at every schema.
+        boolean plain = database.matches("[A-Za-z0-9_$]+");
         try (PreparedStatement s = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES"
-                + " WHERE TABLE_TYPE = 'BASE TABLE'"); ResultSet rs = s.executeQuery()) {
+                + " WHERE TABLE_TYPE = 'BASE TABLE'" + (plain ? " AND TABLE_SCHEMA = ?" : ""))) {
+            if (plain) {
+                s.setString(1, database);
+            }
+            return anyMatches(s, databases, tables);
+        }
+    }
+
+    private static boolean anyMatches(PreparedStatement s, java.util.regex.Pattern databases,
+            java.util.regex.Pattern tables) throws SQLException {
+        try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
                 String name = rs.getString(2);
                 if (databases.matcher(rs.getString(1)).matches()

@@ -163,6 +163,13 @@ public final class Renderer {
                 FlinkSql.unparse(statements.targetDdl()), List.of(), inserts, java.util.Optional.of(step));
     }
 
+    /** Whether the layer's template reads a source table (MySQL, Kafka, ...) and not only the lake. */
+    public boolean readsSourceTables(LayerConf layer) {
+        TemplateStatements statements = template(layer).bind(
+                parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()));
+        return statements.temporaryObjects().stream().anyMatch(SourceTables::isSourceTable);
+    }
+
     /** Whether a bounded read of the layer's sources goes through a staging table (CDC, Kafka: yes). */
     private boolean stagesBoundedReads(LayerConf layer, TemplateStatements statements) {
         return statements.temporaryObjects().stream().filter(SourceTables::isSourceTable)

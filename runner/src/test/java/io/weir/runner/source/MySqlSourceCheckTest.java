@@ -88,14 +88,14 @@ class MySqlSourceCheckTest {
 
     @Test
     void anUnreachableServerIsNamed() throws Exception {
-        int closed;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            closed = s.getLocalPort();
+        // Bound but never listening: refused, and no other server can take the port meanwhile.
+        try (java.net.Socket reserved = new java.net.Socket()) {
+            reserved.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            int port = reserved.getLocalPort();
+            WeirException e = refused("down", s -> s.replace("port: " + mariaDb.port(), "port: " + port));
+            assertTrue(e.getMessage().contains("MySQL at 127.0.0.1:" + port + ": cannot connect: the server is unreachable"),
+                    e.getMessage());
         }
-        int port = closed;
-        WeirException e = refused("down", s -> s.replace("port: " + mariaDb.port(), "port: " + port));
-        assertTrue(e.getMessage().contains("MySQL at 127.0.0.1:" + port + ": cannot connect: the server is unreachable"),
-                e.getMessage());
     }
 
     private static WeirException refused(String name, UnaryOperator<String> edit) {
