@@ -16,6 +16,7 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SchedulerConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.TableCreator;
 import io.weir.runner.template.Renderer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,9 +167,7 @@ final class LayerTicks {
         LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         List<LedgerEntry> entries = new ArrayList<>();
         for (Partition p : empty) {
-            entries.add(new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
-                    p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, upstream, 0,
-                    RunStatus.DONE, null, started, now, null));
+            entries.add(scheduledEntry(runId, layer, p, hash, upstream, RunStatus.DONE, null, started, now));
         }
         ledger.ledger().record(entries);
         events.skippedEmpty(layer.name(), empty.stream().map(Partition::value).toList());
@@ -177,13 +176,9 @@ final class LayerTicks {
 
     /** Creates the layer's table (DDL only, no job), so that a layer whose first partitions are empty has one. */
     private void ensureTable(LayerConf layer) {
-        if (lake.tableExists(layer.table())) {
-            return;
+        if (!lake.tableExists(layer.table())) {
+            new TableCreator(conf, session, renderer).createMissingTable(layer);
         }
-        org.apache.flink.table.api.TableEnvironment tEnv = session.tableEnvironment(
-                org.apache.flink.api.common.RuntimeExecutionMode.BATCH, new org.apache.flink.configuration.Configuration());
-        renderer.catalogStatements().forEach(tEnv::executeSql);
-        tEnv.executeSql(renderer.stream(layer).targetDdl());
     }
 
     /**
@@ -295,12 +290,18 @@ final class LayerTicks {
         List<LedgerEntry> entries = new ArrayList<>();
         for (Partition p : pending.values()) {
             String reason = "waited " + conf.scheduler().waitTimeout() + " for upstream: " + reasons.get(p.value());
-            entries.add(new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
-                    p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, "{}", 0,
-                    RunStatus.LATE, reason, tickStart, now, null));
+            entries.add(scheduledEntry(runId, layer, p, hash, "{}", RunStatus.LATE, reason, tickStart, now));
             events.late(layer.name(), p.value(), reason);
         }
         ledger.ledger().record(entries);
+    }
+
+    /** A ledger entry the tick writes itself, for a partition no job built (recorded empty, or late). */
+    private LedgerEntry scheduledEntry(String runId, LayerConf layer, Partition p, String hash, String upstream,
+            RunStatus status, String error, LocalDateTime started, LocalDateTime finished) {
+        return new LedgerEntry(runId, layer.table(), p.value(), conf.name(), layer.name(), "schedule",
+                p.start().toLocalDate().toString(), p.end().minusNanos(1).toLocalDate().toString(), hash, upstream, 0,
+                status, error, started, finished, null);
     }
 
     /** Sleeps without spinning; true when the scheduler is stopping. */

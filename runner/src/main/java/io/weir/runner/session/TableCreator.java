@@ -24,16 +24,28 @@ public final class TableCreator {
     }
 
     public void createMissingTables() {
+        TableEnvironment tEnv = tableEnvironment();
+        conf.layers().forEach(layer -> create(tEnv, layer));
+    }
+
+    /** One layer's table, DDL only: no job runs. */
+    public void createMissingTable(LayerConf layer) {
+        create(tableEnvironment(), layer);
+    }
+
+    private TableEnvironment tableEnvironment() {
         TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH, new Configuration());
         renderer.catalogStatements().forEach(tEnv::executeSql);
-        for (LayerConf layer : conf.layers()) {
-            RenderedLayer rendered = renderer.stream(layer);
-            try {
-                tEnv.executeSql(rendered.targetDdl());
-            } catch (ValidationException e) {
-                throw WeirException.badInput(layer.template() + ": CREATE TABLE " + layer.table() + " failed: "
-                        + Failures.rootCause(e));
-            }
+        return tEnv;
+    }
+
+    private void create(TableEnvironment tEnv, LayerConf layer) {
+        RenderedLayer rendered = renderer.stream(layer);
+        try {
+            tEnv.executeSql(rendered.targetDdl());
+        } catch (ValidationException e) {
+            throw WeirException.badInput(layer.template() + ": CREATE TABLE " + layer.table() + " failed: "
+                    + Failures.rootCause(e));
         }
     }
 }
