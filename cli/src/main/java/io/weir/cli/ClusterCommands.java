@@ -42,18 +42,19 @@ final class ClusterCommands {
         return jobs.stream().map(job -> {
             ClusterJobDetails details = session.jobs().details(job);
             return new JobRow(job.identity().orElseThrow().job(), job.state().name(), job.id().toString(),
-                    shown(job.start()), details.lastCheckpoint().map(ClusterCommands::shown).orElse("-"), details.restarts(),
+                    job.start(), details.lastCheckpoint().orElse(null), details.restarts(),
                     job.identity().orElseThrow().sqlHash(), details.rootCause().map(pipeline.secrets()::mask).orElse(""));
         }).toList();
     }
 
-    private static String shown(java.time.Instant instant) {
-        return io.weir.runner.lake.Closing.show(instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    static String shown(java.time.Instant instant) {
+        return instant == null ? "-"
+                : io.weir.runner.lake.Closing.show(instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
     }
 
     static void print(List<JobRow> rows, java.io.PrintWriter out) {
         TextTable table = new TextTable("JOB", "STATE", "ID", "STARTED", "LAST CHECKPOINT", "RESTARTS", "SQL", "ROOT CAUSE");
-        rows.forEach(r -> table.row(r.job(), r.state(), r.id(), r.started(), r.lastCheckpoint(),
+        rows.forEach(r -> table.row(r.job(), r.state(), r.id(), shown(r.started()), shown(r.lastCheckpoint()),
                 String.valueOf(r.restarts()), r.sqlHash(), r.rootCause()));
         table.print(out);
     }

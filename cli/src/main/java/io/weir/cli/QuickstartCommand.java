@@ -4,6 +4,7 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.SourceConf;
 import io.weir.runner.conf.WarehouseConf;
 import io.weir.runner.WeirException;
+import io.weir.runner.lake.Lake;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -38,6 +39,10 @@ final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--ui-port", paramLabel = "PORT", description = "Flink web UI port (0 picks a free one).")
     Integer uiPort;
 
+    @Option(names = "--status-port", paramLabel = "PORT",
+            description = "Port of the status page, as weir ui serves it (default: ui.port, 8082; 0 picks a free one).")
+    Integer statusPort;
+
     @Option(names = "--mysql-port", paramLabel = "PORT", description = "Embedded MariaDB port (0 picks a free one).")
     Integer mysqlPort;
 
@@ -52,7 +57,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Duration duration;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PipelineConf conf = effectiveConf();
         PrintWriter out = spec.commandLine().getOut();
         if (fresh) {
@@ -72,13 +77,28 @@ final class QuickstartCommand implements Callable<Integer> {
                 out.println("Embedded PostgreSQL (serving, with the Hologres emulation) on port " + serving.port());
             }
             LiveView view = new LiveView(embedded, new TotalsView(out), new ServingView(out), out);
-            StreamSession.run(running, conf.layers(), fresh, duration, out, view::poll);
+            try (Lake lake = new Lake(running.warehouse()); StatusServer page = statusPage(running, lake, out)) {
+                StreamSession.run(running, conf.layers(), fresh, duration, out, view::poll);
+            }
             out.println("Generated " + embedded.ordersGenerated() + " new orders while running.");
         }
         return 0;
     }
 
+    /** The page of weir ui, beside the jobs; a port in use costs the page, not the quickstart. */
+    private StatusServer statusPage(PipelineConf running, Lake lake, PrintWriter out) {
+        try {
+            StatusServer page = StatusServer.start(new PipelineStatus(running, lake), running.ui());
+            out.println("Status page: " + page.url());
+            return page;
+        } catch (WeirException e) {
+            out.println("No status page: " + e.getMessage());
+            return null;
+        }
+    }
+
     private PipelineConf effectiveConf() {
+        checkPort("--status-port", statusPort);
         checkPort("--ui-port", uiPort);
         checkPort("--mysql-port", mysqlPort);
         checkPort("--serving-port", servingPort);
@@ -104,6 +124,9 @@ final class QuickstartCommand implements Callable<Integer> {
         }
         if (uiPort != null) {
             conf = conf.withFlink(conf.flink().withWebUiPort(uiPort));
+        }
+        if (statusPort != null) {
+            conf = conf.withUi(conf.ui().withPort(statusPort));
         }
         return conf;
     }

@@ -1,9 +1,9 @@
 package io.weir.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
-import io.weir.scheduler.StatusCollector;
 import io.weir.scheduler.StatusReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -12,92 +12,78 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Shows each table's watermark and lag, its closed and open partitions, the last runs, and what"
-                + " the scheduler waits for and why. Reads the lake and the ledger; needs no running process.")
+        description = "Shows each table's watermark, lag and freshness, its closed and open partitions, the last runs,"
+                + " and what the scheduler waits for and why. Reads the lake and the ledger; needs no running process.")
 final class StatusCommand implements Callable<Integer> {
+
+    /** The exit code of --check when a layer misses its freshness target. */
+    static final int MISSED_FRESHNESS = 1;
 
     @Mixin ConfOption conf;
     @Spec CommandSpec spec;
 
-    @Option(names = "--json", description = "JSON instead of tables.")
+    @Option(names = "--json", description = "JSON instead of tables: times as UTC instants, durations in ms.")
     boolean json;
+
+    @Option(names = "--check", description = "Exit " + MISSED_FRESHNESS + " when a layer misses its freshness target"
+            + " (layers[i].freshness), for a monitor to call.")
+    boolean check;
 
     @Override
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
         try (Lake lake = new Lake(pipeline.warehouse())) {
-            StatusReport report = withEndpoints(withClusterJobs(
-                    new StatusCollector(pipeline, lake, Clock.systemUTC()).collect(), pipeline), pipeline);
+            PipelineStatus status = new PipelineStatus(pipeline, lake);
+            status.probe();
+            StatusReport report = status.report();
             if (json) {
-                out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report));
-                return 0;
+                out.println(StatusJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            } else {
+                print(report, pipeline, out);
             }
-            print(report, pipeline, out);
-            return 0;
+            out.flush();
+            boolean missed = report.tables().stream().anyMatch(t -> t.freshness().missed());
+            return check && missed ? MISSED_FRESHNESS : 0;
         }
-    }
-
-    /**
-     * The streaming jobs on a remote cluster. The embedded cluster lives inside a weir stream
-     * process, and a cluster that does not answer is said so, without failing the rest.
-     */
-    private static StatusReport withClusterJobs(StatusReport report, PipelineConf pipeline) {
-        if (pipeline.flink().target() != io.weir.runner.conf.WeirOptions.FlinkTarget.REMOTE) {
-            return report;
-        }
-        try (io.weir.runner.session.FlinkSession session = io.weir.runner.session.FlinkSession.start(pipeline.flink())) {
-            return report.withJobs(ClusterCommands.rows(pipeline, session, false), session.webUrl());
-        } catch (io.weir.runner.WeirException e) {
-            return report.withJobs(java.util.List.of(), e.getMessage());
-        }
-    }
-
-    /** Whether the source and serving store answer now (embedded ones only while a Weir process runs them). */
-    private static StatusReport withEndpoints(StatusReport report, PipelineConf pipeline) {
-        java.util.Map<String, String> probed = new java.util.LinkedHashMap<>();
-        for (io.weir.runner.health.Endpoint endpoint : io.weir.runner.health.Endpoint.of(pipeline)) {
-            if (endpoint.jdbcUrl().contains("://null") || isEmbedded(pipeline, endpoint)) {
-                continue;
-            }
-            probed.put(endpoint.name(), endpoint.problem().map(p -> "UNREACHABLE: " + pipeline.secrets().mask(p))
-                    .orElse("reachable"));
-        }
-        return report.withEndpoints(probed);
-    }
-
-    private static boolean isEmbedded(PipelineConf pipeline, io.weir.runner.health.Endpoint endpoint) {
-        return endpoint.name().startsWith("source ")
-                ? pipeline.embeddedSource().map(s -> s.kind().label(s).equals(endpoint.name())).orElse(false)
-                : pipeline.serving().map(io.weir.runner.conf.ServingConf::embedded).orElse(false);
     }
 
     private static void print(StatusReport report, PipelineConf pipeline, PrintWriter out) {
-        out.println("Pipeline " + pipeline.name() + " at " + report.now() + " UTC");
+        out.println("Pipeline " + pipeline.name() + " at " + ClusterCommands.shown(report.now()) + " UTC");
         out.println();
-        boolean verifying = pipeline.layers().stream().anyMatch(io.weir.runner.conf.LayerConf::verify);
+        boolean verifying = pipeline.layers().stream().anyMatch(LayerConf::verify);
         TextTable tables = verifying
-                ? new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "CLOSED THROUGH", "OPEN", "SCHEDULE",
-                        "NEXT TICK", "VERIFIED")
-                : new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "CLOSED THROUGH", "OPEN", "SCHEDULE",
-                        "NEXT TICK");
+                ? new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "FRESHNESS", "CLOSED THROUGH", "OPEN",
+                        "SCHEDULE", "NEXT TICK", "VERIFIED")
+                : new TextTable("LAYER", "WRITTEN BY", "WATERMARK", "LAG", "FRESHNESS", "CLOSED THROUGH", "OPEN",
+                        "SCHEDULE", "NEXT TICK");
         for (StatusReport.TableStatus t : report.tables()) {
-            String open = t.openCount() > 1 ? t.open() + " (" + t.openCount() + ")" : t.open();
+            String closed = t.closedThrough() != null ? t.closedThrough()
+                    : t.writtenBy() != StatusReport.WrittenBy.NONE && !pipeline.layer(t.layer()).partitioned()
+                            ? "(unpartitioned)" : "-";
+            String open = t.openCount() == 0 ? "-" : t.openCount() == 1 ? t.firstOpen()
+                    : t.firstOpen() + ".." + t.lastOpen() + " (" + t.openCount() + ")";
+            String schedule = t.schedule() == null ? "-" : t.schedule().cron()
+                    + (t.schedule().allowedLatenessMs() == 0 ? "" : " +" + Durations.show(t.schedule().allowedLatenessMs()));
+            String nextTick = t.schedule() == null ? "-" : t.schedule().nextTick() == null ? "never"
+                    : ClusterCommands.shown(t.schedule().nextTick());
+            String[] cells = {t.layer(), t.writtenBy().name().toLowerCase(), ClusterCommands.shown(t.watermark()),
+                    Durations.showSigned(t.lagMs()), freshness(t.freshness()), closed, open, schedule, nextTick};
             if (verifying) {
-                tables.row(t.layer(), t.writtenBy(), t.watermark(), lag(t.lagSeconds()), t.closedThrough(), open,
-                        t.schedule(), t.nextTick(), t.verified());
+                String[] withVerified = java.util.Arrays.copyOf(cells, cells.length + 1);
+                withVerified[cells.length] = verified(t, pipeline.layer(t.layer()).verify());
+                tables.row(withVerified);
             } else {
-                tables.row(t.layer(), t.writtenBy(), t.watermark(), lag(t.lagSeconds()), t.closedThrough(), open,
-                        t.schedule(), t.nextTick());
+                tables.row(cells);
             }
         }
         tables.print(out);
         out.println();
-        report.endpoints().forEach((name, state) -> out.println(name + ": " + state));
+        report.endpoints().forEach(e -> out.println(e.name() + ": " + (e.reachable() ? "reachable" : "UNREACHABLE: " + e.problem())));
         if (!report.endpoints().isEmpty()) {
             out.println();
         }
@@ -110,34 +96,79 @@ final class StatusCommand implements Callable<Integer> {
             }
             out.println();
         }
-        if (report.waiting().isEmpty()) {
-            out.println(pipeline.scheduledLayers().isEmpty() ? "No layer is scheduled." : "Nothing is waiting.");
-        } else {
-            out.println("Waiting:");
-            TextTable waiting = new TextTable("LAYER", "PARTITION", "DUE BECAUSE", "WAITING ON");
-            report.waiting().forEach(w -> waiting.row(w.layer(), w.partition(), w.due(),
-                    w.waitingOn().isEmpty() ? (w.due().isEmpty() ? "" : "nothing: runs at the next tick") : w.waitingOn()));
-            waiting.print(out);
-        }
+        printWaiting(report, pipeline, out);
         out.println();
-        if (report.lastRuns().isEmpty()) {
-            out.println("No runs recorded yet.");
-        } else {
-            out.println("Last runs:");
-            TextTable runs = new TextTable("RUN", "MODE", "LAYERS", "PARTITIONS", "STATUS", "STARTED", "FINISHED", "ERROR");
-            report.lastRuns().forEach(r -> runs.row(r.runId(), r.mode(), r.layers(), String.valueOf(r.partitions()),
-                    r.status(), r.started(), r.finished(), r.error().lines().findFirst().orElse("")));
-            runs.print(out);
-        }
-        out.flush();
+        printRuns(report, out);
     }
 
-    private static String lag(Long seconds) {
-        if (seconds == null) {
-            return "-";
+    /** "12s (hop 2s)", with the target and MISSED when the layer has one. */
+    private static String freshness(StatusReport.Freshness f) {
+        String text = f.ageMs() == null ? "-" : Durations.show(f.ageMs());
+        if (f.hopDelayMs() != null) {
+            text += " (hop " + Durations.show(f.hopDelayMs()) + ")";
         }
-        long s = Math.abs(seconds);
-        String text = s < 120 ? s + "s" : s < 7200 ? s / 60 + "m" : s < 172800 ? s / 3600 + "h" : s / 86400 + "d";
-        return seconds < 0 ? "-" + text : text;
+        if (f.targetMs() != null) {
+            text += f.missed() ? " MISSED " + Durations.show(f.targetMs()) : " <= " + Durations.show(f.targetMs());
+        }
+        return text;
+    }
+
+    private static String verified(StatusReport.TableStatus t, boolean verifies) {
+        if (t.verified() == null) {
+            return verifies ? "not yet" : "-";
+        }
+        StatusReport.Verified v = t.verified();
+        return v.partition() + " " + (v.equal() ? "equal (" + v.equalRows() + " rows)"
+                : "DIFFERS: " + v.differingRows() + " differing, " + v.missingRows() + " missing, " + v.extraRows() + " extra");
+    }
+
+    private static void printWaiting(StatusReport report, PipelineConf pipeline, PrintWriter out) {
+        if (report.waiting().isEmpty()) {
+            out.println(pipeline.scheduledLayers().isEmpty() ? "No layer is scheduled." : "Nothing is waiting.");
+            return;
+        }
+        out.println("Waiting:");
+        TextTable waiting = new TextTable("LAYER", "PARTITION", "DUE BECAUSE", "WAITING ON");
+        Map<String, Long> listed = new java.util.HashMap<>();
+        report.waiting().forEach(w -> listed.merge(w.layer(), 1L, Long::sum));
+        String previous = null;
+        for (StatusReport.Waiting w : report.waiting()) {
+            if (previous != null && !previous.equals(w.layer())) {
+                more(report, listed, previous, waiting);
+            }
+            waiting.row(w.layer(), w.partition(), w.due(), w.waitingOn().isEmpty() ? "nothing: runs at the next tick" : w.waitingOn());
+            previous = w.layer();
+        }
+        more(report, listed, previous, waiting);
+        waiting.print(out);
+    }
+
+    private static void more(StatusReport report, Map<String, Long> listed, String layer, TextTable waiting) {
+        long more = report.dueCounts().getOrDefault(layer, 0) - listed.getOrDefault(layer, 0L);
+        if (more > 0) {
+            waiting.row(layer, "(" + more + " more)", "", "");
+        }
+    }
+
+    private static void printRuns(StatusReport report, PrintWriter out) {
+        if (report.runs().isEmpty()) {
+            out.println("No runs recorded yet.");
+            return;
+        }
+        out.println("Last runs:");
+        TextTable runs = new TextTable("RUN", "MODE", "LAYERS", "PARTITIONS", "STATUS", "STARTED", "FINISHED", "ERROR");
+        for (StatusReport.RunSummary r : report.runs()) {
+            StringBuilder status = new StringBuilder();
+            new java.util.TreeMap<>(r.counts()).forEach((s, n) ->
+                    status.append(status.length() == 0 ? "" : " ").append(s.name()).append(' ').append(n));
+            if (r.state() == RunStatus.RUNNING) {
+                long done = r.partitions() - r.counts().getOrDefault(RunStatus.RUNNING, 0);
+                status.append(" (").append(done).append('/').append(r.plannedPartitions()).append(')');
+            }
+            runs.row(r.runId(), r.mode(), String.join(",", r.layers()), String.valueOf(r.partitions()),
+                    status.toString(), ClusterCommands.shown(r.started()), ClusterCommands.shown(r.finished()),
+                    r.error() == null ? "" : r.error().lines().findFirst().orElse(""));
+        }
+        runs.print(out);
     }
 }

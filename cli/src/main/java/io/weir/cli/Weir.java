@@ -22,6 +22,7 @@ import java.io.PrintWriter;
             BackfillCommand.class,
             ScheduleCommand.class,
             StatusCommand.class,
+            UiCommand.class,
             SyncCommand.class,
             RunsCommand.class,
             PeekCommand.class,

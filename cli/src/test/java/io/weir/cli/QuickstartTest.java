@@ -30,9 +30,18 @@ class QuickstartTest {
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() ->
                 Weir.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute("quickstart",
                         "--conf", CliRun.projectDir().resolve("conf/quickstart.yaml").toString(),
-                        "--work-dir", dir.toString(), "--ui-port", "0", "--mysql-port", "0", "--serving-port", "0"));
+                        "--work-dir", dir.toString(), "--ui-port", "0", "--mysql-port", "0", "--serving-port", "0",
+                        "--status-port", "0"));
 
+        awaitOutput(out, run, "Status page: http://127.0.0.1:");
         awaitOutput(out, run, "user_001=8000.08, user_002=5000.05, user_003=5000.05");
+        java.util.regex.Matcher page = java.util.regex.Pattern.compile("Status page: (http://\\S+)").matcher(out.toString());
+        assertTrue(page.find(), out.toString());
+        java.net.http.HttpResponse<String> status = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(page.group(1) + "api/status")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode());
+        assertTrue(status.body().contains("\"layer\":\"dws_users\""), status.body());
         awaitOutput(out, run, "dws_users ds=20230215: user_001=8000.08, user_002=5000.05, user_003=11000.07");
         awaitOutput(out, run, "dws_shops ds=20230215: 12345=11000.07, 12346=4000.04, 12347=7000.07, 12348=2000.02");
         // Seed 000's serving queries, answered by the serving store the sync jobs keep equal to the lake.

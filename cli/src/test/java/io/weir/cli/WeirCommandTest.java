@@ -240,6 +240,40 @@ class WeirCommandTest {
         assertEquals(0, json.exitCode(), json.err());
         assertTrue(json.out().contains("\"waitingOn\" : \"dwd_orders partition 20230215: not built (no run in the ledger,"
                 + " and no streaming writer records a watermark)\""), json.out());
+        assertTrue(json.out().contains("\"writtenBy\" : \"NONE\"") && json.out().contains("\"kind\" : \"SCHEDULED\""),
+                "states are enums: " + json.out());
+        assertTrue(json.out().matches("(?s).*\"nextTick\" : \"\\d{4}-\\d\\d-\\d\\dT00:10:00Z\".*"),
+                "times are ISO instants: " + json.out());
+        assertTrue(json.out().contains("\"allowedLatenessMs\" : 300000"), "durations are milliseconds: " + json.out());
+
+        // A freshness target: an empty table misses any, which --check turns into exit 1 for a monitor.
+        Files.writeString(conf, Files.readString(conf).replace("    template: dws_shops.sql\n",
+                "    template: dws_shops.sql\n    freshness: 30s\n"));
+        CliRun unchecked = CliRun.of("status", "--conf", conf.toString());
+        assertEquals(0, unchecked.exitCode(), unchecked.err());
+        assertTrue(unchecked.out().lines().anyMatch(l -> l.startsWith("dws_shops") && l.contains("- MISSED 30s")), unchecked.out());
+        CliRun checked = CliRun.of("status", "--conf", conf.toString(), "--check");
+        assertEquals(StatusCommand.MISSED_FRESHNESS, checked.exitCode(), checked.out() + checked.err());
+        Files.writeString(conf, Files.readString(conf).replace("freshness: 30s", "freshness: soon"));
+        assertBadInput(CliRun.of("status", "--conf", conf.toString()), "layers[5].freshness");
+        Files.writeString(conf, Files.readString(conf).replace("freshness: soon", "freshness: 0s"));
+        assertBadInput(CliRun.of("status", "--conf", conf.toString()), "layers[5].freshness: must be a positive duration");
+    }
+
+    @Test
+    void uiRefusesABadOrTakenPort() throws Exception {
+        assertBadInput(CliRun.of("ui", "--conf", QUICKSTART, "--port", "70000"), "--port must be between 0 and 65535");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Path conf = dir.resolve("ui.yaml");
+            Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                    .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                    .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("ui-warehouse"))
+                    + "ui:\n  port: " + taken.getLocalPort() + "\n");
+            assertBadInput(CliRun.of("ui", "--conf", conf.toString()), "weir ui cannot listen on 127.0.0.1:"
+                    + taken.getLocalPort());
+            Files.writeString(conf, Files.readString(conf).replace("  port: " + taken.getLocalPort(), "  port: -1"));
+            assertBadInput(CliRun.of("ui", "--conf", conf.toString()), "ui.port: must be between 0 and 65535, got -1");
+        }
     }
 
     @Test

@@ -25,13 +25,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TimeZone;
-import java.util.TreeMap;
 
 /** Builds a {@link StatusReport} from the lake and the ledger alone: it needs no running scheduler. */
 public final class StatusCollector {
 
     private static final int RUNS_SHOWN = 10;
     private static final int WAITING_SHOWN_PER_LAYER = 5;
+    private static final int HISTORY_SHOWN = 50;
 
     private final PipelineConf conf;
     private final LakeState lakeState;
@@ -41,6 +41,7 @@ public final class StatusCollector {
     private final Closing closing;
     private final Clock clock;
     private final io.weir.backfill.verify.Verifications verifications;
+    private final HopDelay hopDelay;
 
     public StatusCollector(PipelineConf conf, Lake lake, Clock clock) {
         this.conf = conf;
@@ -51,9 +52,11 @@ public final class StatusCollector {
         this.readiness = new Readiness(conf, lakeState, ledger, closing, clock);
         this.clock = clock;
         this.verifications = new io.weir.backfill.verify.Verifications(lake);
+        this.hopDelay = new HopDelay(lake, lakeState);
     }
 
-    public StatusReport collect() {
+    /** Reads everything afresh but what has not changed; one collector may serve many requests, one at a time. */
+    public synchronized StatusReport collect() {
         Instant now = clock.instant();
         ledger.refresh();
         List<StatusReport.TableStatus> tables = new ArrayList<>();
@@ -61,63 +64,92 @@ public final class StatusCollector {
             tables.add(tableStatus(layer, now));
         }
         List<StatusReport.Waiting> waiting = new ArrayList<>();
+        Map<String, Integer> dueCounts = new LinkedHashMap<>();
         for (LayerConf layer : conf.scheduledLayers()) {
             List<DuePartitions.Due> dueNow = due.of(layer, now);
+            dueCounts.put(layer.name(), dueNow.size());
             for (DuePartitions.Due d : dueNow.subList(0, Math.min(dueNow.size(), WAITING_SHOWN_PER_LAYER))) {
                 waiting.add(new StatusReport.Waiting(layer.name(), d.partition().value(), d.why(),
                         readiness.check(layer, d.partition()).reason()));
             }
-            if (dueNow.size() > WAITING_SHOWN_PER_LAYER) {
-                waiting.add(new StatusReport.Waiting(layer.name(), "(" + (dueNow.size() - WAITING_SHOWN_PER_LAYER)
-                        + " more)", "", ""));
-            }
         }
-        return new StatusReport(show(now), tables, lastRuns(), waiting);
+        return new StatusReport(conf.name(), now, tables, runs(), waiting, dueCounts, List.of(), "", List.of());
+    }
+
+    /** Every partitioned layer's partitions that overlap {@code [from, until)}, each with its state. */
+    public synchronized PartitionGrid grid(Instant from, Instant until) {
+        Instant now = clock.instant();
+        ledger.refresh();
+        return new GridBuilder(conf, lakeState, ledger, due, readiness, closing, verifications).build(from, until, now);
+    }
+
+    /** The ledger's entries of one partition of a layer's table, newest first. */
+    public synchronized List<LedgerEntry> history(String table, String partition) {
+        return ledger.ledger().recent(conf.name(), e -> e.table().equals(table) && e.partition().equals(partition),
+                entries -> entries.size() >= HISTORY_SHOWN).stream().sorted(LedgerEntry.CHRONOLOGICAL.reversed()).toList();
     }
 
     private StatusReport.TableStatus tableStatus(LayerConf layer, Instant now) {
-        StatusReport.TableStatus status = tableStatusWithoutVerification(layer, now);
-        String verified = !layer.verify() ? "-" : verifications.latest(conf.name(), layer.table())
-                .map(v -> v.partition() + " " + v.summary()).orElse("not yet");
-        return status.withVerified(verified);
+        LakeState.TableState state = lakeState.of(layer.table());
+        StatusReport.Schedule schedule = layer.schedule().map(s -> new StatusReport.Schedule(s.cron(),
+                s.allowedLateness().toMillis(), nextFire(s.cron(), now))).orElse(null);
+        StatusReport.Verified verified = !layer.verify() ? null : verifications.latest(conf.name(), layer.table())
+                .map(StatusCollector::verified).orElse(null);
+        boolean hasData = state.exists() && state.snapshotId() != 0;
+        StatusReport.WrittenBy writtenBy = !hasData ? StatusReport.WrittenBy.NONE
+                : state.streamWritten() || state.streamCommits() ? StatusReport.WrittenBy.STREAM : StatusReport.WrittenBy.BATCH;
+        StatusReport.TableKind kind = layer.scheduled() ? StatusReport.TableKind.SCHEDULED
+                : switch (writtenBy) {
+                    case STREAM -> StatusReport.TableKind.STREAM;
+                    case BATCH -> StatusReport.TableKind.BATCH;
+                    case NONE -> StatusReport.TableKind.EMPTY;
+                };
+        Instant watermark = hasData ? state.watermark().map(Instant::ofEpochMilli).orElse(null) : null;
+        Long lag = watermark == null ? null : Duration.between(watermark, now).toMillis();
+        String closedThrough = null;
+        Partition firstOpen = null;
+        Partition lastOpen = null;
+        long openCount = 0;
+        Instant completeUntil = watermark;
+        if (hasData && layer.partition().isPresent()) {
+            PartitionSpec spec = layer.partition().get();
+            Optional<LocalDateTime> closedUntil = closing.of(layer.table()).through()
+                    .map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
+                    .or(() -> newestBuilt(layer, spec));
+            if (closedUntil.isPresent()) {
+                LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+                LocalDateTime closedEnd = spec.partitionOf(closedUntil.get()).start();
+                closedThrough = spec.partitionOf(closedEnd.minusNanos(1)).value();
+                // Counted, not listed: a watermark stalled for years leaves hundreds of thousands of hours open.
+                openCount = closedEnd.isAfter(current) ? 0
+                        : spec.count(new io.weir.runner.conf.PartitionRange(closedEnd, spec.partitionOf(current).end()));
+                if (openCount > 0) {
+                    firstOpen = spec.partitionOf(closedEnd);
+                    lastOpen = spec.partitionOf(current);
+                }
+                if (completeUntil == null) {
+                    completeUntil = closedEnd.toInstant(ZoneOffset.UTC);
+                }
+            }
+        }
+        StatusReport.Freshness freshness = freshness(layer, completeUntil, now,
+                writtenBy == StatusReport.WrittenBy.STREAM ? hopDelay.millisOf(layer).orElse(null) : null);
+        return new StatusReport.TableStatus(layer.name(), layer.table(), kind, List.copyOf(layer.upstream()), writtenBy,
+                watermark, lag, closedThrough, firstOpen == null ? null : firstOpen.value(),
+                lastOpen == null ? null : lastOpen.value(), openCount, schedule, freshness, verified);
     }
 
-    private StatusReport.TableStatus tableStatusWithoutVerification(LayerConf layer, Instant now) {
-        LakeState.TableState state = lakeState.of(layer.table());
-        String schedule = layer.schedule().map(s -> s.cron()
-                + (s.allowedLateness().isZero() ? "" : " +" + s.allowedLateness().toString().substring(2).toLowerCase()))
-                .orElse("-");
-        String nextTick = layer.schedule().map(s -> nextFire(s.cron(), now)).orElse("-");
-        if (!state.exists() || state.snapshotId() == 0) {
-            return new StatusReport.TableStatus(layer.name(), layer.table(), "-", "-", null, "-", "-", 0, schedule, nextTick);
-        }
-        String writtenBy = state.streamWritten() || state.streamCommits() ? "stream" : "batch";
-        String watermark = state.watermark().map(w -> show(Instant.ofEpochMilli(w))).orElse("-");
-        Long lag = state.watermark().map(w -> Duration.between(Instant.ofEpochMilli(w), now).toSeconds()).orElse(null);
-        if (layer.partition().isEmpty()) {
-            return new StatusReport.TableStatus(layer.name(), layer.table(), writtenBy, watermark, lag,
-                    "(unpartitioned)", "-", 0, schedule, nextTick);
-        }
-        PartitionSpec spec = layer.partition().get();
-        Optional<LocalDateTime> closedUntil = closing.of(layer.table()).through()
-                .map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
-                .or(() -> newestBuilt(layer, spec));
-        LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
-        if (closedUntil.isEmpty()) {
-            return new StatusReport.TableStatus(layer.name(), layer.table(), writtenBy, watermark, lag, "-", "-", 0,
-                    schedule, nextTick);
-        }
-        Partition firstOpen = spec.partitionOf(closedUntil.get());
-        LocalDateTime closedEnd = firstOpen.start();
-        String closedThrough = spec.partitionOf(closedEnd.minusNanos(1)).value();
-        // Counted, not listed: a watermark stalled for years leaves hundreds of thousands of hours open.
-        long openCount = closedEnd.isAfter(current) ? 0
-                : spec.count(new io.weir.runner.conf.PartitionRange(closedEnd, spec.partitionOf(current).end()));
-        String first = spec.partitionOf(closedEnd).value();
-        String last = spec.partitionOf(current).value();
-        String openRange = openCount == 0 ? "-" : openCount == 1 ? first : first + ".." + last;
-        return new StatusReport.TableStatus(layer.name(), layer.table(), writtenBy, watermark, lag, closedThrough,
-                openRange, (int) Math.min(openCount, Integer.MAX_VALUE), schedule, nextTick);
+    private static StatusReport.Freshness freshness(LayerConf layer, Instant completeUntil, Instant now, Long hopMs) {
+        Long age = completeUntil == null ? null : Math.max(0, Duration.between(completeUntil, now).toMillis());
+        Long target = layer.freshness().map(Duration::toMillis).orElse(null);
+        // No data at all misses any target: nothing is fresh.
+        boolean missed = target != null && (age == null || age > target);
+        return new StatusReport.Freshness(age, hopMs, target, missed);
+    }
+
+    private static StatusReport.Verified verified(io.weir.backfill.verify.Verifications.Verification v) {
+        return new StatusReport.Verified(v.partition(), v.verifiedAt(), v.same(), v.equal(), v.differing(),
+                v.missing(), v.extra(), v.sample());
     }
 
     /** For a batch-built table: the end of the newest partition the ledger shows done. */
@@ -128,46 +160,68 @@ public final class StatusCollector {
                 .max(Comparator.naturalOrder());
     }
 
-    private List<StatusReport.RunSummary> lastRuns() {
+    private List<StatusReport.RunSummary> runs() {
         Map<String, List<LedgerEntry>> byRun = new LinkedHashMap<>();
         for (LedgerEntry e : ledger.recentRuns(RUNS_SHOWN)) {
             byRun.computeIfAbsent(e.runId(), r -> new ArrayList<>()).add(e);
         }
-        // Each run's entries: the newest state of each (table, partition) it touched.
+        Instant now = clock.instant();
         List<StatusReport.RunSummary> runs = new ArrayList<>();
         for (Map.Entry<String, List<LedgerEntry>> run : byRun.entrySet()) {
+            // Each run's entries: the newest state of each (table, partition) it touched.
             Map<String, LedgerEntry> latest = new LinkedHashMap<>();
             run.getValue().forEach(e -> latest.put(e.table() + "/" + e.partition(), e));
-            Map<String, Integer> statuses = new TreeMap<>();
-            latest.values().forEach(e -> statuses.merge(e.status().name(), 1, Integer::sum));
+            Map<RunStatus, Integer> counts = new java.util.EnumMap<>(RunStatus.class);
+            latest.values().forEach(e -> counts.merge(
+                    e.interrupted(now) ? RunStatus.FAILED : e.status(), 1, Integer::sum));
             List<String> layers = latest.values().stream().map(LedgerEntry::layer).distinct().toList();
             LedgerEntry first = run.getValue().get(0);
-            Optional<LocalDateTime> finished = latest.values().stream().map(LedgerEntry::finishedAt)
-                    .filter(java.util.Objects::nonNull).max(Comparator.naturalOrder());
+            Instant finished = latest.values().stream().map(LedgerEntry::finishedAt).filter(java.util.Objects::nonNull)
+                    .max(Comparator.naturalOrder()).map(t -> t.toInstant(ZoneOffset.UTC)).orElse(null);
             String error = latest.values().stream().map(LedgerEntry::error).filter(java.util.Objects::nonNull)
-                    .findFirst().orElse("");
-            StringBuilder status = new StringBuilder();
-            statuses.forEach((s, n) -> status.append(status.length() == 0 ? "" : " ").append(s).append(' ').append(n));
-            runs.add(new StatusReport.RunSummary(run.getKey(), first.mode(), String.join(",", layers), latest.size(),
-                    status.toString(), first.startedAt() == null ? "-" : first.startedAt().toString().replace('T', ' '),
-                    finished.map(t -> t.toString().replace('T', ' ')).orElse("-"), error));
+                    .findFirst().orElse(null);
+            RunStatus state = counts.containsKey(RunStatus.RUNNING) ? RunStatus.RUNNING
+                    : counts.containsKey(RunStatus.FAILED) ? RunStatus.FAILED
+                    : counts.containsKey(RunStatus.LATE) ? RunStatus.LATE : RunStatus.DONE;
+            runs.add(new StatusReport.RunSummary(run.getKey(), first.mode(), layers, latest.size(), counts, state,
+                    first.startedAt() == null ? null : first.startedAt().toInstant(ZoneOffset.UTC),
+                    state == RunStatus.RUNNING ? null : finished, error,
+                    Math.max(latest.size(), planned(latest.values()))));
         }
-        runs.sort(Comparator.comparing(StatusReport.RunSummary::started).reversed());
+        runs.sort(Comparator.comparing(StatusReport.RunSummary::started,
+                Comparator.nullsLast(Comparator.<Instant>naturalOrder())).reversed());
         return runs.subList(0, Math.min(RUNS_SHOWN, runs.size()));
     }
 
-    private static String nextFire(String cron, Instant now) {
+    /** How many partitions a run's window spans over the layers it touched so far. */
+    private long planned(java.util.Collection<LedgerEntry> entries) {
+        long planned = 0;
+        Map<String, LedgerEntry> byLayer = new LinkedHashMap<>();
+        entries.forEach(e -> byLayer.putIfAbsent(e.layer(), e));
+        for (LedgerEntry e : byLayer.values()) {
+            Optional<LayerConf> layer = conf.layers().stream().filter(l -> l.name().equals(e.layer())).findFirst();
+            if (layer.isEmpty() || layer.get().partition().isEmpty() || e.windowStart() == null || e.windowEnd() == null) {
+                continue;
+            }
+            try {
+                planned += layer.get().partition().get().count(io.weir.runner.conf.PartitionRange.ofDays(
+                        java.time.LocalDate.parse(e.windowStart()), java.time.LocalDate.parse(e.windowEnd())));
+            } catch (RuntimeException notADayWindow) {
+                // A window the ledger did not record in days says nothing about the run's size.
+            }
+        }
+        return planned;
+    }
+
+    /** The next tick after now; {@code null} for a cron that never fires again (validated on load). */
+    private static Instant nextFire(String cron, Instant now) {
         try {
             CronExpression expression = new CronExpression(cron);
             expression.setTimeZone(TimeZone.getTimeZone("UTC"));
             Date next = expression.getNextValidTimeAfter(Date.from(now));
-            return next == null ? "never" : show(next.toInstant());
+            return next == null ? null : next.toInstant();
         } catch (ParseException e) {
-            return "invalid";
+            return null;
         }
-    }
-
-    static String show(Instant instant) {
-        return instant.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString().replace("T", " ").replace("Z", "");
     }
 }

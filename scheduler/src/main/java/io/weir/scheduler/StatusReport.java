@@ -1,62 +1,90 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.RunStatus;
+
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
- * What {@code weir status} shows: each table's watermark, lag and open partitions, the last runs,
- * and what the scheduler is waiting for and why. Times are UTC, "yyyy-MM-dd HH:mm:ss".
+ * What {@code weir status}, its {@code --json} and the page of {@code weir ui} show, as data: times
+ * are UTC instants, durations milliseconds, states enums. Turning it into words is the caller's job.
+ *
+ * @param dueCounts per scheduled layer, how many partitions are due in all ({@code waiting} lists the first few)
  */
-public record StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting,
-        List<JobRow> jobs, String cluster, java.util.Map<String, String> endpoints) {
+public record StatusReport(String pipeline, Instant now, List<TableStatus> tables, List<RunSummary> runs,
+        List<Waiting> waiting, Map<String, Integer> dueCounts, List<JobRow> jobs, String cluster,
+        List<EndpointStatus> endpoints) {
 
-    public StatusReport(String now, List<TableStatus> tables, List<RunSummary> lastRuns, List<Waiting> waiting) {
-        this(now, tables, lastRuns, waiting, List.of(), "", java.util.Map.of());
-    }
-
-    /** The same report with each endpoint (source, serving) and "reachable" or why it is not. */
-    public StatusReport withEndpoints(java.util.Map<String, String> probed) {
-        return new StatusReport(now, tables, lastRuns, waiting, jobs, cluster, java.util.Map.copyOf(probed));
+    /** The same report with each endpoint (source, serving) and whether it answers. */
+    public StatusReport withEndpoints(List<EndpointStatus> probed) {
+        return new StatusReport(pipeline, now, tables, runs, waiting, dueCounts, jobs, cluster, List.copyOf(probed));
     }
 
     /**
      * The same report with the streaming jobs on the Flink cluster.
      *
-     * @param cluster the cluster's address, or why it could not be asked
+     * @param clusterNote the cluster's address, or why it could not be asked
      */
     public StatusReport withJobs(List<JobRow> clusterJobs, String clusterNote) {
-        return new StatusReport(now, tables, lastRuns, waiting, List.copyOf(clusterJobs), clusterNote, endpoints);
+        return new StatusReport(pipeline, now, tables, runs, waiting, dueCounts, List.copyOf(clusterJobs), clusterNote,
+                endpoints);
     }
 
-    /** A streaming job of the pipeline on the cluster (times UTC, as elsewhere in the report). */
-    public record JobRow(String job, String state, String id, String started, String lastCheckpoint, long restarts,
+    /** What a layer is: continuously streamed, built in batch runs, or scheduled (built per partition as it seals). */
+    public enum TableKind { STREAM, BATCH, SCHEDULED, EMPTY }
+
+    /** Who wrote the table's newest data: a checkpointed streaming job, batch runs only, or nobody yet. */
+    public enum WrittenBy { STREAM, BATCH, NONE }
+
+    /** A streaming job of the pipeline on the cluster. {@code state} is Flink's job status. */
+    public record JobRow(String job, String state, String id, Instant started, Instant lastCheckpoint, long restarts,
             String sqlHash, String rootCause) {}
 
+    /** A source or serving store, and why it does not answer ({@code null} when it does). */
+    public record EndpointStatus(String name, boolean reachable, String problem) {}
+
     /**
-     * @param writtenBy "stream" (snapshots carry a watermark), "batch" (ledgered runs only) or "-" (no data)
-     * @param lagSeconds now minus watermark, for stream-written tables
+     * @param upstream the tables the layer reads (the graph's edges)
+     * @param lagMs now minus the watermark, for stream-written tables
      * @param closedThrough newest partition that can no longer change: its end is behind the
      *     watermark, or (batch tables) the newest partition built
-     * @param open partitions after that up to now's, as "first..last"
-     * @param verified the newest verification of a layer with {@code verify: true} (a differing one
-     *     first): "partition equal (n rows)" or "partition DIFFERS: ...", "not yet"; "-" otherwise
+     * @param firstOpen first partition after that, up to now's ({@code null} when none is open)
+     * @param verified the newest verification of a layer with {@code verify: true}, a differing one first
      */
-    public record TableStatus(String layer, String table, String writtenBy, String watermark, Long lagSeconds,
-            String closedThrough, String open, int openCount, String schedule, String nextTick, String verified) {
+    public record TableStatus(String layer, String table, TableKind kind, List<String> upstream, WrittenBy writtenBy,
+            Instant watermark, Long lagMs, String closedThrough, String firstOpen, String lastOpen, long openCount,
+            Schedule schedule, Freshness freshness, Verified verified) {}
 
-        public TableStatus(String layer, String table, String writtenBy, String watermark, Long lagSeconds,
-                String closedThrough, String open, int openCount, String schedule, String nextTick) {
-            this(layer, table, writtenBy, watermark, lagSeconds, closedThrough, open, openCount, schedule, nextTick, "-");
-        }
+    /** A layer's schedule block and its next tick. */
+    public record Schedule(String cron, long allowedLatenessMs, Instant nextTick) {}
 
-        public TableStatus withVerified(String newVerified) {
-            return new TableStatus(layer, table, writtenBy, watermark, lagSeconds, closedThrough, open, openCount,
-                    schedule, nextTick, newVerified);
-        }
-    }
+    /**
+     * How fresh a layer is, measured from the lake.
+     *
+     * @param ageMs now minus the watermark (a batch-built table: minus the end of its newest built partition)
+     * @param hopDelayMs for a stream-written layer: how long after its slowest upstream table's commit that
+     *     reached the layer's watermark the layer's own commit reached it
+     * @param targetMs the layer's {@code freshness} target, if it has one
+     * @param missed whether the age is past the target
+     */
+    public record Freshness(Long ageMs, Long hopDelayMs, Long targetMs, boolean missed) {}
 
-    public record RunSummary(String runId, String mode, String layers, int partitions, String status,
-            String started, String finished, String error) {}
+    /** A partition's newest verification. */
+    public record Verified(String partition, Instant at, boolean equal, long equalRows, long differingRows,
+            long missingRows, long extraRows, String sample) {}
 
-    /** A due partition of a scheduled layer, and what it waits on ("" when ready for the next tick). */
+    /**
+     * One run (a backfill, a retry, a scheduled tick's batch) over the partitions it touched.
+     *
+     * @param counts per state, how many of its partitions are in it now
+     * @param state RUNNING while any partition runs, then FAILED, LATE or DONE
+     * @param plannedPartitions how many partitions its window spans over its layers, for its progress
+     */
+    public record RunSummary(String runId, String mode, List<String> layers, int partitions,
+            Map<RunStatus, Integer> counts, RunStatus state, Instant started, Instant finished, String error,
+            long plannedPartitions) {}
+
+    /** A due partition of a scheduled layer, why it is due, and what it waits on ("" when ready for the next tick). */
     public record Waiting(String layer, String partition, String due, String waitingOn) {}
 }

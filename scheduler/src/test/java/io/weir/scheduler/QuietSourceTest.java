@@ -70,7 +70,8 @@ class QuietSourceTest {
             assertTrue(fx.lake.watermark(table).orElseThrow() < FEB_16.toEpochMilli(), table + ": closed by quiet, not by its watermark");
         }
         String closedThrough = status("dws_users").closedThrough();
-        assertTrue(closedThrough.compareTo("20230215") >= 0, "status shows the quiet day closed: " + closedThrough);
+        assertTrue(closedThrough != null && closedThrough.compareTo("20230215") >= 0, "status shows the quiet day closed: " + closedThrough);
+        assertFreshness();
 
         // Heartbeats keep a quiet stream alive; a stopped one closes nothing.
         stream.stopWithSavepoints(Duration.ofMinutes(2));
@@ -89,6 +90,40 @@ class QuietSourceTest {
                 "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
         awaitClosedAndBackfill(FEB_17, LocalDate.of(2023, 2, 16), Totals.expected("user_001", "10.00"));
+    }
+
+    /**
+     * Freshness from the lake: the age is now minus the watermark (years, for the seed's 2023 rows),
+     * and the hop from dwd_orders to dws_users took about a checkpoint. A target the age exceeds is
+     * missed; a generous one is not.
+     */
+    private static void assertFreshness() {
+        StatusReport.TableStatus dws = status("dws_users");
+        assertEquals(dws.lagMs(), dws.freshness().ageMs(), "age is now minus the watermark");
+        assertTrue(dws.freshness().ageMs() > Duration.ofDays(365).toMillis(), dws.toString());
+        Long hop = dws.freshness().hopDelayMs();
+        assertTrue(hop != null && hop >= 0 && hop < Duration.ofSeconds(30).toMillis(), "hop delay " + hop);
+        assertEquals(null, dws.freshness().targetMs());
+        assertTrue(!dws.freshness().missed(), "no target, nothing missed");
+
+        List<LayerConf> targeted = fx.conf.layers().stream().map(l -> l.name().equals("dws_users")
+                ? withFreshness(l, Duration.ofSeconds(30))
+                : l.name().equals("dwd_orders") ? withFreshness(l, Duration.ofDays(365 * 100)) : l).toList();
+        io.weir.runner.conf.PipelineConf conf = fx.conf;
+        StatusReport report = new StatusCollector(new io.weir.runner.conf.PipelineConf(conf.file(), conf.name(),
+                conf.startDate(), conf.templatesDir(), conf.warehouse(), conf.sources(), conf.flink(), targeted,
+                conf.scheduler(), conf.serving(), conf.secrets(), conf.ui()), fx.lake, Clock.systemUTC()).collect();
+        StatusReport.Freshness missed = report.tables().stream().filter(t -> t.layer().equals("dws_users")).findFirst()
+                .orElseThrow().freshness();
+        assertTrue(missed.missed() && missed.targetMs() == 30_000, missed.toString());
+        StatusReport.Freshness kept = report.tables().stream().filter(t -> t.layer().equals("dwd_orders")).findFirst()
+                .orElseThrow().freshness();
+        assertTrue(!kept.missed(), kept.toString());
+    }
+
+    private static LayerConf withFreshness(LayerConf l, Duration target) {
+        return new LayerConf(l.name(), l.template(), l.table(), l.partition(), l.upstream(), l.schedule(),
+                l.sealedPartitions(), l.lookback(), l.verify(), java.util.Optional.of(target));
     }
 
     /** Waits for every layer to close through {@code end}, bounds the time since the last rows, then backfills the day. */

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -168,7 +169,8 @@ class WatermarkGateTest {
         StatusReport status = new StatusCollector(conf, lake, java.time.Clock.systemUTC()).collect();
         StatusReport.TableStatus catalog = status.tables().stream()
                 .filter(t -> t.table().equals("ods_product_catalog")).findFirst().orElseThrow();
-        assertEquals("stream", catalog.writtenBy(), "checkpointed commits, though no watermark");
-        assertEquals("(unpartitioned)", catalog.closedThrough());
+        assertEquals(StatusReport.WrittenBy.STREAM, catalog.writtenBy(), "checkpointed commits, though no watermark");
+        assertEquals(StatusReport.TableKind.STREAM, catalog.kind());
+        assertNull(catalog.closedThrough(), "an unpartitioned table has no partitions to close");
     }
 }

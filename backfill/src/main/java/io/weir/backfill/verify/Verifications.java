@@ -67,6 +67,31 @@ public final class Verifications {
         }
     }
 
+    /** The newest verification of each verified partition of the table. */
+    public Map<String, Verification> byPartition(String pipeline, String table) {
+        Map<String, Verification> byPartition = new java.util.TreeMap<>();
+        Table t;
+        try {
+            t = catalog.getTable(TABLE);
+        } catch (Catalog.TableNotExistException e) {
+            return byPartition;
+        }
+        for (Map<String, Object> row : Lake.rows(t, null, Map.of("pipeline", pipeline))) {
+            if (table.equals(row.get("table_name"))) {
+                Verification v = verification(table, row);
+                byPartition.put(v.partition(), v);
+            }
+        }
+        return byPartition;
+    }
+
+    private static Verification verification(String table, Map<String, Object> row) {
+        return new Verification(table, (String) row.get("partition_value"),
+                ((java.time.LocalDateTime) row.get("verified_at")).toInstant(java.time.ZoneOffset.UTC),
+                (Long) row.get("equal_rows"), (Long) row.get("differing_rows"), (Long) row.get("missing_rows"),
+                (Long) row.get("extra_rows"), (String) row.get("sample"));
+    }
+
     /** The newest verification of any partition of the table, if it was ever verified. */
     public Optional<Verification> latest(String pipeline, String table) {
         Table t;
@@ -81,10 +106,7 @@ public final class Verifications {
             if (!table.equals(row.get("table_name"))) {
                 continue;
             }
-            Verification v = new Verification(table, (String) row.get("partition_value"),
-                    ((java.time.LocalDateTime) row.get("verified_at")).toInstant(java.time.ZoneOffset.UTC),
-                    (Long) row.get("equal_rows"), (Long) row.get("differing_rows"), (Long) row.get("missing_rows"),
-                    (Long) row.get("extra_rows"), (String) row.get("sample"));
+            Verification v = verification(table, row);
             // A partition that differs is shown before newer ones that are equal: it needs attention.
             if (newest == null || (!v.same() && newest.same())
                     || (v.same() == newest.same() && v.verifiedAt().isAfter(newest.verifiedAt()))) {

@@ -34,4 +34,13 @@ public record FlinkConf(
         return new FlinkConf(target, address, port, taskSlots, parallelism, checkpointInterval, stateDir,
                 sourceIdleTimeout, quietTimeout, restartAttempts, restartDelay, jars, options);
     }
+
+    /**
+     * The same settings aimed at the REST endpoint of a running cluster: how a process that did not
+     * start the embedded cluster reaches the one a weir stream process runs on its web UI port.
+     */
+    public FlinkConf asRemote(String newAddress) {
+        return new FlinkConf(WeirOptions.FlinkTarget.REMOTE, newAddress, webUiPort, taskSlots, parallelism,
+                checkpointInterval, stateDir, sourceIdleTimeout, quietTimeout, restartAttempts, restartDelay, jars, options);
+    }
 }

@@ -22,7 +22,8 @@ public record PipelineConf(
         List<LayerConf> layers,
         SchedulerConf scheduler,
         Optional<ServingConf> serving,
-        Secrets secrets) {
+        Secrets secrets,
+        UiConf ui) {
 
     public LayerConf layer(String layerName) {
         return layers.stream()
@@ -67,27 +68,27 @@ public record PipelineConf(
             replaced.add(newSource);
         }
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, List.copyOf(replaced), flink,
-                layers, scheduler, serving, secrets);
+                layers, scheduler, serving, secrets, ui);
     }
 
     public PipelineConf withFlink(FlinkConf newFlink) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, newFlink, layers, scheduler, serving, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, newFlink, layers, scheduler, serving, secrets, ui);
     }
 
     public PipelineConf withScheduler(SchedulerConf newScheduler) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, newScheduler,
-                serving, secrets);
+                serving, secrets, ui);
     }
 
     public PipelineConf withServing(ServingConf newServing) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
-                Optional.of(newServing), secrets);
+                Optional.of(newServing), secrets, ui);
     }
 
     /** The same pipeline with nothing served (benchmarks of the lake alone). */
     public PipelineConf withoutServing() {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
-                Optional.empty(), secrets);
+                Optional.empty(), secrets, ui);
     }
 
     /** The lake tables kept in the serving store. */
@@ -95,11 +96,16 @@ public record PipelineConf(
         return serving.map(ServingConf::tables).orElse(List.of());
     }
 
+    public PipelineConf withUi(UiConf newUi) {
+        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
+                serving, secrets, newUi);
+    }
+
     public List<LayerConf> scheduledLayers() {
         return layers.stream().filter(LayerConf::scheduled).toList();
     }
 
     public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
-        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, sources, flink, layers, scheduler, serving, secrets);
+        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, sources, flink, layers, scheduler, serving, secrets, ui);
     }
 }

@@ -47,7 +47,7 @@ public final class PipelineConfLoader {
 
     private static final String NAMED_SOURCES_PREFIX = "sources.";
     private static final java.util.regex.Pattern SOURCE_NAME = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,63}");
-    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "sources", "flink", "scheduler", "serving",
+    private static final Set<String> SECTIONS = Set.of("pipeline", "templates", "warehouse", "source", "sources", "flink", "scheduler", "serving", "ui",
             "layers");
 
     private final Map<String, String> environment;
@@ -108,11 +108,12 @@ public final class PipelineConfLoader {
         Optional<ServingConf> serving = flat.keySet().stream().anyMatch(k -> k.startsWith("serving."))
                 ? Optional.of(serving(options, flat, baseDir, layers, errors))
                 : Optional.empty();
+        UiConf ui = ui(options, errors);
         errors.throwIfAny();
         List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
         errors.throwIfAny();
         return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, sources, flink, ordered, scheduler,
-                serving, secrets);
+                serving, secrets, ui);
     }
 
     private static JsonNode readYaml(Path file) {
@@ -414,6 +415,13 @@ public final class PipelineConfLoader {
         }
     }
 
+    private static UiConf ui(Configuration options, ConfErrors errors) {
+        Integer port = get(options, UI_PORT, errors);
+        checkRange(errors, UI_PORT, port, 0, 65535);
+        String bind = get(options, UI_BIND, errors);
+        return new UiConf(bind == null ? UI_BIND.defaultValue() : bind, port == null ? UI_PORT.defaultValue() : port);
+    }
+
     private static SchedulerConf scheduler(Configuration options, Path baseDir, ConfErrors errors) {
         SchedulerStore store = get(options, SCHEDULER_STORE, errors);
         String jdbcUrl = get(options, SCHEDULER_JDBC_URL, errors);
@@ -568,8 +576,14 @@ public final class PipelineConfLoader {
                 errors.add(prefix + LAYER_VERIFY.key(), "verifies what the scheduler builds: give the layer a schedule,"
                         + " or run weir verify yourself");
             }
+            java.time.Duration freshness = prefixedGet(options, LAYER_FRESHNESS, prefix, errors);
+            if (freshness != null && (freshness.isNegative() || freshness.isZero())) {
+                errors.add(prefix + LAYER_FRESHNESS.key(), "must be a positive duration such as 30s or 2h, got '"
+                        + flat.get(LAYER_FRESHNESS.key()) + "'");
+            }
             layers.add(new LayerConf(name, template, table, partition, upstream == null ? List.of() : upstream,
-                    schedule, sealed, lookback == null ? java.time.Duration.ZERO : lookback, Boolean.TRUE.equals(verify)));
+                    schedule, sealed, lookback == null ? java.time.Duration.ZERO : lookback, Boolean.TRUE.equals(verify),
+                    Optional.ofNullable(freshness)));
         }
         return layers;
     }

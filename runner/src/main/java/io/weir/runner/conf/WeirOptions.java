@@ -199,6 +199,15 @@ public final class WeirOptions {
 
     public static final String SERVING_OPTIONS_PREFIX = "serving.options.";
 
+    public static final ConfigOption<Integer> UI_PORT =
+            key("ui.port").intType().defaultValue(8082)
+                    .withDescription("Port of weir ui's status page and JSON API (0 picks a free one).");
+
+    public static final ConfigOption<String> UI_BIND =
+            key("ui.bind").stringType().defaultValue("127.0.0.1")
+                    .withDescription("Address weir ui listens on: 127.0.0.1 keeps the page on this machine; 0.0.0.0"
+                            + " shows it to the network (it has no login).");
+
     // ---- scheduler (weir schedule) --------------------------------------------------------------
 
     public static final ConfigOption<SchedulerStore> SCHEDULER_STORE =
@@ -315,6 +324,12 @@ public final class WeirOptions {
                             + " recomputation into a scratch table, compared row by row) and record the result,"
                             + " which weir status shows.");
 
+    public static final ConfigOption<Duration> LAYER_FRESHNESS =
+            key("freshness").durationType().noDefaultValue()
+                    .withDescription("Freshness target: how far the layer's data may lag behind now (now minus its"
+                            + " watermark; for a batch-built table, minus the end of its newest built partition)."
+                            + " weir status flags a layer that misses it, and --check exits 1.");
+
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
@@ -329,7 +344,7 @@ public final class WeirOptions {
             SCHEDULER_POLL_INTERVAL, SCHEDULER_WAIT_TIMEOUT, SCHEDULER_MAX_ATTEMPTS,
             SCHEDULER_RETRY_BACKOFF, SCHEDULER_BATCH_SIZE, SCHEDULER_MAX_CATCH_UP,
             SERVING_TYPE, SERVING_URL, SERVING_ENDPOINT, SERVING_DATABASE, SERVING_SCHEMA, SERVING_USERNAME, SERVING_PASSWORD,
-            SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT);
+            SERVING_TABLES, SERVING_EMBEDDED_DIR, SERVING_EMBEDDED_PORT, UI_PORT, UI_BIND);
 
     static final List<String> PASS_THROUGH_PREFIXES =
             List.of(WAREHOUSE_OPTIONS_PREFIX, SOURCE_OPTIONS_PREFIX, FLINK_OPTIONS_PREFIX, SERVING_OPTIONS_PREFIX);
@@ -337,7 +352,7 @@ public final class WeirOptions {
     static final List<ConfigOption<?>> LAYER = List.of(
             LAYER_NAME, LAYER_TEMPLATE, LAYER_TABLE, LAYER_PARTITION_COLUMN, LAYER_PARTITION_FORMAT,
             LAYER_PARTITION_GRANULARITY, LAYER_UPSTREAM, LAYER_SCHEDULE_CRON, LAYER_SCHEDULE_ALLOWED_LATENESS,
-            LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK, LAYER_VERIFY);
+            LAYER_SCHEDULE_START_DATE, LAYER_SCHEDULE_END_DATE, LAYER_SEALED_PARTITIONS, LAYER_LOOKBACK, LAYER_VERIFY, LAYER_FRESHNESS);
 
 
     public enum FlinkTarget { EMBEDDED, REMOTE }

@@ -211,6 +211,31 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
+     * Commit time of the first snapshot whose watermark reached {@code watermark}: walking back from
+     * the newest over at most {@code maxSnapshots} snapshots, to the oldest one still at or past it.
+     * Empty when the table never reached it, or reached it before the walk's horizon.
+     */
+    public Optional<Long> firstCommitReaching(String tableName, long watermark, int maxSnapshots) {
+        FileStoreTable table = table(tableName);
+        Long reachedAt = null;
+        int seen = 0;
+        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null; s = previous(table, s)) {
+            Long w = s.watermark();
+            if (w == null || w == Long.MIN_VALUE) {
+                continue; // a batch or compaction commit says nothing about the stream's progress
+            }
+            if (w < watermark) {
+                return Optional.ofNullable(reachedAt);
+            }
+            reachedAt = s.timeMillis();
+            if (++seen >= maxSnapshots) {
+                return Optional.empty();
+            }
+        }
+        return Optional.ofNullable(reachedAt);
+    }
+
+    /**
      * Whether the table's data changed after the given snapshot: a later snapshot that appended,
      * deleted or overwrote rows (compactions change nothing). Expired history counts as changed.
      */

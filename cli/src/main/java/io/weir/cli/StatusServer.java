@@ -1,0 +1,195 @@
+package io.weir.cli;
+
+import io.undertow.Undertow;
+import io.undertow.server.HttpHandler;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.server.RoutingHandler;
+import io.undertow.server.handlers.resource.ClassPathResourceManager;
+import io.undertow.server.handlers.resource.ResourceHandler;
+import io.undertow.util.Headers;
+import io.undertow.util.StatusCodes;
+import io.weir.backfill.LedgerEntry;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.UiConf;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves the status page and its JSON API from the lake and the ledger, as weir status reads them:
+ * {@code /api/status} (the model of weir status --json), {@code /api/grid?days=N&end=T} (each
+ * layer's partitions over a window) and {@code /api/ledger?table=T&partition=P}. The cluster's
+ * jobs and the endpoints are probed in the background, so no request waits on the network.
+ */
+public final class StatusServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StatusServer.class);
+    private static final int DEFAULT_DAYS = 14;
+    private static final int MAX_DAYS = 3660;
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
+
+    private final PipelineStatus status;
+    private final Undertow server;
+    private final ScheduledExecutorService prober;
+    private final String url;
+
+    private StatusServer(PipelineStatus status, Undertow server, ScheduledExecutorService prober, String url) {
+        this.status = status;
+        this.server = server;
+        this.prober = prober;
+        this.url = url;
+    }
+
+    /** Starts serving; a port that is taken is a clear error (exit 2), naming the key to change. */
+    public static StatusServer start(PipelineStatus status, UiConf ui) {
+        RoutingHandler routes = new RoutingHandler()
+                .get("/api/status", json(exchange -> status.report()))
+                .get("/api/grid", json(exchange -> {
+                    int days = intParam(exchange, "days", DEFAULT_DAYS, 1, MAX_DAYS);
+                    Instant until = endParam(exchange);
+                    return status.grid(until.minus(days, ChronoUnit.DAYS), until);
+                }))
+                .get("/api/ledger", json(exchange -> history(status, exchange)))
+                .setFallbackHandler(new ResourceHandler(
+                        new ClassPathResourceManager(StatusServer.class.getClassLoader(), "io/weir/ui/"))
+                        .setWelcomeFiles("index.html"));
+        Undertow server = Undertow.builder()
+                .addHttpListener(ui.port(), ui.bind())
+                .setIoThreads(1)
+                .setWorkerThreads(2)
+                .setHandler(routes)
+                .build();
+        try {
+            server.start();
+        } catch (RuntimeException e) {
+            throw WeirException.badInput("weir ui cannot listen on " + ui.bind() + ":" + ui.port() + " ("
+                    + rootMessage(e) + "): set ui.port, or --port");
+        }
+        int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
+        ScheduledExecutorService prober = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "weir-ui-probe");
+            t.setDaemon(true);
+            return t;
+        });
+        prober.scheduleWithFixedDelay(() -> {
+            try {
+                status.probe();
+            } catch (RuntimeException e) {
+                LOG.warn("probing the cluster and endpoints failed: {}", e.toString());
+            }
+        }, 0, PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        String host = ui.bind().equals("0.0.0.0") ? "localhost" : ui.bind();
+        return new StatusServer(status, server, prober, "http://" + host + ":" + port + "/");
+    }
+
+    public String url() {
+        return url;
+    }
+
+    PipelineStatus status() {
+        return status;
+    }
+
+    private static List<LedgerRow> history(PipelineStatus status, HttpServerExchange exchange) {
+        String table = param(exchange, "table");
+        String partition = param(exchange, "partition");
+        if (table == null || partition == null) {
+            throw new IllegalArgumentException("/api/ledger needs table and partition, e.g. ?table=dws_users&partition=20230215");
+        }
+        return status.history(table, partition).stream().map(LedgerRow::of).toList();
+    }
+
+    /** A ledger entry with its times as instants (the ledger stores UTC wall times). */
+    record LedgerRow(String runId, String table, String partition, String layer, String mode,
+            io.weir.backfill.RunStatus status, long rowsWritten, String sqlHash, String error, Instant startedAt,
+            Instant finishedAt, String retryOf) {
+
+        static LedgerRow of(LedgerEntry e) {
+            return new LedgerRow(e.runId(), e.table(), e.partition(), e.layer(), e.mode(), e.status(), e.rowsWritten(),
+                    e.sqlHash(), e.error(), e.startedAt() == null ? null : e.startedAt().toInstant(ZoneOffset.UTC),
+                    e.finishedAt() == null ? null : e.finishedAt().toInstant(ZoneOffset.UTC), e.retryOf());
+        }
+    }
+
+    private interface Model {
+        Object of(HttpServerExchange exchange) throws Exception;
+    }
+
+    /** Answers with the model as JSON; a bad parameter is a 400 with its message, any other failure a 500. */
+    private static HttpHandler json(Model model) {
+        return exchange -> {
+            if (exchange.isInIoThread()) {
+                exchange.dispatch(json(model));
+                return;
+            }
+            int code = StatusCodes.OK;
+            Object body;
+            try {
+                body = model.of(exchange);
+            } catch (IllegalArgumentException | DateTimeParseException e) {
+                code = StatusCodes.BAD_REQUEST;
+                body = java.util.Map.of("error", e.getMessage());
+            } catch (Exception e) {
+                LOG.warn("{} failed", exchange.getRequestPath(), e);
+                code = StatusCodes.INTERNAL_SERVER_ERROR;
+                body = java.util.Map.of("error", String.valueOf(e.getMessage()));
+            }
+            exchange.setStatusCode(code);
+            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+            exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
+        };
+    }
+
+    private static String param(HttpServerExchange exchange, String name) {
+        Deque<String> values = exchange.getQueryParameters().get(name);
+        return values == null || values.isEmpty() || values.peekFirst().isBlank() ? null : values.peekFirst();
+    }
+
+    private static int intParam(HttpServerExchange exchange, String name, int fallback, int min, int max) {
+        String value = param(exchange, name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed >= min && parsed <= max) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+    }
+
+    /** The window's end: the parameter, or the end of the current hour so today's partitions show. */
+    private static Instant endParam(HttpServerExchange exchange) {
+        String value = param(exchange, "end");
+        return value == null ? Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : Instant.parse(value);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage());
+    }
+
+    @Override
+    public void close() {
+        prober.shutdownNow();
+        server.stop();
+    }
+}
