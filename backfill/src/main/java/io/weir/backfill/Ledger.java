@@ -151,7 +151,45 @@ public final class Ledger {
         return byTable;
     }
 
-    /** Current states of a pipeline, of one table or (null) all: only those partitions of the state table are read. */
+    /**
+     * The tables of a pipeline whose ledger state changed after {@code version} (a {@link #version()}),
+     * read from the commits since: a reader of the state then re-reads those tables only. Empty when
+     * that history is gone, or was overwritten: read everything.
+     */
+    public Optional<java.util.Set<String>> tablesChangedSince(String pipeline, long version) {
+        Optional<FileStoreTable> state = tables.existingState();
+        if (state.isEmpty()) {
+            return Optional.of(java.util.Set.of());
+        }
+        org.apache.paimon.utils.SnapshotManager snapshots = state.get().snapshotManager();
+        Long latest = snapshots.latestSnapshotId();
+        Long earliest = snapshots.earliestSnapshotId();
+        if (latest == null || version <= 0 || earliest == null || earliest > version + 1) {
+            return Optional.empty();
+        }
+        java.util.Set<String> changed = new java.util.TreeSet<>();
+        try {
+            for (long id = version + 1; id <= latest; id++) {
+                org.apache.paimon.Snapshot.CommitKind kind = snapshots.snapshot(id).commitKind();
+                if (kind == org.apache.paimon.Snapshot.CommitKind.OVERWRITE) {
+                    return Optional.empty();
+                }
+                if (kind == org.apache.paimon.Snapshot.CommitKind.COMPACT) {
+                    continue; // rewrites what is there: no state changes
+                }
+                for (org.apache.paimon.table.source.DataSplit split : state.get().newSnapshotReader().withSnapshot(id)
+                        .withMode(org.apache.paimon.table.source.ScanMode.DELTA).read().dataSplits()) {
+                    if (split.partition().getString(0).toString().equals(pipeline)) {
+                        changed.add(split.partition().getString(1).toString());
+                    }
+                }
+            }
+        } catch (RuntimeException expiredMeanwhile) {
+            return Optional.empty();
+        }
+        return Optional.of(changed);
+    }
+
     /** Ids of the runs, of any pipeline, that have an entry RUNNING in a process still alive. */
     public java.util.Set<String> liveRunIds() {
         Optional<FileStoreTable> state = tables.existingState();
@@ -168,6 +206,7 @@ public final class Ledger {
         return live;
     }
 
+    /** Current states of a pipeline, of one table or (null) all: only those partitions of the state table are read. */
     private List<LedgerEntry> states(String pipeline, String tableName) {
         Optional<FileStoreTable> state = tables.existingState();
         if (state.isEmpty()) {

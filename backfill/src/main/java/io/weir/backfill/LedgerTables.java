@@ -48,6 +48,7 @@ final class LedgerTables {
 
     private final Catalog catalog;
     private volatile boolean opened;
+    private volatile org.apache.paimon.utils.SnapshotManager stateSnapshots;
 
     LedgerTables(Catalog catalog) {
         this.catalog = catalog;
@@ -125,8 +126,21 @@ final class LedgerTables {
         return existing(STATE);
     }
 
+    /**
+     * The state table's newest snapshot id. Asked before every read of the ledger, so once the table
+     * exists only its snapshot hint is read: a snapshot manager reads the file system on each call.
+     */
     long stateVersion() {
-        return existingState().map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
+        org.apache.paimon.utils.SnapshotManager known = stateSnapshots;
+        if (known != null) {
+            Long id = known.latestSnapshotId();
+            if (id != null) {
+                return id;
+            }
+        }
+        Optional<FileStoreTable> state = existingState();
+        stateSnapshots = state.map(FileStoreTable::snapshotManager).orElse(null);
+        return state.map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
     }
 
     void write(List<LedgerEntry> entries) {

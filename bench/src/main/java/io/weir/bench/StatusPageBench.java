@@ -43,9 +43,10 @@ import java.util.Optional;
  * weir ui's model at scale: 100 daily layers with 365 built partitions each (real Paimon tables and
  * ledger entries), served over HTTP by the page's server. Prints the median time of /api/status
  * and of the grid of all 36,500 cells, then the server's CPU while Debian's headless Chromium keeps
- * the page open (polling every 2 s) for a minute.
+ * the page open (polling every 3 s) for a minute.
  *
  * <p>Usage: bench/run StatusPageBench [layers, default 100] [days, default 365] [idle seconds, default 60]
+ * [work dir, kept and reused when given]
  */
 public final class StatusPageBench {
 
@@ -56,22 +57,43 @@ public final class StatusPageBench {
         int layers = args.length > 0 ? Integer.parseInt(args[0]) : 100;
         int days = args.length > 1 ? Integer.parseInt(args[1]) : 365;
         int idleSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 60;
-        Path work = Files.createTempDirectory("weir-status-page-bench");
+        Path work = args.length > 3 ? Path.of(args[3]) : Files.createTempDirectory("weir-status-page-bench");
+        boolean reuse = Files.isDirectory(work.resolve("warehouse"));
         PipelineConf base = BackfillBench.lakeOnlyConf(work);
         PipelineConf conf = withLayers(base, layers);
         try (Lake lake = new Lake(conf.warehouse())) {
-            long started = System.nanoTime();
-            write(conf, lake, days);
-            System.out.printf("Wrote %d layers x %d daily partitions (tables and ledger) in %.1f s%n", layers, days,
-                    (System.nanoTime() - started) / 1e9);
+            if (!reuse) {
+                long started = System.nanoTime();
+                write(conf, lake, days);
+                System.out.printf("Wrote %d layers x %d daily partitions (tables and ledger) in %.1f s%n", layers,
+                        days, (System.nanoTime() - started) / 1e9);
+            }
             try (StatusServer server = StatusServer.start(new PipelineStatus(conf, lake), new UiConf("127.0.0.1", 0))) {
                 String end = FIRST_DAY.plusDays(days).atStartOfDay() + ":00Z";
                 HttpClient http = HttpClient.newHttpClient();
                 URI status = URI.create(server.url() + "api/status");
                 URI grid = URI.create(server.url() + "api/grid?days=" + days + "&end=" + end);
-                System.out.printf("GET /api/status: median %.0f ms (%,d bytes)%n", median(http, status), size(http, status));
-                System.out.printf("GET /api/grid, %,d cells: median %.0f ms (%,d bytes)%n", layers * days, median(http, grid),
+                Ledger ledger = new Ledger(lake);
+                Runnable change = () -> recordOne(conf, ledger);
+                System.out.printf("GET /api/status after a ledger change: median %.0f ms; unchanged: %.0f ms (%,d bytes)%n",
+                        median(http, status, change), median(http, status, () -> { }), size(http, status));
+                System.out.printf("GET /api/grid, %,d cells, after a ledger change: median %.0f ms; unchanged: %.0f ms"
+                        + " (%,d bytes)%n", layers * days, median(http, grid, change), median(http, grid, () -> { }),
                         size(http, grid));
+                io.weir.scheduler.StatusCollector collector = new io.weir.scheduler.StatusCollector(conf, lake,
+                        java.time.Clock.systemUTC());
+                collector.collect();
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 5; i++) {
+                    collector.collect();
+                }
+                long t1 = System.nanoTime();
+                for (int i = 0; i < 5; i++) {
+                    collector.grid(FIRST_DAY.plusDays(days - 14).atStartOfDay().toInstant(java.time.ZoneOffset.UTC),
+                            FIRST_DAY.plusDays(days).atStartOfDay().toInstant(java.time.ZoneOffset.UTC));
+                }
+                System.out.printf("Recomputed with nothing changed: status %.0f ms, grid of 14 days %.0f ms%n",
+                        (t1 - t0) / 5e6, (System.nanoTime() - t1) / 5e6);
                 idleCpu(server.url() + "?days=14&end=" + end, idleSeconds, work);
             }
         }
@@ -120,10 +142,21 @@ public final class StatusPageBench {
         }
     }
 
-    private static double median(HttpClient http, URI uri) throws Exception {
+    /** A scheduled run rebuilt one partition: the ledger's version moves, so nothing cached is reused. */
+    private static void recordOne(PipelineConf conf, Ledger ledger) {
+        LayerConf layer = conf.layers().get(0);
+        LocalDateTime at = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        String day = FIRST_DAY.format(DAY);
+        ledger.record(List.of(new LedgerEntry("20260101-020000-" + System.nanoTime() % 100000, layer.table(), day,
+                conf.name(), layer.name(), "schedule", FIRST_DAY.toString(), FIRST_DAY.toString(), "hash", "{}", 1,
+                RunStatus.DONE, null, at, at, null)));
+    }
+
+    private static double median(HttpClient http, URI uri, Runnable before) throws Exception {
         size(http, uri); // warm-up
         double[] millis = new double[7];
         for (int i = 0; i < millis.length; i++) {
+            before.run();
             long started = System.nanoTime();
             size(http, uri);
             millis[i] = (System.nanoTime() - started) / 1e6;
@@ -140,8 +173,20 @@ public final class StatusPageBench {
         return response.body().length();
     }
 
+    /** This process's CPU over the next seconds, as a fraction of one core (GC and JIT threads included). */
+    private static double cpuOver(int seconds) throws InterruptedException {
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long cpuBefore = os.getProcessCpuTime();
+        long wallBefore = System.nanoTime();
+        Thread.sleep(seconds * 1000L);
+        return (os.getProcessCpuTime() - cpuBefore) / (double) (System.nanoTime() - wallBefore);
+    }
+
     /** The server's CPU (this process: nothing else runs in it) while a headless Chromium keeps the page open. */
     private static void idleCpu(String page, int seconds, Path work) throws Exception {
+        System.out.printf("Server process CPU with no page open, for %d s: %.2f %% of a core%n", seconds,
+                cpuOver(seconds) * 100);
         Process chromium = new ProcessBuilder("/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--user-data-dir=" + work.resolve("chromium"),
@@ -149,13 +194,8 @@ public final class StatusPageBench {
                 .redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
         try {
             Thread.sleep(10_000); // the page loads and settles into its polling
-            com.sun.management.OperatingSystemMXBean os =
-                    (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-            long cpuBefore = os.getProcessCpuTime();
-            long wallBefore = System.nanoTime();
-            Thread.sleep(seconds * 1000L);
-            double cpu = (os.getProcessCpuTime() - cpuBefore) / (double) (System.nanoTime() - wallBefore);
-            System.out.printf("Server CPU with the page open (14 days shown, polled every 2 s) for %d s: %.2f %% of a core%n",
+            double cpu = cpuOver(seconds);
+            System.out.printf("Server CPU with the page open (14 days shown, polled every 3 s) for %d s: %.2f %% of a core%n",
                     seconds, cpu * 100);
         } finally {
             chromium.destroy();

@@ -31,6 +31,8 @@ public final class PipelineStatus {
     private final PipelineConf pipeline;
     private final StatusCollector collector;
     private volatile Probed probed = new Probed(List.of(), "", List.of());
+    private final Cache<StatusReport> reports = new Cache<>();
+    private final Cache<PartitionGrid> grids = new Cache<>();
 
     public PipelineStatus(PipelineConf pipeline, Lake lake) {
         this.pipeline = pipeline;
@@ -40,11 +42,12 @@ public final class PipelineStatus {
     /** The lake and ledger read now, with the newest probe of jobs and endpoints. */
     public StatusReport report() {
         Probed last = probed;
-        return collector.collect().withJobs(last.jobs(), last.cluster()).withEndpoints(last.endpoints());
+        return reports.get(collector.fingerprint(), collector::collect)
+                .withJobs(last.jobs(), last.cluster()).withEndpoints(last.endpoints());
     }
 
     public PartitionGrid grid(Instant from, Instant until) {
-        return collector.grid(from, until);
+        return grids.get(collector.fingerprint() + "/" + from + "/" + until, () -> collector.grid(from, until));
     }
 
     List<LedgerEntry> history(String table, String partition) {
@@ -104,6 +107,27 @@ public final class PipelineStatus {
         return endpoint.name().startsWith("source ")
                 ? pipeline.embeddedSource().map(s -> s.kind().label(s).equals(endpoint.name())).orElse(false)
                 : pipeline.serving().map(ServingConf::embedded).orElse(false);
+    }
+
+    /**
+     * The last answer, given again while nothing it read has changed, for a little while: a page
+     * polled every few seconds by an idle browser then costs a fingerprint, not a recomputation.
+     */
+    private static final class Cache<T> {
+        private static final long REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        private String key;
+        private long computedAt;
+        private T value;
+
+        synchronized T get(String newKey, java.util.function.Supplier<T> compute) {
+            long now = System.nanoTime();
+            if (value == null || !newKey.equals(key) || now - computedAt > REUSE_NANOS) {
+                value = compute.get();
+                key = newKey;
+                computedAt = now;
+            }
+            return value;
+        }
     }
 
     private record Probed(List<StatusReport.JobRow> jobs, String cluster, List<StatusReport.EndpointStatus> endpoints) {}

@@ -1,7 +1,7 @@
 "use strict";
 // The live page of `weir ui`: polls the JSON API and redraws each section in place.
 (function () {
-  const POLL_MS = 2000;
+  const POLL_MS = 3000;
   const STATES = ["RUNNING", "FAILED", "LATE", "DIFFERING", "WAITING", "VERIFIED", "BUILT", "SEALED",
     "PROVISIONAL", "EMPTY", "FUTURE"];
   const RUN_STATES = ["RUNNING", "DONE", "FAILED", "LATE"];

@@ -36,10 +36,11 @@ final class LakeState {
     }
 
     private TableState read(String table) {
-        if (!lake.tableExists(table)) {
+        Optional<Long> newest = lake.snapshotIdIfExists(table);
+        if (newest.isEmpty()) {
             return TableState.MISSING;
         }
-        long snapshotId = lake.latestSnapshotId(table).orElse(0L);
+        long snapshotId = newest.get();
         TableState cached = cache.get(table);
         if (cached != null && cached.snapshotId() == snapshotId) {
             return cached;

@@ -14,16 +14,34 @@ final class LedgerState {
     private final String pipeline;
     private long version = -1;
     private Map<String, Map<String, LedgerEntry>> latest = Map.of();
+    private List<LedgerEntry> recent;
+    private long recentVersion = -1;
+    private int recentCount;
 
     LedgerState(Ledger ledger, String pipeline) {
         this.ledger = ledger;
         this.pipeline = pipeline;
     }
 
+    /**
+     * Re-reads what changed since the last refresh: the tables whose state took a commit since, or
+     * everything when that history is gone. A tick or a page refresh after one scheduled run then
+     * reads one table's states, not the whole ledger.
+     */
     synchronized LedgerState refresh() {
         long current = ledger.version();
         if (current != version) {
-            latest = ledger.states(pipeline);
+            java.util.Optional<java.util.Set<String>> changed = version <= 0 ? java.util.Optional.empty()
+                    : ledger.tablesChangedSince(pipeline, version);
+            if (changed.isPresent()) {
+                Map<String, Map<String, LedgerEntry>> updated = new java.util.HashMap<>(latest);
+                for (String table : changed.get()) {
+                    updated.put(table, ledger.latestByPartition(pipeline, table));
+                }
+                latest = updated;
+            } else {
+                latest = ledger.states(pipeline);
+            }
             version = current;
         }
         return this;
@@ -37,9 +55,23 @@ final class LedgerState {
         return latest.getOrDefault(table, Map.of());
     }
 
-    /** The entries of the newest {@code runs} runs of this pipeline, oldest first. */
-    List<LedgerEntry> recentRuns(int runs) {
-        return ledger.recent(pipeline, e -> true, found -> found.stream().map(LedgerEntry::runId).distinct().count() >= runs);
+    /**
+     * The entries of the newest {@code runs} runs of this pipeline, oldest first: read from the log
+     * again only when the ledger changed since the last {@link #refresh()}.
+     */
+    synchronized List<LedgerEntry> recentRuns(int runs) {
+        if (recent == null || recentVersion != version || recentCount != runs) {
+            recent = ledger.recent(pipeline, e -> true,
+                    found -> found.stream().map(LedgerEntry::runId).distinct().count() >= runs);
+            recentVersion = version;
+            recentCount = runs;
+        }
+        return recent;
+    }
+
+    /** The ledger's version as of the last {@link #refresh()}. */
+    synchronized long version() {
+        return version;
     }
 
     Ledger ledger() {

@@ -42,6 +42,11 @@ public final class StatusCollector {
     private final Clock clock;
     private final io.weir.backfill.verify.Verifications verifications;
     private final HopDelay hopDelay;
+    private final Map<String, Optional<LocalDateTime>> newestBuilt = new java.util.HashMap<>();
+    private long newestBuiltVersion = -1;
+    private static final long FINGERPRINT_REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private String lastFingerprint;
+    private long fingerprintAt;
 
     public StatusCollector(PipelineConf conf, Lake lake, Clock clock) {
         this.conf = conf;
@@ -154,10 +159,33 @@ public final class StatusCollector {
 
     /** For a batch-built table: the end of the newest partition the ledger shows done. */
     private Optional<LocalDateTime> newestBuilt(LayerConf layer, PartitionSpec spec) {
-        return ledger.latestByPartition(layer.table()).values().stream()
+        if (newestBuiltVersion != ledger.version()) {
+            newestBuilt.clear();
+            newestBuiltVersion = ledger.version();
+        }
+        return newestBuilt.computeIfAbsent(layer.table(), t -> ledger.latestByPartition(t).values().stream()
                 .filter(e -> e.status() == RunStatus.DONE && !e.partition().isEmpty())
                 .map(e -> io.weir.backfill.BackfillPlanner.parse(spec, e.partition()).end())
-                .max(Comparator.naturalOrder());
+                .max(Comparator.naturalOrder()));
+    }
+
+    /**
+     * Changes when anything the report reads changes: the ledger, or a snapshot of one of the
+     * layers' tables. Time alone moves lags and due partitions, which a caller may let lag a little.
+     */
+    public synchronized String fingerprint() {
+        long now = System.nanoTime();
+        // The page asks twice per refresh (status, grid): one look at the lake serves both.
+        if (lastFingerprint != null && now - fingerprintAt < FINGERPRINT_REUSE_NANOS) {
+            return lastFingerprint;
+        }
+        StringBuilder fingerprint = new StringBuilder().append(ledger.ledger().version());
+        for (LayerConf layer : conf.layers()) {
+            fingerprint.append(',').append(lakeState.of(layer.table()).snapshotId());
+        }
+        lastFingerprint = fingerprint.toString();
+        fingerprintAt = now;
+        return lastFingerprint;
     }
 
     private List<StatusReport.RunSummary> runs() {

@@ -34,6 +34,8 @@ public final class Lake implements AutoCloseable {
 
     private final Catalog catalog;
     private final String database;
+    private final Map<String, org.apache.paimon.utils.SnapshotManager> snapshotManagers =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public Lake(WarehouseConf warehouse) {
         Map<String, String> options = new HashMap<>(warehouse.options());
@@ -365,6 +367,31 @@ public final class Lake implements AutoCloseable {
         } catch (Catalog.TableNotExistException e) {
             throw WeirException.badInput("table " + database + "." + tableName + " does not exist in the warehouse");
         }
+    }
+
+    /**
+     * The newest snapshot id of a table (0 before its first commit), or empty when it does not exist.
+     * Cheap enough to ask of every table every few seconds: once a table is found, only its snapshot
+     * hint is read (a snapshot manager reads the file system on every call, so it never goes stale).
+     */
+    public Optional<Long> snapshotIdIfExists(String tableName) {
+        org.apache.paimon.utils.SnapshotManager known = snapshotManagers.get(tableName);
+        if (known != null) {
+            Long id = known.latestSnapshotId();
+            if (id != null) {
+                return Optional.of(id);
+            }
+            snapshotManagers.remove(tableName); // dropped, or recreated without commits: ask the catalog again
+        }
+        if (!tableExists(tableName)) {
+            return Optional.empty();
+        }
+        org.apache.paimon.utils.SnapshotManager manager = table(tableName).snapshotManager();
+        Long id = manager.latestSnapshotId();
+        if (id != null) {
+            snapshotManagers.put(tableName, manager);
+        }
+        return Optional.of(id == null ? 0L : id);
     }
 
     public Optional<Long> latestSnapshotId(String tableName) {
