@@ -8,22 +8,26 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * How long a layer's stream takes to pass on what its upstream tables commit: for the layer's
- * watermark w, the commit time of the layer's first snapshot that reached w, minus that of the
- * slowest upstream table's first snapshot that reached w. A layer's watermark moves only once its
- * inputs' watermarks have, so this is the delay between an upstream commit and the downstream
- * commit that consumed it. The commit that first reached a watermark never changes, so each is
- * looked up once: a quiet stream's heartbeats add snapshots, not work.
+ * How long a layer's stream takes to pass on what its upstream tables commit. A layer's watermark
+ * moves only after its inputs' watermarks have moved, so the delay is measured between watermark
+ * moves: from the commit that first recorded an upstream table's watermark as it stood when the
+ * layer's watermark last moved (the upstream that moved last, which let the layer's move), to the layer's commit that first recorded its own current
+ * watermark. Comparing moves, not values, keeps it right when the layers take their event times
+ * from different columns. Each move's commit never changes, so each is looked up once: a quiet
+ * stream's heartbeats add snapshots, not work.
  */
 final class HopDelay {
 
-    /** How far back to look for the commit that reached a watermark: past it, the delay is unknown. */
+    /** How far back to walk over commits that carry one watermark: past it, the delay is unknown. */
     private static final int MAX_SNAPSHOTS = 500;
     private static final int MAX_REMEMBERED = 10_000;
 
     private final Lake lake;
     private final LakeState lakeState;
-    private final Map<String, Optional<Long>> reached = new ConcurrentHashMap<>();
+    /** By table and watermark: when the table first committed that watermark. */
+    private final Map<String, Optional<Long>> ownMoves = new ConcurrentHashMap<>();
+    /** By table and time: when the watermark the table had then was first committed. */
+    private final Map<String, Optional<Long>> upstreamMoves = new ConcurrentHashMap<>();
 
     HopDelay(Lake lake, LakeState lakeState) {
         this.lake = lake;
@@ -35,35 +39,40 @@ final class HopDelay {
         if (watermark.isEmpty() || layer.upstream().isEmpty()) {
             return Optional.empty();
         }
-        Optional<Long> ownReached = reached(layer.table(), watermark.get());
-        if (ownReached.isEmpty()) {
+        Optional<Long> moved = remembered(ownMoves, layer.table() + "@" + watermark.get(), () -> lake
+                .watermarkFirstCommitted(layer.table(), Long.MAX_VALUE, MAX_SNAPSHOTS)
+                .filter(found -> found[0] == watermark.get()).map(found -> found[1]));
+        if (moved.isEmpty()) {
             return Optional.empty();
         }
-        Long slowest = null;
+        Long lastMoved = null;
         for (String table : layer.upstream()) {
             if (lakeState.of(table).watermark().isEmpty()) {
                 continue; // a dimension copy or a batch table: no stream to wait for
             }
-            Optional<Long> upstreamReached = reached(table, watermark.get());
-            if (upstreamReached.isEmpty()) {
+            Optional<Long> upstreamMoved = remembered(upstreamMoves, table + "@" + moved.get(), () -> lake
+                    .watermarkFirstCommitted(table, moved.get(), MAX_SNAPSHOTS).map(found -> found[1]));
+            if (upstreamMoved.isEmpty()) {
                 return Optional.empty();
             }
-            slowest = slowest == null ? upstreamReached.get() : Math.max(slowest, upstreamReached.get());
+            // The input that moved last is the one that let the layer's watermark move.
+            lastMoved = lastMoved == null ? upstreamMoved.get() : Math.max(lastMoved, upstreamMoved.get());
         }
-        return slowest == null ? Optional.empty() : Optional.of(Math.max(0, ownReached.get() - slowest));
+        return lastMoved == null ? Optional.empty() : Optional.of(Math.max(0, moved.get() - lastMoved));
     }
 
-    private Optional<Long> reached(String table, long watermark) {
-        String key = table + "@" + watermark;
-        Optional<Long> known = reached.get(key);
-        if (known != null && known.isPresent()) {
-            return known;
+    /** A found answer is kept; an unknown one is asked again next time, when history may tell. */
+    private static Optional<Long> remembered(Map<String, Optional<Long>> known, String key,
+            java.util.function.Supplier<Optional<Long>> find) {
+        Optional<Long> answer = known.get(key);
+        if (answer != null && answer.isPresent()) {
+            return answer;
         }
-        if (reached.size() > MAX_REMEMBERED) {
-            reached.clear();
+        if (known.size() > MAX_REMEMBERED) {
+            known.clear();
         }
-        Optional<Long> found = lake.firstCommitReaching(table, watermark, MAX_SNAPSHOTS);
-        reached.put(key, found);
-        return found;
+        answer = find.get();
+        known.put(key, answer);
+        return answer;
     }
 }

@@ -213,28 +213,55 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * Commit time of the first snapshot whose watermark reached {@code watermark}: walking back from
-     * the newest over at most {@code maxSnapshots} snapshots, to the oldest one still at or past it.
-     * Empty when the table never reached it, or reached it before the walk's horizon.
+     * When the watermark a table had at {@code atMillis} was first committed: the newest snapshot
+     * committed by then that carries a watermark gives the value, and the walk back over the
+     * snapshots carrying that same value gives the commit that first recorded it. Empty when no
+     * snapshot by then carries a watermark, or the walk passes {@code maxSnapshots}.
+     *
+     * @return the watermark and its first commit time
      */
-    public Optional<Long> firstCommitReaching(String tableName, long watermark, int maxSnapshots) {
+    public Optional<long[]> watermarkFirstCommitted(String tableName, long atMillis, int maxSnapshots) {
         FileStoreTable table = table(tableName);
-        Long reachedAt = null;
+        Snapshot s = newestCommittedBy(table, atMillis);
+        Long value = null;
+        long firstAt = 0;
         int seen = 0;
-        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null; s = previous(table, s)) {
+        for (; s != null && seen < maxSnapshots; s = previous(table, s), seen++) {
             Long w = s.watermark();
             if (w == null || w == Long.MIN_VALUE) {
                 continue; // a batch or compaction commit says nothing about the stream's progress
             }
-            if (w < watermark) {
-                return Optional.ofNullable(reachedAt);
+            if (value == null) {
+                value = w;
+            } else if (!w.equals(value)) {
+                return Optional.of(new long[] {value, firstAt});
             }
-            reachedAt = s.timeMillis();
-            if (++seen >= maxSnapshots) {
-                return Optional.empty();
+            firstAt = s.timeMillis();
+        }
+        return value != null && s == null ? Optional.of(new long[] {value, firstAt}) : Optional.empty();
+    }
+
+    /** The newest snapshot committed at or before the time, by bisection: snapshot times grow with ids. */
+    private static Snapshot newestCommittedBy(FileStoreTable table, long atMillis) {
+        Long earliest = table.snapshotManager().earliestSnapshotId();
+        Long latest = table.snapshotManager().latestSnapshotId();
+        if (earliest == null || latest == null) {
+            return null;
+        }
+        long lo = earliest;
+        long hi = latest;
+        Snapshot found = null;
+        while (lo <= hi) {
+            long mid = lo + (hi - lo) / 2;
+            Snapshot s = table.snapshotManager().snapshot(mid);
+            if (s.timeMillis() <= atMillis) {
+                found = s;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
             }
         }
-        return Optional.ofNullable(reachedAt);
+        return found;
     }
 
     /**
