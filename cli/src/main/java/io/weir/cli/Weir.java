@@ -63,7 +63,7 @@ public final class Weir implements Runnable {
         return 0;
     }
 
-    static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Weir());
         cli.setOut(out);
         cli.setErr(err);
