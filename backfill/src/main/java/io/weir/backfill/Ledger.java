@@ -116,6 +116,11 @@ public final class Ledger {
         return tables.stateVersion();
     }
 
+    /** Changes whenever the history (the log) takes a commit, which follows the state's (0 when nothing was). */
+    public long logVersion() {
+        return tables.logVersion();
+    }
+
     /** Every entry of one run, oldest first: one day of history is read. */
     public List<LedgerEntry> run(String runId) {
         Optional<FileStoreTable> log = tables.existingLog();
@@ -159,12 +164,12 @@ public final class Ledger {
     public Optional<java.util.Set<String>> tablesChangedSince(String pipeline, long version) {
         Optional<FileStoreTable> state = tables.existingState();
         if (state.isEmpty()) {
-            return Optional.of(java.util.Set.of());
+            return Optional.empty();
         }
         org.apache.paimon.utils.SnapshotManager snapshots = state.get().snapshotManager();
         Long latest = snapshots.latestSnapshotId();
         Long earliest = snapshots.earliestSnapshotId();
-        if (latest == null || version <= 0 || earliest == null || earliest > version + 1) {
+        if (latest == null || version <= 0 || latest < version || earliest == null || earliest > version + 1) {
             return Optional.empty();
         }
         java.util.Set<String> changed = new java.util.TreeSet<>();

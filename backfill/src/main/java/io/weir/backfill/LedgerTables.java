@@ -49,6 +49,7 @@ final class LedgerTables {
     private final Catalog catalog;
     private volatile boolean opened;
     private volatile org.apache.paimon.utils.SnapshotManager stateSnapshots;
+    private volatile org.apache.paimon.utils.SnapshotManager logSnapshots;
 
     LedgerTables(Catalog catalog) {
         this.catalog = catalog;
@@ -124,6 +125,20 @@ final class LedgerTables {
 
     Optional<FileStoreTable> existingState() {
         return existing(STATE);
+    }
+
+    /** The log table's newest snapshot id (0 before the first record). */
+    long logVersion() {
+        org.apache.paimon.utils.SnapshotManager known = logSnapshots;
+        if (known != null) {
+            Long id = known.latestSnapshotId();
+            if (id != null) {
+                return id;
+            }
+        }
+        Optional<FileStoreTable> log = existingLog();
+        logSnapshots = log.map(FileStoreTable::snapshotManager).orElse(null);
+        return log.map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
     }
 
     /**

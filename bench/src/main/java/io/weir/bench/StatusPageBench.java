@@ -41,7 +41,8 @@ import java.util.Optional;
 
 /**
  * weir ui's model at scale: 100 daily layers with 365 built partitions each (real Paimon tables and
- * ledger entries), served over HTTP by the page's server. Prints the median time of /api/status
+ * ledger entries, each partition built by a scheduled run the next day), served over HTTP by the
+ * page's server. Prints the median time of /api/status
  * and of the grid of all 36,500 cells, then the server's CPU while Debian's headless Chromium keeps
  * the page open (polling every 3 s) for a minute.
  *
@@ -132,11 +133,13 @@ public final class StatusPageBench {
                 commit.commit(write.prepareCommit());
             }
             List<LedgerEntry> entries = new ArrayList<>();
-            LocalDateTime at = LocalDateTime.of(2026, 1, 1, 1, 0);
             for (int d = 0; d < days; d++) {
-                entries.add(new LedgerEntry("20260101-010000-" + layer.table(), layer.table(),
-                        FIRST_DAY.plusDays(d).format(DAY), conf.name(), layer.name(), "backfill", FIRST_DAY.toString(),
-                        FIRST_DAY.plusDays(days - 1).toString(), "hash", "{}", 1, RunStatus.DONE, null, at, at, null));
+                // As a scheduler leaves them: each partition built by its own run, early the next day.
+                LocalDateTime at = FIRST_DAY.plusDays(d + 1).atTime(1, 0);
+                String runId = at.format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + layer.table();
+                String day = FIRST_DAY.plusDays(d).toString();
+                entries.add(new LedgerEntry(runId, layer.table(), FIRST_DAY.plusDays(d).format(DAY), conf.name(),
+                        layer.name(), "schedule", day, day, "hash", "{}", 1, RunStatus.DONE, null, at, at, null));
             }
             ledger.record(entries);
         }
@@ -147,7 +150,7 @@ public final class StatusPageBench {
         LayerConf layer = conf.layers().get(0);
         LocalDateTime at = LocalDateTime.now(java.time.ZoneOffset.UTC);
         String day = FIRST_DAY.format(DAY);
-        ledger.record(List.of(new LedgerEntry("20260101-020000-" + System.nanoTime() % 100000, layer.table(), day,
+        ledger.record(List.of(new LedgerEntry(FIRST_DAY.plusDays(400).format(DAY) + "-020000-" + System.nanoTime() % 100000, layer.table(), day,
                 conf.name(), layer.name(), "schedule", FIRST_DAY.toString(), FIRST_DAY.toString(), "hash", "{}", 1,
                 RunStatus.DONE, null, at, at, null)));
     }

@@ -54,6 +54,11 @@ public final class PipelineStatus {
         return collector.history(table, partition);
     }
 
+    /** The text with the conf's secrets masked, for what a failure says. */
+    String mask(String text) {
+        return pipeline.secrets().mask(text);
+    }
+
     /** Asks the cluster for the pipeline's jobs and each endpoint whether it answers. */
     void probe() {
         List<StatusReport.JobRow> jobs = List.of();
@@ -63,8 +68,9 @@ public final class PipelineStatus {
             try (FlinkSession session = FlinkSession.start(pipeline.flink().asRemote(address))) {
                 jobs = ClusterCommands.rows(pipeline, session, false);
                 cluster = session.webUrl();
-            } catch (WeirException e) {
-                cluster = e.getMessage();
+            } catch (RuntimeException e) {
+                // Whatever answers on that port, status goes on without jobs and says why.
+                cluster = pipeline.secrets().mask(String.valueOf(e.getMessage()));
             }
         }
         probed = new Probed(jobs, cluster, endpoints());

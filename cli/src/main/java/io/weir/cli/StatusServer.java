@@ -53,14 +53,20 @@ public final class StatusServer implements AutoCloseable {
 
     /** Starts serving; a port that is taken is a clear error (exit 2), naming the key to change. */
     public static StatusServer start(PipelineStatus status, UiConf ui) {
+        Api api = new Api(status, java.util.Set.of("localhost", "127.0.0.1", "::1", "[::1]", ui.bind()),
+                ui.bind().equals("0.0.0.0") || ui.bind().equals("::"));
         RoutingHandler routes = new RoutingHandler()
-                .get("/api/status", json(exchange -> status.report()))
-                .get("/api/grid", json(exchange -> {
+                .get("/api/status", api.json(exchange -> status.report()))
+                .get("/api/grid", api.json(exchange -> {
                     int days = intParam(exchange, "days", DEFAULT_DAYS, 1, MAX_DAYS);
                     Instant until = endParam(exchange);
-                    return status.grid(until.minus(days, ChronoUnit.DAYS), until);
+                    try {
+                        return status.grid(until.minus(days, ChronoUnit.DAYS), until);
+                    } catch (io.weir.scheduler.PartitionGrid.TooLarge e) {
+                        throw new BadParameter(e.getMessage());
+                    }
                 }))
-                .get("/api/ledger", json(exchange -> history(status, exchange)))
+                .get("/api/ledger", api.json(exchange -> history(status, exchange)))
                 .setFallbackHandler(new ResourceHandler(
                         new ClassPathResourceManager(StatusServer.class.getClassLoader(), "io/weir/ui/"))
                         .setWelcomeFiles("index.html"));
@@ -89,7 +95,8 @@ public final class StatusServer implements AutoCloseable {
                 LOG.warn("probing the cluster and endpoints failed: {}", e.toString());
             }
         }, 0, PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-        String host = ui.bind().equals("0.0.0.0") ? "localhost" : ui.bind();
+        String host = ui.bind().equals("0.0.0.0") || ui.bind().equals("::") ? "localhost"
+                : ui.bind().contains(":") ? "[" + ui.bind() + "]" : ui.bind();
         return new StatusServer(status, server, prober, "http://" + host + ":" + port + "/");
     }
 
@@ -105,9 +112,13 @@ public final class StatusServer implements AutoCloseable {
         String table = param(exchange, "table");
         String partition = param(exchange, "partition");
         if (table == null || partition == null) {
-            throw new IllegalArgumentException("/api/ledger needs table and partition, e.g. ?table=dws_users&partition=20230215");
+            throw new BadParameter("/api/ledger needs table and partition, e.g. ?table=dws_users&partition=20230215");
         }
-        return status.history(table, partition).stream().map(LedgerRow::of).toList();
+        try {
+            return status.history(table, partition).stream().map(LedgerRow::of).toList();
+        } catch (IllegalArgumentException e) {
+            throw new BadParameter(e.getMessage());
+        }
     }
 
     /** A ledger entry with its times as instants (the ledger stores UTC wall times). */
@@ -122,34 +133,55 @@ public final class StatusServer implements AutoCloseable {
         }
     }
 
+    /** A request parameter that is missing or malformed: a 400 with its message. */
+    static final class BadParameter extends RuntimeException {
+        BadParameter(String message) {
+            super(message);
+        }
+    }
+
     private interface Model {
         Object of(HttpServerExchange exchange) throws Exception;
     }
 
-    /** Answers with the model as JSON; a bad parameter is a 400 with its message, any other failure a 500. */
-    private static HttpHandler json(Model model) {
-        return exchange -> {
-            if (exchange.isInIoThread()) {
-                exchange.dispatch(json(model));
-                return;
-            }
-            int code = StatusCodes.OK;
-            Object body;
-            try {
-                body = model.of(exchange);
-            } catch (IllegalArgumentException | DateTimeParseException e) {
-                code = StatusCodes.BAD_REQUEST;
-                body = java.util.Map.of("error", e.getMessage());
-            } catch (Exception e) {
-                LOG.warn("{} failed", exchange.getRequestPath(), e);
-                code = StatusCodes.INTERNAL_SERVER_ERROR;
-                body = java.util.Map.of("error", String.valueOf(e.getMessage()));
-            }
-            exchange.setStatusCode(code);
-            exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-            exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
-            exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
-        };
+    /**
+     * Answers with a model as JSON: a bad parameter is a 400 with its message, any other failure a
+     * 500 whose message has the conf's secrets masked. Only names of this machine (or the bind
+     * address) may ask: a page on 127.0.0.1 is still reachable from a website through DNS rebinding.
+     * A bind to all addresses answers any name, as its owner chose.
+     */
+    private record Api(PipelineStatus status, java.util.Set<String> hosts, boolean anyHost) {
+
+        HttpHandler json(Model model) {
+            return exchange -> {
+                if (exchange.isInIoThread()) {
+                    exchange.dispatch(json(model));
+                    return;
+                }
+                exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                exchange.getResponseHeaders().put(Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
+                if (!anyHost && !hosts.contains(exchange.getHostName())) {
+                    exchange.setStatusCode(StatusCodes.FORBIDDEN);
+                    exchange.getResponseSender().send("{\"error\":\"unknown host\"}");
+                    return;
+                }
+                int code = StatusCodes.OK;
+                Object body;
+                try {
+                    body = model.of(exchange);
+                } catch (BadParameter e) {
+                    code = StatusCodes.BAD_REQUEST;
+                    body = java.util.Map.of("error", String.valueOf(e.getMessage()));
+                } catch (Exception e) {
+                    LOG.warn("{} failed", exchange.getRequestPath(), e);
+                    code = StatusCodes.INTERNAL_SERVER_ERROR;
+                    body = java.util.Map.of("error", status.mask(String.valueOf(e.getMessage())));
+                }
+                exchange.setStatusCode(code);
+                exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
+            };
+        }
     }
 
     private static String param(HttpServerExchange exchange, String name) {
@@ -170,13 +202,17 @@ public final class StatusServer implements AutoCloseable {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
+        throw new BadParameter(name + " must be a whole number from " + min + " to " + max + ", got '" + value + "'");
     }
 
     /** The window's end: the parameter, or the end of the current hour so today's partitions show. */
     private static Instant endParam(HttpServerExchange exchange) {
         String value = param(exchange, "end");
-        return value == null ? Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : Instant.parse(value);
+        try {
+            return value == null ? Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new BadParameter("end must be an instant such as 2023-02-18T00:00:00Z, got '" + value + "'");
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -426,7 +426,9 @@
   // ---------- refresh loop ----------
 
   function renderStatus(status) {
-    const jobs = new Map((status.jobs || []).map((j) => [j.job, j]));
+    // The cluster lists a layer's jobs newest first: keep the first, the running or newest one.
+    const jobs = new Map();
+    (status.jobs || []).forEach((j) => { if (!jobs.has(j.job)) jobs.set(j.job, j); });
     renderHeader(status);
     renderGraph(status, jobs);
     renderTables(status, jobs);

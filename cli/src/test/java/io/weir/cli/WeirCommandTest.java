@@ -254,6 +254,8 @@ class WeirCommandTest {
         assertTrue(unchecked.out().lines().anyMatch(l -> l.startsWith("dws_shops") && l.contains("- MISSED 30s")), unchecked.out());
         CliRun checked = CliRun.of("status", "--conf", conf.toString(), "--check");
         assertEquals(StatusCommand.MISSED_FRESHNESS, checked.exitCode(), checked.out() + checked.err());
+        assertEquals("", checked.err(), "a missed target, not a failure");
+        assertTrue(checked.out().contains("MISSED 30s"), checked.out());
         Files.writeString(conf, Files.readString(conf).replace("freshness: 30s", "freshness: soon"));
         assertBadInput(CliRun.of("status", "--conf", conf.toString()), "layers[5].freshness");
         Files.writeString(conf, Files.readString(conf).replace("freshness: soon", "freshness: 0s"));
@@ -269,10 +271,10 @@ class WeirCommandTest {
                     .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
                     .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("ui-warehouse"))
                     + "ui:\n  port: " + taken.getLocalPort() + "\n");
-            assertBadInput(CliRun.of("ui", "--conf", conf.toString()), "weir ui cannot listen on 127.0.0.1:"
+            assertBadInput(CliRun.of("ui", "--conf", conf.toString(), "--duration", "1s"), "weir ui cannot listen on 127.0.0.1:"
                     + taken.getLocalPort());
             Files.writeString(conf, Files.readString(conf).replace("  port: " + taken.getLocalPort(), "  port: -1"));
-            assertBadInput(CliRun.of("ui", "--conf", conf.toString()), "ui.port: must be between 0 and 65535, got -1");
+            assertBadInput(CliRun.of("ui", "--conf", conf.toString(), "--duration", "1s"), "ui.port: must be between 0 and 65535, got -1");
         }
     }
 

@@ -51,7 +51,7 @@ final class GridBuilder {
                 LocalDateTime.ofInstant(until, ZoneOffset.UTC));
         long cells = conf.layers().stream().flatMap(l -> l.partition().stream()).mapToLong(s -> s.count(range)).sum();
         if (cells > MAX_CELLS) {
-            throw new IllegalArgumentException("the window " + range + " holds " + cells + " partitions over all layers;"
+            throw new PartitionGrid.TooLarge("the window " + range + " holds " + cells + " partitions over all layers;"
                     + " at most " + MAX_CELLS + " are drawn: narrow it");
         }
         List<PartitionGrid.Row> rows = new ArrayList<>();
@@ -98,15 +98,18 @@ final class GridBuilder {
         if (last != null && last.status() == RunStatus.LATE) {
             return cell(p, CellState.LATE, last.error() == null ? "" : last.error());
         }
+        boolean checkedSinceBuild = verification != null && (last == null || last.finishedAt() == null
+                || !verification.verifiedAt().isBefore(last.finishedAt().toInstant(ZoneOffset.UTC)));
+        if (checkedSinceBuild && !verification.same()) {
+            return cell(p, CellState.DIFFERING, verification.summary());
+        }
         if (dueNow != null) {
             String waitingOn = readiness.check(layer, dueNow.partition()).reason();
             return cell(p, CellState.WAITING, dueNow.why() + "; " + (waitingOn.isEmpty()
                     ? "waiting on nothing: runs at the next tick" : "waiting on " + waitingOn));
         }
-        boolean checkedSinceBuild = verification != null && (last == null || last.startedAt() == null
-                || !verification.verifiedAt().isBefore(last.startedAt().toInstant(ZoneOffset.UTC)));
         if (checkedSinceBuild) {
-            return cell(p, verification.same() ? CellState.VERIFIED : CellState.DIFFERING, verification.summary());
+            return cell(p, CellState.VERIFIED, verification.summary());
         }
         if (last != null) {
             return cell(p, CellState.BUILT, last.rowsWritten() + " rows, run " + last.runId() + " (" + last.mode() + ")");

@@ -13,8 +13,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * moves: from the commit that first recorded an upstream table's watermark as it stood when the
  * layer's watermark last moved (the upstream that moved last, which let the layer's move), to the layer's commit that first recorded its own current
  * watermark. Comparing moves, not values, keeps it right when the layers take their event times
- * from different columns. Each move's commit never changes, so each is looked up once: a quiet
- * stream's heartbeats add snapshots, not work.
+ * from different columns. Which upstream commit a layer's checkpoint consumed is not recorded, so
+ * this is right to within about one checkpoint interval. Each move's commit never changes, so
+ * each is looked up once: a quiet stream's heartbeats add snapshots, not work.
  */
 final class HopDelay {
 
@@ -61,17 +62,24 @@ final class HopDelay {
         return lastMoved == null ? Optional.empty() : Optional.of(Math.max(0, moved.get() - lastMoved));
     }
 
-    /** A found answer is kept; an unknown one is asked again next time, when history may tell. */
+    /**
+     * Each answer is kept, an unknown one too: history only grows away from it. A snapshot that
+     * expires while it is read makes the answer unknown, not the status.
+     */
     private static Optional<Long> remembered(Map<String, Optional<Long>> known, String key,
             java.util.function.Supplier<Optional<Long>> find) {
         Optional<Long> answer = known.get(key);
-        if (answer != null && answer.isPresent()) {
+        if (answer != null) {
             return answer;
         }
         if (known.size() > MAX_REMEMBERED) {
             known.clear();
         }
-        answer = find.get();
+        try {
+            answer = find.get();
+        } catch (RuntimeException expiredMeanwhile) {
+            return Optional.empty();
+        }
         known.put(key, answer);
         return answer;
     }

@@ -31,8 +31,9 @@ final class LedgerState {
     synchronized LedgerState refresh() {
         long current = ledger.version();
         if (current != version) {
-            java.util.Optional<java.util.Set<String>> changed = version <= 0 ? java.util.Optional.empty()
-                    : ledger.tablesChangedSince(pipeline, version);
+            // A version that went back is a ledger dropped and made again: nothing read before holds.
+            java.util.Optional<java.util.Set<String>> changed = version <= 0 || current <= version
+                    ? java.util.Optional.empty() : ledger.tablesChangedSince(pipeline, version);
             if (changed.isPresent()) {
                 Map<String, Map<String, LedgerEntry>> updated = new java.util.HashMap<>(latest);
                 for (String table : changed.get()) {
@@ -57,13 +58,15 @@ final class LedgerState {
 
     /**
      * The entries of the newest {@code runs} runs of this pipeline, oldest first: read from the log
-     * again only when the ledger changed since the last {@link #refresh()}.
+     * again only when the log took a commit since.
      */
     synchronized List<LedgerEntry> recentRuns(int runs) {
-        if (recent == null || recentVersion != version || recentCount != runs) {
+        // The log's own version: a run's start commits the state first and the log after it.
+        long logVersion = ledger.logVersion();
+        if (recent == null || recentVersion != logVersion || recentCount != runs) {
             recent = ledger.recent(pipeline, e -> true,
                     found -> found.stream().map(LedgerEntry::runId).distinct().count() >= runs);
-            recentVersion = version;
+            recentVersion = logVersion;
             recentCount = runs;
         }
         return recent;

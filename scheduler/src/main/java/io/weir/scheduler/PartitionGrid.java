@@ -9,6 +9,13 @@ import java.util.List;
  */
 public record PartitionGrid(Instant from, Instant until, List<Row> rows) {
 
+    /** A window of more cells than a grid draws. */
+    public static final class TooLarge extends IllegalArgumentException {
+        public TooLarge(String message) {
+            super(message);
+        }
+    }
+
     public record Row(String layer, String table, String granularity, List<Cell> cells) {}
 
     /**

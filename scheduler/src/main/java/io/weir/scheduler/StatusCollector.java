@@ -89,9 +89,16 @@ public final class StatusCollector {
     }
 
     /** The ledger's entries of one partition of a layer's table, newest first. */
-    public synchronized List<LedgerEntry> history(String table, String partition) {
+    public List<LedgerEntry> history(String table, String partition) {
+        if (conf.layerWritingTable(table).isEmpty()) {
+            throw new IllegalArgumentException("no layer writes table '" + table + "'");
+        }
+        if (ledger.refresh().latest(table, partition).isEmpty()) {
+            return List.of(); // never run: no need to read the history
+        }
         return ledger.ledger().recent(conf.name(), e -> e.table().equals(table) && e.partition().equals(partition),
-                entries -> entries.size() >= HISTORY_SHOWN).stream().sorted(LedgerEntry.CHRONOLOGICAL.reversed()).toList();
+                entries -> entries.size() >= HISTORY_SHOWN).stream().sorted(LedgerEntry.CHRONOLOGICAL.reversed())
+                .limit(HISTORY_SHOWN).toList();
     }
 
     private StatusReport.TableStatus tableStatus(LayerConf layer, Instant now) {
@@ -137,6 +144,10 @@ public final class StatusCollector {
                 }
             }
         }
+        if (completeUntil == null && writtenBy == StatusReport.WrittenBy.STREAM) {
+            // A stream without event time (a dimension's copy) is as fresh as its last commit.
+            completeUntil = state.lastCommitMillis().map(Instant::ofEpochMilli).orElse(null);
+        }
         StatusReport.Freshness freshness = freshness(layer, completeUntil, now,
                 writtenBy == StatusReport.WrittenBy.STREAM ? hopDelay.millisOf(layer).orElse(null) : null);
         return new StatusReport.TableStatus(layer.name(), layer.table(), kind, List.copyOf(layer.upstream()), writtenBy,
@@ -170,8 +181,8 @@ public final class StatusCollector {
     }
 
     /**
-     * Changes when anything the report reads changes: the ledger, or a snapshot of one of the
-     * layers' tables. Time alone moves lags and due partitions, which a caller may let lag a little.
+     * Changes when anything the report reads changes: the ledger (state and history), the
+     * verifications, or a snapshot of one of the layers' tables. Time alone moves lags and due partitions, which a caller may let lag a little.
      */
     public synchronized String fingerprint() {
         long now = System.nanoTime();
@@ -179,7 +190,11 @@ public final class StatusCollector {
         if (lastFingerprint != null && now - fingerprintAt < FINGERPRINT_REUSE_NANOS) {
             return lastFingerprint;
         }
-        StringBuilder fingerprint = new StringBuilder().append(ledger.ledger().version());
+        StringBuilder fingerprint = new StringBuilder().append(ledger.ledger().version())
+                .append('/').append(ledger.ledger().logVersion());
+        if (conf.layers().stream().anyMatch(LayerConf::verify)) {
+            fingerprint.append('/').append(verifications.version());
+        }
         for (LayerConf layer : conf.layers()) {
             fingerprint.append(',').append(lakeState.of(layer.table()).snapshotId());
         }

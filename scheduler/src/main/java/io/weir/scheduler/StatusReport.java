@@ -62,7 +62,8 @@ public record StatusReport(String pipeline, Instant now, List<TableStatus> table
     /**
      * How fresh a layer is, measured from the lake.
      *
-     * @param ageMs now minus the watermark (a batch-built table: minus the end of its newest built partition)
+     * @param ageMs now minus the watermark (a batch-built table: minus the end of its newest built
+     *     partition; a stream without a watermark: minus its last commit)
      * @param hopDelayMs for a stream-written layer: how long after the upstream commit that let its
      *     watermark move the layer committed that move
      * @param targetMs the layer's {@code freshness} target, if it has one

@@ -67,6 +67,16 @@ public final class Verifications {
         }
     }
 
+    /** Changes whenever a verification is recorded (0 when none was). */
+    public long version() {
+        try {
+            Long id = ((org.apache.paimon.table.FileStoreTable) catalog.getTable(TABLE)).snapshotManager().latestSnapshotId();
+            return id == null ? 0 : id;
+        } catch (Catalog.TableNotExistException e) {
+            return 0;
+        }
+    }
+
     /** The newest verification of each verified partition of the table. */
     public Map<String, Verification> byPartition(String pipeline, String table) {
         Map<String, Verification> byPartition = new java.util.TreeMap<>();

@@ -216,7 +216,8 @@ public final class Lake implements AutoCloseable {
      * When the watermark a table had at {@code atMillis} was first committed: the newest snapshot
      * committed by then that carries a watermark gives the value, and the walk back over the
      * snapshots carrying that same value gives the commit that first recorded it. Empty when no
-     * snapshot by then carries a watermark, or the walk passes {@code maxSnapshots}.
+     * snapshot by then carries a watermark, when the walk passes {@code maxSnapshots}, or when it
+     * runs into expired history (the value may have been recorded earlier still).
      *
      * @return the watermark and its first commit time
      */
@@ -225,6 +226,7 @@ public final class Lake implements AutoCloseable {
         Snapshot s = newestCommittedBy(table, atMillis);
         Long value = null;
         long firstAt = 0;
+        long firstId = 0;
         int seen = 0;
         for (; s != null && seen < maxSnapshots; s = previous(table, s), seen++) {
             Long w = s.watermark();
@@ -237,8 +239,10 @@ public final class Lake implements AutoCloseable {
                 return Optional.of(new long[] {value, firstAt});
             }
             firstAt = s.timeMillis();
+            firstId = s.id();
         }
-        return value != null && s == null ? Optional.of(new long[] {value, firstAt}) : Optional.empty();
+        boolean fromTheStart = s == null && firstId == 1;
+        return value != null && fromTheStart ? Optional.of(new long[] {value, firstAt}) : Optional.empty();
     }
 
     /** The newest snapshot committed at or before the time, by bisection: snapshot times grow with ids. */
