@@ -53,7 +53,9 @@ public final class StatusServer implements AutoCloseable {
 
     /** Starts serving; a port that is taken is a clear error (exit 2), naming the key to change. */
     public static StatusServer start(PipelineStatus status, UiConf ui) {
-        Api api = new Api(status, java.util.Set.of("localhost", "127.0.0.1", "::1", "[::1]", ui.bind()),
+        java.util.Set<String> hosts = new java.util.HashSet<>(List.of("localhost", "127.0.0.1", "::1", "[::1]"));
+        hosts.add(ui.bind());
+        Api api = new Api(status, java.util.Set.copyOf(hosts),
                 ui.bind().equals("0.0.0.0") || ui.bind().equals("::"));
         RoutingHandler routes = new RoutingHandler()
                 .get("/api/status", api.json(exchange -> status.report()))
