@@ -8,27 +8,25 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * How long a layer's stream takes to pass on what its upstream tables commit. A layer's watermark
- * moves only after its inputs' watermarks have moved, so the delay is measured between watermark
- * moves: from the commit that first recorded an upstream table's watermark as it stood when the
- * layer's watermark last moved (the upstream that moved last, which let the layer's move), to the layer's commit that first recorded its own current
- * watermark. Comparing moves, not values, keeps it right when the layers take their event times
- * from different columns. Which upstream commit a layer's checkpoint consumed is not recorded, so
- * this is right to within about one checkpoint interval. Each move's commit never changes, so
- * each is looked up once: a quiet stream's heartbeats add snapshots, not work.
+ * How long a layer's stream takes to pass on what its upstream tables commit: from the newest
+ * upstream commit of rows before the layer's newest commit of rows, to that commit. Which upstream
+ * commit a checkpoint consumed is not recorded, so this is right to within about one checkpoint
+ * interval. It needs no event time, so it holds for layers whose watermarks come from different
+ * columns, or that have none. Each table's newest commit of rows is followed incrementally, so a
+ * quiet stream's heartbeats add snapshots, not work.
  */
 final class HopDelay {
 
-    /** How far back to walk over commits that carry one watermark: past it, the delay is unknown. */
+    /** How many snapshots to walk back for a commit of rows: past it, the delay is unknown. */
     private static final int MAX_SNAPSHOTS = 500;
     private static final int MAX_REMEMBERED = 10_000;
 
     private final Lake lake;
     private final LakeState lakeState;
-    /** By table and watermark: when the table first committed that watermark. */
-    private final Map<String, Optional<Long>> ownMoves = new ConcurrentHashMap<>();
-    /** By table and time: when the watermark the table had then was first committed. */
-    private final Map<String, Optional<Long>> upstreamMoves = new ConcurrentHashMap<>();
+    /** By table: the newest snapshot looked at, and the newest commit of rows up to it. */
+    private final Map<String, Followed> newestData = new ConcurrentHashMap<>();
+    /** By table and time: the newest commit of rows at or before that time. */
+    private final Map<String, Long> dataBefore = new ConcurrentHashMap<>();
 
     HopDelay(Lake lake, LakeState lakeState) {
         this.lake = lake;
@@ -36,51 +34,63 @@ final class HopDelay {
     }
 
     Optional<Long> millisOf(LayerConf layer) {
-        Optional<Long> watermark = lakeState.of(layer.table()).watermark();
-        if (watermark.isEmpty() || layer.upstream().isEmpty()) {
+        if (layer.upstream().isEmpty()) {
             return Optional.empty();
-        }
-        Optional<Long> moved = remembered(ownMoves, layer.table() + "@" + watermark.get(), () -> lake
-                .watermarkFirstCommitted(layer.table(), Long.MAX_VALUE, MAX_SNAPSHOTS)
-                .filter(found -> found[0] == watermark.get()).map(found -> found[1]));
-        if (moved.isEmpty()) {
-            return Optional.empty();
-        }
-        Long lastMoved = null;
-        for (String table : layer.upstream()) {
-            if (lakeState.of(table).watermark().isEmpty()) {
-                continue; // a dimension copy or a batch table: no stream to wait for
-            }
-            Optional<Long> upstreamMoved = remembered(upstreamMoves, table + "@" + moved.get(), () -> lake
-                    .watermarkFirstCommitted(table, moved.get(), MAX_SNAPSHOTS).map(found -> found[1]));
-            if (upstreamMoved.isEmpty()) {
-                return Optional.empty();
-            }
-            // The input that moved last is the one that let the layer's watermark move.
-            lastMoved = lastMoved == null ? upstreamMoved.get() : Math.max(lastMoved, upstreamMoved.get());
-        }
-        return lastMoved == null ? Optional.empty() : Optional.of(Math.max(0, moved.get() - lastMoved));
-    }
-
-    /**
-     * Each answer is kept, an unknown one too: history only grows away from it. A snapshot that
-     * expires while it is read makes the answer unknown, not the status.
-     */
-    private static Optional<Long> remembered(Map<String, Optional<Long>> known, String key,
-            java.util.function.Supplier<Optional<Long>> find) {
-        Optional<Long> answer = known.get(key);
-        if (answer != null) {
-            return answer;
-        }
-        if (known.size() > MAX_REMEMBERED) {
-            known.clear();
         }
         try {
-            answer = find.get();
+            Optional<Long> consumedAt = newestDataCommit(layer.table());
+            if (consumedAt.isEmpty()) {
+                return Optional.empty();
+            }
+            Long committedAt = null;
+            for (String table : layer.upstream()) {
+                LakeState.TableState upstream = lakeState.of(table);
+                if (!upstream.streamWritten() && !upstream.streamCommits()) {
+                    continue; // built in batch: no stream hop to measure
+                }
+                Optional<Long> before = dataCommitBefore(table, consumedAt.get());
+                if (before.isPresent()) {
+                    committedAt = committedAt == null ? before.get() : Math.max(committedAt, before.get());
+                }
+            }
+            return committedAt == null ? Optional.empty() : Optional.of(Math.max(0, consumedAt.get() - committedAt));
         } catch (RuntimeException expiredMeanwhile) {
+            return Optional.empty(); // a snapshot expired while it was read: unknown, not a failed status
+        }
+    }
+
+    /** The table's newest commit of rows, looking only at snapshots newer than the last look. */
+    private Optional<Long> newestDataCommit(String table) {
+        LakeState.TableState state = lakeState.of(table);
+        if (state.snapshotId() == 0 || state.lastCommitMillis().isEmpty()) {
             return Optional.empty();
         }
-        known.put(key, answer);
-        return answer;
+        Followed known = newestData.get(table);
+        if (known != null && known.snapshotId() == state.snapshotId()) {
+            return known.dataMillis();
+        }
+        long after = known == null || known.snapshotId() > state.snapshotId() ? 0 : known.snapshotId();
+        Optional<Long> found = lake.lastDataCommit(table, after, state.lastCommitMillis().get(), MAX_SNAPSHOTS)
+                .map(commit -> commit[1]);
+        Optional<Long> newest = found.isPresent() || known == null || after == 0 ? found : known.dataMillis();
+        newestData.put(table, new Followed(state.snapshotId(), newest));
+        return newest;
     }
+
+    /** The newest commit of rows at or before the time: it never changes once found. */
+    private Optional<Long> dataCommitBefore(String table, long atMillis) {
+        String key = table + "@" + atMillis;
+        Long known = dataBefore.get(key);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        if (dataBefore.size() > MAX_REMEMBERED) {
+            dataBefore.clear();
+        }
+        Optional<Long> found = lake.lastDataCommit(table, 0, atMillis, MAX_SNAPSHOTS).map(commit -> commit[1]);
+        found.ifPresent(millis -> dataBefore.put(key, millis));
+        return found;
+    }
+
+    private record Followed(long snapshotId, Optional<Long> dataMillis) {}
 }

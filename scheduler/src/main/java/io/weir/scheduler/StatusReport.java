@@ -64,8 +64,8 @@ public record StatusReport(String pipeline, Instant now, List<TableStatus> table
      *
      * @param ageMs now minus the watermark (a batch-built table: minus the end of its newest built
      *     partition; a stream without a watermark: minus its last commit)
-     * @param hopDelayMs for a stream-written layer: how long after the upstream commit that let its
-     *     watermark move the layer committed that move
+     * @param hopDelayMs for a stream-written layer: from the newest upstream commit of rows before the
+     *     layer's newest commit of rows, to that commit
      * @param targetMs the layer's {@code freshness} target, if it has one
      * @param missed whether the age is past the target
      */

@@ -213,36 +213,21 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * When the watermark a table had at {@code atMillis} was first committed: the newest snapshot
-     * committed by then that carries a watermark gives the value, and the walk back over the
-     * snapshots carrying that same value gives the commit that first recorded it. Empty when no
-     * snapshot by then carries a watermark, when the walk passes {@code maxSnapshots}, or when it
-     * runs into expired history (the value may have been recorded earlier still).
+     * The newest commit that brought rows (an APPEND with records, not a streaming writer's empty
+     * heartbeat, not a batch overwrite) among the snapshots committed at or before {@code atMillis}
+     * and after {@code afterSnapshotId}, walking back at most {@code maxSnapshots}.
      *
-     * @return the watermark and its first commit time
+     * @return its snapshot id and commit time
      */
-    public Optional<long[]> watermarkFirstCommitted(String tableName, long atMillis, int maxSnapshots) {
+    public Optional<long[]> lastDataCommit(String tableName, long afterSnapshotId, long atMillis, int maxSnapshots) {
         FileStoreTable table = table(tableName);
         Snapshot s = newestCommittedBy(table, atMillis);
-        Long value = null;
-        long firstAt = 0;
-        long firstId = 0;
-        int seen = 0;
-        for (; s != null && seen < maxSnapshots; s = previous(table, s), seen++) {
-            Long w = s.watermark();
-            if (w == null || w == Long.MIN_VALUE) {
-                continue; // a batch or compaction commit says nothing about the stream's progress
+        for (int seen = 0; s != null && s.id() > afterSnapshotId && seen < maxSnapshots; s = previous(table, s), seen++) {
+            if (s.commitKind() == Snapshot.CommitKind.APPEND && !empty(s)) {
+                return Optional.of(new long[] {s.id(), s.timeMillis()});
             }
-            if (value == null) {
-                value = w;
-            } else if (!w.equals(value)) {
-                return Optional.of(new long[] {value, firstAt});
-            }
-            firstAt = s.timeMillis();
-            firstId = s.id();
         }
-        boolean fromTheStart = s == null && firstId == 1;
-        return value != null && fromTheStart ? Optional.of(new long[] {value, firstAt}) : Optional.empty();
+        return Optional.empty();
     }
 
     /** The newest snapshot committed at or before the time, by bisection: snapshot times grow with ids. */
