@@ -48,8 +48,8 @@ final class LedgerTables {
 
     private final Catalog catalog;
     private volatile boolean opened;
-    private volatile org.apache.paimon.utils.SnapshotManager stateSnapshots;
-    private volatile org.apache.paimon.utils.SnapshotManager logSnapshots;
+    private final Versions stateSnapshots = new Versions(STATE);
+    private final Versions logSnapshots = new Versions(LOG);
 
     LedgerTables(Catalog catalog) {
         this.catalog = catalog;
@@ -129,33 +129,38 @@ final class LedgerTables {
 
     /** The log table's newest snapshot id (0 before the first record). */
     long logVersion() {
-        org.apache.paimon.utils.SnapshotManager known = logSnapshots;
-        if (known != null) {
-            Long id = known.latestSnapshotId();
-            if (id != null) {
-                return id;
-            }
-        }
-        Optional<FileStoreTable> log = existingLog();
-        logSnapshots = log.map(FileStoreTable::snapshotManager).orElse(null);
-        return log.map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
+        return logSnapshots.latestId();
+    }
+
+    /** The state table's newest snapshot id (0 before the first record). */
+    long stateVersion() {
+        return stateSnapshots.latestId();
     }
 
     /**
-     * The state table's newest snapshot id. Asked before every read of the ledger, so once the table
-     * exists only its snapshot hint is read: a snapshot manager reads the file system on each call.
+     * A table's newest snapshot id, asked before every read of the ledger: once the table exists,
+     * only its snapshot hint is read (a snapshot manager reads the file system on each call).
      */
-    long stateVersion() {
-        org.apache.paimon.utils.SnapshotManager known = stateSnapshots;
-        if (known != null) {
-            Long id = known.latestSnapshotId();
-            if (id != null) {
-                return id;
-            }
+    private final class Versions {
+        private final Identifier id;
+        private volatile org.apache.paimon.utils.SnapshotManager snapshots;
+
+        Versions(Identifier id) {
+            this.id = id;
         }
-        Optional<FileStoreTable> state = existingState();
-        stateSnapshots = state.map(FileStoreTable::snapshotManager).orElse(null);
-        return state.map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
+
+        long latestId() {
+            org.apache.paimon.utils.SnapshotManager known = snapshots;
+            if (known != null) {
+                Long latest = known.latestSnapshotId();
+                if (latest != null) {
+                    return latest;
+                }
+            }
+            Optional<FileStoreTable> table = existing(id);
+            snapshots = table.map(FileStoreTable::snapshotManager).orElse(null);
+            return table.map(t -> t.snapshotManager().latestSnapshotId()).map(Long::longValue).orElse(0L);
+        }
     }
 
     void write(List<LedgerEntry> entries) {

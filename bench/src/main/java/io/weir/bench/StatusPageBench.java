@@ -95,7 +95,7 @@ public final class StatusPageBench {
                 }
                 System.out.printf("Recomputed with nothing changed: status %.0f ms, grid of 14 days %.0f ms%n",
                         (t1 - t0) / 5e6, (System.nanoTime() - t1) / 5e6);
-                idleCpu(server.url() + "?days=14&end=" + end, idleSeconds, work);
+                idleCpu(server, server.url() + "?days=14&end=" + end, idleSeconds, work);
             }
         }
     }
@@ -187,7 +187,7 @@ public final class StatusPageBench {
     }
 
     /** The server's CPU (this process: nothing else runs in it) while a headless Chromium keeps the page open. */
-    private static void idleCpu(String page, int seconds, Path work) throws Exception {
+    private static void idleCpu(StatusServer server, String page, int seconds, Path work) throws Exception {
         System.out.printf("Server process CPU with no page open, for %d s: %.2f %% of a core%n", seconds,
                 cpuOver(seconds) * 100);
         Process chromium = new ProcessBuilder("/usr/bin/chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
@@ -196,7 +196,15 @@ public final class StatusPageBench {
                 "--remote-debugging-port=0", page)
                 .redirectErrorStream(true).redirectOutput(work.resolve("chromium.log").toFile()).start();
         try {
-            Thread.sleep(10_000); // the page loads and settles into its polling
+            // The page has loaded and polls: its first refresh and the next one have been answered.
+            long before = server.answered();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (server.answered() < before + 4) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the page did not poll within 60 s: see " + work.resolve("chromium.log"));
+                }
+                Thread.sleep(100);
+            }
             double cpu = cpuOver(seconds);
             System.out.printf("Server CPU with the page open (14 days shown, polled every 3 s) for %d s: %.2f %% of a core%n",
                     seconds, cpu * 100);

@@ -98,10 +98,10 @@ final class QuickstartCommand implements Callable<Integer> {
     }
 
     private PipelineConf effectiveConf() {
-        checkPort("--status-port", statusPort);
-        checkPort("--ui-port", uiPort);
-        checkPort("--mysql-port", mysqlPort);
-        checkPort("--serving-port", servingPort);
+        Ports.check("--status-port", statusPort);
+        Ports.check("--ui-port", uiPort);
+        Ports.check("--mysql-port", mysqlPort);
+        Ports.check("--serving-port", servingPort);
         PipelineConf loaded = ConfOption.load(confFile);
         SourceConf source = loaded.embeddedSource().orElseThrow(() ->
                 WeirException.badInput(loaded.file() + ": source.type: quickstart needs 'embedded'"));
@@ -129,13 +129,6 @@ final class QuickstartCommand implements Callable<Integer> {
             conf = conf.withUi(conf.ui().withPort(statusPort));
         }
         return conf;
-    }
-
-    /** A port is checked before anything starts: 0 picks a free one. */
-    private static void checkPort(String option, Integer port) {
-        if (port != null && (port < 0 || port > 65535)) {
-            throw WeirException.badInput(option + " must be between 0 and 65535, got " + port);
-        }
     }
 
     private static void deleteLocal(String uri) {

@@ -39,13 +39,14 @@ public final class StatusServer implements AutoCloseable {
     private static final int MAX_DAYS = 3660;
     private static final Duration PROBE_EVERY = Duration.ofSeconds(5);
 
-    private final PipelineStatus status;
+    private final java.util.concurrent.atomic.AtomicLong answered;
     private final Undertow server;
     private final ScheduledExecutorService prober;
     private final String url;
 
-    private StatusServer(PipelineStatus status, Undertow server, ScheduledExecutorService prober, String url) {
-        this.status = status;
+    private StatusServer(java.util.concurrent.atomic.AtomicLong answered, Undertow server,
+            ScheduledExecutorService prober, String url) {
+        this.answered = answered;
         this.server = server;
         this.prober = prober;
         this.url = url;
@@ -56,7 +57,7 @@ public final class StatusServer implements AutoCloseable {
         java.util.Set<String> hosts = new java.util.HashSet<>(List.of("localhost", "127.0.0.1", "::1", "[::1]"));
         hosts.add(ui.bind());
         Api api = new Api(status, java.util.Set.copyOf(hosts),
-                ui.bind().equals("0.0.0.0") || ui.bind().equals("::"));
+                ui.bind().equals("0.0.0.0") || ui.bind().equals("::"), new java.util.concurrent.atomic.AtomicLong());
         RoutingHandler routes = new RoutingHandler()
                 .get("/api/status", api.json(exchange -> status.report()))
                 .get("/api/grid", api.json(exchange -> {
@@ -99,15 +100,16 @@ public final class StatusServer implements AutoCloseable {
         }, 0, PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
         String host = ui.bind().equals("0.0.0.0") || ui.bind().equals("::") ? "localhost"
                 : ui.bind().contains(":") ? "[" + ui.bind() + "]" : ui.bind();
-        return new StatusServer(status, server, prober, "http://" + host + ":" + port + "/");
+        return new StatusServer(api.answered(), server, prober, "http://" + host + ":" + port + "/");
     }
 
     public String url() {
         return url;
     }
 
-    PipelineStatus status() {
-        return status;
+    /** How many API requests it has answered: a caller can wait for a page to be polling. */
+    public long answered() {
+        return answered.get();
     }
 
     private static List<LedgerRow> history(PipelineStatus status, HttpServerExchange exchange) {
@@ -152,7 +154,8 @@ public final class StatusServer implements AutoCloseable {
      * address) may ask: a page on 127.0.0.1 is still reachable from a website through DNS rebinding.
      * A bind to all addresses answers any name, as its owner chose.
      */
-    private record Api(PipelineStatus status, java.util.Set<String> hosts, boolean anyHost) {
+    private record Api(PipelineStatus status, java.util.Set<String> hosts, boolean anyHost,
+            java.util.concurrent.atomic.AtomicLong answered) {
 
         HttpHandler json(Model model) {
             return exchange -> {
@@ -182,6 +185,7 @@ public final class StatusServer implements AutoCloseable {
                 }
                 exchange.setStatusCode(code);
                 exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
+                answered.incrementAndGet();
             };
         }
     }

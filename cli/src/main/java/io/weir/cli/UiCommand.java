@@ -1,6 +1,5 @@
 package io.weir.cli;
 
-import io.weir.runner.WeirException;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.UiConf;
 import io.weir.runner.lake.Lake;
@@ -37,9 +36,7 @@ final class UiCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (port != null && (port < 0 || port > 65535)) {
-            throw WeirException.badInput("--port must be between 0 and 65535, got " + port);
-        }
+        Ports.check("--port", port);
         PipelineConf pipeline = conf.load();
         UiConf ui = new UiConf(bind != null ? bind : pipeline.ui().bind(), port != null ? port : pipeline.ui().port());
         PrintWriter out = spec.commandLine().getOut();
