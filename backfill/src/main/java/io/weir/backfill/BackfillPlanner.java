@@ -149,13 +149,23 @@ public final class BackfillPlanner {
         if (partitions.isEmpty()) {
             throw new IllegalArgumentException("no partitions to schedule for " + layer.name());
         }
+        return ofPartitions(layer, partitions, batchSize, "schedule");
+    }
+
+    /**
+     * A plan that rebuilds exactly the given partitions of one layer, for the mode that chose them
+     * (the ledger's {@code mode}); no partitions means the whole of an unpartitioned layer.
+     */
+    public BackfillPlan ofPartitions(LayerConf layer, List<Partition> partitions, int batchSize, String mode) {
         List<Partition> sorted = partitions.stream().sorted(java.util.Comparator.comparing(Partition::start)).toList();
-        LocalDate from = sorted.get(0).start().toLocalDate();
-        LocalDate to = sorted.get(sorted.size() - 1).end().minusNanos(1).toLocalDate();
+        LocalDate from = sorted.isEmpty() ? conf.startDate() : sorted.get(0).start().toLocalDate();
+        LocalDate to = sorted.isEmpty() ? LocalDate.now(java.time.ZoneOffset.UTC)
+                : sorted.get(sorted.size() - 1).end().minusNanos(1).toLocalDate();
         String runId = newRunId();
-        LayerPlan layerPlan = new LayerPlan(layer, renderer.template(layer).logicHash(),
-                chunks(layer, sorted, batchSize, from, to, runId), List.of(), List.of());
-        return new BackfillPlan(runId, "schedule", from, to, List.of(layerPlan), null);
+        List<Chunk> chunks = layer.partitioned() && sorted.isEmpty() ? List.of()
+                : chunks(layer, sorted, batchSize, from, to, runId);
+        LayerPlan layerPlan = new LayerPlan(layer, renderer.template(layer).logicHash(), chunks, List.of(), List.of());
+        return new BackfillPlan(runId, mode, from, to, List.of(layerPlan), null);
     }
 
     private LayerPlan layerPlan(LayerConf layer, PartitionRange range, BackfillRequest request, boolean force,

@@ -47,7 +47,7 @@ final class PeekCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--table"}, required = true, paramLabel = "TABLE",
             description = "A layer, a layer's table, or one of Weir's tables as weir.<name> (the ledger: weir.run_log,"
-                    + " weir.partition_state; weir.seals, weir.verifications).")
+                    + " weir.partition_state; weir.seals, weir.verifications, weir.upgrades).")
     String table;
 
     @Option(names = {"-p", "--partition"}, paramLabel = "WHEN",

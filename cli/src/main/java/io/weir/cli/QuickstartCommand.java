@@ -78,7 +78,7 @@ final class QuickstartCommand implements Callable<Integer> {
             }
             LiveView view = new LiveView(embedded, new TotalsView(out), new ServingView(out), out);
             try (Lake lake = new Lake(running.warehouse()); StatusServer page = statusPage(running, lake, out)) {
-                StreamSession.run(running, conf.layers(), fresh, duration, out, view::poll);
+                StreamSession.run(running, conf.layers(), fresh, false, duration, out, view::poll);
             }
             out.println("Generated " + embedded.ordersGenerated() + " new orders while running.");
         }

@@ -35,11 +35,30 @@ final class StreamCommand implements Callable<Integer> {
             + " to the cluster (flink.target: remote). weir stop stops them with savepoints.")
     boolean detach;
 
+    @Option(names = "--upgrade", description = "Replace a layer's running SQL with its template's: from the old"
+            + " job's savepoint if its state fits, otherwise without state after rebuilding in batch what the new job"
+            + " cannot produce. Nothing is lost or counted twice.")
+    boolean upgrade;
+
+    @Option(names = "--dry-run", description = "With --upgrade: print what it would do to each layer, and stop.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         PipelineConf pipeline = conf.load();
         List<LayerConf> chosen = layers == null ? pipeline.layers() : layers.stream().map(pipeline::layer).toList();
         PrintWriter out = spec.commandLine().getOut();
+        if (dryRun && !upgrade) {
+            throw io.weir.runner.WeirException.badInput("--dry-run shows an upgrade's plan: give it with --upgrade");
+        }
+        if (upgrade && fresh) {
+            throw io.weir.runner.WeirException.badInput("--upgrade and --fresh exclude each other: --upgrade keeps"
+                    + " the state where it fits and rebuilds what a start without it cannot produce");
+        }
+        if (dryRun && pipeline.embeddedSource().isEmpty()) {
+            StreamSession.planUpgrades(pipeline, chosen, out);
+            return 0;
+        }
         if (detach) {
             if (pipeline.flink().target() != io.weir.runner.conf.WeirOptions.FlinkTarget.REMOTE) {
                 throw io.weir.runner.WeirException.badInput("--detach needs flink.target: remote; the embedded Flink"
@@ -55,7 +74,7 @@ final class StreamCommand implements Callable<Integer> {
                 throw io.weir.runner.WeirException.badInput("--detach and --duration exclude each other: a detached"
                         + " stream runs until weir stop");
             }
-            StreamSession.detach(pipeline, chosen, fresh, out);
+            StreamSession.detach(pipeline, chosen, fresh, upgrade, out);
             return 0;
         }
         // The embedded serving store only when a chosen layer is served: --layer ods_orders needs none.
@@ -73,7 +92,11 @@ final class StreamCommand implements Callable<Integer> {
                 effective = serving.conf();
                 out.println("Embedded PostgreSQL (serving, with the Hologres emulation) on port " + serving.port() + ".");
             }
-            StreamSession.run(effective, chosen, fresh, duration, out, c -> { });
+            if (dryRun) {
+                StreamSession.planUpgrades(effective, chosen, out);
+                return 0;
+            }
+            StreamSession.run(effective, chosen, fresh, upgrade, duration, out, c -> { });
         }
         return 0;
     }

@@ -1,5 +1,9 @@
 package io.weir.cli;
 
+import io.weir.backfill.BackfillPlan;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.Chunk;
+import io.weir.backfill.UpgradeRebuild;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
@@ -38,11 +42,17 @@ final class StreamSession {
 
     /** Submits the layers' jobs, or adopts those already running, and says which. */
     static RunningStream start(FlinkSession session, PipelineConf conf, List<LayerConf> layers, boolean fresh,
-            PrintWriter out) {
+            boolean upgrade, PrintWriter out) {
         out.println("Flink cluster: " + session.webUrl() + (session.embedded() ? " (embedded; web UI)" : ""));
         session.jobJars().ifPresent(jars -> out.println("Each job carries " + jars.summary() + "."));
         out.flush();
-        RunningStream stream = new StreamRunner(conf, session).start(layers, fresh);
+        java.util.function.Consumer<String> say = line -> {
+            out.println(line);
+            out.flush();
+        };
+        RunningStream stream = new StreamRunner(conf, session).start(layers, fresh, upgrade
+                ? java.util.Optional.of(new StreamRunner.Upgrading(new UpgradeRebuild(conf, session, rebuildProgress(say)), say))
+                : java.util.Optional.empty());
         for (RunningLayer layer : stream.layers()) {
             out.println("  " + layer.layer().name() + ": job " + layer.job().getJobID() + (layer.adopted()
                     ? ", already running on the cluster: adopted"
@@ -52,13 +62,43 @@ final class StreamSession {
         return stream;
     }
 
+    /** An upgrade's rebuild, a line per chunk. */
+    private static BackfillProgress rebuildProgress(java.util.function.Consumer<String> say) {
+        return new BackfillProgress() {
+            @Override
+            public void started(BackfillPlan plan) {}
+
+            @Override
+            public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {
+                say.accept("  " + chunk.describe() + (succeeded ? ": rebuilt, " + rowsWritten + " rows" : ": FAILED"));
+            }
+
+            @Override
+            public void finished() {}
+
+            @Override
+            public void note(String message) {
+                say.accept("  " + message);
+            }
+        };
+    }
+
+    /** Prints what --upgrade would do to each layer; stops and starts nothing. */
+    static void planUpgrades(PipelineConf conf, List<LayerConf> layers, PrintWriter out) {
+        try (FlinkSession session = FlinkSession.start(conf.flink())) {
+            out.println("weir stream --upgrade would do this (nothing was stopped or started):");
+            new StreamRunner(conf, session).planUpgrades(layers).forEach(out::println);
+            out.flush();
+        }
+    }
+
     /**
      * Submits or adopts the jobs, waits until each runs, and leaves them to the cluster: the remote
      * target only, since the embedded cluster ends with this process.
      */
-    static void detach(PipelineConf conf, List<LayerConf> layers, boolean fresh, PrintWriter out) {
+    static void detach(PipelineConf conf, List<LayerConf> layers, boolean fresh, boolean upgrade, PrintWriter out) {
         try (FlinkSession session = FlinkSession.start(conf.flink())) {
-            RunningStream stream = start(session, conf, layers, fresh, out);
+            RunningStream stream = start(session, conf, layers, fresh, upgrade, out);
             try {
                 stream.awaitRunning(Duration.ofMinutes(5), POLL);
             } catch (WeirException e) {
@@ -79,10 +119,10 @@ final class StreamSession {
     /**
      * @param onPoll called every poll while the jobs are healthy (the quickstart's live view)
      */
-    static void run(PipelineConf conf, List<LayerConf> layers, boolean fresh, Duration duration, PrintWriter out,
-            Consumer<PipelineConf> onPoll) {
+    static void run(PipelineConf conf, List<LayerConf> layers, boolean fresh, boolean upgrade, Duration duration,
+            PrintWriter out, Consumer<PipelineConf> onPoll) {
         try (FlinkSession session = FlinkSession.start(conf.flink())) {
-            RunningStream stream = start(session, conf, layers, fresh, out);
+            RunningStream stream = start(session, conf, layers, fresh, upgrade, out);
             out.println(duration == null ? "Running; Ctrl-C stops every job with a savepoint."
                     : "Running for " + duration + "; Ctrl-C stops earlier. Jobs stop with savepoints.");
             out.flush();

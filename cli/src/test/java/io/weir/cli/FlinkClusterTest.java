@@ -43,7 +43,7 @@ class FlinkClusterTest {
             "dwd_orders", "dws_users", "dws_shops");
     private static final Pattern JOB = Pattern.compile("\"jid\":\"([0-9a-f]+)\",\"name\":\"([^\"]+)\"[^}]*?\"state\":\"([A-Z]+)\"");
 
-    @TempDir static Path dir;
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS) static Path dir;
     static EmbeddedMariaDb mariaDb;
     static StandaloneFlinkCluster cluster;
     static Path confFile;
@@ -59,6 +59,16 @@ class FlinkClusterTest {
                 .replace("checkpoint-interval: 1s", "checkpoint-interval: 2s")
                 .replace("restart-attempts: 0\n", "restart-attempts: 20\n  restart-delay: 1s\n");
         confFile = TestConfs.write(dir, sections);
+        // Templates of this test's own, so it can change the SQL of a running layer.
+        Path templates = dir.resolve("templates");
+        Files.createDirectories(templates);
+        try (java.util.stream.Stream<Path> files = Files.list(TestConfs.templatesDir())) {
+            for (Path file : files.toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Files.writeString(confFile, Files.readString(confFile).replace("templates: " + TestConfs.templatesDir(),
+                "templates: " + templates));
         conf = TestConfs.load(confFile);
     }
 
@@ -221,6 +231,116 @@ class FlinkClusterTest {
         }
         Await.until(Duration.ofMinutes(1), () -> !cluster.rest("/jobs/overview").contains("\"state\":\"RUNNING\""),
                 () -> cluster.rest("/jobs/overview"));
+    }
+
+    /**
+     * A running layer's SQL replaced twice: once in a way its state survives, once in a way it does
+     * not. Orders paid before, between and after each upgrade are each counted exactly once.
+     */
+    @Test
+    @Order(6)
+    void anUpgradeReplacesRunningSqlWithNothingLostOrCountedTwice() throws Exception {
+        Path start = dir.resolve("upgrade-start.log");
+        assertEquals(0, ChildWeir.run(start, Duration.ofMinutes(4), "stream", "--detach", "--conf", confFile.toString()),
+                read(start));
+        awaitTotalsEqualMySql(start);
+        Map<String, String> before = runningJobs();
+
+        // Compatible: another expression of the same value; the operators and their state stay.
+        editTemplate("SUM(order_fee)", "SUM(order_fee + 0)");
+        Path refused = dir.resolve("upgrade-refused.log");
+        assertEquals(2, ChildWeir.run(refused, Duration.ofMinutes(4), "stream", "--detach", "--conf",
+                confFile.toString()), read(refused));
+        assertTrue(read(refused).contains("with other SQL") && read(refused).contains(
+                "Replace it with weir stream --upgrade --layer dws_users"), read(refused));
+        assertEquals(before, runningJobs(), "a refused start stops nothing");
+
+        newPaidOrder("user_001", "10.01");
+        Path compatible = dir.resolve("upgrade-compatible.log");
+        assertEquals(0, ChildWeir.run(compatible, Duration.ofMinutes(6), "stream", "--detach", "--upgrade", "--conf",
+                confFile.toString()), read(compatible));
+        assertTrue(read(compatible).contains("dws_users: upgraded to sql:")
+                && read(compatible).contains(", its state restored from "), read(compatible));
+        Map<String, String> afterCompatible = runningJobs();
+        assertSameJobsBut("dws_users", before, afterCompatible);
+        newPaidOrder("user_002", "20.02");
+        awaitTotalsEqualMySql(compatible);
+        assertOneRunningJobPerLayer();
+
+        // Incompatible: MIN adds an accumulator the saved state lacks; the value stays SUM's.
+        editTemplate("SUM(order_fee + 0)", "SUM(order_fee) + MIN(order_fee) - MIN(order_fee)");
+        Path plan = dir.resolve("upgrade-plan.log");
+        assertEquals(0, ChildWeir.run(plan, Duration.ofMinutes(4), "stream", "--upgrade", "--dry-run", "--conf",
+                confFile.toString()), read(plan));
+        assertTrue(read(plan).contains("dws_users: job " + afterCompatible.get("dws_users") + " runs sql:")
+                && read(plan).contains("1. stop job " + afterCompatible.get("dws_users") + " with a savepoint")
+                && read(plan).contains("start it without state from the snapshot after the one the rebuild read of"
+                        + " dwd_orders")
+                && read(plan).contains("dwd_orders: runs sql:"), read(plan));
+        assertEquals(afterCompatible, runningJobs(), "a dry run stops nothing");
+
+        newPaidOrder("user_003", "30.03");
+        Path incompatible = dir.resolve("upgrade-incompatible.log");
+        assertEquals(0, ChildWeir.run(incompatible, Duration.ofMinutes(8), "stream", "--detach", "--upgrade", "--conf",
+                confFile.toString()), read(incompatible));
+        assertTrue(read(incompatible).contains("does not fit the new SQL")
+                && read(incompatible).contains("dws_users: rebuilding ")
+                && read(incompatible).contains("without state, reading on after the rebuild's snapshots"),
+                read(incompatible));
+        assertSameJobsBut("dws_users", afterCompatible, runningJobs());
+        newPaidOrder("user_001", "40.04");
+        awaitTotalsEqualMySql(incompatible);
+        assertOneRunningJobPerLayer();
+
+        try (Lake lake = new Lake(conf.warehouse())) {
+            List<io.weir.runner.lake.Upgrades.Upgrade> upgrades = new io.weir.runner.lake.Upgrades(lake).of(conf.name());
+            assertEquals(List.of("dws_users RESTORED", "dws_users FRESH"),
+                    upgrades.stream().map(u -> u.layer() + " " + u.outcome()).toList(), upgrades.toString());
+            String runId = upgrades.get(1).rebuildRun().orElseThrow();
+            List<io.weir.backfill.LedgerEntry> rebuilt = new io.weir.backfill.Ledger(lake).run(runId);
+            assertTrue(!rebuilt.isEmpty() && rebuilt.stream().allMatch(e -> e.mode().equals("upgrade")
+                    && e.status() == io.weir.backfill.RunStatus.DONE), rebuilt.toString());
+            assertEquals(upgrades.get(1).partitionsRebuilt(), rebuilt.size());
+        }
+        // MySQL down while the jobs run: a client started now adopts them instead of refusing the source.
+        Map<String, String> jobsNow = runningJobs();
+        int port = mariaDb.port();
+        mariaDb.close();
+        Path outage = dir.resolve("outage.log");
+        Process during = ChildWeir.start(outage, "stream", "--detach", "--conf", confFile.toString());
+        try {
+            Await.until(Duration.ofMinutes(3), () -> LAYERS.stream().allMatch(layer -> read(outage).contains(
+                    "  " + layer + ": job ")), () -> read(outage));
+            for (String layer : LAYERS) {
+                assertTrue(read(outage).contains("  " + layer + ": job " + jobsNow.get(layer)
+                        + ", already running on the cluster: adopted"), read(outage));
+            }
+        } finally {
+            mariaDb = EmbeddedMariaDb.start(dir.resolve("mariadb"), port);
+        }
+        assertTrue(during.waitFor(5, TimeUnit.MINUTES), read(outage));
+        assertEquals(0, during.exitValue(), read(outage));
+        newPaidOrder("user_002", "50.05");
+        awaitTotalsEqualMySql(outage);
+        assertOneRunningJobPerLayer();
+
+        Path stop = dir.resolve("upgrade-stop.log");
+        assertEquals(0, ChildWeir.run(stop, Duration.ofMinutes(4), "stop", "--conf", confFile.toString()), read(stop));
+    }
+
+    private static void editTemplate(String from, String to) throws Exception {
+        Path template = dir.resolve("templates/dws_users.sql");
+        String sql = Files.readString(template);
+        assertTrue(sql.contains(from), sql);
+        Files.writeString(template, sql.replace(from, to));
+    }
+
+    private static void assertSameJobsBut(String layer, Map<String, String> before, Map<String, String> after) {
+        assertEquals(before.keySet(), after.keySet(), after.toString());
+        for (String other : before.keySet()) {
+            assertEquals(!other.equals(layer), before.get(other).equals(after.get(other)),
+                    other + ": " + before + " -> " + after);
+        }
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

@@ -63,6 +63,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         try {
             Files.createDirectories(home.resolve("conf"));
             Files.createDirectories(home.resolve("log"));
+            Files.createDirectories(home.resolve("tmp"));
             int restPort = Ports.free();
             Files.writeString(home.resolve("conf/config.yaml"), String.join("\n",
                     "jobmanager.rpc.address: localhost",
@@ -73,13 +74,19 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                     "rest.address: localhost",
                     "rest.bind-address: localhost",
                     "rest.port: " + restPort,
-                    "jobmanager.memory.process.size: 1024m",
+                    "jobmanager.memory.process.size: 2g",
+                    // The JobManager loads each job's lib too (Paimon's and the CDC source's enumerators
+                    // run there), and gives too little of it back: 256 MB ran out after ~30 jobs.
+                    "jobmanager.memory.jvm-metaspace.size: 1g",
                     "taskmanager.memory.process.size: 3g",
                     // Each job's class loader holds the connectors' classes (README: metaspace per job).
                     "taskmanager.memory.jvm-metaspace.size: 1g",
                     "taskmanager.memory.managed.size: 512m",
                     "taskmanager.numberOfTaskSlots: " + slots,
                     "parallelism.default: 1",
+                    // Working dirs (2 GB of job jars in a TaskManager's blob cache) inside the cluster's
+                    // home, which its owner deletes: a TaskManager killed with -9 cleans up nothing.
+                    "io.tmp.dirs: " + home.resolve("tmp"),
                     "") );
             Files.copy(StandaloneFlinkCluster.class.getResourceAsStream("/flink-cluster-log4j.properties"),
                     home.resolve("conf/log4j.properties"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -210,6 +217,11 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         command.addAll(Arrays.asList(resources.get(0).trim().split("\\s+")));
         command.addAll(JDK_OPENS);
         command.addAll(List.of(
+                "-Djava.io.tmpdir=" + home.resolve("tmp"),
+                // As the README advises: the MySQL driver's cleanup thread would keep every ended job's
+                // class loader alive, in the TaskManager and in the JobManager, which runs the CDC
+                // source's enumerator.
+                "-Dcom.mysql.cj.disableAbandonedConnectionCleanup=true",
                 "-Dlog.file=" + home.resolve("log/" + name + ".log"),
                 "-Dlog4j.configuration=file:" + conf.resolve("log4j.properties"),
                 "-Dlog4j.configurationFile=file:" + conf.resolve("log4j.properties"),

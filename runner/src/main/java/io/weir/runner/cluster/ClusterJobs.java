@@ -24,7 +24,10 @@ public final class ClusterJobs {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String webUrl;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    // HTTP/1.1 plainly: the JDK client's h2c upgrade offer on a reused connection can meet a closed
+    // one on Flink's REST server ("header parser received no bytes").
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT).build();
 
     public ClusterJobs(String webUrl) {
         this.webUrl = webUrl;
@@ -82,8 +85,7 @@ public final class ClusterJobs {
     private JsonNode get(String path) {
         URI uri = URI.create(webUrl + path);
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = send(uri);
             if (response.statusCode() != 200) {
                 throw WeirException.jobFailed("the Flink cluster at " + webUrl + " answered GET " + path + " with HTTP "
                         + response.statusCode(), null);
@@ -95,6 +97,19 @@ public final class ClusterJobs {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw WeirException.jobFailed("interrupted while asking the Flink cluster at " + webUrl, e);
+        }
+    }
+
+    /** One GET, asked again once when the connection fails: a kept-alive connection the server closed. */
+    private HttpResponse<String> send(URI uri) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            Thread.sleep(500);
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
         }
     }
 }

@@ -57,4 +57,15 @@ public final class Failures {
         return message.contains("File deletion conflicts detected") || message.contains("not previously added")
                 || message.contains("LSM conflicts detected");
     }
+
+    /**
+     * Whether Flink refused to restore saved state into a job: the new program lacks an operator
+     * the state belongs to, or an operator's state no longer has the type it was saved with.
+     */
+    public static boolean isStateIncompatible(String message) {
+        return message.contains("Cannot map checkpoint/savepoint state") || message.contains("StateMigrationException")
+                || message.contains("must not be incompatible") || message.contains("Failed to rollback to checkpoint/savepoint")
+                || message.contains("incompatible with the old state serializer")
+                || message.contains("is not compatible with the old");
+    }
 }

@@ -42,6 +42,21 @@ final class JobAdoption {
         return active;
     }
 
+    /** The layer's one active job when it runs other SQL than {@code identity}'s: the job an upgrade replaces. */
+    Optional<ClusterJob> runningOtherSql(LayerConf layer, JobIdentity identity) {
+        List<ClusterJob> same = active().stream().filter(j -> j.identity().orElseThrow().sameJob(identity)).toList();
+        if (same.size() > 1) {
+            throw severalJobs(layer, same);
+        }
+        return same.stream().filter(j -> !j.identity().orElseThrow().sqlHash().equals(identity.sqlHash())).findFirst();
+    }
+
+    /** Whether the layer's job already runs {@code identity}'s SQL. */
+    boolean runsSameSql(JobIdentity identity) {
+        return active().stream().anyMatch(j -> j.identity().orElseThrow().sameJob(identity)
+                && j.identity().orElseThrow().sqlHash().equals(identity.sqlHash()));
+    }
+
     /** The layer's running job, adopted; empty when none runs and a job must be submitted. */
     Optional<RunningLayer> adopt(LayerConf layer, JobIdentity identity, boolean fresh, LayerState state) {
         List<ClusterJob> same = active().stream().filter(j -> j.identity().orElseThrow().sameJob(identity)).toList();
@@ -49,18 +64,14 @@ final class JobAdoption {
             return Optional.empty();
         }
         if (same.size() > 1) {
-            throw WeirException.jobFailed("layer '" + layer.name() + "' runs as " + same.size() + " jobs on the cluster ("
-                    + String.join(", ", same.stream().map(j -> j.id() + " " + j.state()).toList())
-                    + "): each writes every change, so the layer's tables count twice. Cancel all but one in the"
-                    + " Flink UI (" + session.webUrl() + "), then run again", null);
+            throw severalJobs(layer, same);
         }
         ClusterJob job = same.get(0);
         String sqlHash = job.identity().orElseThrow().sqlHash();
         if (!sqlHash.equals(identity.sqlHash())) {
             throw WeirException.badInput("layer '" + layer.name() + "' already runs on the cluster as job " + job.id()
                     + " with other SQL (sql:" + sqlHash + ", the template now renders sql:" + identity.sqlHash()
-                    + "). Stop it with a savepoint first (weir stop --layer " + layer.name() + "), then start the"
-                    + " new SQL; if its state no longer fits, start it with --fresh");
+                    + "). Replace it with weir stream --upgrade --layer " + layer.name() + " (--dry-run shows how)");
         }
         if (fresh) {
             throw WeirException.badInput("--fresh starts layer '" + layer.name() + "' without state, but it runs on the"
@@ -75,6 +86,13 @@ final class JobAdoption {
                 true));
     }
 
+    private WeirException severalJobs(LayerConf layer, List<ClusterJob> same) {
+        return WeirException.jobFailed("layer '" + layer.name() + "' runs as " + same.size() + " jobs on the cluster ("
+                + String.join(", ", same.stream().map(j -> j.id() + " " + j.state()).toList())
+                + "): each writes every change, so the layer's tables count twice. Cancel all but one in the"
+                + " Flink UI (" + session.webUrl() + "), then run again", null);
+    }
+
     /**
      * Submits under the identity's fixed job id. When the cluster already has that id, another
      * client submitted the same job at the same moment (adopted), or a finished job took it (the
@@ -84,6 +102,7 @@ final class JobAdoption {
             Function<JobID, JobClient> submit) {
         for (int attempt = 0; ; attempt++) {
             JobID id = identity.jobId(restoreFrom, attempt);
+            state.recordSql(id, identity.sqlHash());
             try {
                 return new RunningLayer(layer, submit.apply(id), restoreFrom, state.savepointsDir(), false);
             } catch (RuntimeException e) {

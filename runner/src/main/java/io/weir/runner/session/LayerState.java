@@ -43,6 +43,55 @@ public final class LayerState {
         return new Path(root, "savepoints").toString();
     }
 
+    /** Per job id, the SQL hash of the job, so a restore point can tell which SQL its state belongs to. */
+    private static final String SQL_DIR = "sql";
+
+    /** Notes the SQL hash of a job before it is submitted under {@code jobId}. */
+    void recordSql(org.apache.flink.api.common.JobID jobId, String sqlHash) {
+        Path file = new Path(new Path(root, SQL_DIR), jobId.toHexString());
+        try {
+            FileSystem fs = root.getFileSystem();
+            try (java.io.OutputStream out = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
+                out.write(sqlHash.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * The SQL hash of the job that wrote the newest restore point; empty when that job's hash was
+     * not noted (an older Weir) or there is no restore point. A checkpoint lies under its job's id,
+     * a savepoint's name starts with the id's first six digits.
+     */
+    Optional<String> savedSql() {
+        Optional<String> point = latestRestorePoint();
+        if (point.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir = new Path(point.get());
+        String name = dir.getName();
+        String jobPrefix = name.startsWith("savepoint-") ? name.substring("savepoint-".length()).split("-")[0]
+                : dir.getParent().getName();
+        try {
+            FileSystem fs = root.getFileSystem();
+            Path sql = new Path(root, SQL_DIR);
+            if (jobPrefix.isEmpty() || !fs.exists(sql)) {
+                return Optional.empty();
+            }
+            for (FileStatus file : fs.listStatus(sql)) {
+                if (file.getPath().getName().startsWith(jobPrefix)) {
+                    try (java.io.InputStream in = fs.open(file.getPath())) {
+                        return Optional.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + new Path(root, SQL_DIR), e);
+        }
+    }
+
     /** The newest restore point, if the layer ran before. */
     public Optional<String> latestRestorePoint() {
         try {

@@ -210,7 +210,19 @@ public final class RunningStream {
 
     /** Cancels every job still running, without a savepoint. */
     public void cancel() {
-        for (RunningLayer layer : layers) {
+        cancel(layers);
+    }
+
+    /**
+     * Undoes a start that failed part way: cancels the jobs it submitted, and leaves the jobs it
+     * adopted running as they ran before it.
+     */
+    void cancelSubmitted() {
+        cancel(layers.stream().filter(l -> !l.adopted()).toList());
+    }
+
+    private void cancel(List<RunningLayer> chosen) {
+        for (RunningLayer layer : chosen) {
             try {
                 if (!status(layer).isGloballyTerminalState()) {
                     layer.job().cancel().get(60, TimeUnit.SECONDS);

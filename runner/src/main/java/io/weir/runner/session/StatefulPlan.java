@@ -41,16 +41,48 @@ public final class StatefulPlan {
 
     /** @param explain Flink's explain output of the job's INSERTs */
     static boolean isStateful(String explain) {
+        return nodes(explain).stream().anyMatch(node -> STATEFUL_NODES.contains(name(node)));
+    }
+
+    /**
+     * What a job reads and how: the tables it scans and the tables it looks up, each as
+     * {@code catalog.database.table}, and whether it keeps state.
+     */
+    public record Shape(boolean stateful, Set<String> scanned, Set<String> lookedUp) {}
+
+    public static Shape shape(TableEnvironment tEnv, List<String> inserts) {
+        StatementSet job = tEnv.createStatementSet();
+        inserts.forEach(job::addInsertSql);
+        return shape(job.explain());
+    }
+
+    static Shape shape(String explain) {
+        Set<String> scanned = new java.util.TreeSet<>();
+        Set<String> lookedUp = new java.util.TreeSet<>();
+        for (String node : nodes(explain)) {
+            if (name(node).equals("TableSourceScan")) {
+                // table=[[catalog, database, table, project=[...], ...]]
+                String spec = node.substring(node.indexOf("table=[[") + "table=[[".length());
+                String[] parts = spec.split(", ", 4);
+                scanned.add(parts[0] + "." + parts[1] + "." + parts[2].replaceFirst("]].*$", ""));
+            } else if (name(node).equals("LookupJoin")) {
+                // table=[catalog.database.table]
+                String spec = node.substring(node.indexOf("table=[") + "table=[".length());
+                lookedUp.add(spec.substring(0, spec.indexOf(']')));
+            }
+        }
+        return new Shape(isStateful(explain), scanned, lookedUp);
+    }
+
+    /** The optimized physical plan's nodes, one line each, indentation removed. */
+    private static List<String> nodes(String explain) {
         int start = explain.indexOf("== Optimized Physical Plan ==");
         int end = explain.indexOf("== Optimized Execution Plan ==");
         String physical = start < 0 ? explain : explain.substring(start, end > start ? end : explain.length());
-        for (String line : physical.split("\n")) {
-            String node = line.replaceFirst("^[\\s:+|-]*", "");
-            int paren = node.indexOf('(');
-            if (paren > 0 && STATEFUL_NODES.contains(node.substring(0, paren))) {
-                return true;
-            }
-        }
-        return false;
+        return physical.lines().map(line -> line.replaceFirst("^[\\s:+|-]*", "")).filter(n -> n.indexOf('(') > 0).toList();
+    }
+
+    private static String name(String node) {
+        return node.substring(0, node.indexOf('('));
     }
 }

@@ -29,6 +29,12 @@ public final class StreamFence {
                 || StatefulPlan.isStateful(tEnv, plainStream.inserts());
     }
 
+    /** Decides knowing whether the layer's plain stream form keeps state. */
+    static boolean applies(LayerConf layer, boolean stateful) {
+        return layer.partitioned() && (layer.sealedPartitions() == SealedPartitions.BATCH
+                || layer.sealedPartitions() == SealedPartitions.AUTO && stateful);
+    }
+
     /** Decides by planning the layer's stream form on the session (no job runs). */
     public static boolean applies(LayerConf layer, FlinkSession session, Renderer renderer) {
         if (!layer.partitioned() || layer.sealedPartitions() != SealedPartitions.AUTO) {

@@ -1,6 +1,7 @@
 package io.weir.runner.session;
 
 import io.weir.runner.WeirException;
+import io.weir.runner.cluster.ClusterJob;
 import io.weir.runner.cluster.JobIdentity;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
@@ -41,21 +42,84 @@ public final class StreamRunner {
     }
 
     /**
+     * {@code weir stream --upgrade}: a layer whose job runs other SQL, or whose saved state was
+     * left by a stopped job, starts its new SQL as {@link LayerUpgrade} does.
+     *
+     * @param rebuild rebuilds in batch what a start without state cannot produce
+     * @param say hears each step
+     */
+    public record Upgrading(PartitionRebuild rebuild, java.util.function.Consumer<String> say) {}
+
+    /**
      * @param fresh ignore saved state and start from the source's beginning
      */
     public RunningStream start(List<LayerConf> layers, boolean fresh) {
+        return start(layers, fresh, Optional.empty());
+    }
+
+    /** What {@code --upgrade} would do to each layer, for {@code --dry-run}: nothing is stopped or started. */
+    public List<String> planUpgrades(List<LayerConf> layers) {
         renderer.checkAll();
-        layers.forEach(renderer::checkStreamSources);
+        JobAdoption adoption = new JobAdoption(conf, session);
+        new TableCreator(conf, session, renderer).createMissingTables();
+        LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
+        List<String> lines = new ArrayList<>();
+        for (LayerConf layer : conf.layers()) {
+            if (!layers.contains(layer)) {
+                continue;
+            }
+            JobIdentity identity = identity(layer);
+            LayerState state = new LayerState(conf, layer);
+            Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
+            if (other.isPresent() || stoppedWithOtherSql(adoption, identity, state)) {
+                lines.addAll(upgrade.plan(layer, identity, other, state).describe());
+            } else {
+                lines.add(layer.name() + ": " + (adoption.runsSameSql(identity) ? "runs sql:" + identity.sqlHash()
+                        + " already: adopted as it is" : state.latestRestorePoint().isPresent()
+                                ? "its state belongs to sql:" + identity.sqlHash() + " already: resumes as usual"
+                                : "no saved state: starts as usual"));
+            }
+        }
+        return lines;
+    }
+
+    /**
+     * No job of the layer runs, and its saved state was written by other SQL (or by a Weir that did
+     * not note which).
+     */
+    private static boolean stoppedWithOtherSql(JobAdoption adoption, JobIdentity identity, LayerState state) {
+        return !adoption.runsSameSql(identity) && state.latestRestorePoint().isPresent()
+                && !state.savedSql().filter(identity.sqlHash()::equals).isPresent();
+    }
+
+    public RunningStream start(List<LayerConf> layers, boolean fresh, Optional<Upgrading> upgrading) {
+        renderer.checkAll();
+        // A job already running on the cluster is adopted whatever its source's state: a source that
+        // is down now (its job retries) must not keep the client from watching the jobs it left.
+        JobAdoption before = new JobAdoption(conf, session);
+        layers.stream().filter(layer -> !before.runsSameSql(identity(layer))).forEach(renderer::checkStreamSources);
         List<String> served = conf.servedTables().stream()
                 .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
         List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
         try {
+            // Listed again under the locks: what runs now, not before them.
             JobAdoption adoption = new JobAdoption(conf, session);
             new TableCreator(conf, session, renderer).createMissingTables();
             for (LayerConf layer : conf.layers()) {
                 if (layers.contains(layer)) {
                     JobIdentity identity = identity(layer);
+                    LayerState state = new LayerState(conf, layer);
+                    if (upgrading.isPresent()) {
+                        Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
+                        if (other.isPresent() || stoppedWithOtherSql(adoption, identity, state)) {
+                            LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
+                            running.add(upgrade.run(upgrade.plan(layer, identity, other, state), state,
+                                    (from, options) -> submit(layer, identity, from, options),
+                                    upgrading.get().rebuild(), upgrading.get().say()));
+                            continue;
+                        }
+                    }
                     Optional<RunningLayer> adopted = adoption.adopt(layer, identity, fresh, new LayerState(conf, layer));
                     running.add(adopted.isPresent() ? adopted.get() : submit(layer, identity, fresh));
                 }
@@ -78,7 +142,7 @@ public final class StreamRunner {
                 }
             }
         } catch (RuntimeException e) {
-            new RunningStream(conf, running, locks).cancel();
+            new RunningStream(conf, running, locks).cancelSubmitted();
             throw e;
         }
         return new RunningStream(conf, running, locks, failed -> conf.layers().contains(failed.layer())
@@ -95,10 +159,10 @@ public final class StreamRunner {
             return " (restoring " + point + ", whose files are gone: another job of this layer may have removed"
                     + " them; weir jobs lists the jobs on a cluster)";
         }
-        return " (restoring " + point + "; if the layer's SQL changed, its state may no longer fit. --fresh starts it"
-                + " without state and re-reads its sources: on a table that sums what it receives"
-                + " ('merge-engine' = 'aggregation') every open partition then counts twice until weir backfill --layer "
-                + layer.name() + " rebuilds it)";
+        return " (restoring " + point + "; if the layer's SQL changed, its state may no longer fit: weir stream --upgrade"
+                + " --layer " + layer.name() + " starts the new SQL without it and rebuilds what it cannot produce"
+                + " (--dry-run shows how). Not --fresh: it re-reads the sources, and a table that sums what it"
+                + " receives ('merge-engine' = 'aggregation') would count them twice)";
     }
 
     /** The layer's stream identity: its SQL as rendered for the stream, secrets masked. */
@@ -161,15 +225,20 @@ public final class StreamRunner {
 
     private RunningLayer submit(LayerConf layer, JobIdentity identity, boolean fresh) {
         LayerState state = new LayerState(conf, layer);
-        Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
+        return submit(layer, identity, fresh ? Optional.empty() : state.latestRestorePoint(), java.util.Map.of());
+    }
+
+    private RunningLayer submit(LayerConf layer, JobIdentity identity, Optional<String> restoreFrom,
+            java.util.Map<String, String> startOptions) {
+        LayerState state = new LayerState(conf, layer);
         return new JobAdoption(conf, session).submitOnce(identity, restoreFrom, layer, state,
-                jobId -> submitJob(layer, identity, state, restoreFrom, jobId));
+                jobId -> submitJob(layer, identity, state, restoreFrom, jobId, startOptions));
     }
 
     private org.apache.flink.core.execution.JobClient submitJob(LayerConf layer, JobIdentity identity, LayerState state,
-            Optional<String> restoreFrom, org.apache.flink.api.common.JobID jobId) {
+            Optional<String> restoreFrom, org.apache.flink.api.common.JobID jobId, java.util.Map<String, String> startOptions) {
         RenderedLayer rendered = renderer.stream(layer);
-        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom, identity, jobId);
+        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom, identity, jobId, startOptions);
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +42,20 @@ class StatefulPlanTest {
         tEnv.executeSql("CREATE TEMPORARY VIEW src_t AS SELECT *, PROCTIME() AS pt FROM src");
         assertTrue(StatefulPlan.isStateful(tEnv, List.of("INSERT INTO copy_sink SELECT s.k, s.v FROM src_t AS s"
                 + " JOIN dim FOR SYSTEM_TIME AS OF s.pt AS d ON s.k = d.k")));
+    }
+
+    /** An upgrade starts a job's scans after the rebuild's snapshots, and must never do so to a lookup. */
+    @Test
+    void theShapeTellsScannedFromLookedUpTables() {
+        tEnv.executeSql("CREATE TABLE dim (k STRING, name STRING) WITH ('connector' = 'jdbc',"
+                + " 'url' = 'jdbc:mysql://127.0.0.1:1/none', 'table-name' = 'dim')");
+        tEnv.executeSql("CREATE TEMPORARY VIEW src_t AS SELECT *, PROCTIME() AS pt FROM src");
+        StatefulPlan.Shape shape = StatefulPlan.shape(tEnv, List.of("INSERT INTO copy_sink SELECT s.k, s.v FROM src_t"
+                + " AS s JOIN dim FOR SYSTEM_TIME AS OF s.pt AS d ON s.k = d.k"));
+        assertEquals(java.util.Set.of("default_catalog.default_database.src"), shape.scanned());
+        assertEquals(java.util.Set.of("default_catalog.default_database.dim"), shape.lookedUp());
+        assertTrue(shape.stateful());
+        assertFalse(StatefulPlan.shape(tEnv, List.of(COPY)).stateful());
     }
 
     @Test
