@@ -53,15 +53,6 @@ public final class BackfillRunner {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackfillRunner.class);
 
-    /** Upstream tables read as of a snapshot id instead of their newest: an upgrade's hand-over point. */
-    private Map<String, Long> readAt = Map.of();
-
-    /** Reads these upstream tables (by name) as of these snapshot ids, in every chunk. */
-    public BackfillRunner readingAt(Map<String, Long> snapshots) {
-        this.readAt = Map.copyOf(snapshots);
-        return this;
-    }
-
     public BackfillResult run(BackfillPlan plan, int concurrency, BackfillProgress progress) {
         new TableCreator(conf, session, renderer).createMissingTables();
         ledger.open();
@@ -263,10 +254,8 @@ public final class BackfillRunner {
         RenderedLayer rendered = chunk.rendered();
         rendered.staging().ifPresent(staging -> runStaging(chunk, staging));
         long snapshotBefore = lake.latestSnapshotId(chunk.layer().table()).orElse(0L);
-        org.apache.flink.configuration.Configuration jobConf = JobConfigs.batch(conf, "backfill " + chunk.describe());
-        readAt.forEach((table, snapshot) -> jobConf.setString("paimon." + Renderer.CATALOG + "." + lake.database() + "."
-                + table + ".scan.snapshot-id", String.valueOf(snapshot)));
-        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH, jobConf);
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.BATCH,
+                JobConfigs.batch(conf, "backfill " + chunk.describe()));
         rendered.setupStatements().forEach(tEnv::executeSql);
         StatementSet statements = tEnv.createStatementSet();
         rendered.inserts().forEach(statements::addInsertSql);
@@ -382,9 +371,7 @@ public final class BackfillRunner {
         }
         for (String table : layer.upstream()) {
             Map<String, Object> tableState = new LinkedHashMap<>();
-            if (readAt.containsKey(table)) {
-                tableState.put("snapshot", readAt.get(table));
-            } else if (lake.tableExists(table)) {
+            if (lake.tableExists(table)) {
                 tableState.put("snapshot", lake.latestSnapshotId(table).orElse(0L));
                 lake.watermark(table).ifPresent(wm -> tableState.put("watermark", wm));
             }

@@ -10,12 +10,10 @@ import io.weir.runner.session.PartitionRebuild;
 import io.weir.runner.template.Renderer;
 
 import java.util.List;
-import java.util.Map;
 
 /**
- * An upgrade's batch rebuild: the layer's partitions overwritten with its new SQL, reading the
- * upstream tables as of the snapshots the new job then starts after, recorded in the ledger as a
- * run of mode {@code upgrade}.
+ * An upgrade's batch rebuild: the layer's partitions overwritten with its new SQL before the new
+ * job starts, recorded in the ledger as a run of mode {@code upgrade}.
  */
 public final class UpgradeRebuild implements PartitionRebuild {
 
@@ -32,18 +30,16 @@ public final class UpgradeRebuild implements PartitionRebuild {
     }
 
     @Override
-    public String rebuild(LayerConf layer, List<Partition> partitions, Map<String, Long> readAt) {
+    public String rebuild(LayerConf layer, List<Partition> partitions) {
         try (Lake lake = new Lake(conf.warehouse())) {
             Renderer renderer = new Renderer(conf);
             Ledger ledger = new Ledger(lake);
             BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)
                     .ofPartitions(layer, partitions, BackfillRequest.DEFAULT_BATCH_SIZE, MODE);
-            BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).readingAt(readAt)
-                    .run(plan, 1, progress);
+            BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, progress);
             if (result.partitionsFailed() > 0) {
                 throw WeirException.jobFailed("the rebuild of " + layer.name() + " for its new SQL failed (run "
-                        + plan.runId() + "): " + String.join("; ", result.failures()) + ". Nothing was started; the old"
-                        + " state is kept", null);
+                        + plan.runId() + "): " + String.join("; ", result.failures()) + ". No job was started", null);
             }
             return plan.runId();
         } catch (WeirException e) {

@@ -385,6 +385,15 @@ public final class Lake implements AutoCloseable {
         }
     }
 
+    /** Empties a table: one commit that deletes every row. */
+    public void truncate(String tableName) {
+        try (org.apache.paimon.table.sink.BatchTableCommit commit = table(tableName).newBatchWriteBuilder().newCommit()) {
+            commit.truncateTable();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot empty " + tableName + ": " + e.getMessage(), e);
+        }
+    }
+
     /**
      * The newest snapshot id of a table (0 before its first commit), or empty when it does not exist.
      * Cheap enough to ask of every table every few seconds: once a table is found, only its snapshot

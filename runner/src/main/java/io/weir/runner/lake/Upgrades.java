@@ -38,9 +38,11 @@ public final class Upgrades {
      *
      * @param fromSql the hash of the SQL that ran before, when a job ran it
      * @param rebuildRun the run id of the batch rebuild, in the ledger's runs, for a fresh start
+     * @param partitionsEmptied partitions of a table that sums what it receives, emptied for the new job's full read
      */
     public record Upgrade(String pipeline, String layer, Instant at, Optional<String> fromSql, String toSql,
-            Outcome outcome, Optional<String> restoredFrom, Optional<String> rebuildRun, int partitionsRebuilt) {}
+            Outcome outcome, Optional<String> restoredFrom, Optional<String> rebuildRun, int partitionsRebuilt,
+            int partitionsEmptied) {}
 
     private final Catalog catalog;
 
@@ -61,6 +63,7 @@ public final class Upgrades {
                     .column("restored_from", DataTypes.STRING())
                     .column("rebuild_run_id", DataTypes.STRING())
                     .column("partitions_rebuilt", DataTypes.INT())
+                    .column("partitions_emptied", DataTypes.INT())
                     .primaryKey("pipeline", "layer", "upgraded_at")
                     .option("bucket", "1")
                     .build(), true);
@@ -69,7 +72,7 @@ public final class Upgrades {
                 write.write(GenericRow.of(text(upgrade.pipeline()), text(upgrade.layer()),
                         Timestamp.fromInstant(upgrade.at()), text(upgrade.fromSql().orElse(null)), text(upgrade.toSql()),
                         text(upgrade.outcome().name()), text(upgrade.restoredFrom().orElse(null)),
-                        text(upgrade.rebuildRun().orElse(null)), upgrade.partitionsRebuilt()));
+                        text(upgrade.rebuildRun().orElse(null)), upgrade.partitionsRebuilt(), upgrade.partitionsEmptied()));
                 commit.commit(write.prepareCommit());
             }
         } catch (Exception e) {
@@ -80,11 +83,6 @@ public final class Upgrades {
 
     /** Every recorded upgrade of the pipeline, oldest first. */
     public List<Upgrade> of(String pipeline) {
-        try {
-            catalog.getTable(TABLE);
-        } catch (Catalog.TableNotExistException e) {
-            return List.of();
-        }
         try {
             return Lake.rows(catalog.getTable(TABLE)).stream().filter(row -> pipeline.equals(row.get("pipeline")))
                     .map(Upgrades::upgrade).sorted(java.util.Comparator.comparing(Upgrade::at)).toList();
@@ -97,7 +95,8 @@ public final class Upgrades {
         return new Upgrade((String) row.get("pipeline"), (String) row.get("layer"), instant(row.get("upgraded_at")),
                 Optional.ofNullable((String) row.get("from_sql")), (String) row.get("to_sql"),
                 Outcome.valueOf((String) row.get("outcome")), Optional.ofNullable((String) row.get("restored_from")),
-                Optional.ofNullable((String) row.get("rebuild_run_id")), (Integer) row.get("partitions_rebuilt"));
+                Optional.ofNullable((String) row.get("rebuild_run_id")), (Integer) row.get("partitions_rebuilt"),
+                (Integer) row.get("partitions_emptied"));
     }
 
     private static Instant instant(Object value) {

@@ -30,12 +30,6 @@ public final class JobConfigs {
      */
     static Configuration stream(PipelineConf conf, LayerConf layer, LayerState state, Optional<String> restoreFrom,
             JobIdentity identity, JobID jobId) {
-        return stream(conf, layer, state, restoreFrom, identity, jobId, java.util.Map.of());
-    }
-
-    /** @param startOptions where a job without state starts reading (an upgrade's), over everything else */
-    static Configuration stream(PipelineConf conf, LayerConf layer, LayerState state, Optional<String> restoreFrom,
-            JobIdentity identity, JobID jobId, java.util.Map<String, String> startOptions) {
         FlinkConf flink = conf.flink();
         Configuration c = common(conf, layer.name() + " stream");
         c.set(PipelineOptions.NAME, identity.jobName());
@@ -54,7 +48,6 @@ public final class JobConfigs {
         // (flink.options may set it otherwise).
         c.setString(LAKE_DISCOVERY_INTERVAL, flink.checkpointInterval().toMillis() + " ms");
         flink.options().forEach(c::setString);
-        startOptions.forEach(c::setString);
         return c;
     }
 

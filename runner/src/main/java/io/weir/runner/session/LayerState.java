@@ -79,14 +79,16 @@ public final class LayerState {
             if (jobPrefix.isEmpty() || !fs.exists(sql)) {
                 return Optional.empty();
             }
+            java.util.Set<String> hashes = new java.util.HashSet<>();
             for (FileStatus file : fs.listStatus(sql)) {
                 if (file.getPath().getName().startsWith(jobPrefix)) {
                     try (java.io.InputStream in = fs.open(file.getPath())) {
-                        return Optional.of(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
+                        hashes.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
                     }
                 }
             }
-            return Optional.empty();
+            // Two jobs whose ids share the savepoint's six digits and ran other SQL: unknown, not a guess.
+            return hashes.size() == 1 ? Optional.of(hashes.iterator().next()) : Optional.empty();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + new Path(root, SQL_DIR), e);
         }

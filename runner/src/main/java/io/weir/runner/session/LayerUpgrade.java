@@ -3,6 +3,7 @@ package io.weir.runner.session;
 import io.weir.runner.WeirException;
 import io.weir.runner.cluster.ClusterJob;
 import io.weir.runner.cluster.ClusterJobDetails;
+import io.weir.runner.cluster.ClusterJobs;
 import io.weir.runner.cluster.JobIdentity;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
@@ -26,10 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -38,14 +36,13 @@ import java.util.function.Consumer;
 /**
  * Replaces a layer's running SQL with its template's new SQL without losing or repeating a change:
  * from the old job's savepoint when Flink can restore it into the new job, and otherwise without
- * state after batch has rebuilt the partitions the new job cannot produce (see {@link FreshStart}).
- * Every upgrade is recorded in {@link Upgrades}.
+ * state as {@link FreshStart} says. Every upgrade is recorded in {@link Upgrades}.
  */
 final class LayerUpgrade {
 
-    /** Submits the layer's new SQL: from saved state or without, with extra job options. */
+    /** Submits the layer's new SQL, from saved state or without. */
     interface Submit {
-        RunningLayer submit(Optional<String> restoreFrom, Map<String, String> options);
+        RunningLayer submit(Optional<String> restoreFrom);
     }
 
     private static final Duration POLL = Duration.ofMillis(500);
@@ -75,62 +72,89 @@ final class LayerUpgrade {
             from = Optional.of(stopWithSavepoint(job, state));
         }
         Optional<String> fromSql = plan.running().map(j -> j.identity().orElseThrow().sqlHash());
+        String kept = from.map(p -> " The layer is stopped; its old state is kept at " + p + ": put the old template"
+                + " back and run weir stream to resume it, or run weir stream --upgrade again.").orElse("");
         if (from.isPresent()) {
-            RunningLayer restored;
-            Start start;
-            try {
-                restored = submit.submit(from, Map.of());
-                start = awaitFirstCheckpoint(restored);
-            } catch (RuntimeException e) {
-                // A session cluster refuses state that maps to no operator at submission already.
-                String cause = conf.secrets().mask(Failures.rootCause(e));
-                if (!Failures.isStateIncompatible(cause)) {
-                    throw e;
-                }
-                restored = null;
-                int hint = cause.indexOf(" (restoring ");
-                start = new Start(false, true, hint > 0 ? cause.substring(0, hint) : cause);
-            }
-            if (start.running()) {
-                record(plan, fromSql, Upgrades.Outcome.RESTORED, from, Optional.empty(), 0);
+            Start start = restore(submit, from.get());
+            if (start.job() != null && start.running()) {
+                record(plan, fromSql, Upgrades.Outcome.RESTORED, from, Optional.empty(), 0, 0);
                 say.accept(layer.name() + ": upgraded to sql:" + plan.identity().sqlHash() + ", its state restored from "
                         + from.get());
-                return restored;
+                return start.job();
             }
             if (!start.stateIncompatible()) {
-                cancel(restored);
                 throw WeirException.jobFailed("layer '" + layer.name() + "': the new SQL failed after restoring "
-                        + from.get() + ": " + start.cause() + ". That state is kept: put the old template back and run"
-                        + " weir stream to resume it", null);
-            }
-            if (restored != null) {
-                cancel(restored);
+                        + from.get() + ": " + start.cause() + "." + kept, null);
             }
             say.accept(layer.name() + ": the state at " + from.get() + " does not fit the new SQL (" + start.cause()
                     + "); starting without it");
         }
-        FreshStart fresh = plan.fresh();
+        // Planned again now that the old job is stopped: partitions it wrote since the plan count too.
+        FreshStart fresh = freshStart(layer);
         if (fresh.refusal().isPresent()) {
             throw WeirException.badInput("layer '" + layer.name() + "' cannot start its new SQL without state exactly: "
-                    + fresh.refusal().get() + from.map(p -> ". Its old state is kept at " + p).orElse(""));
+                    + fresh.refusal().get() + "." + kept);
         }
-        // A full read rewrites what the rebuild wrote anyway; only a start after the rebuild needs its snapshots.
-        Map<String, Long> readAt = fresh.position() == FreshStart.Position.AFTER_REBUILD
-                ? currentSnapshots(fresh.pinned()) : Map.of();
-        say.accept(layer.name() + ": rebuilding " + fresh.describeRebuild() + " in batch with the new SQL");
-        String runId = rebuild.rebuild(layer, fresh.rebuild(), shortNames(readAt));
-        RunningLayer started = submit.submit(Optional.empty(), startOptions(fresh, readAt));
-        Start start = awaitFirstCheckpoint(started);
+        Optional<String> runId = Optional.empty();
+        if (fresh.preparation() == FreshStart.Preparation.REBUILD) {
+            say.accept(layer.name() + ": rebuilding " + fresh.describePartitions() + " in batch with the new SQL");
+            runId = Optional.of(rebuild.rebuild(layer, fresh.partitions()));
+        } else {
+            say.accept(layer.name() + ": emptying " + fresh.describePartitions() + ", which the new job writes whole");
+            empty(layer, fresh);
+        }
+        Start start = started(submit.submit(Optional.empty()));
         if (!start.running()) {
-            cancel(started);
-            throw WeirException.jobFailed("layer '" + layer.name() + "': the new SQL did not start: " + start.cause(), null);
+            throw WeirException.jobFailed("layer '" + layer.name() + "': the new SQL did not start: " + start.cause()
+                    + "." + kept, null);
         }
-        record(plan, fromSql, Upgrades.Outcome.FRESH, from, Optional.of(runId), fresh.partitionCount());
-        say.accept(layer.name() + ": upgraded to sql:" + plan.identity().sqlHash() + " without state, "
-                + (fresh.position() == FreshStart.Position.AFTER_REBUILD ? "reading on after the rebuild's snapshots"
-                        : "reading its sources from their start")
-                + " (rebuild run " + runId + ")");
-        return started;
+        record(plan, fromSql, Upgrades.Outcome.FRESH, from, runId,
+                runId.isPresent() ? fresh.partitionCount() : 0, runId.isPresent() ? 0 : fresh.partitionCount());
+        say.accept(layer.name() + ": upgraded to sql:" + plan.identity().sqlHash() + " without state, reading its"
+                + " sources from their start" + runId.map(id -> " (rebuild run " + id + ")").orElse(""));
+        return start.job();
+    }
+
+    /** Submits the new SQL from saved state; a state Flink refuses at submission is a result, not an error. */
+    private Start restore(Submit submit, String from) {
+        try {
+            return started(submit.submit(Optional.of(from)));
+        } catch (RuntimeException e) {
+            String cause = conf.secrets().mask(Failures.rootCause(e));
+            if (!Failures.isStateIncompatible(cause)) {
+                throw e;
+            }
+            return new Start(null, false, true, cause);
+        }
+    }
+
+    /** Waits for the job's first checkpoint; a job that does not get there is cancelled, never left behind. */
+    private Start started(RunningLayer job) {
+        Start start;
+        try {
+            start = awaitFirstCheckpoint(job);
+        } catch (RuntimeException e) {
+            cancel(job);
+            throw e;
+        }
+        if (!start.running()) {
+            cancel(job);
+        }
+        return start;
+    }
+
+    private void empty(LayerConf layer, FreshStart fresh) {
+        try (Lake lake = new Lake(conf.warehouse())) {
+            if (fresh.wholeTable()) {
+                lake.truncate(layer.table());
+            } else {
+                lake.dropPartitions(layer.table(), fresh.partitions().stream().map(Partition::value).toList());
+            }
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot empty " + layer.table() + ": " + e.getMessage(), e);
+        }
     }
 
     private String stopWithSavepoint(ClusterJob job, LayerState state) {
@@ -141,89 +165,56 @@ final class LayerUpgrade {
             Thread.currentThread().interrupt();
             throw WeirException.jobFailed("interrupted while stopping job " + job.id(), e);
         } catch (Exception e) {
-            throw WeirException.jobFailed("job " + job.id() + " could not stop with a savepoint, so its SQL was not"
-                    + " replaced: " + conf.secrets().mask(Failures.rootCause(e)), e);
+            throw WeirException.jobFailed("job " + job.id() + " did not stop with a savepoint within 5 minutes ("
+                    + conf.secrets().mask(Failures.rootCause(e)) + "); weir jobs shows whether it still runs, and"
+                    + " weir stream --upgrade tries again", e);
         }
-    }
-
-    /** The new job's options that start its scans after the snapshots the rebuild read. */
-    static Map<String, String> startOptions(FreshStart fresh, Map<String, Long> readAt) {
-        Map<String, String> options = new LinkedHashMap<>();
-        if (fresh.position() == FreshStart.Position.AFTER_REBUILD) {
-            readAt.forEach((table, snapshot) -> {
-                options.put("paimon." + table + ".scan.mode", "from-snapshot");
-                options.put("paimon." + table + ".scan.snapshot-id", String.valueOf(snapshot + 1));
-            });
-        }
-        return options;
-    }
-
-    private Map<String, Long> currentSnapshots(List<String> qualifiedTables) {
-        Map<String, Long> snapshots = new LinkedHashMap<>();
-        try (Lake lake = new Lake(conf.warehouse())) {
-            for (String table : qualifiedTables) {
-                String name = table.substring(table.lastIndexOf('.') + 1);
-                snapshots.put(table, lake.latestSnapshotId(name).orElse(0L));
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot read the upstream snapshots: " + e.getMessage(), e);
-        }
-        return snapshots;
-    }
-
-    private static Map<String, Long> shortNames(Map<String, Long> qualified) {
-        Map<String, Long> names = new LinkedHashMap<>();
-        qualified.forEach((table, id) -> {
-            if (id > 0) {
-                names.put(table.substring(table.lastIndexOf('.') + 1), id);
-            }
-        });
-        return names;
     }
 
     private void record(UpgradePlan plan, Optional<String> fromSql, Upgrades.Outcome outcome, Optional<String> from,
-            Optional<String> runId, int partitions) {
+            Optional<String> runId, int rebuilt, int emptied) {
         try (Lake lake = new Lake(conf.warehouse())) {
             new Upgrades(lake).record(new Upgrades.Upgrade(conf.name(), plan.layer().name(), Instant.now(), fromSql,
-                    plan.identity().sqlHash(), outcome, from, runId, partitions));
-        } catch (IllegalStateException e) {
-            throw e;
+                    plan.identity().sqlHash(), outcome, from, runId, rebuilt, emptied));
         } catch (Exception e) {
-            throw new IllegalStateException(e.getMessage(), e);
+            LOG.warn("Layer {} was upgraded, but {} could not record it: {}", plan.layer().name(), Upgrades.TABLE,
+                    e.getMessage());
         }
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerUpgrade.class);
+
     /** How a job started: running with a completed checkpoint, or failing and why. */
-    private record Start(boolean running, boolean stateIncompatible, String cause) {}
+    private record Start(RunningLayer job, boolean running, boolean stateIncompatible, String cause) {}
 
     /**
      * Waits for the job's first completed checkpoint: only then has every operator restored its
-     * state, and a later restart resumes from the job's own checkpoint, not from options it started with.
+     * state, and a later restart resumes from the job's own checkpoint.
      */
     private Start awaitFirstCheckpoint(RunningLayer layer) {
         org.apache.flink.api.common.JobID id = layer.job().getJobID();
         long deadline = System.nanoTime() + Duration.ofMinutes(3).plus(conf.flink().checkpointInterval().multipliedBy(10))
                 .toNanos();
         String cause = "no checkpoint completed in time";
-        io.weir.runner.cluster.ClusterJobs jobs = session.jobs();
+        ClusterJobs jobs = session.jobs();
         while (System.nanoTime() < deadline) {
             Optional<ClusterJob> job = jobs.list().stream().filter(j -> j.id().equals(id)).findFirst();
             if (job.isPresent()) {
                 ClusterJobDetails details = jobs.details(job.get());
                 JobStatus state = job.get().state();
                 if (state == JobStatus.RUNNING && details.lastCheckpoint().isPresent()) {
-                    return new Start(true, false, "");
+                    return new Start(layer, true, false, "");
                 }
                 if (state != JobStatus.RUNNING && state != JobStatus.CREATED && state != JobStatus.INITIALIZING
                         || details.restarts() > 0) {
                     Optional<String> rootCause = jobs.rootCause(id).map(conf.secrets()::mask);
                     if (rootCause.isPresent()) {
                         if (Failures.isStateIncompatible(rootCause.get())) {
-                            return new Start(false, true, rootCause.get());
+                            return new Start(layer, false, true, rootCause.get());
                         }
                         cause = rootCause.get();
                         if (state.isGloballyTerminalState()) {
-                            return new Start(false, false, cause);
+                            return new Start(layer, false, false, cause);
                         }
                     }
                 }
@@ -232,10 +223,10 @@ final class LayerUpgrade {
                 Thread.sleep(POLL.toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new Start(false, false, "interrupted");
+                return new Start(layer, false, false, "interrupted");
             }
         }
-        return new Start(false, false, cause);
+        return new Start(layer, false, false, cause);
     }
 
     private static void cancel(RunningLayer layer) {
@@ -246,48 +237,38 @@ final class LayerUpgrade {
         }
     }
 
-    /** How the layer's new SQL would start without state, and what batch rebuilds first. */
+    /** How the layer's new SQL would start without state, and what happens to its partitions first. */
     FreshStart freshStart(LayerConf layer) {
         TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, new Configuration());
         RenderedLayer plain = renderer.stream(layer);
         plain.setupStatements().forEach(tEnv::executeSql);
         StatefulPlan.Shape shape = StatefulPlan.shape(tEnv, plain.inserts());
-        String lake = Renderer.CATALOG + "." + conf.warehouse().database() + ".";
-        List<String> pinned = shape.scanned().stream().filter(t -> t.startsWith(lake)).toList();
-        List<String> external = shape.scanned().stream().filter(t -> !t.startsWith(lake)).toList();
-        boolean scannedAndLookedUp = pinned.stream().anyMatch(shape.lookedUp()::contains);
-        try (Lake lakeTables = new Lake(conf.warehouse())) {
-            FileStoreTable target = lakeTables.table(layer.table());
+        String lakeTables = Renderer.CATALOG + "." + conf.warehouse().database() + ".";
+        List<String> external = shape.scanned().stream().filter(t -> !t.startsWith(lakeTables)).toList();
+        try (Lake lake = new Lake(conf.warehouse())) {
+            FileStoreTable target = lake.table(layer.table());
             boolean accumulates = target.primaryKeys().isEmpty()
                     || "aggregation".equals(target.options().get("merge-engine"));
-            FreshStart.Position position;
-            Optional<String> refusal = Optional.empty();
-            if (external.isEmpty() && !scannedAndLookedUp && (!shape.stateful() || accumulates)) {
-                position = FreshStart.Position.AFTER_REBUILD;
-            } else {
-                position = FreshStart.Position.FULL_READ;
-                if (accumulates) {
-                    refusal = Optional.of("its table " + layer.table() + (target.primaryKeys().isEmpty()
-                            ? " has no primary key" : " sums what it receives ('merge-engine' = 'aggregation')")
-                            + ", so re-reading its sources would count them twice, and "
-                            + (external.isEmpty() ? "its job keeps state that a start after the rebuild would lack"
-                                    : "its source " + String.join(", ", external) + " has no snapshot to start after")
-                            + ". Stop the layer (weir stop), start it with --fresh after emptying the table, and rebuild"
-                            + " it with weir backfill");
-                }
+            Optional<String> refusal = accumulates && !external.isEmpty()
+                    ? Optional.of("its table " + layer.table() + (target.primaryKeys().isEmpty() ? " has no primary key"
+                            : " sums what it receives ('merge-engine' = 'aggregation')") + ", so it must be emptied"
+                            + " before a full read, and its source " + String.join(", ", external) + " may no longer"
+                            + " hold everything it once delivered. Rebuild it with weir backfill once it runs")
+                    : Optional.empty();
+            FreshStart.Preparation preparation = accumulates ? FreshStart.Preparation.EMPTY
+                    : FreshStart.Preparation.REBUILD;
+            if (!layer.partitioned()) {
+                return new FreshStart(preparation, List.of(), true, 0, refusal);
             }
             boolean fenced = StreamFence.applies(layer, shape.stateful());
-            if (!layer.partitioned()) {
-                return new FreshStart(position, pinned, List.of(), true, 0, refusal);
-            }
-            Set<String> batchOwned = fenced ? new Seals(lakeTables).of(layer.table()) : Set.of();
-            List<Partition> span = span(layer, lakeTables);
-            List<Partition> rebuild = span.stream().filter(p -> !batchOwned.contains(p.value())).toList();
-            if (rebuild.size() > PartitionRange.MAX_PARTITIONS && refusal.isEmpty()) {
-                refusal = Optional.of(rebuild.size() + " partitions would need rebuilding, more than the "
+            Set<String> batchOwned = fenced ? new Seals(lake).of(layer.table()) : Set.of();
+            List<Partition> span = span(layer, lake);
+            List<Partition> owned = span.stream().filter(p -> !batchOwned.contains(p.value())).toList();
+            if (owned.size() > PartitionRange.MAX_PARTITIONS && refusal.isEmpty()) {
+                refusal = Optional.of(owned.size() + " partitions would need rebuilding, more than the "
                         + PartitionRange.MAX_PARTITIONS + " one command handles");
             }
-            return new FreshStart(position, pinned, rebuild, false, span.size() - rebuild.size(), refusal);
+            return new FreshStart(preparation, owned, false, span.size() - owned.size(), refusal);
         } catch (WeirException | IllegalStateException e) {
             throw e;
         } catch (Exception e) {

@@ -4,15 +4,13 @@ import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 
 import java.util.List;
-import java.util.Map;
 
 /** Rebuilds partitions of a layer in batch while its stream is down: what an upgrade needs of a backfill. */
 public interface PartitionRebuild {
 
     /**
      * @param partitions the partitions to overwrite; empty for an unpartitioned layer (the whole table)
-     * @param readAt upstream tables read as of a snapshot id instead of their newest
      * @return the run id under which the ledger records the rebuild
      */
-    String rebuild(LayerConf layer, List<Partition> partitions, Map<String, Long> readAt);
+    String rebuild(LayerConf layer, List<Partition> partitions);
 }

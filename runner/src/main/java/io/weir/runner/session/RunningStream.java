@@ -214,11 +214,11 @@ public final class RunningStream {
     }
 
     /**
-     * Undoes a start that failed part way: cancels the jobs it submitted, and leaves the jobs it
-     * adopted running as they ran before it.
+     * Undoes a start that failed part way: cancels the jobs it submitted, and leaves running the jobs
+     * it adopted and those in {@code keep} (an upgrade's, whose old job is gone).
      */
-    void cancelSubmitted() {
-        cancel(layers.stream().filter(l -> !l.adopted()).toList());
+    void cancelSubmitted(java.util.Set<RunningLayer> keep) {
+        cancel(layers.stream().filter(l -> !l.adopted() && !keep.contains(l)).toList());
     }
 
     private void cancel(List<RunningLayer> chosen) {

@@ -61,7 +61,6 @@ public final class StreamRunner {
     public List<String> planUpgrades(List<LayerConf> layers) {
         renderer.checkAll();
         JobAdoption adoption = new JobAdoption(conf, session);
-        new TableCreator(conf, session, renderer).createMissingTables();
         LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
         List<String> lines = new ArrayList<>();
         for (LayerConf layer : conf.layers()) {
@@ -102,6 +101,8 @@ public final class StreamRunner {
                 .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
         List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
+        // Jobs this start must leave running if a later layer fails: an upgraded layer's old job is gone.
+        java.util.Set<RunningLayer> upgraded = new java.util.HashSet<>();
         try {
             // Listed again under the locks: what runs now, not before them.
             JobAdoption adoption = new JobAdoption(conf, session);
@@ -114,13 +115,15 @@ public final class StreamRunner {
                         Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
                         if (other.isPresent() || stoppedWithOtherSql(adoption, identity, state)) {
                             LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
-                            running.add(upgrade.run(upgrade.plan(layer, identity, other, state), state,
-                                    (from, options) -> submit(layer, identity, from, options),
-                                    upgrading.get().rebuild(), upgrading.get().say()));
+                            RunningLayer replaced = upgrade.run(upgrade.plan(layer, identity, other, state), state,
+                                    from -> submit(layer, identity, from),
+                                    upgrading.get().rebuild(), upgrading.get().say());
+                            running.add(replaced);
+                            upgraded.add(replaced);
                             continue;
                         }
                     }
-                    Optional<RunningLayer> adopted = adoption.adopt(layer, identity, fresh, new LayerState(conf, layer));
+                    Optional<RunningLayer> adopted = adoption.adopt(layer, identity, fresh, state);
                     running.add(adopted.isPresent() ? adopted.get() : submit(layer, identity, fresh));
                 }
             }
@@ -142,7 +145,7 @@ public final class StreamRunner {
                 }
             }
         } catch (RuntimeException e) {
-            new RunningStream(conf, running, locks).cancelSubmitted();
+            new RunningStream(conf, running, locks).cancelSubmitted(upgraded);
             throw e;
         }
         return new RunningStream(conf, running, locks, failed -> conf.layers().contains(failed.layer())
@@ -225,20 +228,19 @@ public final class StreamRunner {
 
     private RunningLayer submit(LayerConf layer, JobIdentity identity, boolean fresh) {
         LayerState state = new LayerState(conf, layer);
-        return submit(layer, identity, fresh ? Optional.empty() : state.latestRestorePoint(), java.util.Map.of());
+        return submit(layer, identity, fresh ? Optional.empty() : state.latestRestorePoint());
     }
 
-    private RunningLayer submit(LayerConf layer, JobIdentity identity, Optional<String> restoreFrom,
-            java.util.Map<String, String> startOptions) {
+    private RunningLayer submit(LayerConf layer, JobIdentity identity, Optional<String> restoreFrom) {
         LayerState state = new LayerState(conf, layer);
         return new JobAdoption(conf, session).submitOnce(identity, restoreFrom, layer, state,
-                jobId -> submitJob(layer, identity, state, restoreFrom, jobId, startOptions));
+                jobId -> submitJob(layer, identity, state, restoreFrom, jobId));
     }
 
     private org.apache.flink.core.execution.JobClient submitJob(LayerConf layer, JobIdentity identity, LayerState state,
-            Optional<String> restoreFrom, org.apache.flink.api.common.JobID jobId, java.util.Map<String, String> startOptions) {
+            Optional<String> restoreFrom, org.apache.flink.api.common.JobID jobId) {
         RenderedLayer rendered = renderer.stream(layer);
-        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom, identity, jobId, startOptions);
+        Configuration jobConf = JobConfigs.stream(conf, layer, state, restoreFrom, identity, jobId);
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);

@@ -36,12 +36,11 @@ public record UpgradePlan(LayerConf layer, JobIdentity identity, Optional<Cluste
     }
 
     private String freshSteps() {
-        String read = fresh.position() == FreshStart.Position.AFTER_REBUILD
-                ? "start it without state from the snapshot after the one the rebuild read of "
-                        + String.join(", ", fresh.pinned().stream().map(t -> t.substring(t.lastIndexOf('.') + 1)).toList())
-                : "start it without state reading its sources from their start (its table keeps each key's latest row)";
-        return "rebuild " + fresh.describeRebuild() + " in batch with the new SQL (ledger mode: upgrade), then " + read
-                + (fresh.keptByBatch() > 0 ? "; " + fresh.keptByBatch() + " partition(s) batch built stay as they are"
-                        + " (restate them with weir backfill --force)" : "");
+        String prepare = fresh.preparation() == FreshStart.Preparation.REBUILD
+                ? "rebuild " + fresh.describePartitions() + " in batch with the new SQL (ledger mode: upgrade)"
+                : "empty " + fresh.describePartitions() + " (its table sums what it receives)";
+        return prepare + ", then start it without state, reading its sources from their start"
+                + (fresh.keptByBatch() > 0 ? "; " + fresh.keptByBatch() + " sealed partition(s) batch built stay as"
+                        + " they are (restate them with weir backfill --force)" : "");
     }
 }
