@@ -55,6 +55,10 @@ class WeirCommandTest {
             assertBadInput(CliRun.of(args[0], "--conf", QUICKSTART), "works on a Flink cluster (flink.target: remote)");
         }
         assertBadInput(CliRun.of("stream", "--detach", "--conf", QUICKSTART), "--detach needs flink.target: remote");
+        assertBadInput(CliRun.of("stream", "--dry-run", "--conf", QUICKSTART),
+                "--dry-run shows an upgrade's plan: give it with --upgrade");
+        assertBadInput(CliRun.of("stream", "--upgrade", "--fresh", "--conf", QUICKSTART),
+                "--upgrade and --fresh exclude each other");
 
         Path conf = dir.resolve("remote.yaml");
         int closed;
