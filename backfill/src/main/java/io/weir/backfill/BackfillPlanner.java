@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -131,7 +132,7 @@ public final class BackfillPlanner {
                 continue;
             }
             List<Partition> partitions = new ArrayList<>();
-            layer.partition().ifPresent(spec -> unfinished.forEach(v -> partitions.add(parse(spec, v))));
+            layer.partition().ifPresent(spec -> unfinished.forEach(v -> partitions.add(spec.named(v))));
             layers.add(new LayerPlan(layer, renderer.template(layer).logicHash(),
                     chunks(layer, partitions, batchSize, from, to, newRunId), List.of(), List.of()));
         }
@@ -289,16 +290,12 @@ public final class BackfillPlanner {
                         + " holds no data yet; run or backfill " + upstreamLayer.name() + " first");
             }
             String firstValue = counts.keySet().iterator().next();
-            LocalDateTime firstStart = parse(upstreamLayer.partition().get(), firstValue).start();
-            if (range.until().compareTo(firstStart) <= 0) {
+            Optional<Partition> first = upstreamLayer.partition().get().parse(firstValue);
+            if (first.isPresent() && range.until().compareTo(first.get().start()) <= 0) {
                 throw WeirException.badInput("the range " + range + " ends before the first data of "
                         + upstream + " (its first partition is " + firstValue + ")");
             }
         }
-    }
-
-    public static Partition parse(PartitionSpec spec, String value) {
-        return spec.partitionOf(java.time.LocalDateTime.parse(value, spec.formatter()));
     }
 
     /** The one form of run ids: the UTC start time, and four hex digits that keep same-second runs apart. */

@@ -1,6 +1,5 @@
 package io.weir.scheduler;
 
-import io.weir.backfill.BackfillPlanner;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
@@ -53,12 +52,11 @@ final class EmptyInputs {
                 return List.of();
             }
             for (String value : lake.partitionsLastWritten(table).keySet()) {
-                LocalDateTime start;
-                try {
-                    start = BackfillPlanner.parse(spec.get(), value).start();
-                } catch (java.time.DateTimeException e) {
+                Optional<Partition> partition = spec.get().parse(value);
+                if (partition.isEmpty()) {
                     return List.of(); // a value of no time (a null partition column): no telling what it feeds
                 }
+                LocalDateTime start = partition.get().start();
                 if (start.isBefore(firstData)) {
                     firstData = start;
                 }

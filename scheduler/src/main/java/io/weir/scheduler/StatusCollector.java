@@ -176,7 +176,7 @@ public final class StatusCollector {
         }
         return newestBuilt.computeIfAbsent(layer.table(), t -> ledger.latestByPartition(t).values().stream()
                 .filter(e -> e.status() == RunStatus.DONE && !e.partition().isEmpty())
-                .map(e -> io.weir.backfill.BackfillPlanner.parse(spec, e.partition()).end())
+                .map(e -> spec.named(e.partition()).end())
                 .max(Comparator.naturalOrder()));
     }
 

@@ -109,7 +109,7 @@ public record PartitionRange(LocalDateTime from, LocalDateTime until) {
             return ofDays(day, day);
         }
         if (spec.isPresent()) {
-            Optional<Partition> partition = partitionValue(spec.get(), text);
+            Optional<Partition> partition = spec.get().parse(text);
             if (partition.isPresent()) {
                 return new PartitionRange(partition.get().start(), partition.get().end());
             }
@@ -140,15 +140,5 @@ public record PartitionRange(LocalDateTime from, LocalDateTime until) {
     /** Partition values and their spans are four-digit years; a date outside them is not one a warehouse holds. */
     private static LocalDate inCalendar(LocalDate day) {
         return day.getYear() >= 1 && day.getYear() <= 9999 ? day : null;
-    }
-
-    /** A value that formats back to itself, so {@code 20240230} or a truncated value is not taken for a partition. */
-    private static Optional<Partition> partitionValue(PartitionSpec spec, String text) {
-        try {
-            Partition partition = spec.partitionOf(LocalDateTime.parse(text, spec.formatter()));
-            return partition.value().equals(text) ? Optional.of(partition) : Optional.empty();
-        } catch (java.time.DateTimeException e) {
-            return Optional.empty();
-        }
     }
 }

@@ -40,6 +40,26 @@ public record PartitionSpec(String column, String pattern, Granularity granulari
         return new Partition(format(start), start, granularity.next(start));
     }
 
+    /**
+     * The partition a value names, if it names one: it must format back to itself, so that neither
+     * {@code 20240230} nor a truncated value (nor Paimon's {@code __DEFAULT_PARTITION__}) is taken
+     * for a partition.
+     */
+    public Optional<Partition> parse(String value) {
+        try {
+            Partition partition = partitionOf(LocalDateTime.parse(value, formatter()));
+            return partition.value().equals(value) ? Optional.of(partition) : Optional.empty();
+        } catch (java.time.DateTimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The partition a value Weir itself wrote names (a ledger's or a seal's); one that names none is a defect. */
+    public Partition named(String value) {
+        return parse(value).orElseThrow(() -> new IllegalStateException(
+                "'" + value + "' is not a partition value of pattern '" + pattern + "'"));
+    }
+
     /** Every partition whose span lies within the days [from, to]. */
     public List<Partition> partitions(LocalDate from, LocalDate toInclusive) {
         return partitions(PartitionRange.ofDays(from, toInclusive));

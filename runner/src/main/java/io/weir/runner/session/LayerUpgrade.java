@@ -26,7 +26,6 @@ import org.apache.paimon.table.FileStoreTable;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -45,6 +44,7 @@ final class LayerUpgrade {
         RunningLayer submit(Optional<String> restoreFrom);
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerUpgrade.class);
     private static final Duration POLL = Duration.ofMillis(500);
 
     private final PipelineConf conf;
@@ -182,8 +182,6 @@ final class LayerUpgrade {
         }
     }
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerUpgrade.class);
-
     /** How a job started: running with a completed checkpoint, or failing and why. */
     private record Start(RunningLayer job, boolean running, boolean stateIncompatible, String cause) {}
 
@@ -231,7 +229,7 @@ final class LayerUpgrade {
 
     private static void cancel(RunningLayer layer) {
         try {
-            layer.job().cancel().get(1, TimeUnit.MINUTES);
+            layer.cancel();
         } catch (Exception e) {
             // Already ended: a job that failed its restore is over by itself.
         }
@@ -303,12 +301,11 @@ final class LayerUpgrade {
             return bounds;
         }
         for (String value : lake.partitionRecordCounts(table).keySet()) {
-            Partition p;
-            try {
-                p = spec.partitionOf(LocalDateTime.parse(value, spec.formatter()));
-            } catch (DateTimeParseException e) {
+            Optional<Partition> parsed = spec.parse(value);
+            if (parsed.isEmpty()) {
                 continue;
             }
+            Partition p = parsed.get();
             bounds = bounds == null ? new LocalDateTime[] {p.start(), p.end()}
                     : new LocalDateTime[] {min(bounds[0], p.start()), max(bounds[1], p.end())};
         }

@@ -225,7 +225,7 @@ public final class RunningStream {
         for (RunningLayer layer : chosen) {
             try {
                 if (!status(layer).isGloballyTerminalState()) {
-                    layer.job().cancel().get(60, TimeUnit.SECONDS);
+                    layer.cancel();
                 }
             } catch (Exception e) {
                 LOG.warn("Cancelling layer {} failed: {}", layer.layer().name(), e.getMessage());

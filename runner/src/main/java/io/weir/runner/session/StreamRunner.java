@@ -69,9 +69,9 @@ public final class StreamRunner {
             }
             JobIdentity identity = identity(layer);
             LayerState state = new LayerState(conf, layer);
-            Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
-            if (other.isPresent() || stoppedWithOtherSql(adoption, identity, state)) {
-                lines.addAll(upgrade.plan(layer, identity, other, state).describe());
+            Optional<UpgradePlan> plan = upgradeOf(layer, identity, state, adoption, upgrade);
+            if (plan.isPresent()) {
+                lines.addAll(plan.get().describe());
             } else {
                 lines.add(layer.name() + ": " + (adoption.runsSameSql(identity) ? "runs sql:" + identity.sqlHash()
                         + " already: adopted as it is" : state.latestRestorePoint().isPresent()
@@ -83,12 +83,17 @@ public final class StreamRunner {
     }
 
     /**
-     * No job of the layer runs, and its saved state was written by other SQL (or by a Weir that did
-     * not note which).
+     * The upgrade a layer needs, if it needs one: a job of it runs other SQL, or none runs and its
+     * saved state was written by other SQL (or by a Weir that did not note which).
      */
-    private static boolean stoppedWithOtherSql(JobAdoption adoption, JobIdentity identity, LayerState state) {
-        return !adoption.runsSameSql(identity) && state.latestRestorePoint().isPresent()
+    private static Optional<UpgradePlan> upgradeOf(LayerConf layer, JobIdentity identity, LayerState state,
+            JobAdoption adoption, LayerUpgrade upgrade) {
+        Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
+        boolean stoppedWithOtherSql = other.isEmpty() && !adoption.runsSameSql(identity)
+                && state.latestRestorePoint().isPresent()
                 && !state.savedSql().filter(identity.sqlHash()::equals).isPresent();
+        return other.isPresent() || stoppedWithOtherSql
+                ? Optional.of(upgrade.plan(layer, identity, other, state)) : Optional.empty();
     }
 
     public RunningStream start(List<LayerConf> layers, boolean fresh, Optional<Upgrading> upgrading) {
@@ -107,21 +112,19 @@ public final class StreamRunner {
             // Listed again under the locks: what runs now, not before them.
             JobAdoption adoption = new JobAdoption(conf, session);
             new TableCreator(conf, session, renderer).createMissingTables();
+            LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
             for (LayerConf layer : conf.layers()) {
                 if (layers.contains(layer)) {
                     JobIdentity identity = identity(layer);
                     LayerState state = new LayerState(conf, layer);
-                    if (upgrading.isPresent()) {
-                        Optional<ClusterJob> other = adoption.runningOtherSql(layer, identity);
-                        if (other.isPresent() || stoppedWithOtherSql(adoption, identity, state)) {
-                            LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
-                            RunningLayer replaced = upgrade.run(upgrade.plan(layer, identity, other, state), state,
-                                    from -> submit(layer, identity, from),
-                                    upgrading.get().rebuild(), upgrading.get().say());
-                            running.add(replaced);
-                            upgraded.add(replaced);
-                            continue;
-                        }
+                    Optional<UpgradePlan> plan = upgrading.isPresent()
+                            ? upgradeOf(layer, identity, state, adoption, upgrade) : Optional.empty();
+                    if (plan.isPresent()) {
+                        RunningLayer replaced = upgrade.run(plan.get(), state, from -> submit(layer, identity, from),
+                                upgrading.get().rebuild(), upgrading.get().say());
+                        running.add(replaced);
+                        upgraded.add(replaced);
+                        continue;
                     }
                     Optional<RunningLayer> adopted = adoption.adopt(layer, identity, fresh, state);
                     running.add(adopted.isPresent() ? adopted.get() : submit(layer, identity, fresh));
