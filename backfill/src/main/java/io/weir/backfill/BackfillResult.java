@@ -2,9 +2,15 @@ package io.weir.backfill;
 
 import java.util.List;
 
-/** How a backfill ended: partitions rebuilt, partitions failed (with why), rows written. */
+/**
+ * How a backfill ended: partitions rebuilt, partitions failed (with why), rows written.
+ *
+ * @param unfinished the chunks that failed or never ran, in the plan's order
+ * @param ledgerComplete whether the ledger holds the outcome of every chunk that did not finish, so
+ *     that {@code weir backfill --retry} finds them all (it cannot when the ledger's own disk is full)
+ */
 public record BackfillResult(String runId, int partitionsDone, int partitionsFailed, long rowsWritten,
-        List<String> failures) {
+        List<String> failures, List<Chunk> unfinished, boolean ledgerComplete) {
 
     public boolean succeeded() {
         return partitionsFailed == 0;

@@ -72,10 +72,7 @@ public final class BackfillRunner {
                 });
         heartbeat.scheduleAtFixedRate(this::renewLeases, Lease.HEARTBEAT.toMillis(), Lease.HEARTBEAT.toMillis(),
                 java.util.concurrent.TimeUnit.MILLISECONDS);
-        int done = 0;
-        int failed = 0;
-        long rows = 0;
-        List<String> failures = new ArrayList<>();
+        Tally tally = new Tally();
         String blockedBy = null;
         ExecutorService pool = Executors.newFixedThreadPool(concurrency, r -> {
             Thread t = new Thread(r, "weir-backfill");
@@ -85,29 +82,26 @@ public final class BackfillRunner {
         try {
             for (LayerPlan layerPlan : plan.layers()) {
                 if (blockedBy != null) {
-                    for (Chunk chunk : layerPlan.chunks()) {
-                        String reason = "not run: upstream layer " + blockedBy + " failed";
-                        ledger.record(entries(plan, layerPlan, chunk, RunStatus.FAILED, reason, "{}"));
-                        failed += chunk.partitionValues().size();
-                        failures.add(chunk.describe() + ": " + reason);
-                        progress.chunkFinished(chunk, 0, false);
-                    }
+                    failAll(plan, layerPlan, "not run: upstream layer " + blockedBy + " failed", tally, progress);
                     continue;
                 }
-                seal(plan, layerPlan);
+                try {
+                    seal(plan, layerPlan);
+                } catch (RuntimeException e) {
+                    stopIfDiskFull(e);
+                    failAll(plan, layerPlan, conf.secrets().mask(Failures.rootCause(e)), tally, progress);
+                    blockedBy = layerPlan.layer().name();
+                    continue;
+                }
                 List<Future<ChunkOutcome>> outcomes = new ArrayList<>();
                 for (Chunk chunk : layerPlan.chunks()) {
-                    outcomes.add(pool.submit(() -> stopping.get() ? new ChunkOutcome(chunk, 0, 0, null)
+                    outcomes.add(pool.submit(() -> stopping.get() ? notRun(plan, layerPlan, chunk, progress)
                             : runChunk(plan, layerPlan, chunk, progress)));
                 }
                 for (Future<ChunkOutcome> future : outcomes) {
                     ChunkOutcome outcome = await(future);
-                    rows += outcome.rows();
-                    if (outcome.error() == null) {
-                        done += outcome.partitions();
-                    } else {
-                        failed += outcome.partitions();
-                        failures.add(outcome.chunk().describe() + ": " + outcome.error());
+                    tally.add(outcome);
+                    if (outcome.error() != null) {
                         blockedBy = layerPlan.layer().name();
                     }
                 }
@@ -117,13 +111,90 @@ public final class BackfillRunner {
             pool.shutdownNow();
             progress.finished();
         }
-        return new BackfillResult(plan.runId(), done, failed, rows, failures);
+        return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
+                ledgerComplete.get());
     }
+
+    /** What the chunks of a run came to, added up as they end. */
+    private static final class Tally {
+        int done;
+        int failed;
+        long rows;
+        final List<String> failures = new ArrayList<>();
+        final List<Chunk> unfinished = new ArrayList<>();
+
+        void add(ChunkOutcome outcome) {
+            rows += outcome.rows();
+            if (outcome.error() == null) {
+                done += outcome.partitions();
+            } else {
+                failed += outcome.partitions();
+                failures.add(outcome.chunk().describe() + ": " + outcome.error());
+                unfinished.add(outcome.chunk());
+            }
+        }
+    }
+
+    /** Records every chunk of a layer as failed for one reason, without running it. */
+    private void failAll(BackfillPlan plan, LayerPlan layerPlan, String reason, Tally tally, BackfillProgress progress) {
+        for (Chunk chunk : layerPlan.chunks()) {
+            recordOrNote(entries(plan, layerPlan, chunk, RunStatus.FAILED, reason, "{}"));
+            tally.add(new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, reason));
+            progress.chunkFinished(chunk, 0, false);
+        }
+    }
+
+    /**
+     * A chunk the run did not start because it stopped: on a full disk it counts as failed, so the
+     * summary names it (the ledger cannot take it); after {@link #stop()} it is left for the next
+     * run or tick.
+     */
+    private ChunkOutcome notRun(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
+        String because = stoppedBecause;
+        if (because == null) {
+            return new ChunkOutcome(chunk, 0, 0, null);
+        }
+        String reason = "not run: " + because;
+        // Each write to a full disk fails only after Paimon's retries: not tried again for every chunk.
+        ledgerComplete.set(false);
+        progress.chunkFinished(chunk, 0, false);
+        return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, reason);
+    }
+
+    /** Records entries; one the ledger cannot take (its disk is full) is noted, and the run goes on. */
+    private void recordOrNote(List<LedgerEntry> entries) {
+        try {
+            ledger.record(entries);
+        } catch (RuntimeException e) {
+            ledgerComplete.set(false);
+            LOG.debug("could not record {} ledger entries: {}", entries.size(), e.getMessage());
+        }
+    }
+
+    /** A full disk fails every later write alike: the run starts no more chunks. */
+    private void stopIfDiskFull(Throwable error) {
+        if (Failures.isDiskFull(error)) {
+            stoppedBecause = "the run stopped when the disk filled up";
+            stopping.set(true);
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean ledgerComplete = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private volatile String stoppedBecause;
 
     private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
         List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamState(chunk.layer()))
                 .stream().map(e -> e.withLease(new Lease(Lease.currentOwner(), java.time.Instant.now()))).toList();
-        ledger.record(running);
+        try {
+            ledger.record(running);
+        } catch (RuntimeException e) {
+            // Not started, so nothing to undo; but the ledger holds no word of this chunk.
+            stopIfDiskFull(e);
+            ledgerComplete.set(false);
+            progress.chunkFinished(chunk, 0, false);
+            return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0,
+                    "not started: the ledger could not record it: " + conf.secrets().mask(Failures.rootCause(e)));
+        }
         leased.addAll(running);
         try {
             String upstream = rebuildUntilSettled(chunk, progress);
@@ -143,11 +214,12 @@ public final class BackfillRunner {
             progress.chunkFinished(chunk, rows, true);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), rows, null);
         } catch (Exception e) {
+            stopIfDiskFull(e);
             String error = conf.secrets().mask(Failures.rootCause(e));
             LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
             synchronized (leased) {
-                ledger.record(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
                 leased.removeAll(running);
+                recordOrNote(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
             }
             progress.chunkFinished(chunk, 0, false);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, error);
@@ -215,10 +287,17 @@ public final class BackfillRunner {
             try {
                 ledger.record(renewed);
             } catch (RuntimeException e) {
-                LOG.warn("could not renew the leases of running partitions: {}", e.getMessage());
+                // Said once: a full disk would repeat it every heartbeat, and the run's summary names the cause.
+                if (renewalFailed.compareAndSet(false, true)) {
+                    LOG.warn("could not renew the leases of running partitions: {}", Failures.rootCause(e));
+                } else {
+                    LOG.debug("could not renew the leases of running partitions: {}", e.getMessage());
+                }
             }
         }
     }
+
+    private final java.util.concurrent.atomic.AtomicBoolean renewalFailed = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Rounds of one chunk's rebuild before the stream's changes are reported as not settling. */
     private static final int MAX_ROUNDS = 4;

@@ -23,6 +23,8 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "backfill", mixinStandardHelpOptions = true,
@@ -136,7 +138,13 @@ final class BackfillCommand implements Callable<Integer> {
                             (System.nanoTime() - started) / 1e9);
                     if (!result.succeeded()) {
                         result.failures().forEach(f -> out.println("  failed: " + f));
-                        out.println("Re-run the failed partitions with: weir backfill --retry " + result.runId());
+                        if (result.ledgerComplete()) {
+                            out.println("Re-run the failed partitions with: weir backfill --retry " + result.runId());
+                        } else {
+                            out.println("The ledger could not record every outcome of this run, so --retry would miss"
+                                    + " some. Once the cause is fixed, rebuild what it did not finish with:");
+                            redoCommands(result.unfinished(), toRun).forEach(c -> out.println("  " + c));
+                        }
                         out.flush();
                         return WeirException.JOB_FAILURE;
                     }
@@ -148,6 +156,40 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
         }
+    }
+
+    /**
+     * One command per layer and run of adjacent partitions that did not finish, upstream layers
+     * first. {@code --force}: those partitions may hold an older build of the same SQL.
+     */
+    static List<String> redoCommands(List<Chunk> unfinished, BackfillPlan plan) {
+        List<String> commands = new ArrayList<>();
+        Chunk first = null;
+        Chunk last = null;
+        for (Chunk chunk : unfinished) {
+            boolean adjacent = last != null && last.layer().equals(chunk.layer()) && !chunk.partitions().isEmpty()
+                    && !last.partitions().isEmpty()
+                    && last.partitions().get(last.partitions().size() - 1).end().equals(chunk.partitions().get(0).start());
+            if (first != null && !adjacent) {
+                commands.add(redoCommand(first, last, plan));
+                first = null;
+            }
+            if (first == null) {
+                first = chunk;
+            }
+            last = chunk;
+        }
+        if (first != null) {
+            commands.add(redoCommand(first, last, plan));
+        }
+        return commands;
+    }
+
+    private static String redoCommand(Chunk first, Chunk last, BackfillPlan plan) {
+        String from = first.partitions().isEmpty() ? plan.from().toString() : first.partitions().get(0).value();
+        String to = last.partitions().isEmpty() ? plan.to().toString()
+                : last.partitions().get(last.partitions().size() - 1).value();
+        return "weir backfill --layer " + first.layer().name() + " --from " + from + " --to " + to + " --force";
     }
 
     private static void removeHook(Thread hook) {

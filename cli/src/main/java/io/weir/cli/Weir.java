@@ -68,6 +68,11 @@ public final class Weir implements Runnable {
         cli.setOut(out);
         cli.setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (io.weir.runner.session.Failures.isDiskFull(e)) {
+                commandLine.getErr().println("weir: " + io.weir.runner.session.Failures.DISK_FULL
+                        + ". Free space there, then run the command again.");
+                return WeirException.JOB_FAILURE;
+            }
             if (e instanceof WeirException) {
                 commandLine.getErr().println("weir: " + e.getMessage());
                 return ((WeirException) e).exitCode();

@@ -41,9 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * kill -9 in the middle of a multi-chunk backfill: every partition is exactly as before or fully
- * replaced, and running the backfill again completes it.
+ * Two faults in the middle of a multi-chunk backfill, a kill -9 and a full disk: every partition is
+ * exactly as before or fully replaced, and running the backfill again completes it. The warehouse
+ * lies on a tmpfs of its own so that the disk can fill up.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class BackfillKillTest {
 
     private static final LocalDate FROM = LocalDate.of(2023, 3, 1);
@@ -58,6 +60,7 @@ class BackfillKillTest {
 
     @BeforeAll
     static void start() throws Exception {
+        mount(dir.resolve("warehouse"));
         mariaDb = SampleSource.start(dir);
         try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
             int id = 0;
@@ -76,11 +79,33 @@ class BackfillKillTest {
     }
 
     @AfterAll
-    static void stop() {
-        mariaDb.close();
+    static void stop() throws Exception {
+        if (mariaDb != null) {
+            mariaDb.close();
+        }
+        if (mounted) {
+            Process umount = new ProcessBuilder("umount", dir.resolve("warehouse").toString()).inheritIO().start();
+            assertTrue(umount.waitFor(1, TimeUnit.MINUTES) && umount.exitValue() == 0, "umount of the test's tmpfs");
+        }
+    }
+
+    static boolean mounted;
+
+    /** A tmpfs of 256 MB for the warehouse, so that a test can fill its disk without filling the machine's. */
+    private static void mount(Path at) throws Exception {
+        Files.createDirectories(at);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=256m", "tmpfs", at.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(mount.getInputStream().readAllBytes());
+        if (!mount.waitFor(1, TimeUnit.MINUTES) || mount.exitValue() != 0) {
+            fail("The disk-full test mounts a small tmpfs for its warehouse, which needs root (or CAP_SYS_ADMIN):"
+                    + " run the suite as root. mount said: " + output);
+        }
+        mounted = true;
     }
 
     @Test
+    @org.junit.jupiter.api.Order(1)
     void killedBackfillLeavesEveryPartitionOldOrNewAndTheRerunCompletesIt() throws Exception {
         Map<String, Map<String, BigDecimal>> before;
         try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
@@ -156,6 +181,94 @@ class BackfillKillTest {
                         + dead.lease().owner() + ")"), resolved.error());
                 assertTrue(log.contains("dws_users partition " + dead.partition() + ": interrupted: run " + dead.runId()), log);
             }
+        }
+    }
+
+    /**
+     * The warehouse's disk fills up while a backfill runs: the run stops with exit 1, a few lines
+     * naming the full disk and the command that finishes it, and no stack trace. Every partition is
+     * old or new, and once there is room again the command it names completes it.
+     */
+    @Test
+    @org.junit.jupiter.api.Order(2)
+    void aFullDiskStopsTheBackfillWithEveryPartitionOldOrNewAndItsRetryCompletesIt() throws Exception {
+        Map<String, Map<String, BigDecimal>> before;
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+            before = dwsUsers(lake);
+            assertEquals(mysqlTotals(), before, "the kill test ended equal to MySQL");
+            try (Connection c = mariaDb.connect("order_dw"); Statement s = c.createStatement()) {
+                s.execute("UPDATE orders SET buy_fee = buy_fee + 2 WHERE order_id > 200000");
+            }
+            backfill(session, lake, "ods_orders", false);
+            backfill(session, lake, "dwd_orders", false);
+        }
+        Map<String, Map<String, BigDecimal>> after = mysqlTotals();
+
+        Instant started = Instant.now();
+        Process child = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users",
+                "--from", FROM.toString(), "--to", TO.toString(), "--batch-size", "1", "--force");
+        Path filler = dir.resolve("warehouse").resolve("filler");
+        try (Lake lake = new Lake(conf.warehouse())) {
+            Ledger ledger = new Ledger(lake);
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
+                while (doneSince(ledger, started) < 2) {
+                    assertTrue(child.isAlive(), () -> "the backfill ended before the disk filled: " + childLog());
+                    Thread.sleep(50);
+                }
+            }, () -> "no progress within 3 minutes: " + childLog());
+        }
+        fill(filler);
+        assertTrue(child.waitFor(3, TimeUnit.MINUTES), "the backfill stops on a full disk: " + childLog());
+        String log = childLog();
+        assertEquals(1, child.exitValue(), log);
+        assertTrue(log.contains("no space left on device: a disk this run writes to is full"), log);
+        assertTrue(!log.contains("\tat ") && !log.contains("Exception:") && !log.contains("unexpected error"),
+                "no stack trace or exception name: " + log);
+        // The full disk refused the ledger too: the commands that finish the run are spelled out instead of --retry.
+        assertTrue(log.contains("The ledger could not record every outcome of this run"), log);
+        java.util.regex.Matcher redo = java.util.regex.Pattern.compile(
+                "(?m)^  weir backfill --layer dws_users --from (\\d{8}) --to 20230312 --force$").matcher(log);
+        assertTrue(redo.find(), "the command that finishes the run is named: " + log);
+        assertTrue(log.lines().count() < 30, "a few lines, not pages: " + log);
+
+        Files.delete(filler);
+        try (Lake lake = new Lake(conf.warehouse())) {
+            Map<String, Map<String, BigDecimal>> stopped = dwsUsers(lake);
+            int replaced = 0;
+            for (String day : after.keySet()) {
+                Map<String, BigDecimal> partition = stopped.get(day);
+                assertTrue(before.get(day).equals(partition) || after.get(day).equals(partition),
+                        day + " is neither old " + before.get(day) + " nor new " + after.get(day) + ": " + partition);
+                replaced += after.get(day).equals(partition) ? 1 : 0;
+            }
+            assertTrue(replaced >= 2 && replaced < DAYS, replaced + " partitions replaced before the disk filled");
+        }
+        Process retry = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users", "--from", redo.group(1),
+                "--to", "20230312", "--force");
+        assertTrue(retry.waitFor(5, TimeUnit.MINUTES), childLog());
+        assertEquals(0, retry.exitValue(), childLog());
+        try (Lake lake = new Lake(conf.warehouse())) {
+            assertEquals(after, dwsUsers(lake), "the command it named completed the backfill");
+        }
+    }
+
+    /** Writes zeros until the disk refuses more. */
+    private static void fill(Path filler) throws Exception {
+        byte[] block = new byte[1 << 20];
+        try (java.io.OutputStream out = Files.newOutputStream(filler)) {
+            while (true) {
+                out.write(block);
+            }
+        } catch (java.io.IOException full) {
+            assertTrue(String.valueOf(full.getMessage()).contains("No space left on device"), full.toString());
+        }
+    }
+
+    private static String childLog() {
+        try {
+            return Files.readString(dir.resolve("child.log"));
+        } catch (java.io.IOException e) {
+            return e.toString();
         }
     }
 

@@ -9,6 +9,16 @@ final class ChildWeir {
 
     private ChildWeir() {}
 
+    /** The logging a user's weir has, not the tests' own: what the child prints is what a user would see. */
+    private static final String USERS_LOGGING = requireFile(Path.of("src/main/resources/log4j2.properties"));
+
+    private static String requireFile(Path path) {
+        if (!java.nio.file.Files.isRegularFile(path)) {
+            throw new IllegalStateException("no " + path.toAbsolutePath() + ": the cli module's tests run in its directory");
+        }
+        return path.toAbsolutePath().toString();
+    }
+
     /** Runs a command to its end; its exit code, with its output appended to {@code log}. */
     static int run(Path log, java.time.Duration timeout, String... args) throws Exception {
         Process process = start(log, args);
@@ -29,7 +39,8 @@ final class ChildWeir {
                 "--add-opens=java.base/java.net=ALL-UNNAMED", "--add-opens=java.base/java.text=ALL-UNNAMED",
                 "--add-opens=java.base/java.time=ALL-UNNAMED", "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
                 "--add-opens=java.base/java.math=ALL-UNNAMED",
-                "-Xmx1g", "-D" + io.weir.runner.cluster.JobJars.LIB_PROPERTY + "="
+                "-Xmx1g", "-Dlog4j2.configurationFile=" + USERS_LOGGING,
+                "-D" + io.weir.runner.cluster.JobJars.LIB_PROPERTY + "="
                         + System.getProperty(io.weir.runner.cluster.JobJars.LIB_PROPERTY, ""),
                 "-cp", System.getProperty("java.class.path"), Weir.class.getName()));
         command.addAll(List.of(args));

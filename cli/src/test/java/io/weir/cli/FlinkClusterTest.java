@@ -57,7 +57,9 @@ class FlinkClusterTest {
         String sections = TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE)
                 .replace("flink:\n  web-ui-port: 0\n", "flink:\n  target: remote\n  address: " + cluster.address() + "\n")
                 .replace("checkpoint-interval: 1s", "checkpoint-interval: 2s")
-                .replace("restart-attempts: 0\n", "restart-attempts: 20\n  restart-delay: 1s\n");
+                // Restarts at most 4 s apart: the jobs come back within seconds of MySQL or a TaskManager.
+                .replace("restart-attempts: 0\n", "restart-attempts: 20\n  restart-delay: 1s\n  options:\n"
+                        + "    restart-strategy.exponential-delay.max-backoff: 4s\n");
         confFile = TestConfs.write(dir, sections);
         // Templates of this test's own, so it can change the SQL of a running layer.
         Path templates = dir.resolve("templates");

@@ -6,6 +6,9 @@ public final class Failures {
     private Failures() {}
 
     public static String rootCause(Throwable error) {
+        if (isDiskFull(error)) {
+            return DISK_FULL;
+        }
         String malformed = malformedMessage(error);
         Throwable t = error;
         String message = t.getMessage();
@@ -50,6 +53,24 @@ public final class Failures {
                 ? " (another writer committed to the same partitions at the same time: a backfill of them, or a"
                         + " second job of this layer)"
                 : "";
+    }
+
+    /** What a failure of a full disk says, whichever writer met it first. */
+    public static final String DISK_FULL = "no space left on device: a disk this run writes to is full (the"
+            + " warehouse's, or the temp dir's for Flink's spill files); nothing of the failed part was committed";
+
+    /**
+     * Whether a full disk (or an exhausted quota) caused a failure: every later write fails the same
+     * way, so a run stops instead of trying its other parts.
+     */
+    public static boolean isDiskFull(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && (message.contains("No space left on device") || message.contains("Disk quota exceeded"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a failure is Paimon refusing a commit that another writer's commit overtook. */
