@@ -266,12 +266,36 @@ public final class BackfillRunner {
             if (missed.isEmpty()) {
                 return upstream;
             }
+            if (owned.stream().noneMatch(missed::contains) && replayed(chunk, roundStart, missed)) {
+                return upstream;
+            }
             if (round == MAX_ROUNDS) {
                 throw new IllegalStateException("the stream kept changing partitions " + missed + " of " + table
                         + " while they were rebuilt (" + MAX_ROUNDS + " rounds); run the backfill again when they"
                         + " are quiet");
             }
             LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed);
+        }
+    }
+
+    /**
+     * Writes the stream's commits that the overwrite replaced back into the table, when its merge
+     * makes that exact ({@link StreamCommitReplay}); false when it does not, or the replay failed
+     * (the snapshots it needs expired): the round is then repeated.
+     */
+    private boolean replayed(Chunk chunk, long roundStart, java.util.Set<String> missed) {
+        org.apache.paimon.table.FileStoreTable table = lake.table(chunk.layer().table());
+        if (!StreamCommitReplay.applies(table)) {
+            return false;
+        }
+        try {
+            long rows = StreamCommitReplay.replay(table, roundStart, missed);
+            LOG.info("{}: wrote back {} rows the stream committed to {} during the rebuild", chunk.describe(), rows, missed);
+            return true;
+        } catch (Exception e) {
+            LOG.info("{}: could not write back the stream's commits ({}); rebuilding again", chunk.describe(),
+                    e.getMessage());
+            return false;
         }
     }
 
