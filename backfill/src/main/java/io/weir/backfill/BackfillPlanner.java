@@ -1,7 +1,5 @@
 package io.weir.backfill;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
@@ -16,7 +14,6 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,12 +33,14 @@ public final class BackfillPlanner {
     private final Renderer renderer;
     private final Lake lake;
     private final Ledger ledger;
+    private final MissingPartitions missing;
 
     public BackfillPlanner(PipelineConf conf, Renderer renderer, Lake lake, Ledger ledger) {
         this.conf = conf;
         this.renderer = renderer;
         this.lake = lake;
         this.ledger = ledger;
+        this.missing = new MissingPartitions(conf, lake);
     }
 
     /** The most partitions one backfill request may plan (a stated limit, not a guess). */
@@ -174,19 +173,15 @@ public final class BackfillPlanner {
         String sqlHash = renderer.template(layer).logicHash();
         List<Partition> partitions = layer.partition().map(spec -> spec.partitions(range)).orElse(List.of());
         List<String> skipped = new ArrayList<>();
-        if (!force) {
+        // An unpartitioned layer is always rebuilt: its source is read whole, and no ledger entry says
+        // whether that source changed.
+        if (!force && layer.partitioned()) {
             Map<String, LedgerEntry> latest = ledger.latestByPartition(conf.name(), layer.table());
-            List<Partition> toRun = new ArrayList<>();
-            for (Partition p : partitions) {
-                LedgerEntry last = latest.get(p.value());
-                if (last != null && last.status() == RunStatus.DONE && sqlHash.equals(last.sqlHash())
-                        && !upstreamChangedSince(last)) {
-                    skipped.add(p.value());
-                } else {
-                    toRun.add(p);
-                }
-            }
-            partitions = toRun;
+            Set<String> toRun = new java.util.HashSet<>();
+            missing.of(layer, partitions, latest, sqlHash, java.time.Instant.now())
+                    .forEach(m -> toRun.add(m.partition().value()));
+            partitions.stream().map(Partition::value).filter(v -> !toRun.contains(v)).forEach(skipped::add);
+            partitions = partitions.stream().filter(p -> toRun.contains(p.value())).toList();
         }
         List<String> open = new OpenPartitions(conf, lake).of(layer, partitions);
         if (!open.isEmpty() && !request.allowOpen()) {
@@ -251,27 +246,6 @@ public final class BackfillPlanner {
             layers.add(new LayerPlan(layer.layer(), layer.sqlHash(), chunks, layer.skipped(), layer.openPartitions()));
         }
         return new BackfillPlan(plan.runId(), plan.mode(), plan.from(), plan.to(), layers, plan.retryOf());
-    }
-
-    /**
-     * Whether an upstream table's data changed after the entry's build read it (the ledger keeps
-     * the snapshot id it read). A MySQL source cannot tell: ODS partitions rebuild only with --force.
-     */
-    private boolean upstreamChangedSince(LedgerEntry entry) {
-        try {
-            JsonNode upstream = new ObjectMapper().readTree(entry.upstream() == null ? "{}" : entry.upstream());
-            for (Iterator<Map.Entry<String, JsonNode>> it = upstream.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> table = it.next();
-                JsonNode snapshot = table.getValue().get("snapshot");
-                if (snapshot != null && lake.tableExists(table.getKey())
-                        && lake.dataChangedSince(table.getKey(), snapshot.asLong())) {
-                    return true;
-                }
-            }
-            return false;
-        } catch (Exception e) {
-            return true;
-        }
     }
 
     private void checkRangeHasData(LayerConf layer, PartitionRange range) {

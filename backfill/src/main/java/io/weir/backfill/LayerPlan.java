@@ -5,8 +5,8 @@ import io.weir.runner.conf.LayerConf;
 import java.util.List;
 
 /**
- * What a backfill does to one layer: the chunks to run, and the partitions it skips because the
- * ledger shows them built with the same SQL.
+ * What a backfill does to one layer: the chunks to run, and the partitions it skips because
+ * {@link MissingPartitions} does not find them missing.
  */
 public record LayerPlan(
         LayerConf layer, String sqlHash, List<Chunk> chunks, List<String> skipped, List<String> openPartitions) {

@@ -214,7 +214,7 @@ final class BackfillCommand implements Callable<Integer> {
         for (LayerPlan layer : plan.layers()) {
             out.printf("  %s: %d partition(s) in %d job(s)%s%n", layer.layer().name(), layer.partitionCount(),
                     layer.chunks().size(), layer.skipped().isEmpty() ? ""
-                            : ", " + layer.skipped().size() + " skipped (built with the same SQL)");
+                            : ", " + layer.skipped().size() + " skipped (up to date, or being built now)");
             for (String open : layer.openPartitions()) {
                 out.println("    warning: open partition " + open);
             }

@@ -28,6 +28,16 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
     }
 
     @Override
+    public void joined(String layer, List<String> partitions, List<String> why) {
+        int[] counts = catchUp.computeIfAbsent(layer, l -> new int[2]);
+        synchronized (counts) {
+            counts[0] += partitions.size();
+        }
+        print(layer + ": " + partitions.size() + " more partition(s) due: " + range(partitions)
+                + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
+    }
+
+    @Override
     public void waiting(String layer, String partition, String reason) {
         print(layer + " " + partition + ": waiting on " + reason);
     }

@@ -1,5 +1,6 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.MissingPartitions;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
 import io.weir.backfill.verify.Verifications;
@@ -70,7 +71,7 @@ final class GridBuilder {
                 .map(t -> LocalDateTime.ofInstant(t, ZoneOffset.UTC));
         Map<String, Verifications.Verification> verified = layer.verify()
                 ? verifications.byPartition(conf.name(), layer.table()) : Map.of();
-        Map<String, DuePartitions.Due> dueNow = new HashMap<>();
+        Map<String, MissingPartitions.Missing> dueNow = new HashMap<>();
         if (layer.scheduled()) {
             due.of(layer, now).forEach(d -> dueNow.put(d.partition().value(), d));
         }
@@ -84,7 +85,7 @@ final class GridBuilder {
     }
 
     private Cell cell(LayerConf layer, Partition p, LedgerEntry last, Verifications.Verification verification,
-            DuePartitions.Due dueNow, boolean hasData, Optional<LocalDateTime> sealedUntil, LocalDateTime current,
+            MissingPartitions.Missing dueNow, boolean hasData, Optional<LocalDateTime> sealedUntil, LocalDateTime current,
             Instant now) {
         if (last != null && last.status() == RunStatus.RUNNING && !last.interrupted(now)) {
             return cell(p, CellState.RUNNING, "run " + last.runId() + " (" + last.mode() + ")");

@@ -1,5 +1,6 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.MissingPartitions;
 import io.weir.backfill.BackfillPlan;
 import io.weir.backfill.BackfillPlanner;
 import io.weir.backfill.BackfillProgress;
@@ -93,12 +94,12 @@ final class LayerTicks {
         LayerConf layer = conf.layer(layerName);
         SchedulerConf scheduler = conf.scheduler();
         Instant started = clock.instant();
-        List<DuePartitions.Due> due = duePartitions.of(layer, started);
+        List<MissingPartitions.Missing> due = duePartitions.of(layer, started);
         if (due.isEmpty()) {
             return;
         }
         events.due(layer.name(), due.stream().map(d -> d.partition().value()).toList(),
-                due.stream().map(DuePartitions.Due::why).toList());
+                due.stream().map(MissingPartitions.Missing::why).toList());
         Instant deadline = started.plus(scheduler.waitTimeout());
         Map<String, Partition> pending = new LinkedHashMap<>();
         due.forEach(d -> pending.put(d.partition().value(), d.partition()));
@@ -190,15 +191,15 @@ final class LayerTicks {
     private void takeNewlyDue(LayerConf layer, Map<String, Partition> pending, java.util.Set<String> handled,
             Map<String, Instant> joined) {
         Instant now = clock.instant();
-        List<DuePartitions.Due> newly = duePartitions.of(layer, now).stream()
+        List<MissingPartitions.Missing> newly = duePartitions.of(layer, now).stream()
                 .filter(d -> handled.add(d.partition().value())).toList();
         if (!newly.isEmpty()) {
             newly.forEach(d -> {
                 pending.put(d.partition().value(), d.partition());
                 joined.put(d.partition().value(), now);
             });
-            events.due(layer.name(), newly.stream().map(d -> d.partition().value()).toList(),
-                    newly.stream().map(DuePartitions.Due::why).toList());
+            events.joined(layer.name(), newly.stream().map(d -> d.partition().value()).toList(),
+                    newly.stream().map(MissingPartitions.Missing::why).toList());
         }
     }
 

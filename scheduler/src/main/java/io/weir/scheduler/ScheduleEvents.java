@@ -9,6 +9,11 @@ public interface ScheduleEvents {
     /** A tick found partitions to build ({@code why} per partition, e.g. "not built", "late data: ..."). */
     default void due(String layer, List<String> partitions, List<String> why) {}
 
+    /** More partitions became due while a tick waited, and join it: its catch-up grows by them. */
+    default void joined(String layer, List<String> partitions, List<String> why) {
+        due(layer, partitions, why);
+    }
+
     /** A partition waits for its upstream; called again only when the reason changes. */
     default void waiting(String layer, String partition, String reason) {}
 

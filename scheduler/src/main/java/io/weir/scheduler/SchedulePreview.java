@@ -1,5 +1,6 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.MissingPartitions;
 import io.weir.backfill.Ledger;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
@@ -48,7 +49,7 @@ public final class SchedulePreview {
         for (LayerConf layer : conf.scheduledLayers()) {
             List<io.weir.runner.conf.Partition> ready = new ArrayList<>();
             Map<String, String> waiting = new LinkedHashMap<>();
-            for (DuePartitions.Due d : due.of(layer, clock.instant())) {
+            for (MissingPartitions.Missing d : due.of(layer, clock.instant())) {
                 Readiness.Verdict verdict = readiness.check(layer, d.partition());
                 if (verdict.ready()) {
                     ready.add(d.partition());

@@ -1,5 +1,6 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.MissingPartitions;
 import io.weir.backfill.Ledger;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
@@ -71,9 +72,9 @@ public final class StatusCollector {
         List<StatusReport.Waiting> waiting = new ArrayList<>();
         Map<String, Integer> dueCounts = new LinkedHashMap<>();
         for (LayerConf layer : conf.scheduledLayers()) {
-            List<DuePartitions.Due> dueNow = due.of(layer, now);
+            List<MissingPartitions.Missing> dueNow = due.of(layer, now);
             dueCounts.put(layer.name(), dueNow.size());
-            for (DuePartitions.Due d : dueNow.subList(0, Math.min(dueNow.size(), WAITING_SHOWN_PER_LAYER))) {
+            for (MissingPartitions.Missing d : dueNow.subList(0, Math.min(dueNow.size(), WAITING_SHOWN_PER_LAYER))) {
                 waiting.add(new StatusReport.Waiting(layer.name(), d.partition().value(), d.why(),
                         readiness.check(layer, d.partition()).reason()));
             }

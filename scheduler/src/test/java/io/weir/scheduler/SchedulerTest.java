@@ -290,6 +290,10 @@ class SchedulerTest {
         LayerConf odsHourly = base.layer("ods_orders_hourly");
         backfill("ods_orders_hourly", io.weir.runner.conf.PartitionRange.parse(odsHourly, "--from", "2023030109", "--to", "2023030109"));
         backfill("ods_orders_hourly", io.weir.runner.conf.PartitionRange.parse(odsHourly, "--from", "2023030103", "--to", "2023030103"));
+        // A backfill without --force plans what the scheduler finds due (one planner): the two hours
+        // whose input changed; no day yet, since no hour it reads has been rebuilt.
+        assertEquals(List.of("2023030103", "2023030109"), plannedWithoutForce("dws_users_hourly"));
+        assertEquals(List.of(), plannedWithoutForce("dws_users_daily"));
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
             Await.until(TIMEOUT, () -> doneCount("dws_users_hourly", "2023030109") == 2
                             && doneCount("dws_users_hourly", "2023030103") == 2
@@ -367,6 +371,14 @@ class SchedulerTest {
                 .plan(new BackfillRequest(layer, range, false, 31, 1, true, true));
         var result = new BackfillRunner(base, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
         assertTrue(result.succeeded(), result.failures().toString());
+    }
+
+    /** The partitions a backfill of the layer over March 1-4 plans without --force. */
+    private static List<String> plannedWithoutForce(String layer) {
+        var plan = new BackfillPlanner(base, new Renderer(base), lake, ledger)
+                .plan(new BackfillRequest(layer, io.weir.runner.conf.PartitionRange.ofDays(MAR_1, MAR_4), false, 1, 1,
+                        false, true));
+        return plan.layers().get(0).chunks().stream().flatMap(c -> c.partitionValues().stream()).toList();
     }
 
     private static void awaitDone(String table, String... partitions) {

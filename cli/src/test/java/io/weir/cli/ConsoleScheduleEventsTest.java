@@ -1,0 +1,28 @@
+package io.weir.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The scheduler's console lines: catch-up counts across a tick and the partitions that join it. */
+class ConsoleScheduleEventsTest {
+
+    @Test
+    void partitionsThatJoinAWaitingTickAddToItsCatchUpInsteadOfRestartingIt() {
+        StringWriter text = new StringWriter();
+        ConsoleScheduleEvents events = new ConsoleScheduleEvents(new PrintWriter(text));
+        events.due("dws", List.of("20240301", "20240302", "20240303"), List.of("not built", "not built", "not built"));
+        events.done("dws", List.of("20240301"), 5, Duration.ofSeconds(1));
+        events.joined("dws", List.of("20240228", "20240229"), List.of("late data: x", "late data: x"));
+        events.done("dws", List.of("20240302"), 5, Duration.ofSeconds(1));
+        String out = text.toString();
+        assertTrue(out.contains("dws 20240301: done, 5 rows in 1.0 s; catch-up 1 of 3"), out);
+        assertTrue(out.contains("dws: 2 more partition(s) due: 20240228..20240229 (late data: x)"), out);
+        assertTrue(out.contains("dws 20240302: done, 5 rows in 1.0 s; catch-up 2 of 5"), out);
+    }
+}
