@@ -67,13 +67,8 @@ class RepeatedBackfillUnderStreamTest {
             stream.checkHealthy();
             return Totals.of(fx.lake, "dws_users", "user_id", DS).equals(mysqlTotals());
         }, () -> "dws_users=" + Totals.of(fx.lake, "dws_users", "user_id", DS) + " mysql=" + mysqlTotals());
-        // Rows of the next evening move every watermark past D's end: D is sealed, its changes are late.
-        SampleSource.execute(fx.mariaDb,
-                "INSERT INTO orders VALUES (100050, 'user_003', 12345, 1, 1.00, '2023-02-16 20:00:00', '2023-02-16 20:00:00', 1)",
-                "INSERT INTO orders_pay VALUES (2050, 100050, 1, '2023-02-16 20:00:00')");
-        long dEnd = D.plusDays(1).atStartOfDay().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
-        Await.until(TIMEOUT, () -> fx.lake.watermark("dwd_orders").orElse(0L) >= dEnd,
-                () -> "dwd_orders watermark " + fx.lake.watermark("dwd_orders"));
+        // D is sealed from here on: its changes are late.
+        fx.sealTheSampleDay(TIMEOUT);
 
         List<Long> orders = mysqlLongs("SELECT order_id FROM orders WHERE DATE(create_time) = '2023-02-15' ORDER BY order_id");
         AtomicInteger changes = new AtomicInteger();

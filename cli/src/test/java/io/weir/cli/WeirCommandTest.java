@@ -122,6 +122,8 @@ class WeirCommandTest {
         assertTrue(stream.out().contains("'scan.startup.mode' = 'earliest-offset'"), stream.out());
         assertTrue(stream.out().contains("'format' = 'debezium-json'"), stream.out());
         assertFalse(stream.out().contains("not-shown-42"), stream.out());
+        assertTrue(stream.out().contains("'metastore' = 'hive', 'uri' = 'thrift://metastore.internal:9083'"), stream.out());
+        assertTrue(stream.out().contains("'table-default.metastore.partitioned-table' = 'true'"), stream.out());
     }
 
     @Test

@@ -49,6 +49,22 @@ public final class StreamFixture implements AutoCloseable {
         return stream;
     }
 
+    /**
+     * Commits an order paid on the next evening (2023-02-16 20:00) and waits until dwd_orders' watermark
+     * passes the sample day's end: 2023-02-15 is then sealed, and changes to it are late. The stream
+     * must be running, since a row already there when it started moves no watermark of a quiet split.
+     */
+    public void sealTheSampleDay(java.time.Duration timeout) throws Exception {
+        SampleSource.execute(mariaDb,
+                "INSERT INTO orders VALUES (100050, 'user_003', 12345, 1, 1.00, '2023-02-16 20:00:00', '2023-02-16 20:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2050, 100050, 1, '2023-02-16 20:00:00')");
+        long dayEnd = java.time.LocalDate.of(2023, 2, 16).atStartOfDay().toInstant(java.time.ZoneOffset.UTC).toEpochMilli();
+        Await.until(timeout, () -> {
+            stream.checkHealthy();
+            return lake.watermark("dwd_orders").orElse(0L) >= dayEnd;
+        }, () -> "dwd_orders watermark " + lake.watermark("dwd_orders"));
+    }
+
     @Override
     public void close() throws Exception {
         if (stream != null) {

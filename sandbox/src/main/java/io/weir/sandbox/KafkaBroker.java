@@ -10,19 +10,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * A real Kafka broker in KRaft mode (broker and controller in one process, no ZooKeeper), a child
@@ -73,8 +69,8 @@ public final class KafkaBroker implements AutoCloseable {
                     "auto.create.topics.enable=false",
                     "log.retention.check.interval.ms=1000",
                     ""));
-            String classPath = classPath();
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classPath = ChildJvm.classPath(LIB_PROPERTY, "sandbox/kafka-dist");
+            String java = ChildJvm.java();
             Process format = new ProcessBuilder(java, "-cp", classPath, "kafka.tools.StorageTool", "format",
                     "--cluster-id", clusterId(), "--config", properties.toString(), "--ignore-formatted")
                     .redirectErrorStream(true).redirectOutput(home.resolve("format.out").toFile()).start();
@@ -132,35 +128,7 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private void awaitListening() throws InterruptedException {
-        Instant deadline = Instant.now().plus(START_TIMEOUT);
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the Kafka broker exited with " + process.exitValue() + "; see "
-                        + home.resolve("broker.out"));
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(200);
-            }
-        }
-        close();
-        throw new IllegalStateException("the Kafka broker did not listen within " + START_TIMEOUT + "; see "
-                + home.resolve("broker.out"));
-    }
-
-    private static String classPath() throws IOException {
-        String configured = System.getProperty(LIB_PROPERTY);
-        if (configured == null || !Files.isDirectory(Path.of(configured))) {
-            throw new IllegalStateException("no Kafka broker jars at " + configured + " (system property " + LIB_PROPERTY
-                    + "): build module sandbox/kafka-dist first");
-        }
-        List<String> jars = new ArrayList<>();
-        try (Stream<Path> files = Files.list(Path.of(configured))) {
-            files.filter(f -> f.toString().endsWith(".jar")).sorted().forEach(f -> jars.add(f.toString()));
-        }
-        return String.join(java.io.File.pathSeparator, jars);
+        ChildJvm.awaitListening(process, port, START_TIMEOUT, "the Kafka broker", home.resolve("broker.out"));
     }
 
     /**
@@ -175,13 +143,6 @@ public final class KafkaBroker implements AutoCloseable {
     /** Stops the broker (SIGTERM: a clean shutdown) and waits for it. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildJvm.stop(process);
     }
 }

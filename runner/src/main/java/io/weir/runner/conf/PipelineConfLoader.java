@@ -100,7 +100,7 @@ public final class PipelineConfLoader {
         WarehouseConf warehouse = new WarehouseConf(
                 uri(baseDir, required(options, WAREHOUSE_URI, errors)),
                 get(options, WAREHOUSE_DATABASE, errors),
-                prefixed(flat, WAREHOUSE_OPTIONS_PREFIX));
+                catalogOptions(options, prefixed(flat, WAREHOUSE_OPTIONS_PREFIX), errors));
         List<SourceConf> sources = sources(options, flat, baseDir, name, errors);
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);
@@ -617,6 +617,29 @@ public final class PipelineConfLoader {
     }
 
     /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
+    /** The warehouse's catalog options: its metastore kind's, and the user's {@code warehouse.options}. */
+    private static Map<String, String> catalogOptions(Configuration options, Map<String, String> userOptions,
+            ConfErrors errors) {
+        Metastore metastore = get(options, WAREHOUSE_METASTORE_TYPE, errors);
+        String uri = options.getOptional(WAREHOUSE_METASTORE_URI).orElse(null);
+        if (metastore == null) {
+            return userOptions;
+        }
+        if (metastore == Metastore.HIVE) {
+            if (uri == null) {
+                errors.add(WAREHOUSE_METASTORE_URI.key(), "required for type hive: the metastore's thrift://host:port");
+            } else if (!THRIFT_URI.matcher(uri).matches()) {
+                errors.add(WAREHOUSE_METASTORE_URI.key(), "expected thrift://host:port, got '" + uri + "'");
+            }
+        } else if (uri != null) {
+            errors.add(WAREHOUSE_METASTORE_URI.key(), "only a metastore of type hive has a uri");
+        }
+        return metastore.catalogOptions(userOptions, uri);
+    }
+
+    private static final java.util.regex.Pattern THRIFT_URI =
+            java.util.regex.Pattern.compile("thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5}(,thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5})*");
+
     private static String uri(Path baseDir, String value) {
         if (value == null || value.contains("://")) {
             return value;

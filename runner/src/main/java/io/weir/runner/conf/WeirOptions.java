@@ -42,6 +42,16 @@ public final class WeirOptions {
 
     public static final String WAREHOUSE_OPTIONS_PREFIX = "warehouse.options.";
 
+    public static final ConfigOption<Metastore> WAREHOUSE_METASTORE_TYPE =
+            key("warehouse.metastore.type").enumType(Metastore.class).defaultValue(Metastore.FILESYSTEM)
+                    .withDescription("Where the warehouse's tables are registered: filesystem (the warehouse"
+                            + " directory alone) or hive (a Hive Metastore, with every partition, so Hive, Spark"
+                            + " and Trino see them).");
+
+    public static final ConfigOption<String> WAREHOUSE_METASTORE_URI =
+            key("warehouse.metastore.uri").stringType().noDefaultValue()
+                    .withDescription("The Hive Metastore's thrift://host:port; required for type hive.");
+
     // ---- source (by kind) --------------------------------------------------------------------------
 
     public static final ConfigOption<String> SOURCE_TYPE =
@@ -333,7 +343,7 @@ public final class WeirOptions {
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
-            WAREHOUSE_URI, WAREHOUSE_DATABASE,
+            WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI,
             SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
             SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE, SOURCE_BOOTSTRAP_SERVERS, SOURCE_GROUP_ID_PREFIX,
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,

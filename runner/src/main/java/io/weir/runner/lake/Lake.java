@@ -43,8 +43,46 @@ public final class Lake implements AutoCloseable {
         // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
         // partitions a backfill just wrote); a cached table would answer with an old snapshot.
         options.put("cache-enabled", "false");
-        this.catalog = CatalogFactory.createCatalog(CatalogContext.create(Options.fromMap(options)));
+        if ("hive".equals(options.get("metastore"))) {
+            requireReachable(options.get("uri"));
+        }
+        try {
+            this.catalog = CatalogFactory.createCatalog(CatalogContext.create(Options.fromMap(options)));
+        } catch (RuntimeException e) {
+            if ("hive".equals(options.get("metastore"))) {
+                throw WeirException.badInput("cannot use the Hive Metastore at " + options.get("uri")
+                        + " (warehouse.metastore.uri): " + rootMessage(e));
+            }
+            throw e;
+        }
         this.database = warehouse.database();
+    }
+
+    /**
+     * Fails at once, naming the key, when no metastore listens: the metastore client would retry for
+     * seconds and end in a stack of reflection errors.
+     */
+    private static void requireReachable(String uris) {
+        String problem = null;
+        for (String uri : uris.split(",")) {
+            java.net.URI parsed = java.net.URI.create(uri.trim());
+            try (java.net.Socket socket = new java.net.Socket()) {
+                socket.connect(new java.net.InetSocketAddress(parsed.getHost(), parsed.getPort()), 5_000);
+                return;
+            } catch (java.io.IOException e) {
+                problem = e.getMessage();
+            }
+        }
+        throw WeirException.badInput("cannot reach the Hive Metastore at " + uris + " (warehouse.metastore.uri): "
+                + problem + "; is it running?");
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
     }
 
     /**
@@ -251,31 +289,6 @@ public final class Lake implements AutoCloseable {
             }
         }
         return found;
-    }
-
-    /**
-     * Whether the table's data changed after the given snapshot: a later snapshot that appended,
-     * deleted or overwrote rows (compactions change nothing). Expired history counts as changed.
-     */
-    public boolean dataChangedSince(String tableName, long snapshotId) {
-        FileStoreTable table = table(tableName);
-        Long latest = table.snapshotManager().latestSnapshotId();
-        Long earliest = table.snapshotManager().earliestSnapshotId();
-        if (latest == null || latest <= snapshotId) {
-            return false;
-        }
-        if (earliest == null || earliest > snapshotId + 1) {
-            return true;
-        }
-        for (long id = snapshotId + 1; id <= latest; id++) {
-            Snapshot s = table.snapshotManager().snapshot(id);
-            if (s.commitKind() == Snapshot.CommitKind.OVERWRITE
-                    || (s.commitKind() != Snapshot.CommitKind.COMPACT && s.deltaRecordCount() != null
-                            && s.deltaRecordCount() != 0)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**

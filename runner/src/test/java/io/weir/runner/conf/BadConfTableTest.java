@@ -44,6 +44,9 @@ class BadConfTableTest {
             verify without a schedule     | - name: dws_shops|- name: dws_shops\\n    verify: true      | layers[5].verify: verifies what the scheduler builds
             key of an older Weir          | parallelism: 1|parallelism: 1\\nscheduler:\\n  idle-timeout: 30min | scheduler.idle-timeout: this key is now flink.quiet-timeout
             negative quiet timeout        | parallelism: 1|parallelism: 1\\n  quiet-timeout: -1s       | flink.quiet-timeout: expected a duration
+            unknown metastore             | database: order_dw|database: order_dw\\n  metastore:\\n    type: glue | warehouse.metastore.type: expected one of filesystem, hive, got 'glue'
+            hive metastore without uri    | database: order_dw|database: order_dw\\n  metastore:\\n    type: hive | warehouse.metastore.uri: required for type hive
+            metastore uri not thrift      | database: order_dw|database: order_dw\\n  metastore:\\n    type: hive\\n    uri: http://hms:9083 | warehouse.metastore.uri: expected thrift://host:port, got 'http://hms:9083'
             """)
     void refusedWithTheKeyNamedAndNothingWritten(String what, String replace, String with, String message) throws Exception {
         String conf = TestConfs.standardSections(dir, 3306, "order_dw") + "\n" + TestConfs.exampleLayers();

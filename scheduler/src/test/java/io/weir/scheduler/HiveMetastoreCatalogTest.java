@@ -1,0 +1,183 @@
+package io.weir.scheduler;
+
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillResult;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Ledger;
+import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.RunStatus;
+import io.weir.runner.Await;
+import io.weir.runner.SampleSource;
+import io.weir.runner.StreamFixture;
+import io.weir.runner.TestConfs;
+import io.weir.runner.Totals;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.session.RunningStream;
+import io.weir.runner.template.Renderer;
+import io.weir.sandbox.HiveMetastore;
+import org.apache.hadoop.hive.conf.HiveConf;
+import org.apache.hadoop.hive.metastore.HiveMetaStoreClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The example warehouse with its tables in a real Hive Metastore (3.1.3, embedded Derby, its own
+ * JVM): the stream, a backfill, a scheduled run, the ledger and status work against it, and the metastore lists
+ * every table and partition Weir wrote, also after the metastore and Weir restart.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HiveMetastoreCatalogTest {
+
+    private static final String DS = "20230215";
+    private static final LocalDate D = LocalDate.of(2023, 2, 15);
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+
+    @TempDir static Path dir;
+    static HiveMetastore metastore;
+    static StreamFixture fx;
+
+    @BeforeAll
+    static void start() throws Exception {
+        metastore = HiveMetastore.start(dir.resolve("metastore"));
+        fx = StreamFixture.start(dir, sections -> sections.replace("warehouse:\n",
+                "warehouse:\n  metastore:\n    type: hive\n    uri: " + metastore.uri() + "\n"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (fx != null) {
+                fx.close();
+            }
+        } finally {
+            metastore.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void theStreamAndABackfillRegisterTablesAndPartitionsThatTheMetastoreLists() throws Exception {
+        RunningStream stream = fx.stream(fx.conf.layers());
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return Totals.of(fx.lake, "dws_users", "user_id", DS).equals(mysqlTotals());
+        }, () -> "dws_users=" + Totals.of(fx.lake, "dws_users", "user_id", DS) + " mysql=" + mysqlTotals());
+        fx.sealTheSampleDay(TIMEOUT);
+        stream.cancel();
+
+        Renderer renderer = new Renderer(fx.conf);
+        Ledger ledger = new Ledger(fx.lake);
+        BackfillResult result = new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger).run(
+                new BackfillPlanner(fx.conf, renderer, fx.lake, ledger)
+                        .plan(new BackfillRequest("dws_users", D, D, false, 1, 1, true, true)),
+                1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(mysqlTotals(), Totals.of(fx.lake, "dws_users", "user_id", DS));
+
+        // A scheduled run of dws_shops' day, through the same catalog.
+        String layers = TestConfs.exampleLayers().replace("    template: dws_shops.sql\n", "    template: dws_shops.sql\n"
+                + "    schedule: { cron: '0/1 * * * * ?', start-date: 2023-02-15, end-date: 2023-02-15 }\n");
+        assertTrue(layers.contains("schedule:"), layers);
+        String sections = TestConfs.standardSections(dir, fx.mariaDb.port(), SampleSource.DATABASE)
+                .replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: " + metastore.uri() + "\n")
+                + "scheduler:\n  dir: " + dir.resolve("scheduler") + "\n  poll-interval: 200ms\n";
+        PipelineConf scheduled = TestConfs.load(TestConfs.write(dir.resolve("scheduled"), sections, layers));
+        RecordingEvents events = new RecordingEvents();
+        try (WeirScheduler scheduler = WeirScheduler.start(scheduled, fx.session, fx.lake, events, Clock.systemUTC())) {
+            Await.until(TIMEOUT, () -> ledger.latest(scheduled.name(), "dws_shops", DS)
+                    .map(e -> e.status() == RunStatus.DONE && e.mode().equals("schedule")).orElse(false),
+                    () -> events.lines().subList(Math.max(0, events.lines().size() - 3), events.lines().size()).toString());
+        }
+
+        HiveMetaStoreClient client = client();
+        try {
+            assertTrue(client.listPartitionNames("order_dw", "dws_shops", (short) -1).contains("ds=" + DS),
+                    "the scheduled run's partition is registered");
+            List<String> tables = client.getAllTables("order_dw");
+            for (String table : List.of("ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders", "dws_users",
+                    "dws_shops")) {
+                assertTrue(tables.contains(table), table + " is registered: " + tables);
+            }
+            assertTrue(client.listPartitionNames("order_dw", "dws_users", (short) -1).contains("ds=" + DS),
+                    "the stream's and the backfill's partition is registered");
+            assertTrue(client.listPartitionNames("order_dw", "ods_orders", (short) -1).contains("ds=" + DS));
+            assertTrue(client.getAllTables("weir").containsAll(List.of("run_log", "partition_state")),
+                    "the ledger is registered too: " + client.getAllTables("weir"));
+        } finally {
+            client.close();
+        }
+        LedgerEntry entry = ledger.latest(fx.conf.name(), "dws_users", DS).orElseThrow();
+        assertEquals(RunStatus.DONE, entry.status());
+
+        StatusReport report = new StatusCollector(fx.conf, fx.lake, Clock.systemUTC()).collect();
+        assertTrue(report.tables().stream().anyMatch(t -> t.table().equals("dws_users")), report.tables().toString());
+    }
+
+    @Test
+    @Order(2)
+    void afterTheMetastoreAndWeirRestartTheTablesAreFoundAgain() throws Exception {
+        Map<String, BigDecimal> before = Totals.of(fx.lake, "dws_users", "user_id", DS);
+        int port = metastore.port();
+        metastore.close();
+        metastore = HiveMetastore.start(dir.resolve("metastore"), port);
+        PipelineConf conf = TestConfs.load(fx.conf.file());
+        try (Lake lake = new Lake(conf.warehouse())) {
+            assertEquals(before, Totals.of(lake, "dws_users", "user_id", DS));
+            assertEquals(RunStatus.DONE, new Ledger(lake).latest(conf.name(), "dws_users", DS).orElseThrow().status());
+        }
+        HiveMetaStoreClient client = client();
+        try {
+            assertTrue(client.listPartitionNames("order_dw", "dws_users", (short) -1).contains("ds=" + DS));
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void anUnreachableMetastoreIsAClearErrorNamingTheKey() throws Exception {
+        Path other = dir.resolve("unreachable");
+        String sections = TestConfs.standardSections(other, fx.mariaDb.port(), SampleSource.DATABASE)
+                .replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: thrift://127.0.0.1:1\n");
+        PipelineConf conf = TestConfs.load(TestConfs.write(other, sections));
+        WeirException e = assertThrows(WeirException.class, () -> new Lake(conf.warehouse()).close());
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().startsWith("cannot reach the Hive Metastore at thrift://127.0.0.1:1"
+                + " (warehouse.metastore.uri): "), e.getMessage());
+    }
+
+    private static HiveMetaStoreClient client() throws Exception {
+        HiveConf hive = new HiveConf();
+        hive.set("hive.metastore.uris", metastore.uri());
+        return new HiveMetaStoreClient(hive);
+    }
+
+    private static Map<String, BigDecimal> mysqlTotals() {
+        try {
+            return SampleSource.userTotalsByPayDay(fx.mariaDb).getOrDefault(DS, Map.of());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
