@@ -56,7 +56,7 @@ public final class MissingPartitions {
         return table -> read.computeIfAbsent(table, t -> lake.tableExists(t) ? lake.partitionsLastWritten(t) : Map.of());
     }
 
-    /** Why a partition is missing; the text each says is what {@code status} and the scheduler's log show. */
+    /** Why a partition is missing. */
     public enum Reason {
         NOT_BUILT,
         FAILED,
@@ -67,7 +67,7 @@ public final class MissingPartitions {
         SQL_CHANGED
     }
 
-    /** A partition to build, why, and in words. */
+    /** A partition to build, why, and the same in words as {@code status} and the scheduler's log show it. */
     public record Missing(Partition partition, Reason reason, String why) {}
 
     /**
@@ -115,8 +115,10 @@ public final class MissingPartitions {
     private Optional<String> upstreamChange(LayerConf layer, Partition p, LedgerEntry build, Map<String, Boolean> cache) {
         // A writer creates a file up to a checkpoint interval before it commits it, so a file a little
         // older than the build's start may still be newer than the snapshot the build read.
-        long builtAt = build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli()
-                - conf.flink().checkpointInterval().multipliedBy(2).plusMinutes(1).toMillis();
+        // Without a start time only the exact test can tell.
+        long builtAt = build.startedAt() == null ? Long.MIN_VALUE
+                : build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli()
+                        - conf.flink().checkpointInterval().multipliedBy(2).plusMinutes(1).toMillis();
         for (String table : layer.upstream()) {
             Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
             if (upstreamSpec.isEmpty()) {

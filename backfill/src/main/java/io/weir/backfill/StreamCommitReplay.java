@@ -25,8 +25,9 @@ import java.util.Set;
  * rows can simply be written again after the overwrite: a row the backfill read newer keeps its
  * value, a newer row of the stream wins, and a delete removes what it removed before. That holds for
  * a primary key table that deduplicates by {@code sequence.field}, and for a partial-update table
- * whose every column lies in a sequence group, with no aggregate functions. Any other table (whose
- * merge follows write order, or sums) rebuilds the partitions again instead.
+ * whose every column lies in a sequence group, with no aggregate functions; in a fixed bucket, without
+ * deletion vectors, and with a changelog derived from merged rows. Any other table (whose merge
+ * follows write order, or sums) rebuilds the partitions again instead.
  */
 final class StreamCommitReplay {
 
@@ -41,11 +42,22 @@ final class StreamCommitReplay {
             return false;
         }
         Map<String, String> options = table.options();
+        CoreOptions core = CoreOptions.fromMap(options);
+        // A dynamic bucket (-1) is chosen per key again by the overwrite: a row written back into the
+        // stream's bucket would leave its key in two. Deletion vectors make batch reads skip level 0,
+        // where the written-back files lie. A changelog of the input ('none', 'input') would hand the
+        // stream's old rows to downstream streams a second time; 'lookup' and 'full-compaction' derive
+        // it from the merged rows, so a row written back unchanged adds nothing.
+        if (core.bucket() < 1 || core.deletionVectorsEnabled()
+                || (core.changelogProducer() != CoreOptions.ChangelogProducer.LOOKUP
+                        && core.changelogProducer() != CoreOptions.ChangelogProducer.FULL_COMPACTION)) {
+            return false;
+        }
         if (options.containsKey(CoreOptions.FIELDS_DEFAULT_AGG_FUNC.key()) || options.keySet().stream()
                 .anyMatch(k -> k.startsWith(FIELDS) && k.endsWith(".aggregate-function"))) {
             return false;
         }
-        CoreOptions.MergeEngine engine = CoreOptions.fromMap(options).mergeEngine();
+        CoreOptions.MergeEngine engine = core.mergeEngine();
         if (engine == CoreOptions.MergeEngine.DEDUPLICATE) {
             return options.containsKey(CoreOptions.SEQUENCE_FIELD.key());
         }

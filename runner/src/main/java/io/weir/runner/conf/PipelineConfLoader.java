@@ -616,7 +616,6 @@ public final class PipelineConfLoader {
         return result;
     }
 
-    /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
     /** The warehouse's catalog options: its metastore kind's, and the user's {@code warehouse.options}. */
     private static Map<String, String> catalogOptions(Configuration options, Map<String, String> userOptions,
             ConfErrors errors) {
@@ -640,6 +639,7 @@ public final class PipelineConfLoader {
     private static final java.util.regex.Pattern THRIFT_URI =
             java.util.regex.Pattern.compile("thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5}(,thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5})*");
 
+    /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
     private static String uri(Path baseDir, String value) {
         if (value == null || value.contains("://")) {
             return value;

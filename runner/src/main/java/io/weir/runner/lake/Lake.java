@@ -43,7 +43,7 @@ public final class Lake implements AutoCloseable {
         // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
         // partitions a backfill just wrote); a cached table would answer with an old snapshot.
         options.put("cache-enabled", "false");
-        if ("hive".equals(options.get("metastore"))) {
+        if ("hive".equals(options.get("metastore")) && options.get("uri") != null) {
             requireReachable(options.get("uri"));
         }
         try {
@@ -65,11 +65,11 @@ public final class Lake implements AutoCloseable {
     private static void requireReachable(String uris) {
         String problem = null;
         for (String uri : uris.split(",")) {
-            java.net.URI parsed = java.net.URI.create(uri.trim());
             try (java.net.Socket socket = new java.net.Socket()) {
+                java.net.URI parsed = java.net.URI.create(uri.trim());
                 socket.connect(new java.net.InetSocketAddress(parsed.getHost(), parsed.getPort()), 5_000);
                 return;
-            } catch (java.io.IOException e) {
+            } catch (java.io.IOException | IllegalArgumentException e) {
                 problem = e.getMessage();
             }
         }
