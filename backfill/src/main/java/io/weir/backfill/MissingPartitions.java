@@ -8,21 +8,27 @@ import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PartitionRemovals;
+import org.apache.paimon.CoreOptions;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Which partitions of a layer must be built, and why: the one answer for the scheduler's due
  * partitions and a backfill's partitions to skip. A partition is missing when the ledger has no
  * build of it, its last build failed, came too late or was interrupted, or an upstream partition
- * it reads ({@link PartitionMapping}) took new data after its build read that table. A partition
+ * it reads ({@link PartitionMapping}) took new data after its build read that table, or lost all
+ * its data since (dropped, truncated, overwritten with nothing). A partition
  * some live process is building now is not missing.
  *
  * <p>Only partitioned upstream tables make a partition stale: a dimension (unpartitioned) is looked
@@ -35,20 +41,24 @@ public final class MissingPartitions {
     private final PipelineConf conf;
     private final Lake lake;
     private final Function<String, Map<String, Long>> partitionsLastWritten;
+    private final PartitionRemovals removals;
 
     /**
      * @param partitionsLastWritten per upstream table, when each partition's newest file was written:
      *     a cheap first test before the exact one over the table's snapshots
+     * @param removals where a partition that has no file left was dropped or emptied
      */
-    public MissingPartitions(PipelineConf conf, Lake lake, Function<String, Map<String, Long>> partitionsLastWritten) {
+    public MissingPartitions(PipelineConf conf, Lake lake, Function<String, Map<String, Long>> partitionsLastWritten,
+            PartitionRemovals removals) {
         this.conf = conf;
         this.lake = lake;
         this.partitionsLastWritten = partitionsLastWritten;
+        this.removals = removals;
     }
 
     /** Reads each upstream table's partitions from the lake, once per instance. */
     public MissingPartitions(PipelineConf conf, Lake lake) {
-        this(conf, lake, memoized(lake));
+        this(conf, lake, memoized(lake), new PartitionRemovals(lake));
     }
 
     private static Function<String, Map<String, Long>> memoized(Lake lake) {
@@ -78,7 +88,7 @@ public final class MissingPartitions {
      */
     public List<Missing> of(LayerConf layer, List<Partition> partitions, Map<String, LedgerEntry> built, String sqlHash,
             Instant now) {
-        Map<String, Boolean> changedCache = new HashMap<>();
+        Memo changedCache = new Memo();
         List<Missing> missing = new ArrayList<>();
         for (Partition p : partitions) {
             why(layer, p, built.get(p.value()), sqlHash, now, changedCache).ifPresent(missing::add);
@@ -87,7 +97,7 @@ public final class MissingPartitions {
     }
 
     private Optional<Missing> why(LayerConf layer, Partition p, LedgerEntry last, String sqlHash, Instant now,
-            Map<String, Boolean> cache) {
+            Memo cache) {
         if (last == null) {
             return Optional.of(new Missing(p, Reason.NOT_BUILT, "not built"));
         }
@@ -111,8 +121,12 @@ public final class MissingPartitions {
                 .map(table -> new Missing(p, Reason.UPSTREAM_CHANGED, "late data: " + table + " changed after the build"));
     }
 
-    /** The first upstream partition that took new data after the build read its table. */
-    private Optional<String> upstreamChange(LayerConf layer, Partition p, LedgerEntry build, Map<String, Boolean> cache) {
+    /**
+     * The first upstream partition that took new data after the build read its table, or lost its
+     * data since: dropped, truncated, or overwritten with nothing.
+     */
+    private Optional<String> upstreamChange(LayerConf layer, Partition p, LedgerEntry build,
+            Memo cache) {
         // A writer creates a file up to a checkpoint interval before it commits it, so a file a little
         // older than the build's start may still be newer than the snapshot the build read.
         // Without a start time only the exact test can tell.
@@ -127,17 +141,11 @@ public final class MissingPartitions {
             Map<String, Long> lastWritten = partitionsLastWritten.apply(table);
             for (Partition read : PartitionMapping.read(layer, p, upstreamSpec.get())) {
                 Long written = lastWritten.get(read.value());
-                // Cheap first: no file of that partition is newer than the build (less that margin).
-                if (written == null || written <= builtAt) {
-                    continue;
-                }
-                // Then exact: a snapshot after the one the build read wrote data (not a compaction) there.
-                Optional<Long> readSnapshot = snapshotRead(build, table);
-                if (readSnapshot.isEmpty()) {
-                    return Optional.of(table + " partition " + read.value());
-                }
-                String key = table + "@" + readSnapshot.get() + "/" + read.value();
-                if (cache.computeIfAbsent(key, k -> writtenSince(table, readSnapshot.get(), read.value()))) {
+                boolean changed = written == null
+                        ? removedSince(table, read, build, cache)
+                        // Cheap first: no file of that partition is newer than the build (less that margin).
+                        : written > builtAt && writtenSince(table, read, build, cache);
+                if (changed) {
                     return Optional.of(table + " partition " + read.value());
                 }
             }
@@ -145,12 +153,62 @@ public final class MissingPartitions {
         return Optional.empty();
     }
 
-    private boolean writtenSince(String table, long snapshot, String partition) {
+    /** Exact: a snapshot after the one the build read wrote data (not a compaction) there. */
+    private boolean writtenSince(String table, Partition read, LedgerEntry build, Memo cache) {
+        Optional<Long> readSnapshot = snapshotRead(build, table);
+        if (readSnapshot.isEmpty()) {
+            return true;
+        }
+        // Where that history has expired, assume the partition changed.
+        return cache.writtenSince.computeIfAbsent(table + "@" + readSnapshot.get(),
+                k -> writtenSince(table, readSnapshot.get()))
+                .map(written -> written.contains(read.value())).orElse(true);
+    }
+
+    /** The partitions written after a snapshot, unless the snapshots that would tell have expired. */
+    private Optional<Set<String>> writtenSince(String table, long snapshot) {
         Long earliest = lake.table(table).snapshotManager().earliestSnapshotId();
         if (earliest == null || earliest > snapshot + 1) {
-            return true; // that history has expired: assume it changed
+            return Optional.empty();
         }
-        return lake.partitionsWrittenSince(table, snapshot).contains(partition);
+        return Optional.of(lake.partitionsWrittenSince(table, snapshot));
+    }
+
+    /**
+     * An upstream partition with no file left was emptied after the build read it, unless the
+     * table's own partition expiration removed it: what expired upstream stays built downstream.
+     */
+    private boolean removedSince(String table, Partition read, LedgerEntry build, Memo cache) {
+        PartitionRemovals.Removal removal = cache.removals.computeIfAbsent(table, removals::of).get(read.value());
+        if (removal == null) {
+            return false;
+        }
+        Optional<Long> readSnapshot = snapshotRead(build, table);
+        boolean afterBuild = readSnapshot.isPresent() ? removal.snapshotId() > readSnapshot.get()
+                : build.startedAt() != null
+                        && removal.timeMillis() > build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli();
+        return afterBuild && !expiredByTable(table, read, removal);
+    }
+
+    private boolean expiredByTable(String table, Partition read, PartitionRemovals.Removal removal) {
+        CoreOptions options = CoreOptions.fromMap(lake.table(table).options());
+        Duration expiration = options.partitionExpireTime();
+        if (expiration == null) {
+            return false;
+        }
+        if (options.partitionExpireStrategy() != CoreOptions.PartitionExpireStrategy.VALUES_TIME) {
+            return true; // expiry by last update: no partition value tells it from a drop
+        }
+        // Paimon reads the partition's time in the JVM's zone; a day's slack covers any zone, and
+        // leaving a partition built is the safe side of the doubt.
+        return read.start().plus(expiration).minusDays(1)
+                .isBefore(LocalDateTime.ofInstant(Instant.ofEpochMilli(removal.timeMillis()), ZoneOffset.UTC));
+    }
+
+    /** What one call reads of the lake, read once. */
+    private static final class Memo {
+        final Map<String, Optional<Set<String>>> writtenSince = new HashMap<>();
+        final Map<String, Map<String, PartitionRemovals.Removal>> removals = new HashMap<>();
     }
 
     private static Optional<Long> snapshotRead(LedgerEntry build, String table) {

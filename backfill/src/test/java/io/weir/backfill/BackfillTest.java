@@ -128,7 +128,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void changedSourceDataAndEmptiedPartitionsAreReplaced() throws Exception {
         execute("UPDATE orders SET buy_fee = 4100.04 WHERE order_id = 100002",
                 "DELETE FROM orders_pay WHERE pay_id = 2020", "DELETE FROM orders WHERE order_id = 100020");
@@ -147,7 +147,7 @@ class BackfillTest {
 
     /** A stopped runner (a scheduler's --duration ran out) lets running jobs end and starts no more. */
     @Test
-    @Order(4)
+    @Order(5)
     void aStoppedRunnerStartsNoFurtherChunk() {
         BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 1, true));
         assertEquals(4, plan.layers().get(0).chunks().size());
@@ -174,7 +174,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void multiPartitionChunksRunConcurrently() {
         BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 2, true));
         assertEquals(2, plan.layers().get(0).chunks().size());
@@ -187,7 +187,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void badInputIsRejectedAndRecordsNothing() {
         int before = ledger.entries().size();
         assertBadInput(() -> planner().plan(request("dws_users", NEXT, DAY, false, 1, true)), "--from 2023-02-16 is after --to 2023-02-15");
@@ -201,7 +201,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void retryRerunsOnlyTheFailedPartitionsOfTheOriginalWindow() throws Exception {
         // Break the layer for one day only: the cast fails on 20230215's rows.
         Files.writeString(flakyTemplate, Files.readString(flakyTemplate).replace("THEN '2'", "THEN 'broken'"));
@@ -227,7 +227,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void hourlyPartitionsWorkLikeDailyOnes() {
         BackfillPlan plan = planner().plan(request("dws_users_hourly", DAY, DAY, false, 6, true));
         assertEquals(24, plan.partitionCount());
@@ -262,6 +262,40 @@ class BackfillTest {
         assertEquals(rebuilt.runId(), ledger.latest(conf.name(), "dws_users_hourly", "2023021517").orElseThrow().runId());
         assertEquals(result.runId(), ledger.latest(conf.name(), "dws_users_hourly", "2023021516").orElseThrow().runId(),
                 "the hour before is untouched");
+    }
+
+    /**
+     * An upstream partition dropped after its downstream was built leaves no file to date the change
+     * by; the downstream is still stale, unless the table's own partition expiration removed it.
+     */
+    @Test
+    @Order(3)
+    void aDroppedUpstreamPartitionMakesItsDownstreamStaleUnlessItExpired() throws Exception {
+        assertEquals(0, planner().plan(request("dws_users", NEXT, NEXT, false, 1, false)).partitionCount());
+        lake.dropPartitions("dwd_orders", List.of("20230216"));
+
+        BackfillPlan users = planner().plan(request("dws_users", NEXT, NEXT, false, 1, false));
+        assertEquals(1, users.partitionCount(), "dws_users reads the dropped partition: " + users.layers());
+        MissingPartitions.Missing why = new MissingPartitions(conf, lake).of(conf.layer("dws_users"),
+                List.of(conf.layer("dws_users").partition().orElseThrow().partitionOf(NEXT.atStartOfDay())),
+                ledger.latestByPartition(conf.name(), "dws_users"), null, java.time.Instant.now()).get(0);
+        assertEquals(MissingPartitions.Reason.UPSTREAM_CHANGED, why.reason());
+        assertTrue(why.why().contains("dwd_orders partition 20230216"), why.why());
+        assertEquals(1, planner().plan(request("dws_shops", NEXT, NEXT, false, 1, false)).partitionCount());
+
+        lake.catalog().alterTable(org.apache.paimon.catalog.Identifier.create(lake.database(), "dwd_orders"),
+                org.apache.paimon.schema.SchemaChange.setOption("partition.expiration-time", "7 d"), false);
+        assertEquals(0, planner().plan(request("dws_shops", NEXT, NEXT, false, 1, false)).partitionCount(),
+                "a partition dropped years after its day is taken for dwd_orders' own expiration");
+        lake.catalog().alterTable(org.apache.paimon.catalog.Identifier.create(lake.database(), "dwd_orders"),
+                org.apache.paimon.schema.SchemaChange.removeOption("partition.expiration-time"), false);
+
+        BackfillResult rebuilt = run("dws_users", NEXT, NEXT, false, 1, 1);
+        assertTrue(rebuilt.succeeded(), rebuilt.failures().toString());
+        assertEquals(1, rebuilt.partitionsDone());
+        assertEquals(Map.of(), Totals.of(lake, "dws_users", "user_id", "20230216"), "the batch recomputation is empty");
+        assertEquals(0, planner().plan(request("dws_users", NEXT, NEXT, false, 1, false)).partitionCount(),
+                "built after the drop: up to date");
     }
 
     private static BackfillResult run(String layer, LocalDate from, LocalDate to, boolean cascade, int batchSize, int concurrency) {

@@ -6,6 +6,7 @@ import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PartitionRemovals;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,7 +27,8 @@ final class DuePartitions {
 
     DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
         this.ledger = ledger;
-        this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitionsLastWritten());
+        this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitionsLastWritten(),
+                new PartitionRemovals(lake));
     }
 
     List<MissingPartitions.Missing> of(LayerConf layer, Instant now) {
