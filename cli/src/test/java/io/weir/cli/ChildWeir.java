@@ -43,6 +43,10 @@ final class ChildWeir {
                 "-D" + io.weir.runner.cluster.JobJars.LIB_PROPERTY + "="
                         + System.getProperty(io.weir.runner.cluster.JobJars.LIB_PROPERTY, ""),
                 "-cp", System.getProperty("java.class.path"), Weir.class.getName()));
+        String options = System.getProperty("weir.child-jvm-options", "").trim();
+        if (!options.isEmpty()) {
+            command.addAll(1, List.of(options.split("\\s+")));
+        }
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)

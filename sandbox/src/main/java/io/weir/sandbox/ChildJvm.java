@@ -22,6 +22,15 @@ final class ChildJvm {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * JVM options for every child server, from the system property {@code weir.child-jvm-options}:
+     * the test suite runs them with the client compiler only, which halves their CPU on a small machine.
+     */
+    static List<String> options() {
+        String options = System.getProperty("weir.child-jvm-options", "").trim();
+        return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
+    }
+
     /** Every jar in the directory the system property names, which the module's build fills. */
     static String classPath(String property, String module) throws IOException {
         String configured = System.getProperty(property);

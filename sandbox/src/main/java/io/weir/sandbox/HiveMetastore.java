@@ -46,7 +46,9 @@ public final class HiveMetastore implements AutoCloseable {
                     "appender.f.fileName = " + home.resolve("metastore.log"),
                     "appender.f.layout.type = PatternLayout",
                     "appender.f.layout.pattern = %d %-5p %c{1} - %m%n", ""));
-            List<String> command = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx512m",
+            List<String> command = new ArrayList<>(List.of(ChildJvm.java(), "-Xmx512m"));
+            command.addAll(ChildJvm.options());
+            command.addAll(List.of(
                     "-Dderby.stream.error.file=" + home.resolve("derby.log"),
                     "-Dlog4j.configurationFile=" + log4j,
                     "-cp", ChildJvm.classPath(LIB_PROPERTY, "sandbox/hive-dist"), "org.apache.hadoop.hive.metastore.HiveMetaStore", "-p", String.valueOf(port)));

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -77,7 +78,10 @@ public final class KafkaBroker implements AutoCloseable {
             if (!format.waitFor(2, TimeUnit.MINUTES) || format.exitValue() != 0) {
                 throw new IllegalStateException("formatting the Kafka log directory failed; see " + home.resolve("format.out"));
             }
-            Process broker = new ProcessBuilder(java, "-Xmx512m", "-cp", classPath, "kafka.Kafka", properties.toString())
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx512m"));
+            command.addAll(ChildJvm.options());
+            command.addAll(List.of("-cp", classPath, "kafka.Kafka", properties.toString()));
+            Process broker = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(home.resolve("broker.out").toFile()).start();
             KafkaBroker started = new KafkaBroker(home, port, broker);
             started.awaitListening();

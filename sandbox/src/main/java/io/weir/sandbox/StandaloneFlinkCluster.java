@@ -216,6 +216,7 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(Arrays.asList(resources.get(0).trim().split("\\s+")));
         command.addAll(JDK_OPENS);
+        command.addAll(ChildJvm.options());
         command.addAll(List.of(
                 "-Djava.io.tmpdir=" + home.resolve("tmp"),
                 // As the README advises: the MySQL driver's cleanup thread would keep every ended job's
