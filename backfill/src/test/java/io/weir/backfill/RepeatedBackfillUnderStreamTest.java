@@ -76,7 +76,10 @@ class RepeatedBackfillUnderStreamTest {
         writer.scheduleAtFixedRate(() -> {
             int n = changes.getAndIncrement();
             try {
-                SampleSource.execute(fx.mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1.00 WHERE order_id = "
+                // Each change advances the row's sequence field, as an application's update_time does: with
+                // equal sequence values the merge follows write order, which a write-back cannot keep.
+                SampleSource.execute(fx.mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1.00, update_time = NOW()"
+                        + " WHERE order_id = "
                         + orders.get(n % orders.size()));
             } catch (Exception e) {
                 throw new IllegalStateException(e);

@@ -31,6 +31,9 @@ public final class PartitionRemovals {
 
     /** Partition value to the newest overwrite that removed files from it. */
     public Map<String, Removal> of(String tableName) {
+        if (!lake.tableExists(tableName)) {
+            return Map.of();
+        }
         Scanned scanned = tables.computeIfAbsent(tableName, t -> new Scanned());
         synchronized (scanned) {
             scanned.catchUp(lake.table(tableName));
