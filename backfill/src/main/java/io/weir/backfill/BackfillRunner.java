@@ -262,19 +262,24 @@ public final class BackfillRunner {
                     Thread.sleep(settle);
                 }
             }
-            java.util.Set<String> missed = missedStreamChanges(chunk, roundStart, owned);
-            if (missed.isEmpty()) {
+            StreamChanges missed = missedStreamChanges(chunk, roundStart, owned);
+            if (missed.none()) {
                 return upstream;
             }
-            if (owned.stream().noneMatch(missed::contains) && replayed(chunk, roundStart, missed)) {
+            if (missed.outranked().isEmpty() && owned.stream().noneMatch(missed.lost()::contains)
+                    && replayed(chunk, roundStart, missed.lost())) {
                 return upstream;
             }
             if (round == MAX_ROUNDS) {
-                throw new IllegalStateException("the stream kept changing partitions " + missed + " of " + table
-                        + " while they were rebuilt (" + MAX_ROUNDS + " rounds); run the backfill again when they"
-                        + " are quiet");
+                throw new IllegalStateException(missed.outranked().isEmpty()
+                        ? "the stream kept changing partitions " + missed.lost() + " of " + table + " while they were"
+                                + " rebuilt (" + MAX_ROUNDS + " rounds); run the backfill again when they are quiet"
+                        : "the stream's writer numbers its rows of " + table + " partitions " + missed.outranked()
+                                + " below the rebuild's in Paimon's write order (it kept writing them since before the"
+                                + " rebuild), so the rebuild's rows would win over its newer ones; restart the stream"
+                                + " (its writers then count on after the rebuild) or stop it, and run the backfill again");
             }
-            LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed);
+            LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed.all());
         }
     }
 
@@ -327,29 +332,55 @@ public final class BackfillRunner {
     private static final int MAX_ROUNDS = 4;
 
     /**
-     * The chunk's partitions that a stream commit after {@code roundStart} touched in a way the
-     * round's overwrite does not account for: before the overwrite (replaced by it), or after it
-     * into a partition batch owns (a stale write that beat the seal).
+     * The stream's commits since a round began that its overwrite does not account for. {@code lost}:
+     * committed before the overwrite (replaced by it), or after it into a partition batch owns (a
+     * stale write that beat the seal). {@code outranked}: committed after it with write positions at or
+     * below the overwrite's in the same bucket, so the rebuild's rows would win the ties against them.
      */
-    private java.util.Set<String> missedStreamChanges(Chunk chunk, long roundStart, List<String> owned) {
-        List<Lake.Commit> commits = lake.commitsSince(chunk.layer().table(), roundStart);
+    record StreamChanges(java.util.Set<String> lost, java.util.Set<String> outranked) {
+        boolean none() {
+            return lost.isEmpty() && outranked.isEmpty();
+        }
+
+        java.util.Set<String> all() {
+            java.util.Set<String> all = new java.util.TreeSet<>(lost);
+            all.addAll(outranked);
+            return all;
+        }
+    }
+
+    private StreamChanges missedStreamChanges(Chunk chunk, long roundStart, List<String> owned) {
+        String table = chunk.layer().table();
+        List<Lake.Commit> commits = lake.commitsSince(table, roundStart);
         long lastOverwrite = commits.stream().filter(c -> c.kind() == org.apache.paimon.Snapshot.CommitKind.OVERWRITE)
                 .mapToLong(Lake.Commit::snapshotId).max().orElse(Long.MAX_VALUE);
         java.util.Set<String> chunkPartitions = new java.util.HashSet<>(chunk.partitionValues().isEmpty()
                 ? List.of("") : chunk.partitionValues());
-        java.util.Set<String> missed = new java.util.TreeSet<>();
+        java.util.Set<String> lost = new java.util.TreeSet<>();
+        java.util.Set<String> outranked = new java.util.TreeSet<>();
+        Map<WriteRanks.Bucket, WriteRanks.Range> rebuilt = null;
         for (Lake.Commit commit : commits) {
             if (commit.kind() == org.apache.paimon.Snapshot.CommitKind.OVERWRITE) {
                 continue;
             }
-            for (String partition : commit.partitions()) {
-                if (chunkPartitions.contains(partition)
-                        && (commit.snapshotId() < lastOverwrite || owned.contains(partition))) {
-                    missed.add(partition);
+            java.util.Set<String> touched = new java.util.TreeSet<>(commit.partitions());
+            touched.retainAll(chunkPartitions);
+            for (String partition : touched) {
+                if (commit.snapshotId() < lastOverwrite || owned.contains(partition)) {
+                    lost.add(partition);
                 }
             }
+            if (commit.snapshotId() > lastOverwrite && !touched.isEmpty()) {
+                org.apache.paimon.table.FileStoreTable paimon = lake.table(table);
+                if (rebuilt == null) {
+                    rebuilt = WriteRanks.added(paimon, lastOverwrite);
+                }
+                java.util.Set<String> below = WriteRanks.rankingBelow(WriteRanks.added(paimon, commit.snapshotId()), rebuilt);
+                below.retainAll(touched);
+                outranked.addAll(below);
+            }
         }
-        return missed;
+        return new StreamChanges(lost, outranked);
     }
 
     /** One overwrite of the chunk's partitions (after staging the source for a CDC layer). */

@@ -2,17 +2,25 @@ package io.weir.backfill;
 
 import org.apache.paimon.CoreOptions;
 import org.apache.paimon.Snapshot;
-import org.apache.paimon.data.InternalRow;
-import org.apache.paimon.reader.RecordReader;
+import org.apache.paimon.data.BinaryRow;
+import org.apache.paimon.fs.FileIO;
+import org.apache.paimon.fs.Path;
+import org.apache.paimon.io.CompactIncrement;
+import org.apache.paimon.io.DataFileMeta;
+import org.apache.paimon.io.DataFilePathFactory;
+import org.apache.paimon.io.DataIncrement;
 import org.apache.paimon.table.FileStoreTable;
 import org.apache.paimon.table.sink.BatchTableCommit;
-import org.apache.paimon.table.sink.BatchTableWrite;
-import org.apache.paimon.table.sink.BatchWriteBuilder;
+import org.apache.paimon.table.sink.CommitMessage;
+import org.apache.paimon.table.sink.CommitMessageImpl;
 import org.apache.paimon.table.source.DataSplit;
 import org.apache.paimon.table.source.ScanMode;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -22,7 +30,7 @@ import java.util.Set;
  * <p>An overwrite of partition D replaces every file of D, also those the stream committed while
  * the backfill ran; a change among them that the backfill did not read would be lost. For a table
  * whose merge is decided by the rows' own sequence fields, not by the order of writes, the stream's
- * rows can simply be written again after the overwrite: a row the backfill read newer keeps its
+ * files can simply be added again after the overwrite: a row the backfill read newer keeps its
  * value, a newer row of the stream wins, and a delete removes what it removed before. That holds for
  * a primary key table that deduplicates by {@code sequence.field}, and for a partial-update table
  * whose every column lies in a sequence group, with no aggregate functions; in a fixed bucket, without
@@ -77,8 +85,15 @@ final class StreamCommitReplay {
     }
 
     /**
-     * Writes again, in one commit, what the stream appended to {@code partitions} after snapshot
-     * {@code after} and before the last overwrite since; returns how many rows (deletes included).
+     * Adds again, in one commit, the files the stream appended to {@code partitions} after snapshot
+     * {@code after} and before the last overwrite since; returns how many rows they hold (deletes
+     * included).
+     *
+     * <p>The files are copied as they are, so their rows keep the write positions the stream's writer
+     * gave them: below what it writes next, above the rebuild's rows. Rows written anew would be
+     * numbered after everything in the bucket, the stream's later rows included, and win every tie
+     * of equal sequence values against them. Refused (an exception; the round is then repeated) when
+     * a bucket's stream rows rank at or below the rebuild's, so that the rebuild's would win the ties.
      */
     static long replay(FileStoreTable table, long after, Set<String> partitions) throws Exception {
         Long latest = table.snapshotManager().latestSnapshotId();
@@ -88,11 +103,14 @@ final class StreamCommitReplay {
                 lastOverwrite = id;
             }
         }
+        Map<WriteRanks.Bucket, WriteRanks.Range> rebuilt = lastOverwrite > after
+                ? WriteRanks.added(table, lastOverwrite) : Map.of();
         boolean partitioned = !table.partitionKeys().isEmpty();
-        // Write-only: the stream's writer compacts this table, and a second compactor would conflict with it.
-        BatchWriteBuilder builder = table.copy(Map.of(CoreOptions.WRITE_ONLY.key(), "true")).newBatchWriteBuilder();
+        FileIO io = table.fileIO();
+        Map<Target, List<DataFileMeta>> copies = new LinkedHashMap<>();
+        List<Path> copied = new ArrayList<>();
         long rows = 0;
-        try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
+        try {
             for (long id = after + 1; id < lastOverwrite; id++) {
                 if (table.snapshotManager().snapshot(id).commitKind() != Snapshot.CommitKind.APPEND) {
                     continue;
@@ -103,24 +121,44 @@ final class StreamCommitReplay {
                     if (split.dataFiles().isEmpty() || !partitions.contains(partition)) {
                         continue;
                     }
-                    // Deletes kept: a row the stream removed stays removed.
-                    try (RecordReader<InternalRow> reader = table.newRead().forceKeepDelete().createReader(split)) {
-                        RecordReader.RecordIterator<InternalRow> batch;
-                        while ((batch = reader.readBatch()) != null) {
-                            InternalRow row;
-                            while ((row = batch.next()) != null) {
-                                write.write(row, split.bucket());
-                                rows++;
-                            }
-                            batch.releaseBatch();
+                    WriteRanks.Range rebuilt0 = rebuilt.get(new WriteRanks.Bucket(partition, split.bucket()));
+                    DataFilePathFactory paths = table.store().pathFactory()
+                            .createDataFilePathFactory(split.partition(), split.bucket());
+                    for (DataFileMeta file : split.dataFiles()) {
+                        if (rebuilt0 != null && file.minSequenceNumber() <= rebuilt0.max()) {
+                            throw new IllegalStateException("the stream's rows of partition '" + partition
+                                    + "' bucket " + split.bucket() + " rank below the rebuild's in Paimon's write order");
                         }
+                        if (file.externalPath().isPresent() || !file.extraFiles().isEmpty()) {
+                            throw new IllegalStateException("file " + file.fileName() + " keeps data outside its bucket");
+                        }
+                        String name = file.fileName();
+                        Path target = paths.newPathFromExtension(name.substring(name.indexOf('.')));
+                        io.copyFile(paths.toPath(file), target, false);
+                        copied.add(target);
+                        copies.computeIfAbsent(new Target(split.partition().copy(), split.bucket(), split.totalBuckets()),
+                                t -> new ArrayList<>()).add(file.rename(target.getName()));
+                        rows += file.rowCount();
                     }
                 }
             }
-            if (rows > 0) {
-                commit.commit(write.prepareCommit());
+            if (!copies.isEmpty()) {
+                List<CommitMessage> messages = new ArrayList<>();
+                copies.forEach((t, files) -> messages.add(new CommitMessageImpl(t.partition(), t.bucket(),
+                        t.totalBuckets(), new DataIncrement(files, List.of(), List.of()),
+                        CompactIncrement.emptyIncrement())));
+                try (BatchTableCommit commit = table.newBatchWriteBuilder().newCommit()) {
+                    commit.commit(messages);
+                }
             }
+            return rows;
+        } catch (Exception | Error e) {
+            for (Path path : copied) {
+                io.deleteQuietly(path);
+            }
+            throw e;
         }
-        return rows;
     }
+
+    private record Target(BinaryRow partition, int bucket, Integer totalBuckets) {}
 }

@@ -10,11 +10,15 @@ import org.apache.paimon.table.FileStoreTable;
 import org.apache.paimon.table.sink.BatchTableCommit;
 import org.apache.paimon.table.sink.BatchTableWrite;
 import org.apache.paimon.table.sink.BatchWriteBuilder;
+import org.apache.paimon.table.sink.StreamTableCommit;
+import org.apache.paimon.table.sink.StreamTableWrite;
+import org.apache.paimon.table.sink.StreamWriteBuilder;
 import org.apache.paimon.types.DataTypes;
 import org.apache.paimon.types.RowKind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +27,7 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Writing the stream's commits back after an overwrite, on real Paimon tables. */
@@ -74,15 +79,15 @@ class StreamCommitReplayTest {
 
     @Test
     void theStreamsNewerRowsAndDeletesWinOverTheOverwriteAndItsOlderRowsDoNot() throws Exception {
-        try (Lake lake = lake()) {
-            FileStoreTable table = create(lake, "t", Map.of("sequence.field", "seq"));
-            append(table, row(RowKind.INSERT, 1, 1, "first"), row(RowKind.INSERT, 3, 1, "kept"));
-            long roundStart = table.snapshotManager().latestSnapshotId();
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            stream.history(20);
+            stream.commit(row(RowKind.INSERT, 1, 1, "first"), row(RowKind.INSERT, 3, 1, "kept"));
+            long roundStart = lake.table("t").snapshotManager().latestSnapshotId();
             // The stream, while the backfill reads: a newer k=1, an older k=3 than the backfill read, a new k=4,
             // and a delete of k=5 the backfill still saw.
-            append(table, row(RowKind.INSERT, 1, 9, "stream-newer"), row(RowKind.INSERT, 3, 2, "stream-older"),
+            stream.commit(row(RowKind.INSERT, 1, 9, "stream-newer"), row(RowKind.INSERT, 3, 2, "stream-older"),
                     row(RowKind.INSERT, 4, 3, "stream-only"), row(RowKind.DELETE, 5, 8, "gone"));
-            overwrite(table, row(RowKind.INSERT, 1, 7, "batch"), row(RowKind.INSERT, 3, 5, "batch"),
+            overwrite(lake.table("t"), row(RowKind.INSERT, 1, 7, "batch"), row(RowKind.INSERT, 3, 5, "batch"),
                     row(RowKind.INSERT, 5, 4, "batch"));
 
             long written = StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY));
@@ -92,15 +97,114 @@ class StreamCommitReplayTest {
         }
     }
 
+    /**
+     * A source whose updates leave the sequence field as it was: every version of a key ties, and
+     * Paimon's write order decides. The written-back row keeps the stream's own position, so the
+     * stream's later rows still win, also those it committed between the overwrite and the write-back.
+     */
     @Test
-    void partitionsOutsideTheSetAndCommitsBeforeTheRoundAreNotWritten() throws Exception {
-        try (Lake lake = lake()) {
-            FileStoreTable table = create(lake, "t", Map.of("sequence.field", "seq"));
-            append(table, row(RowKind.INSERT, 2, 9, "before-the-round"));
-            long roundStart = table.snapshotManager().latestSnapshotId();
-            overwrite(table, row(RowKind.INSERT, 1, 1, "batch"));
-            assertEquals(0, StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
-            assertEquals(Map.of(1, "batch"), values(lake, "t"));
+    void onEqualSequenceValuesTheStreamsLaterRowsBeatTheWrittenBackOne() throws Exception {
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            stream.history(20);
+            stream.commit(row(RowKind.INSERT, 1, 1, "read-by-the-backfill"), row(RowKind.INSERT, 2, 1, "read-by-the-backfill"));
+            long roundStart = lake.table("t").snapshotManager().latestSnapshotId();
+            stream.commit(row(RowKind.INSERT, 1, 1, "during"), row(RowKind.INSERT, 2, 1, "during"));
+            overwrite(lake.table("t"), row(RowKind.INSERT, 1, 1, "read-by-the-backfill"),
+                    row(RowKind.INSERT, 2, 1, "read-by-the-backfill"));
+            stream.commit(row(RowKind.INSERT, 1, 1, "after-the-overwrite"));
+
+            assertEquals(2, StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
+            assertEquals(Map.of(1, "after-the-overwrite", 2, "during"), values(lake, "t"));
+
+            stream.commit(row(RowKind.INSERT, 2, 1, "after-the-write-back"));
+            assertEquals(Map.of(1, "after-the-overwrite", 2, "after-the-write-back"), values(lake, "t"));
+        }
+    }
+
+    @Test
+    void refusesWhenTheStreamsRowsRankBelowTheRebuildsAndLeavesTheTableAsItWas() throws Exception {
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            long roundStart = lake.table("t").snapshotManager().latestSnapshotId() == null ? 0
+                    : lake.table("t").snapshotManager().latestSnapshotId();
+            stream.commit(row(RowKind.INSERT, 1, 1, "during"));
+            GenericRow[] rebuild = new GenericRow[10];
+            for (int k = 0; k < rebuild.length; k++) {
+                rebuild[k] = row(RowKind.INSERT, 100 + k, 1, "batch");
+            }
+            overwrite(lake.table("t"), rebuild);
+            long snapshot = lake.table("t").snapshotManager().latestSnapshotId();
+            Path bucket = dir.resolve("warehouse/dw.db/t/ds=" + DAY + "/bucket-0");
+            long files = Files.list(bucket).count();
+
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
+
+            assertTrue(refused.getMessage().contains("rank below the rebuild's"), refused.getMessage());
+            assertEquals(snapshot, lake.table("t").snapshotManager().latestSnapshotId());
+            assertEquals(files, Files.list(bucket).count(), "no copied file is left behind");
+        }
+    }
+
+    @Test
+    void aStreamCommitAfterTheOverwriteRanksBelowItOnlyWhileItsWriterCountsFromBeforeIt() throws Exception {
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            stream.commit(row(RowKind.INSERT, 1, 1, "stream"));
+            GenericRow[] rebuild = new GenericRow[10];
+            for (int k = 0; k < rebuild.length; k++) {
+                rebuild[k] = row(RowKind.INSERT, 100 + k, 1, "batch");
+            }
+            overwrite(lake.table("t"), rebuild);
+            long overwrite = lake.table("t").snapshotManager().latestSnapshotId();
+            stream.commit(row(RowKind.INSERT, 1, 2, "stream"));
+            long streamed = lake.table("t").snapshotManager().latestSnapshotId();
+            append(lake.table("t"), row(RowKind.INSERT, 1, 3, "a writer that started after the overwrite"));
+            long restarted = lake.table("t").snapshotManager().latestSnapshotId();
+
+            FileStoreTable table = lake.table("t");
+            var rebuilt = WriteRanks.added(table, overwrite);
+            assertEquals(Set.of(DAY), WriteRanks.rankingBelow(WriteRanks.added(table, streamed), rebuilt));
+            assertEquals(Set.of(), WriteRanks.rankingBelow(WriteRanks.added(table, restarted), rebuilt));
+        }
+    }
+
+    /** The stream's writer: one writer for many commits, counting write positions on as Flink's sink does. */
+    private static final class StreamWriter implements AutoCloseable {
+        private final StreamTableWrite write;
+        private final StreamTableCommit commit;
+        private long checkpoint;
+
+        StreamWriter(FileStoreTable table) {
+            StreamWriteBuilder builder = writeOnly(table).newStreamWriteBuilder();
+            write = builder.newWrite();
+            commit = builder.newCommit();
+        }
+
+        /** Rows of other keys, so the writer's positions stand above a small rebuild's. */
+        void history(int rows) throws Exception {
+            GenericRow[] history = new GenericRow[rows];
+            for (int k = 0; k < rows; k++) {
+                history[k] = row(RowKind.INSERT, 1000 + k, 0, "history");
+            }
+            commit(history);
+            GenericRow[] deletes = new GenericRow[rows];
+            for (int k = 0; k < rows; k++) {
+                deletes[k] = row(RowKind.DELETE, 1000 + k, 0, "history");
+            }
+            commit(deletes);
+        }
+
+        void commit(GenericRow... rows) throws Exception {
+            for (GenericRow row : rows) {
+                write.write(row);
+            }
+            checkpoint++;
+            commit.commit(checkpoint, write.prepareCommit(false, checkpoint));
+        }
+
+        @Override
+        public void close() throws Exception {
+            write.close();
+            commit.close();
         }
     }
 
