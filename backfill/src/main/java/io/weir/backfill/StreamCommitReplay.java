@@ -18,6 +18,7 @@ import org.apache.paimon.table.source.ScanMode;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,6 +106,14 @@ final class StreamCommitReplay {
         }
         Map<WriteRanks.Bucket, WriteRanks.Range> rebuilt = lastOverwrite > after
                 ? WriteRanks.added(table, lastOverwrite) : Map.of();
+        // A stream writer that started again after the overwrite counts on from the rebuild's files:
+        // its rows may then rank below the copies, which would beat them on equal sequence values.
+        Map<WriteRanks.Bucket, WriteRanks.Range> since = new HashMap<>();
+        for (long id = lastOverwrite + 1; latest != null && id <= latest; id++) {
+            if (table.snapshotManager().snapshot(id).commitKind() == Snapshot.CommitKind.APPEND) {
+                WriteRanks.added(table, id).forEach((bucket, range) -> since.merge(bucket, range, WriteRanks.Range::union));
+            }
+        }
         boolean partitioned = !table.partitionKeys().isEmpty();
         FileIO io = table.fileIO();
         Map<Target, List<DataFileMeta>> copies = new LinkedHashMap<>();
@@ -121,13 +130,20 @@ final class StreamCommitReplay {
                     if (split.dataFiles().isEmpty() || !partitions.contains(partition)) {
                         continue;
                     }
-                    WriteRanks.Range rebuilt0 = rebuilt.get(new WriteRanks.Bucket(partition, split.bucket()));
+                    WriteRanks.Bucket bucket = new WriteRanks.Bucket(partition, split.bucket());
+                    WriteRanks.Range rebuiltRange = rebuilt.get(bucket);
+                    WriteRanks.Range laterRange = since.get(bucket);
                     DataFilePathFactory paths = table.store().pathFactory()
                             .createDataFilePathFactory(split.partition(), split.bucket());
                     for (DataFileMeta file : split.dataFiles()) {
-                        if (rebuilt0 != null && file.minSequenceNumber() <= rebuilt0.max()) {
+                        if (rebuiltRange != null && file.minSequenceNumber() <= rebuiltRange.max()) {
                             throw new IllegalStateException("the stream's rows of partition '" + partition
                                     + "' bucket " + split.bucket() + " rank below the rebuild's in Paimon's write order");
+                        }
+                        if (laterRange != null && laterRange.min() <= file.maxSequenceNumber()) {
+                            throw new IllegalStateException("the stream's writer of partition '" + partition
+                                    + "' bucket " + split.bucket() + " started again after the rebuild and ranks its"
+                                    + " rows below the ones to write back");
                         }
                         if (file.externalPath().isPresent() || !file.extraFiles().isEmpty()) {
                             throw new IllegalStateException("file " + file.fileName() + " keeps data outside its bucket");

@@ -146,6 +146,26 @@ class StreamCommitReplayTest {
     }
 
     @Test
+    void refusesWhenTheStreamStartedAgainAfterTheOverwriteAndNumbersItsRowsBelowTheCopies() throws Exception {
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            stream.history(20);
+            long roundStart = lake.table("t").snapshotManager().latestSnapshotId();
+            stream.commit(row(RowKind.INSERT, 1, 1, "during"));
+            overwrite(lake.table("t"), row(RowKind.INSERT, 1, 1, "read-by-the-backfill"));
+            // The stream's job restarted: its new writer counts on from the rebuild's one file.
+            append(lake.table("t"), row(RowKind.INSERT, 1, 1, "after-the-restart"));
+            long snapshot = lake.table("t").snapshotManager().latestSnapshotId();
+
+            IllegalStateException refused = assertThrows(IllegalStateException.class,
+                    () -> StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
+
+            assertTrue(refused.getMessage().contains("started again after the rebuild"), refused.getMessage());
+            assertEquals(snapshot, lake.table("t").snapshotManager().latestSnapshotId());
+            assertEquals(Map.of(1, "after-the-restart"), values(lake, "t"));
+        }
+    }
+
+    @Test
     void aStreamCommitAfterTheOverwriteRanksBelowItOnlyWhileItsWriterCountsFromBeforeIt() throws Exception {
         try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
             stream.commit(row(RowKind.INSERT, 1, 1, "stream"));
