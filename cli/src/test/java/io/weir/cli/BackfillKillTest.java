@@ -49,8 +49,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class BackfillKillTest {
 
     private static final LocalDate FROM = LocalDate.of(2023, 3, 1);
-    private static final LocalDate TO = LocalDate.of(2023, 3, 12);
-    private static final int DAYS = 12;
+    private static final LocalDate TO = LocalDate.of(2023, 3, 8);
+    private static final int DAYS = 8;
 
     @TempDir static Path dir;
     static EmbeddedMariaDb mariaDb;
@@ -227,7 +227,7 @@ class BackfillKillTest {
         // The full disk refused the ledger too: the commands that finish the run are spelled out instead of --retry.
         assertTrue(log.contains("The ledger could not record every outcome of this run"), log);
         java.util.regex.Matcher redo = java.util.regex.Pattern.compile(
-                "(?m)^  weir backfill --layer dws_users --from (\\d{8}) --to 20230312 --force$").matcher(log);
+                "(?m)^  weir backfill --layer dws_users --from (\\d{8}) --to 20230308 --force$").matcher(log);
         assertTrue(redo.find(), "the command that finishes the run is named: " + log);
         assertTrue(log.lines().count() < 30, "a few lines, not pages: " + log);
 
@@ -244,7 +244,7 @@ class BackfillKillTest {
             assertTrue(replaced >= 2 && replaced < DAYS, replaced + " partitions replaced before the disk filled");
         }
         Process retry = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users", "--from", redo.group(1),
-                "--to", "20230312", "--force");
+                "--to", "20230308", "--force");
         assertTrue(retry.waitFor(5, TimeUnit.MINUTES), childLog());
         assertEquals(0, retry.exitValue(), childLog());
         try (Lake lake = new Lake(conf.warehouse())) {
