@@ -140,6 +140,22 @@ class FlinkClusterTest {
             assertTrue(Pattern.compile("(?m)^" + layer + " +RUNNING +[0-9a-f]{32} ").matcher(read(jobs)).find(), read(jobs));
         }
 
+        // The same cluster named by its IPv6 loopback literal, in brackets as in a URL.
+        if (StandaloneFlinkCluster.IPV6_LOOPBACK) {
+            Path v6conf = dir.resolve("pipeline-ipv6.yaml");
+            Files.writeString(v6conf, Files.readString(confFile).replace("address: " + cluster.address(),
+                    "address: '" + cluster.ipv6Address() + "'"));
+            Path v6jobs = dir.resolve("jobs-ipv6.log");
+            assertEquals(0, ChildWeir.run(v6jobs, Duration.ofMinutes(2), "jobs", "--conf", v6conf.toString()),
+                    read(v6jobs));
+            for (String layer : LAYERS) {
+                assertTrue(Pattern.compile("(?m)^" + layer + " +RUNNING +[0-9a-f]{32} ").matcher(read(v6jobs)).find(),
+                        read(v6jobs));
+            }
+        } else {
+            System.out.println("this host cannot bind ::1: the IPv6 address of the cluster is not tried");
+        }
+
         Path status = dir.resolve("status.log");
         assertEquals(0, ChildWeir.run(status, Duration.ofMinutes(2), "status", "--conf", confFile.toString()), read(status));
         for (String layer : LAYERS) {

@@ -72,7 +72,8 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                     "taskmanager.bind-host: localhost",
                     "taskmanager.host: localhost",
                     "rest.address: localhost",
-                    "rest.bind-address: localhost",
+                    // Every address of the host where it has IPv6, so a client can name it either way.
+                    "rest.bind-address: " + (IPV6_LOOPBACK ? "\"::\"" : "localhost"),
                     "rest.port: " + restPort,
                     "jobmanager.memory.process.size: 2g",
                     // The JobManager loads each job's lib too (Paimon's and the CDC source's enumerators
@@ -117,6 +118,22 @@ public final class StandaloneFlinkCluster implements AutoCloseable {
                     + "): build module sandbox/flink-dist first");
         }
         return Path.of(configured);
+    }
+
+    /** Whether this host can bind its IPv6 loopback address. */
+    public static final boolean IPV6_LOOPBACK = canBind("::1");
+
+    private static boolean canBind(String address) {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(address))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The REST endpoint by the IPv6 loopback literal, as flink.address takes it; only where {@link #IPV6_LOOPBACK}. */
+    public String ipv6Address() {
+        return "[::1]:" + restPort;
     }
 
     /** host:port of the REST endpoint, as flink.address takes it. */

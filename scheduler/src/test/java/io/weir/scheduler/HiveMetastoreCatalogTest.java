@@ -30,6 +30,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -151,6 +152,21 @@ class HiveMetastoreCatalogTest {
             assertTrue(client.listPartitionNames("order_dw", "dws_users", (short) -1).contains("ds=" + DS));
         } finally {
             client.close();
+        }
+
+        // The same metastore described by a hive-site.xml, as a highly available one is: two uris, the first dead.
+        Path hiveConf = Files.createDirectories(dir.resolve("hive-conf"));
+        Files.writeString(hiveConf.resolve("hive-site.xml"), "<configuration><property><name>hive.metastore.uris</name>"
+                + "<value>thrift://127.0.0.1:1," + metastore.uri() + "</value></property></configuration>");
+        String text = Files.readString(fx.conf.file());
+        assertTrue(text.contains("    uri: " + metastore.uri() + "\n"), text);
+        Path haConf = dir.resolve("ha").resolve("pipeline.yaml");
+        Files.createDirectories(haConf.getParent());
+        Files.writeString(haConf, text.replace("    uri: " + metastore.uri() + "\n", "    hive-conf-dir: " + hiveConf + "\n"));
+        PipelineConf ha = TestConfs.load(haConf);
+        try (Lake lake = new Lake(ha.warehouse())) {
+            assertEquals(before, Totals.of(lake, "dws_users", "user_id", DS));
+            assertEquals(RunStatus.DONE, new Ledger(lake).latest(ha.name(), "dws_users", DS).orElseThrow().status());
         }
     }
 

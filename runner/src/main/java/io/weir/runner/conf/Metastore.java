@@ -17,7 +17,7 @@ public enum Metastore {
         }
 
         @Override
-        public Map<String, String> required(String uri) {
+        public Map<String, String> required(String uri, String hiveConfDir) {
             return Map.of();
         }
     },
@@ -36,10 +36,16 @@ public enum Metastore {
         }
 
         @Override
-        public Map<String, String> required(String uri) {
+        public Map<String, String> required(String uri, String hiveConfDir) {
             Map<String, String> options = new LinkedHashMap<>();
             options.put("metastore", "hive");
-            options.put("uri", uri);
+            // Without a uri Paimon takes hive.metastore.uris from the conf directory's hive-site.xml.
+            if (uri != null) {
+                options.put("uri", uri);
+            }
+            if (hiveConfDir != null) {
+                options.put(HIVE_CONF_DIR, hiveConfDir);
+            }
             // A table option, not a catalog one: as a plain catalog option Paimon ignores it and
             // registers no partition. As a table default, every table Weir creates takes it.
             options.put("table-default.metastore.partitioned-table", "true");
@@ -51,13 +57,16 @@ public enum Metastore {
     public abstract Map<String, String> defaults();
 
     /** Catalog options that make the kind what it is; they override {@code warehouse.options}. */
-    public abstract Map<String, String> required(String uri);
+    public abstract Map<String, String> required(String uri, String hiveConfDir);
+
+    /** Paimon's catalog option naming the Hive conf directory. */
+    public static final String HIVE_CONF_DIR = "hive-conf-dir";
 
     /** The catalog options of a warehouse of this kind: defaults, then the user's, then the required ones. */
-    public Map<String, String> catalogOptions(Map<String, String> userOptions, String uri) {
+    public Map<String, String> catalogOptions(Map<String, String> userOptions, String uri, String hiveConfDir) {
         Map<String, String> options = new LinkedHashMap<>(defaults());
         options.putAll(userOptions);
-        options.putAll(required(uri));
+        options.putAll(required(uri, hiveConfDir));
         return options;
     }
 }

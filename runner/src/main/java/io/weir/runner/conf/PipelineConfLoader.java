@@ -100,7 +100,7 @@ public final class PipelineConfLoader {
         WarehouseConf warehouse = new WarehouseConf(
                 uri(baseDir, required(options, WAREHOUSE_URI, errors)),
                 get(options, WAREHOUSE_DATABASE, errors),
-                catalogOptions(options, prefixed(flat, WAREHOUSE_OPTIONS_PREFIX), errors));
+                catalogOptions(options, prefixed(flat, WAREHOUSE_OPTIONS_PREFIX), baseDir, errors));
         List<SourceConf> sources = sources(options, flat, baseDir, name, errors);
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);
@@ -305,8 +305,14 @@ public final class PipelineConfLoader {
     private static FlinkConf flink(Configuration options, Map<String, String> flat, Path baseDir, ConfErrors errors) {
         FlinkTarget target = get(options, FLINK_TARGET, errors);
         String address = get(options, FLINK_ADDRESS, errors);
-        if (target == FlinkTarget.REMOTE && (address == null || !address.contains(":"))) {
+        if (target == FlinkTarget.REMOTE && address == null) {
             errors.add(FLINK_ADDRESS.key(), "target 'remote' needs the cluster's REST address as host:port");
+        } else if (address != null) {
+            try {
+                HostPort.parse(address);
+            } catch (IllegalArgumentException e) {
+                errors.add(FLINK_ADDRESS.key(), "expected the REST address of the cluster as host:port; " + e.getMessage());
+            }
         }
         int parallelism = get(options, FLINK_PARALLELISM, errors);
         checkRange(errors, FLINK_WEB_UI_PORT, get(options, FLINK_WEB_UI_PORT, errors), 0, 65535);
@@ -618,26 +624,46 @@ public final class PipelineConfLoader {
 
     /** The warehouse's catalog options: its metastore kind's, and the user's {@code warehouse.options}. */
     private static Map<String, String> catalogOptions(Configuration options, Map<String, String> userOptions,
-            ConfErrors errors) {
+            Path baseDir, ConfErrors errors) {
         Metastore metastore = get(options, WAREHOUSE_METASTORE_TYPE, errors);
         String uri = options.getOptional(WAREHOUSE_METASTORE_URI).orElse(null);
+        Path hiveConfDir = options.getOptional(WAREHOUSE_METASTORE_HIVE_CONF_DIR).map(baseDir::resolve)
+                .map(Path::normalize).orElse(null);
         if (metastore == null) {
             return userOptions;
         }
         if (metastore == Metastore.HIVE) {
-            if (uri == null) {
-                errors.add(WAREHOUSE_METASTORE_URI.key(), "required for type hive: the metastore's thrift://host:port");
-            } else if (!THRIFT_URI.matcher(uri).matches()) {
-                errors.add(WAREHOUSE_METASTORE_URI.key(), "expected thrift://host:port, got '" + uri + "'");
+            String uris = uri;
+            if (hiveConfDir != null) {
+                try {
+                    uris = uri != null ? uri : HiveSite.uris(hiveConfDir).orElse(null);
+                    if (uris == null) {
+                        errors.add(WAREHOUSE_METASTORE_HIVE_CONF_DIR.key(), hiveConfDir.resolve(HiveSite.FILE)
+                                + " sets no hive.metastore.uris; set it there or in warehouse.metastore.uri");
+                    }
+                } catch (IllegalArgumentException e) {
+                    errors.add(WAREHOUSE_METASTORE_HIVE_CONF_DIR.key(), e.getMessage());
+                    uris = "";
+                }
+            }
+            if (uris == null && hiveConfDir == null) {
+                errors.add(WAREHOUSE_METASTORE_URI.key(), "required for type hive (or warehouse.metastore.hive-conf-dir):"
+                        + " the metastore's thrift://host:port");
+            } else if (uris != null && !uris.isEmpty() && !THRIFT_URI.matcher(uris).matches()) {
+                errors.add(uri != null ? WAREHOUSE_METASTORE_URI.key() : WAREHOUSE_METASTORE_HIVE_CONF_DIR.key(),
+                        "expected thrift://host:port, got '" + uris + "'" + (uri != null ? ""
+                                : " as hive.metastore.uris in " + hiveConfDir.resolve(HiveSite.FILE)));
             }
         } else if (uri != null) {
             errors.add(WAREHOUSE_METASTORE_URI.key(), "only a metastore of type hive has a uri");
+        } else if (hiveConfDir != null) {
+            errors.add(WAREHOUSE_METASTORE_HIVE_CONF_DIR.key(), "only a metastore of type hive reads a hive-site.xml");
         }
-        return metastore.catalogOptions(userOptions, uri);
+        return metastore.catalogOptions(userOptions, uri, hiveConfDir == null ? null : hiveConfDir.toString());
     }
 
     private static final java.util.regex.Pattern THRIFT_URI =
-            java.util.regex.Pattern.compile("thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5}(,thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5})*");
+            java.util.regex.Pattern.compile("thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5}( *, *thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5})*");
 
     /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
     private static String uri(Path baseDir, String value) {

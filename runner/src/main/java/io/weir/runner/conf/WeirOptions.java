@@ -52,6 +52,13 @@ public final class WeirOptions {
             key("warehouse.metastore.uri").stringType().noDefaultValue()
                     .withDescription("The Hive Metastore's thrift://host:port; required for type hive.");
 
+    public static final ConfigOption<String> WAREHOUSE_METASTORE_HIVE_CONF_DIR =
+            key("warehouse.metastore.hive-conf-dir").stringType().noDefaultValue()
+                    .withDescription("A Hive conf directory whose hive-site.xml describes the metastore (several"
+                            + " hive.metastore.uris for high availability, client settings); relative to the conf"
+                            + " file. Its uris serve when warehouse.metastore.uri is not set. Jobs on a remote"
+                            + " cluster read it at the same path.");
+
     // ---- source (by kind) --------------------------------------------------------------------------
 
     public static final ConfigOption<String> SOURCE_TYPE =
@@ -343,7 +350,7 @@ public final class WeirOptions {
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
-            WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI,
+            WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI, WAREHOUSE_METASTORE_HIVE_CONF_DIR,
             SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
             SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE, SOURCE_BOOTSTRAP_SERVERS, SOURCE_GROUP_ID_PREFIX,
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,

@@ -43,26 +43,38 @@ public final class Lake implements AutoCloseable {
         // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
         // partitions a backfill just wrote); a cached table would answer with an old snapshot.
         options.put("cache-enabled", "false");
-        if ("hive".equals(options.get("metastore")) && options.get("uri") != null) {
-            requireReachable(options.get("uri"));
+        String metastore = null;
+        if ("hive".equals(options.get("metastore"))) {
+            metastore = metastoreUris(options);
+            requireReachable(metastore);
         }
         try {
             this.catalog = CatalogFactory.createCatalog(CatalogContext.create(Options.fromMap(options)));
         } catch (RuntimeException e) {
-            if ("hive".equals(options.get("metastore"))) {
-                throw WeirException.badInput("cannot use the Hive Metastore at " + options.get("uri")
-                        + " (warehouse.metastore.uri): " + rootMessage(e));
+            if (metastore != null) {
+                throw WeirException.badInput("cannot use the Hive Metastore at " + metastore + ": " + rootMessage(e));
             }
             throw e;
         }
         this.database = warehouse.database();
     }
 
+    /** The metastore's uris and where the conf names them, as in "thrift://hms:9083 (warehouse.metastore.uri)". */
+    private static String metastoreUris(Map<String, String> options) {
+        if (options.get("uri") != null) {
+            return options.get("uri") + " (warehouse.metastore.uri)";
+        }
+        java.nio.file.Path dir = java.nio.file.Path.of(options.get(io.weir.runner.conf.Metastore.HIVE_CONF_DIR));
+        return io.weir.runner.conf.HiveSite.uris(dir).orElseThrow() + " (hive.metastore.uris in "
+                + dir.resolve(io.weir.runner.conf.HiveSite.FILE) + ", warehouse.metastore.hive-conf-dir)";
+    }
+
     /**
      * Fails at once, naming the key, when no metastore listens: the metastore client would retry for
      * seconds and end in a stack of reflection errors.
      */
-    private static void requireReachable(String uris) {
+    private static void requireReachable(String described) {
+        String uris = described.substring(0, described.indexOf(" ("));
         String problem = null;
         for (String uri : uris.split(",")) {
             try (java.net.Socket socket = new java.net.Socket()) {
@@ -73,8 +85,7 @@ public final class Lake implements AutoCloseable {
                 problem = e.getMessage();
             }
         }
-        throw WeirException.badInput("cannot reach the Hive Metastore at " + uris + " (warehouse.metastore.uri): "
-                + problem + "; is it running?");
+        throw WeirException.badInput("cannot reach the Hive Metastore at " + described + ": " + problem + "; is it running?");
     }
 
     private static String rootMessage(Throwable e) {

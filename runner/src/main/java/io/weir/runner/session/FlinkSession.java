@@ -58,11 +58,9 @@ public final class FlinkSession implements AutoCloseable {
      */
     public static FlinkSession start(FlinkConf conf) {
         if (conf.target() == FlinkTarget.REMOTE) {
-            String address = conf.address();
-            int colon = address.lastIndexOf(':');
+            io.weir.runner.conf.HostPort address = io.weir.runner.conf.HostPort.parse(conf.address());
             JobJars jars = JobJars.resolve(conf.jars());
-            FlinkSession session = new FlinkSession(conf, null, address.substring(0, colon),
-                    Integer.parseInt(address.substring(colon + 1)), jars);
+            FlinkSession session = new FlinkSession(conf, null, address.host(), address.port(), jars);
             session.jobs().checkReachable();
             return session;
         }

@@ -47,6 +47,10 @@ class BadConfTableTest {
             unknown metastore             | database: order_dw|database: order_dw\\n  metastore:\\n    type: glue | warehouse.metastore.type: expected one of filesystem, hive, got 'glue'
             hive metastore without uri    | database: order_dw|database: order_dw\\n  metastore:\\n    type: hive | warehouse.metastore.uri: required for type hive
             metastore uri not thrift      | database: order_dw|database: order_dw\\n  metastore:\\n    type: hive\\n    uri: http://hms:9083 | warehouse.metastore.uri: expected thrift://host:port, got 'http://hms:9083'
+            bare ipv6 flink address       | parallelism: 1|parallelism: 1\\n  target: remote\\n  address: ::1:8081 | flink.address: expected the REST address of the cluster as host:port; '::1:8081' has more than one ':'; write an IPv6 address in brackets, as [::1]:8081
+            flink address without port    | parallelism: 1|parallelism: 1\\n  target: remote\\n  address: flink-jm | flink.address: expected the REST address of the cluster as host:port; 'flink-jm' needs a port from 1 to 65535
+            flink address port not number | parallelism: 1|parallelism: 1\\n  target: remote\\n  address: jm:rest | flink.address: expected the REST address of the cluster as host:port; 'jm:rest' is not host:port
+            flink address with a path     | parallelism: 1|parallelism: 1\\n  target: remote\\n  address: jm:8081/x | flink.address: expected the REST address of the cluster as host:port; 'jm:8081/x' is not host:port
             """)
     void refusedWithTheKeyNamedAndNothingWritten(String what, String replace, String with, String message) throws Exception {
         String conf = TestConfs.standardSections(dir, 3306, "order_dw") + "\n" + TestConfs.exampleLayers();

@@ -50,6 +50,40 @@ class PipelineConfLoaderTest {
     }
 
     @Test
+    void aHiveConfDirNamesAHighlyAvailableMetastoreWithoutAUri() throws Exception {
+        Path hive = Files.createDirectories(dir.resolve("hive-conf"));
+        Files.writeString(hive.resolve("hive-site.xml"), "<?xml version=\"1.0\"?>\n<configuration>\n"
+                + "  <property><name>hive.metastore.uris</name><value>thrift://hms-a:9083,thrift://hms-b:9083</value></property>\n"
+                + "</configuration>\n");
+        String hiveSections = sections().replace("warehouse:\n",
+                "warehouse:\n  metastore:\n    type: hive\n    hive-conf-dir: hive-conf\n");
+        PipelineConf conf = TestConfs.load(TestConfs.write(dir, hiveSections));
+        assertEquals(hive.toString(), conf.warehouse().options().get("hive-conf-dir"));
+        assertFalse(conf.warehouse().options().containsKey("uri"), "Paimon reads the uris from hive-site.xml");
+
+        Files.writeString(hive.resolve("hive-site.xml"), "<configuration>\n  <property><name>hive.metastore.warehouse.dir"
+                + "</name><value>/user/hive</value></property>\n</configuration>\n");
+        assertTrue(rejected(hiveSections, TestConfs.exampleLayers()).getMessage().contains("warehouse.metastore.hive-conf-dir: "
+                + hive.resolve("hive-site.xml") + " sets no hive.metastore.uris; set it there or in warehouse.metastore.uri"));
+
+        Files.writeString(hive.resolve("hive-site.xml"), "<configuration><property><name>hive.metastore.uris</name>"
+                + "<value>http://hms-a:9083</value></property></configuration>");
+        assertTrue(rejected(hiveSections, TestConfs.exampleLayers()).getMessage().contains("warehouse.metastore.hive-conf-dir:"
+                + " expected thrift://host:port, got 'http://hms-a:9083' as hive.metastore.uris in " + hive.resolve("hive-site.xml")));
+
+        Files.writeString(hive.resolve("hive-site.xml"), "<configuration><property>");
+        assertTrue(rejected(hiveSections, TestConfs.exampleLayers()).getMessage().contains("warehouse.metastore.hive-conf-dir: "
+                + hive.resolve("hive-site.xml") + " is not a Hadoop configuration file"));
+
+        Files.delete(hive.resolve("hive-site.xml"));
+        assertTrue(rejected(hiveSections, TestConfs.exampleLayers()).getMessage().contains(
+                "warehouse.metastore.hive-conf-dir: no hive-site.xml in " + hive));
+        assertTrue(rejected(sections().replace("warehouse:\n", "warehouse:\n  metastore:\n    hive-conf-dir: hive-conf\n"),
+                TestConfs.exampleLayers()).getMessage().contains(
+                "warehouse.metastore.hive-conf-dir: only a metastore of type hive reads a hive-site.xml"));
+    }
+
+    @Test
     void relativePathsResolveAgainstTheConfFile() throws Exception {
         java.nio.file.Files.createDirectories(dir.resolve("lib"));
         java.nio.file.Files.write(dir.resolve("lib/connector.jar"), new byte[] {0x50, 0x4b});
