@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -181,6 +182,31 @@ class HiveMetastoreCatalogTest {
         assertEquals(2, e.exitCode());
         assertTrue(e.getMessage().startsWith("cannot reach the Hive Metastore at thrift://127.0.0.1:1"
                 + " (warehouse.metastore.uri): "), e.getMessage());
+    }
+
+    @Test
+    @Order(4)
+    void aSecondWarehouseIsRefusedTheDatabasesTheFirstRegistered() throws Exception {
+        Path other = dir.resolve("second-warehouse");
+        String sections = TestConfs.standardSections(other, fx.mariaDb.port(), SampleSource.DATABASE)
+                .replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: " + metastore.uri() + "\n");
+        PipelineConf conf = TestConfs.load(TestConfs.write(other, sections));
+        WeirException e = assertThrows(WeirException.class, () -> new Lake(conf.warehouse()).close());
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().startsWith("the database order_dw of the Hive Metastore at " + metastore.uri()
+                + " (warehouse.metastore.uri) lies at ") && e.getMessage().contains("outside this warehouse (")
+                && e.getMessage().endsWith("Give this one its own warehouse.database."), e.getMessage());
+
+        PipelineConf ownDatabase = TestConfs.load(TestConfs.write(other, sections.replaceFirst("\n  database: order_dw\n",
+                "\n  database: second_dw\n")));
+        WeirException ledger = assertThrows(WeirException.class, () -> new Lake(ownDatabase.warehouse()).close());
+        assertTrue(ledger.getMessage().startsWith("the database weir of the Hive Metastore"), ledger.getMessage());
+        HiveMetaStoreClient client = client();
+        try {
+            assertFalse(client.getAllDatabases().contains("second_dw"), "nothing was registered");
+        } finally {
+            client.close();
+        }
     }
 
     private static HiveMetaStoreClient client() throws Exception {

@@ -57,6 +57,45 @@ public final class Lake implements AutoCloseable {
             throw e;
         }
         this.database = warehouse.database();
+        if (metastore != null) {
+            try {
+                for (String name : List.of(database, io.weir.runner.template.Renderer.STAGING_DATABASE)) {
+                    requireInThisWarehouse(name, warehouse.uri(), metastore);
+                }
+            } catch (RuntimeException e) {
+                try {
+                    catalog.close();
+                } catch (Exception closing) {
+                    e.addSuppressed(closing);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A metastore serves many warehouses, but a database in it lies in one: a table created in
+     * another warehouse's database would be written there, and one of the same name would be shared.
+     */
+    private void requireInThisWarehouse(String name, String warehouseUri, String metastore) {
+        String location;
+        try {
+            location = catalog.getDatabase(name).options().get(Catalog.DB_LOCATION_PROP);
+        } catch (Catalog.DatabaseNotExistException e) {
+            return;
+        }
+        if (location == null) {
+            return;
+        }
+        String home = java.net.URI.create(warehouseUri).getPath().replaceAll("/+$", "");
+        String at = new org.apache.paimon.fs.Path(location).toUri().getPath();
+        if (at == null || !(at + "/").startsWith(home + "/")) {
+            throw WeirException.badInput("the database " + name + " of the Hive Metastore at " + metastore + " lies at "
+                    + location + ", outside this warehouse (" + warehouseUri + "): another warehouse registered it."
+                    + (name.equals(database) ? " Give this one its own warehouse.database."
+                            : " Weir keeps its ledger in a database of that name, so each warehouse needs a metastore"
+                                    + " of its own."));
+        }
     }
 
     /** The metastore's uris and where the conf names them, as in "thrift://hms:9083 (warehouse.metastore.uri)". */
