@@ -124,24 +124,19 @@ class StreamCommitReplayTest {
     @Test
     void refusesWhenTheStreamsRowsRankBelowTheRebuildsAndLeavesTheTableAsItWas() throws Exception {
         try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
-            long roundStart = lake.table("t").snapshotManager().latestSnapshotId() == null ? 0
-                    : lake.table("t").snapshotManager().latestSnapshotId();
+            long roundStart = 0; // no snapshot yet
             stream.commit(row(RowKind.INSERT, 1, 1, "during"));
-            GenericRow[] rebuild = new GenericRow[10];
-            for (int k = 0; k < rebuild.length; k++) {
-                rebuild[k] = row(RowKind.INSERT, 100 + k, 1, "batch");
-            }
-            overwrite(lake.table("t"), rebuild);
+            overwrite(lake.table("t"), tenOtherKeys());
             long snapshot = lake.table("t").snapshotManager().latestSnapshotId();
             Path bucket = dir.resolve("warehouse/dw.db/t/ds=" + DAY + "/bucket-0");
-            long files = Files.list(bucket).count();
+            long files = fileCount(bucket);
 
             IllegalStateException refused = assertThrows(IllegalStateException.class,
                     () -> StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
 
             assertTrue(refused.getMessage().contains("rank below the rebuild's"), refused.getMessage());
             assertEquals(snapshot, lake.table("t").snapshotManager().latestSnapshotId());
-            assertEquals(files, Files.list(bucket).count(), "no copied file is left behind");
+            assertEquals(files, fileCount(bucket), "no copied file is left behind");
         }
     }
 
@@ -169,11 +164,7 @@ class StreamCommitReplayTest {
     void aStreamCommitAfterTheOverwriteRanksBelowItOnlyWhileItsWriterCountsFromBeforeIt() throws Exception {
         try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
             stream.commit(row(RowKind.INSERT, 1, 1, "stream"));
-            GenericRow[] rebuild = new GenericRow[10];
-            for (int k = 0; k < rebuild.length; k++) {
-                rebuild[k] = row(RowKind.INSERT, 100 + k, 1, "batch");
-            }
-            overwrite(lake.table("t"), rebuild);
+            overwrite(lake.table("t"), tenOtherKeys());
             long overwrite = lake.table("t").snapshotManager().latestSnapshotId();
             stream.commit(row(RowKind.INSERT, 1, 2, "stream"));
             long streamed = lake.table("t").snapshotManager().latestSnapshotId();
@@ -225,6 +216,21 @@ class StreamCommitReplayTest {
         public void close() throws Exception {
             write.close();
             commit.close();
+        }
+    }
+
+    /** A rebuild's rows: more in the bucket than the stream's writer has numbered. */
+    private static GenericRow[] tenOtherKeys() {
+        GenericRow[] rows = new GenericRow[10];
+        for (int k = 0; k < rows.length; k++) {
+            rows[k] = row(RowKind.INSERT, 100 + k, 1, "batch");
+        }
+        return rows;
+    }
+
+    private static long fileCount(Path dir) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.count();
         }
     }
 
