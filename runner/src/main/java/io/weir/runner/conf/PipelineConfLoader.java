@@ -649,7 +649,7 @@ public final class PipelineConfLoader {
             if (uris == null && hiveConfDir == null) {
                 errors.add(WAREHOUSE_METASTORE_URI.key(), "required for type hive (or warehouse.metastore.hive-conf-dir):"
                         + " the metastore's thrift://host:port");
-            } else if (uris != null && !uris.isEmpty() && !THRIFT_URI.matcher(uris).matches()) {
+            } else if (uris != null && !uris.isEmpty() && !thriftUris(uris)) {
                 errors.add(uri != null ? WAREHOUSE_METASTORE_URI.key() : WAREHOUSE_METASTORE_HIVE_CONF_DIR.key(),
                         "expected thrift://host:port, got '" + uris + "'" + (uri != null ? ""
                                 : " as hive.metastore.uris in " + hiveConfDir.resolve(HiveSite.FILE)));
@@ -662,8 +662,23 @@ public final class PipelineConfLoader {
         return metastore.catalogOptions(userOptions, uri, hiveConfDir == null ? null : hiveConfDir.toString());
     }
 
-    private static final java.util.regex.Pattern THRIFT_URI =
-            java.util.regex.Pattern.compile("thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5}( *, *thrift://[A-Za-z0-9.\\-]+:[0-9]{1,5})*");
+    /** Whether each of the comma-separated uris is thrift://host:port (an IPv6 host in brackets). */
+    private static boolean thriftUris(String uris) {
+        for (String uri : uris.split(",", -1)) {
+            try {
+                java.net.URI parsed = new java.net.URI(uri.trim());
+                if (!"thrift".equals(parsed.getScheme()) || parsed.getHost() == null || parsed.getPort() < 1
+                        || parsed.getPort() > 65535 || parsed.getRawUserInfo() != null
+                        || !(parsed.getRawPath() == null || parsed.getRawPath().isEmpty())
+                        || parsed.getRawQuery() != null || parsed.getRawFragment() != null) {
+                    return false;
+                }
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** A path relative to the conf file becomes a file:// URI; a URI with a scheme stays as it is. */
     private static String uri(Path baseDir, String value) {

@@ -84,6 +84,20 @@ class PipelineConfLoaderTest {
     }
 
     @Test
+    void metastoreUrisMayNameIpv6HostsInBrackets() {
+        String hive = sections().replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: "
+                + "'thrift://[::1]:9083, thrift://hms-b:9083'\n");
+        assertEquals("thrift://[::1]:9083, thrift://hms-b:9083",
+                TestConfs.load(TestConfs.write(dir, hive)).warehouse().options().get("uri"));
+        for (String bad : new String[] {"thrift://::1:9083", "thrift://hms:9083/db", "thrift://hms", "thrift://hms:9083,"}) {
+            String sections = sections().replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: '"
+                    + bad + "'\n");
+            assertTrue(rejected(sections, TestConfs.exampleLayers()).getMessage().contains(
+                    "warehouse.metastore.uri: expected thrift://host:port, got '" + bad + "'"), bad);
+        }
+    }
+
+    @Test
     void relativePathsResolveAgainstTheConfFile() throws Exception {
         java.nio.file.Files.createDirectories(dir.resolve("lib"));
         java.nio.file.Files.write(dir.resolve("lib/connector.jar"), new byte[] {0x50, 0x4b});
