@@ -358,6 +358,7 @@ public final class BackfillRunner {
                 ? List.of("") : chunk.partitionValues());
         java.util.Set<String> lost = new java.util.TreeSet<>();
         java.util.Set<String> outranked = new java.util.TreeSet<>();
+        org.apache.paimon.table.FileStoreTable paimon = lake.table(table);
         Map<WriteRanks.Bucket, WriteRanks.Range> rebuilt = null;
         for (Lake.Commit commit : commits) {
             if (commit.kind() == org.apache.paimon.Snapshot.CommitKind.OVERWRITE) {
@@ -371,7 +372,6 @@ public final class BackfillRunner {
                 }
             }
             if (commit.snapshotId() > lastOverwrite && !touched.isEmpty()) {
-                org.apache.paimon.table.FileStoreTable paimon = lake.table(table);
                 if (rebuilt == null) {
                     rebuilt = WriteRanks.added(paimon, lastOverwrite);
                 }

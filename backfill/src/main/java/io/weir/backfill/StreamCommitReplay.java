@@ -98,9 +98,11 @@ final class StreamCommitReplay {
      */
     static long replay(FileStoreTable table, long after, Set<String> partitions) throws Exception {
         Long latest = table.snapshotManager().latestSnapshotId();
+        Map<Long, Snapshot.CommitKind> kinds = new HashMap<>();
         long lastOverwrite = after;
         for (long id = after + 1; latest != null && id <= latest; id++) {
-            if (table.snapshotManager().snapshot(id).commitKind() == Snapshot.CommitKind.OVERWRITE) {
+            kinds.put(id, table.snapshotManager().snapshot(id).commitKind());
+            if (kinds.get(id) == Snapshot.CommitKind.OVERWRITE) {
                 lastOverwrite = id;
             }
         }
@@ -110,7 +112,7 @@ final class StreamCommitReplay {
         // its rows may then rank below the copies, which would beat them on equal sequence values.
         Map<WriteRanks.Bucket, WriteRanks.Range> since = new HashMap<>();
         for (long id = lastOverwrite + 1; latest != null && id <= latest; id++) {
-            if (table.snapshotManager().snapshot(id).commitKind() == Snapshot.CommitKind.APPEND) {
+            if (kinds.get(id) == Snapshot.CommitKind.APPEND) {
                 WriteRanks.added(table, id).forEach((bucket, range) -> since.merge(bucket, range, WriteRanks.Range::union));
             }
         }
@@ -121,7 +123,7 @@ final class StreamCommitReplay {
         long rows = 0;
         try {
             for (long id = after + 1; id < lastOverwrite; id++) {
-                if (table.snapshotManager().snapshot(id).commitKind() != Snapshot.CommitKind.APPEND) {
+                if (kinds.get(id) != Snapshot.CommitKind.APPEND) {
                     continue;
                 }
                 for (DataSplit split : table.newSnapshotReader().withSnapshot(id).withMode(ScanMode.DELTA).read()

@@ -43,9 +43,9 @@ public final class Lake implements AutoCloseable {
         // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
         // partitions a backfill just wrote); a cached table would answer with an old snapshot.
         options.put("cache-enabled", "false");
-        String metastore = null;
+        MetastoreUris metastore = null;
         if ("hive".equals(options.get("metastore"))) {
-            metastore = metastoreUris(options);
+            metastore = MetastoreUris.of(options);
             requireReachable(metastore);
         }
         try {
@@ -77,7 +77,7 @@ public final class Lake implements AutoCloseable {
      * A metastore serves many warehouses, but a database in it lies in one: a table created in
      * another warehouse's database would be written there, and one of the same name would be shared.
      */
-    private void requireInThisWarehouse(String name, String warehouseUri, String metastore) {
+    private void requireInThisWarehouse(String name, String warehouseUri, MetastoreUris metastore) {
         String location;
         try {
             location = catalog.getDatabase(name).options().get(Catalog.DB_LOCATION_PROP);
@@ -98,24 +98,30 @@ public final class Lake implements AutoCloseable {
         }
     }
 
-    /** The metastore's uris and where the conf names them, as in "thrift://hms:9083 (warehouse.metastore.uri)". */
-    private static String metastoreUris(Map<String, String> options) {
-        if (options.get("uri") != null) {
-            return options.get("uri") + " (warehouse.metastore.uri)";
+    /** The metastore's uris, and where the conf names them, as "warehouse.metastore.uri". */
+    private record MetastoreUris(String uris, String source) {
+        static MetastoreUris of(Map<String, String> options) {
+            if (options.get("uri") != null) {
+                return new MetastoreUris(options.get("uri"), "warehouse.metastore.uri");
+            }
+            java.nio.file.Path dir = java.nio.file.Path.of(options.get(io.weir.runner.conf.Metastore.HIVE_CONF_DIR));
+            return new MetastoreUris(io.weir.runner.conf.HiveSite.uris(dir).orElseThrow(), "hive.metastore.uris in "
+                    + dir.resolve(io.weir.runner.conf.HiveSite.FILE) + ", warehouse.metastore.hive-conf-dir");
         }
-        java.nio.file.Path dir = java.nio.file.Path.of(options.get(io.weir.runner.conf.Metastore.HIVE_CONF_DIR));
-        return io.weir.runner.conf.HiveSite.uris(dir).orElseThrow() + " (hive.metastore.uris in "
-                + dir.resolve(io.weir.runner.conf.HiveSite.FILE) + ", warehouse.metastore.hive-conf-dir)";
+
+        @Override
+        public String toString() {
+            return uris + " (" + source + ")";
+        }
     }
 
     /**
      * Fails at once, naming the key, when no metastore listens: the metastore client would retry for
      * seconds and end in a stack of reflection errors.
      */
-    private static void requireReachable(String described) {
-        String uris = described.substring(0, described.indexOf(" ("));
+    private static void requireReachable(MetastoreUris metastore) {
         String problem = null;
-        for (String uri : uris.split(",")) {
+        for (String uri : metastore.uris().split(",")) {
             try (java.net.Socket socket = new java.net.Socket()) {
                 java.net.URI parsed = java.net.URI.create(uri.trim());
                 socket.connect(new java.net.InetSocketAddress(parsed.getHost(), parsed.getPort()), 5_000);
@@ -124,7 +130,7 @@ public final class Lake implements AutoCloseable {
                 problem = e.getMessage();
             }
         }
-        throw WeirException.badInput("cannot reach the Hive Metastore at " + described + ": " + problem + "; is it running?");
+        throw WeirException.badInput("cannot reach the Hive Metastore at " + metastore + ": " + problem + "; is it running?");
     }
 
     private static String rootMessage(Throwable e) {
