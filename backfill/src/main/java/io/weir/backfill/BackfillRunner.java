@@ -1,6 +1,5 @@
 package io.weir.backfill;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
@@ -19,7 +18,6 @@ import org.apache.flink.table.api.TableEnvironment;
 
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -138,7 +136,7 @@ public final class BackfillRunner {
     /** Records every chunk of a layer as failed for one reason, without running it. */
     private void failAll(BackfillPlan plan, LayerPlan layerPlan, String reason, Tally tally, BackfillProgress progress) {
         for (Chunk chunk : layerPlan.chunks()) {
-            recordOrNote(entries(plan, layerPlan, chunk, RunStatus.FAILED, reason, "{}"));
+            recordOrNote(entries(plan, layerPlan, chunk, RunStatus.FAILED, reason, UpstreamRead.none(conf, chunk.layer())));
             tally.add(new ChunkOutcome(chunk, chunk.partitionValues().size(), 0, reason));
             progress.chunkFinished(chunk, 0, false);
         }
@@ -183,7 +181,7 @@ public final class BackfillRunner {
     private volatile String stoppedBecause;
 
     private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
-        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamState(chunk.layer()))
+        List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamRead(chunk.layer(), List.of()))
                 .stream().map(e -> e.withLease(new Lease(Lease.currentOwner(), java.time.Instant.now()))).toList();
         try {
             ledger.record(running);
@@ -197,13 +195,13 @@ public final class BackfillRunner {
         }
         leased.addAll(running);
         try {
-            String upstream = rebuildUntilSettled(chunk, progress);
+            UpstreamRead upstream = writtenBy(chunk, rebuildUntilSettled(chunk, progress));
             resyncServing(chunk);
             Map<String, Long> counts = rowsWritten(chunk);
             LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
             List<LedgerEntry> finished = new ArrayList<>();
             for (LedgerEntry entry : running) {
-                finished.add(entry.withUpstream(upstream)
+                finished.add(entry.withUpstream(upstream.json(entry.partition()))
                         .finished(RunStatus.DONE, counts.getOrDefault(entry.partition(), 0L), null, now));
             }
             synchronized (leased) {
@@ -237,13 +235,13 @@ public final class BackfillRunner {
      * after it into a partition batch owns is a stale write that beat the seal. Either way the round
      * is repeated: the next one reads those changes.
      */
-    private String rebuildUntilSettled(Chunk chunk, BackfillProgress progress) throws Exception {
+    private UpstreamRead rebuildUntilSettled(Chunk chunk, BackfillProgress progress) throws Exception {
         String table = chunk.layer().table();
         Sealing sealing = sealings.get(chunk.layer().name());
         List<String> owned = sealing == null ? List.of() : chunk.partitionValues().stream()
                 .filter(sealing.partitions()::contains).toList();
         for (int round = 1; ; round++) {
-            String upstream = upstreamState(chunk.layer());
+            UpstreamRead upstream = upstreamRead(chunk.layer(), chunk.partitions());
             long roundStart = lake.latestSnapshotId(table).orElse(0L);
             try {
                 overwrite(chunk, progress, round == 1);
@@ -488,6 +486,14 @@ public final class BackfillRunner {
         }
     }
 
+    /** The build's record, with its own partitions as it left them. */
+    private UpstreamRead writtenBy(Chunk chunk, UpstreamRead read) {
+        String table = chunk.layer().table();
+        long snapshot = lake.latestSnapshotId(table).orElse(0L);
+        return snapshot == 0 || chunk.partitions().isEmpty() ? read
+                : read.withWritten(snapshot, lake.partitionFiles(table, snapshot, chunk.partitionValues()));
+    }
+
     private Map<String, Long> rowsWritten(Chunk chunk) {
         String table = chunk.layer().table();
         if (chunk.partitions().isEmpty()) {
@@ -497,35 +503,22 @@ public final class BackfillRunner {
         return lake.partitionRecordCounts(table);
     }
 
-    /** The upstream tables' newest snapshot ids and watermarks as the chunk starts. */
-    public String upstreamState(LayerConf layer) {
-        Map<String, Map<String, Object>> state = new LinkedHashMap<>();
-        if (layer.upstream().isEmpty()) {
-            conf.sources().forEach(s -> state.put(s.kind().upstreamRecord(s), Map.of("read", "snapshot")));
-        }
-        for (String table : layer.upstream()) {
-            Map<String, Object> tableState = new LinkedHashMap<>();
-            if (lake.tableExists(table)) {
-                tableState.put("snapshot", lake.latestSnapshotId(table).orElse(0L));
-                lake.watermark(table).ifPresent(wm -> tableState.put("watermark", wm));
-            }
-            state.put(table, tableState);
-        }
-        try {
-            return new ObjectMapper().writeValueAsString(state);
-        } catch (Exception e) {
-            return "{}";
-        }
+    /**
+     * What a build of {@code partitions} reads upstream, taken before it starts: the upstream
+     * tables' newest snapshots, and the digests of the upstream partitions it reads.
+     */
+    public UpstreamRead upstreamRead(LayerConf layer, java.util.Collection<io.weir.runner.conf.Partition> partitions) {
+        return UpstreamRead.now(conf, lake, layer, partitions);
     }
 
     private List<LedgerEntry> entries(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, RunStatus status,
-            String error, String upstream) {
+            String error, UpstreamRead upstream) {
         LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         List<LedgerEntry> entries = new ArrayList<>();
         for (String partition : chunk.partitionValues()) {
             entries.add(new LedgerEntry(plan.runId(), chunk.layer().table(), partition, conf.name(),
                     chunk.layer().name(), plan.mode(), plan.from().toString(), plan.to().toString(),
-                    layerPlan.sqlHash(), upstream, 0, status, error, now,
+                    layerPlan.sqlHash(), upstream.json(partition), 0, status, error, now,
                     status == RunStatus.RUNNING ? null : now, plan.retryOf()));
         }
         return entries;

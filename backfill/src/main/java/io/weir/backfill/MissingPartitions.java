@@ -1,13 +1,12 @@
 package io.weir.backfill;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PartitionFiles;
 import io.weir.runner.lake.PartitionRemovals;
 import org.apache.paimon.CoreOptions;
 
@@ -36,23 +35,21 @@ import java.util.function.Function;
  */
 public final class MissingPartitions {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final PipelineConf conf;
     private final Lake lake;
-    private final Function<String, Map<String, Long>> partitionsLastWritten;
+    private final Function<String, Map<String, PartitionFiles>> partitionFiles;
     private final PartitionRemovals removals;
 
     /**
-     * @param partitionsLastWritten per upstream table, when each partition's newest file was written:
-     *     a cheap first test before the exact one over the table's snapshots
+     * @param partitionFiles per upstream table, each partition's files now: compared with the
+     *     digests a build recorded, a cheap first test before the exact one over the table's snapshots
      * @param removals where a partition that has no file left was dropped or emptied
      */
-    public MissingPartitions(PipelineConf conf, Lake lake, Function<String, Map<String, Long>> partitionsLastWritten,
+    public MissingPartitions(PipelineConf conf, Lake lake, Function<String, Map<String, PartitionFiles>> partitionFiles,
             PartitionRemovals removals) {
         this.conf = conf;
         this.lake = lake;
-        this.partitionsLastWritten = partitionsLastWritten;
+        this.partitionFiles = partitionFiles;
         this.removals = removals;
     }
 
@@ -61,9 +58,9 @@ public final class MissingPartitions {
         this(conf, lake, memoized(lake), new PartitionRemovals(lake));
     }
 
-    private static Function<String, Map<String, Long>> memoized(Lake lake) {
-        Map<String, Map<String, Long>> read = new java.util.concurrent.ConcurrentHashMap<>();
-        return table -> read.computeIfAbsent(table, t -> lake.tableExists(t) ? lake.partitionsLastWritten(t) : Map.of());
+    private static Function<String, Map<String, PartitionFiles>> memoized(Lake lake) {
+        Map<String, Map<String, PartitionFiles>> read = new java.util.concurrent.ConcurrentHashMap<>();
+        return table -> read.computeIfAbsent(table, t -> lake.tableExists(t) ? lake.partitionFiles(t) : Map.of());
     }
 
     /** Why a partition is missing. */
@@ -127,51 +124,59 @@ public final class MissingPartitions {
      */
     private Optional<String> upstreamChange(LayerConf layer, Partition p, LedgerEntry build,
             Memo cache) {
-        // A writer creates a file up to a checkpoint interval before it commits it, so a file a little
-        // older than the build's start may still be newer than the snapshot the build read.
-        // Without a start time only the exact test can tell.
-        long builtAt = build.startedAt() == null ? Long.MIN_VALUE
-                : build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli()
-                        - conf.flink().checkpointInterval().multipliedBy(2).plusMinutes(1).toMillis();
         for (String table : layer.upstream()) {
             Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
             if (upstreamSpec.isEmpty()) {
                 continue;
             }
-            Map<String, Long> lastWritten = partitionsLastWritten.apply(table);
-            for (Partition read : PartitionMapping.read(layer, p, upstreamSpec.get())) {
-                Long written = lastWritten.get(read.value());
-                boolean changed = written == null
-                        ? removedSince(table, read, build, cache)
-                        // Cheap first: no file of that partition is newer than the build (less that margin).
-                        : written > builtAt && writtenSince(table, read, build, cache);
+            Map<String, PartitionFiles> now = partitionFiles.apply(table);
+            Map<String, String> read = UpstreamRead.digests(build, table).orElse(Map.of());
+            for (Partition upstream : PartitionMapping.read(layer, p, upstreamSpec.get())) {
+                PartitionFiles files = now.get(upstream.value());
+                String digestRead = read.get(upstream.value());
+                boolean maybeChanged = digestRead != null
+                        ? !digestRead.equals(files == null ? PartitionFiles.NONE : files.digest())
+                        : files == null || files.lastWrittenMillis() > oldestUnseenWrite(build);
+                // Cheap first; then exact, since other files may hold the same rows (a compaction).
+                boolean changed = maybeChanged && (files == null
+                        ? removedSince(table, upstream, build, cache)
+                        : writtenSince(table, upstream, build, cache));
                 if (changed) {
-                    return Optional.of(table + " partition " + read.value());
+                    return Optional.of(table + " partition " + upstream.value());
                 }
             }
         }
         return Optional.empty();
     }
 
+    /**
+     * For an entry recorded before builds kept their upstream digests: how old a file time may look
+     * yet belong to a write the build did not read. A writer creates a file up to a checkpoint
+     * interval before it commits it; and a file's time is its writer's wall clock read in this
+     * JVM's zone, so a writer further west makes it look older, by up to this zone's offset plus
+     * twelve hours (and an hour of summer time). Without a start time only the exact test can tell.
+     */
+    private long oldestUnseenWrite(LedgerEntry build) {
+        if (build.startedAt() == null) {
+            return Long.MIN_VALUE;
+        }
+        Instant started = build.startedAt().toInstant(ZoneOffset.UTC);
+        Duration zones = Duration.ofSeconds(Math.max(0, Duration.ofHours(13).toSeconds()
+                + java.time.ZoneId.systemDefault().getRules().getOffset(started).getTotalSeconds()));
+        return started.minus(conf.flink().checkpointInterval().multipliedBy(2).plusMinutes(1)).minus(zones)
+                .toEpochMilli();
+    }
+
     /** Exact: a snapshot after the one the build read wrote data (not a compaction) there. */
     private boolean writtenSince(String table, Partition read, LedgerEntry build, Memo cache) {
-        Optional<Long> readSnapshot = snapshotRead(build, table);
+        Optional<Long> readSnapshot = UpstreamRead.snapshot(build, table);
         if (readSnapshot.isEmpty()) {
             return true;
         }
         // Where that history has expired, assume the partition changed.
         return cache.writtenSince.computeIfAbsent(table + "@" + readSnapshot.get(),
-                k -> writtenSince(table, readSnapshot.get()))
+                k -> lake.partitionsWrittenSinceIfKept(table, readSnapshot.get()))
                 .map(written -> written.contains(read.value())).orElse(true);
-    }
-
-    /** The partitions written after a snapshot, unless the snapshots that would tell have expired. */
-    private Optional<Set<String>> writtenSince(String table, long snapshot) {
-        Long earliest = lake.table(table).snapshotManager().earliestSnapshotId();
-        if (earliest == null || earliest > snapshot + 1) {
-            return Optional.empty();
-        }
-        return Optional.of(lake.partitionsWrittenSince(table, snapshot));
     }
 
     /**
@@ -183,7 +188,7 @@ public final class MissingPartitions {
         if (removal == null) {
             return false;
         }
-        Optional<Long> readSnapshot = snapshotRead(build, table);
+        Optional<Long> readSnapshot = UpstreamRead.snapshot(build, table);
         boolean afterBuild = readSnapshot.isPresent() ? removal.snapshotId() > readSnapshot.get()
                 : build.startedAt() != null
                         && removal.timeMillis() > build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli();
@@ -209,14 +214,5 @@ public final class MissingPartitions {
     private static final class Memo {
         final Map<String, Optional<Set<String>>> writtenSince = new HashMap<>();
         final Map<String, Map<String, PartitionRemovals.Removal>> removals = new HashMap<>();
-    }
-
-    private static Optional<Long> snapshotRead(LedgerEntry build, String table) {
-        try {
-            JsonNode snapshot = JSON.readTree(build.upstream() == null ? "{}" : build.upstream()).path(table).get("snapshot");
-            return snapshot == null ? Optional.empty() : Optional.of(snapshot.asLong());
-        } catch (Exception e) {
-            return Optional.empty();
-        }
     }
 }

@@ -127,6 +127,64 @@ class BackfillTest {
         assertEquals(2, forced.partitionCount());
     }
 
+    /**
+     * A file's time is its writer's wall clock, read in this JVM's zone: a cluster twelve hours west
+     * makes every file look half a day older than it is, a write after the build included. The
+     * digest of the partition's files that the build recorded still tells the change.
+     */
+    @Test
+    @Order(2)
+    void aWriteFromAWriterInAZoneFarWestIsStillLateData() throws Exception {
+        io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
+        // The day's orders as such a cluster leaves them: every file rewritten there.
+        inZoneFarWest(() -> {
+            io.weir.runner.LakeWrites.writeBackAllRows(lake, "dwd_orders", "20230215");
+            io.weir.runner.LakeWrites.compact(lake, "dwd_orders", "20230215");
+        });
+        BackfillResult built = run("dws_users", DAY, DAY, false, 1, 1);
+        assertTrue(built.succeeded(), built.failures().toString());
+        assertEquals(List.of(), missing("dws_users", day), "built after the rewrite");
+        LedgerEntry build = ledger.latestByPartition(conf.name(), "dws_users").get("20230215");
+        assertTrue(UpstreamRead.digests(build, "dwd_orders").orElseThrow().containsKey("20230215"), build.upstream());
+
+        inZoneFarWest(() -> io.weir.runner.LakeWrites.writeBackOneRow(lake, "dwd_orders", "20230215"));
+        long newest = lake.partitionsLastWritten("dwd_orders").get("20230215");
+        assertTrue(newest < build.startedAt().toInstant(java.time.ZoneOffset.UTC).toEpochMilli() - 3_600_000,
+                "every file, the new one too, looks older than the build: " + java.time.Instant.ofEpochMilli(newest));
+        List<MissingPartitions.Missing> missing = missing("dws_users", day);
+        assertEquals(1, missing.size(), "the write is after the build, whatever its clock says");
+        assertEquals(MissingPartitions.Reason.UPSTREAM_CHANGED, missing.get(0).reason());
+        assertTrue(missing.get(0).why().contains("dwd_orders partition 20230215"), missing.get(0).why());
+
+        BackfillResult rebuilt = run("dws_users", DAY, DAY, false, 1, 1);
+        assertTrue(rebuilt.succeeded(), rebuilt.failures().toString());
+        assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"),
+                Totals.of(lake, "dws_users", "user_id", "20230215"));
+        assertEquals(List.of(), missing("dws_users", day), "rebuilt after the write: up to date");
+    }
+
+    private interface LakeWrite {
+        void run() throws Exception;
+    }
+
+    /** Runs writes with this JVM's clock zone twelve hours west of its own, as a far cluster's writers. */
+    private static void inZoneFarWest(LakeWrite write) throws Exception {
+        java.util.TimeZone zone = java.util.TimeZone.getDefault();
+        int offset = zone.toZoneId().getRules().getOffset(java.time.Instant.now()).getTotalSeconds();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone(
+                java.time.ZoneOffset.ofTotalSeconds(Math.max(-18 * 3600, offset - 12 * 3600))));
+        try {
+            write.run();
+        } finally {
+            java.util.TimeZone.setDefault(zone);
+        }
+    }
+
+    private static List<MissingPartitions.Missing> missing(String layer, io.weir.runner.conf.Partition partition) {
+        return new MissingPartitions(conf, lake).of(conf.layer(layer), List.of(partition),
+                ledger.latestByPartition(conf.name(), layer), null, java.time.Instant.now());
+    }
+
     @Test
     @Order(4)
     void changedSourceDataAndEmptiedPartitionsAreReplaced() throws Exception {

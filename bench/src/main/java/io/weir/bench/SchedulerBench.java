@@ -4,6 +4,7 @@ import io.weir.backfill.BackfillPlanner;
 import io.weir.backfill.Ledger;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
+import io.weir.backfill.UpstreamRead;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.PipelineConfLoader;
@@ -159,11 +160,16 @@ public final class SchedulerBench {
             Ledger ledger = new Ledger(lake).open();
             LocalDateTime builtAt = LocalDateTime.now(java.time.ZoneOffset.UTC);
             for (String layer : layers) {
+                // What a build records: the upstream snapshot and digests of the partitions it read.
+                LayerConf layerConf = conf.layer(layer);
+                List<io.weir.runner.conf.Partition> days = layerConf.partition().orElseThrow()
+                        .partitions(start, today.minusDays(1));
+                UpstreamRead read = UpstreamRead.now(conf, lake, layerConf, days);
                 List<LedgerEntry> entries = new ArrayList<>();
-                for (LocalDate d = start; d.isBefore(today); d = d.plusDays(1)) {
-                    entries.add(new LedgerEntry("history-" + layer, layer, d.toString().replace("-", ""), "idle", layer,
-                            "schedule", start.toString(), today.toString(), "h", "{}", 1, RunStatus.DONE, null, builtAt,
-                            builtAt, null));
+                for (io.weir.runner.conf.Partition d : days) {
+                    entries.add(new LedgerEntry("history-" + layer, layer, d.value(), "idle", layer,
+                            "schedule", start.toString(), today.toString(), "h", read.json(d.value()), 1, RunStatus.DONE,
+                            null, builtAt, builtAt, null));
                 }
                 ledger.record(entries);
             }
@@ -171,9 +177,9 @@ public final class SchedulerBench {
             SchedulePreview preview = new SchedulePreview(conf, lake, Clock.systemUTC());
             for (int i = 0; i < 4; i++) {
                 long t = System.nanoTime();
-                preview.preview();
-                System.out.printf("   one round of due checks over all %d layers (%s ledger): %d ms%n", layers.size(),
-                        i == 0 ? "reading the" : "cached", (System.nanoTime() - t) / 1_000_000);
+                int due = preview.preview().stream().mapToInt(p -> p.ready().size() + p.waiting().size()).sum();
+                System.out.printf("   one round of due checks over all %d layers (%s ledger): %d ms, %d partitions due%n",
+                        layers.size(), i == 0 ? "reading the" : "cached", (System.nanoTime() - t) / 1_000_000, due);
             }
             System.gc();
             Thread.sleep(5_000);

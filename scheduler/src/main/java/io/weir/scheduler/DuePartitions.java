@@ -27,7 +27,7 @@ final class DuePartitions {
 
     DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
         this.ledger = ledger;
-        this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitionsLastWritten(),
+        this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitions(),
                 new PartitionRemovals(lake));
     }
 

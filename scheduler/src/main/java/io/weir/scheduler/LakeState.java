@@ -1,6 +1,7 @@
 package io.weir.scheduler;
 
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PartitionFiles;
 
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +20,7 @@ final class LakeState {
     /** Per table, the state of its newest snapshot: re-read only when the snapshot id changes. */
     private final Map<String, TableState> cache = new ConcurrentHashMap<>();
     private final Map<String, Checked> checkedAt = new ConcurrentHashMap<>();
+    private final Map<String, WrittenSince> writtenSince = new ConcurrentHashMap<>();
 
     LakeState(Lake lake) {
         this.lake = lake;
@@ -46,13 +48,36 @@ final class LakeState {
             return cached;
         }
         TableState state = snapshotId == 0
-                ? new TableState(true, 0, Optional.empty(), Map.of(), Optional.empty(), false)
-                : new TableState(true, snapshotId, lake.watermark(table), lake.partitionsLastWritten(table),
-                        lake.latestCommitMillis(table), lake.streamWritten(table));
+                ? new TableState(true, 0, Optional.empty(), Map.of(), Map.of(), Optional.empty(), false)
+                : read(table, snapshotId, lake.partitionFiles(table));
         cache.put(table, state);
         return state;
     }
 
+
+    /**
+     * The partitions that snapshots after {@code snapshot} wrote, unless that history expired;
+     * asked again only once the table commits.
+     */
+    Optional<java.util.Set<String>> writtenSince(String table, long snapshot) {
+        long newest = of(table).snapshotId();
+        WrittenSince known = writtenSince.get(table + "@" + snapshot);
+        if (known != null && known.asOf() == newest) {
+            return known.partitions();
+        }
+        Optional<java.util.Set<String>> partitions = lake.partitionsWrittenSinceIfKept(table, snapshot);
+        writtenSince.put(table + "@" + snapshot, new WrittenSince(newest, partitions));
+        return partitions;
+    }
+
+    private record WrittenSince(long asOf, Optional<java.util.Set<String>> partitions) {}
+
+    private TableState read(String table, long snapshotId, Map<String, PartitionFiles> partitions) {
+        Map<String, Long> lastWritten = new java.util.TreeMap<>();
+        partitions.forEach((value, files) -> lastWritten.put(value, files.lastWrittenMillis()));
+        return new TableState(true, snapshotId, lake.watermark(table), partitions, lastWritten,
+                lake.latestCommitMillis(table), lake.streamWritten(table));
+    }
 
     private record Checked(TableState state, long atNanos) {}
 
@@ -60,14 +85,17 @@ final class LakeState {
      * A table as the scheduler sees it.
      *
      * @param watermark newest watermark a streaming writer recorded (batch commits record none)
-     * @param partitionsLastWritten per partition value, when its newest data file was written
+     * @param partitions per partition value, its data files
+     * @param partitionsLastWritten per partition value, when its newest data file was written (in this
+     *     JVM's reading of the writer's clock: for display and hints, never proof of no change)
      * @param lastCommitMillis when the newest snapshot was committed
      * @param streamCommits whether a streaming job (a checkpointed writer) commits to it
      */
     record TableState(boolean exists, long snapshotId, Optional<Long> watermark,
-            Map<String, Long> partitionsLastWritten, Optional<Long> lastCommitMillis, boolean streamCommits) {
+            Map<String, PartitionFiles> partitions, Map<String, Long> partitionsLastWritten,
+            Optional<Long> lastCommitMillis, boolean streamCommits) {
 
-        static final TableState MISSING = new TableState(false, 0, Optional.empty(), Map.of(), Optional.empty(), false);
+        static final TableState MISSING = new TableState(false, 0, Optional.empty(), Map.of(), Map.of(), Optional.empty(), false);
 
         boolean streamWritten() {
             return watermark.isPresent();

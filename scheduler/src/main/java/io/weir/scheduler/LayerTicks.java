@@ -155,9 +155,9 @@ final class LayerTicks {
      * committed meanwhile is newer than the record and makes the partition due as late data.
      */
     private List<Partition> recordEmpty(LayerConf layer, List<Partition> ready) {
-        // Taken first: late-data detection compares upstream file times with the build's start.
+        // Taken first: late-data detection compares the upstream partitions with what this read.
         LocalDateTime started = LocalDateTime.now(java.time.ZoneOffset.UTC);
-        String upstream = runner.upstreamState(layer);
+        io.weir.backfill.UpstreamRead upstream = runner.upstreamRead(layer, ready);
         List<Partition> empty = emptyInputs.of(layer, ready);
         if (empty.isEmpty()) {
             return empty;
@@ -168,7 +168,7 @@ final class LayerTicks {
         LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
         List<LedgerEntry> entries = new ArrayList<>();
         for (Partition p : empty) {
-            entries.add(scheduledEntry(runId, layer, p, hash, upstream, RunStatus.DONE, null, started, now));
+            entries.add(scheduledEntry(runId, layer, p, hash, upstream.json(p.value()), RunStatus.DONE, null, started, now));
         }
         ledger.ledger().record(entries);
         events.skippedEmpty(layer.name(), empty.stream().map(Partition::value).toList());

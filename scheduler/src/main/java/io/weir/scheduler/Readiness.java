@@ -2,12 +2,14 @@ package io.weir.scheduler;
 
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
+import io.weir.backfill.UpstreamRead;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Closing;
+import io.weir.runner.lake.PartitionFiles;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +28,7 @@ import java.util.Optional;
  *       {@code e} plus the layer's allowed lateness, by its watermark or because it went quiet
  *       ({@link Closing}).</li>
  *   <li>A table built in batch, or by a scheduled layer: the ledger shows each of its partitions
- *       within {@code [s, e)} done, and no data file of that partition is newer than that build.
+ *       within {@code [s, e)} done, and nothing but that build (or a compaction) wrote the partition.
  *       A failed upstream partition therefore holds back the same partition downstream, and only
  *       that one.</li>
  *   <li>An unpartitioned table (a dimension) is ready once it holds data.</li>
@@ -122,13 +124,41 @@ final class Readiness {
             if (e.status() == RunStatus.LATE) {
                 return Optional.of(name + ": itself waiting for its upstream (" + firstLine(e.error()) + ")");
             }
-            Long written = state.partitionsLastWritten().get(upstream.value());
-            if (written != null && e.finishedAt() != null && written > epochMillis(e.finishedAt())) {
-                return Optional.of(name + ": changed at " + show(Instant.ofEpochMilli(written))
-                        + " after its build in run " + e.runId() + "; waiting for its rebuild");
+            if (writtenAfter(table, upstream, e, state)) {
+                return Optional.of(name + ": written after its build in run " + e.runId()
+                        + "; waiting for its rebuild");
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether something other than the build wrote the partition after it: its files differ from
+     * those the build left, and not only by a compaction. Where the table's history since has
+     * expired, it is taken as unchanged: the downstream's own late-data test still sees the write.
+     */
+    private boolean writtenAfter(String table, Partition partition, LedgerEntry build, LakeState.TableState state) {
+        PartitionFiles files = state.partitions().get(partition.value());
+        Optional<UpstreamRead.WrittenPartition> left = UpstreamRead.written(build);
+        if (left.isEmpty()) {
+            return files != null && build.finishedAt() != null
+                    && files.lastWrittenMillis() > epochMillis(build.finishedAt()) + eastMostSkew(build.finishedAt());
+        }
+        if (left.get().digest().equals(files == null ? PartitionFiles.NONE : files.digest())) {
+            return false;
+        }
+        return lake.writtenSince(table, left.get().snapshot()).map(written -> written.contains(partition.value()))
+                .orElse(false);
+    }
+
+    /**
+     * For an entry recorded before builds kept their digest: a file's time is its writer's wall
+     * clock read in this JVM's zone, so a writer further east makes it look newer, by up to
+     * fourteen hours (and an hour of summer time) less this zone's offset.
+     */
+    private static long eastMostSkew(LocalDateTime at) {
+        int offset = java.time.ZoneId.systemDefault().getRules().getOffset(at.toInstant(ZoneOffset.UTC)).getTotalSeconds();
+        return Math.max(0, Duration.ofHours(15).toSeconds() - offset) * 1000;
     }
 
     static long epochMillis(LocalDateTime ledgerTime) {

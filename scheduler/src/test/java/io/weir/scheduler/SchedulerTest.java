@@ -43,6 +43,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -314,6 +315,35 @@ class SchedulerTest {
                 .forEach(r -> daily.put((String) r.get("user_id"), (BigDecimal) r.get("fee")));
         assertEquals(mysqlByCreateDay("20230301"), daily, "the day took the late change");
         assertTrue(events.lines().stream().noneMatch(l -> l.startsWith("tick failed")), events.lines().toString());
+
+        // Readiness goes by what each hour's build left in its partition, not by file times: a write
+        // that no build recorded holds the day back; a compaction alone does not.
+        LayerConf day = conf.layer("dws_users_daily");
+        io.weir.runner.conf.Partition mar2 = day.partition().orElseThrow().named("20230302");
+        assertEquals(List.of(), readiness(conf).check(day, mar2).waitingOn());
+        String hour = lake.partitionsLastWritten("dws_users_hourly").keySet().stream()
+                .filter(h -> h.startsWith("20230302")).findFirst().orElseThrow();
+        LedgerEntry hourBuild = ledger.latest("test", "dws_users_hourly", hour).orElseThrow();
+        assertTrue(io.weir.backfill.UpstreamRead.written(hourBuild).isPresent(), hourBuild.upstream());
+        io.weir.runner.LakeWrites.writeBackOneRow(lake, "dws_users_hourly", hour);
+        assertEquals(List.of("dws_users_hourly partition " + hour + ": written after its build in run "
+                + hourBuild.runId() + "; waiting for its rebuild"), readiness(conf).check(day, mar2).waitingOn());
+
+        LayerConf hourly = conf.layer("dws_users_hourly");
+        long snapshot = lake.latestSnapshotId("dws_users_hourly").orElseThrow();
+        String asBuilt = io.weir.backfill.UpstreamRead.now(conf, lake, hourly, List.of(hourly.partition().orElseThrow().named(hour)))
+                .withWritten(snapshot, lake.partitionFiles("dws_users_hourly", snapshot, List.of(hour))).json(hour);
+        ledger.record(List.of(hourBuild.withUpstream(asBuilt)));
+        String digest = lake.partitionFiles("dws_users_hourly").get(hour).digest();
+        io.weir.runner.LakeWrites.compact(lake, "dws_users_hourly", hour);
+        assertNotEquals(digest, lake.partitionFiles("dws_users_hourly").get(hour).digest(), "the compaction wrote new files");
+        assertEquals(List.of(), readiness(conf).check(day, mar2).waitingOn(), "a compaction changes no row");
+    }
+
+    private static Readiness readiness(PipelineConf conf) {
+        Clock clock = clockAt(NOW);
+        return new Readiness(conf, new LakeState(lake), new LedgerState(ledger, conf.name()).refresh(),
+                Readiness.closing(conf, lake, clock), clock);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

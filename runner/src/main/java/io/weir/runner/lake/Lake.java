@@ -188,21 +188,24 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * When each partition's newest data file was written (epoch millis), as the latest snapshot
-     * holds them: a partition written after some moment has a newer file.
+     * When each partition's newest data file was written (epoch millis, as this JVM's zone reads the
+     * writer's wall clock), as the latest snapshot holds them.
      */
     public Map<String, Long> partitionsLastWritten(String tableName) {
         Map<String, Long> written = new java.util.TreeMap<>();
-        FileStoreTable table = table(tableName);
-        if (table.partitionKeys().isEmpty()) {
-            return written;
-        }
-        for (org.apache.paimon.manifest.PartitionEntry entry : table.newSnapshotReader().partitionEntries()) {
-            if (entry.fileCount() > 0) {
-                written.merge(entry.partition().getString(0).toString(), entry.lastFileCreationTime(), Math::max);
-            }
-        }
+        partitionFiles(tableName).forEach((value, files) -> written.put(value, files.lastWrittenMillis()));
         return written;
+    }
+
+    /** Each partition's data files as the latest snapshot holds them. */
+    public Map<String, PartitionFiles> partitionFiles(String tableName) {
+        return PartitionFiles.of(table(tableName));
+    }
+
+    /** The named partitions' data files as a snapshot held them; one without a file is left out. */
+    public Map<String, PartitionFiles> partitionFiles(String tableName, long snapshotId,
+            java.util.Collection<String> values) {
+        return PartitionFiles.of(table(tableName), snapshotId, values);
     }
 
     /** Commit time (epoch millis) of the newest snapshot, if the table has one. */
@@ -400,6 +403,18 @@ public final class Lake implements AutoCloseable {
     static boolean empty(Snapshot s) {
         return s.deltaRecordCount() != null && s.deltaRecordCount() == 0
                 && (s.changelogRecordCount() == null || s.changelogRecordCount() == 0);
+    }
+
+    /**
+     * Partition values that snapshots after the given one wrote, if the table still keeps them all:
+     * empty where they have expired and nothing can tell.
+     */
+    public Optional<java.util.Set<String>> partitionsWrittenSinceIfKept(String tableName, long snapshotId) {
+        Long earliest = table(tableName).snapshotManager().earliestSnapshotId();
+        if (earliest == null || earliest > snapshotId + 1) {
+            return Optional.empty();
+        }
+        return Optional.of(partitionsWrittenSince(tableName, snapshotId));
     }
 
     /** Partition values that snapshots after the given one wrote (appended to or overwrote). */

@@ -1,0 +1,190 @@
+package io.weir.backfill;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionMapping;
+import io.weir.runner.conf.PartitionSpec;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PartitionFiles;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What a build read upstream, as each ledger entry keeps it (JSON in its upstream column): per
+ * upstream table the snapshot and watermark, and the {@link PartitionFiles#digest() digest} of
+ * every upstream partition the entry's partition reads. A later equal digest proves, without the
+ * table's history and whatever the writers' clocks, that the partition is as the build read it.
+ */
+public final class UpstreamRead {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SNAPSHOT = "snapshot";
+    private static final String FILES = "files";
+    /** Not a table name: Paimon keeps '$' for its system tables. */
+    private static final String WRITTEN = "$written";
+
+    private final LayerConf layer;
+    private final PipelineConf conf;
+    private final Map<String, Map<String, Object>> tables;
+    private final Map<String, Map<String, String>> digests;
+    private final Map<String, Partition> partitions;
+    private final Written written;
+
+    private UpstreamRead(PipelineConf conf, LayerConf layer, Map<String, Map<String, Object>> tables,
+            Map<String, Map<String, String>> digests, Map<String, Partition> partitions, Written written) {
+        this.conf = conf;
+        this.layer = layer;
+        this.tables = tables;
+        this.digests = digests;
+        this.partitions = partitions;
+        this.written = written;
+    }
+
+    /**
+     * What the build left in its own table, as the snapshot after it holds it: a later write there
+     * that no build recorded shows as another digest.
+     *
+     * @param digests per partition value of the layer's table; a partition without a file is left out
+     */
+    record Written(long snapshot, Map<String, String> digests) {}
+
+    /** The same record, with what the build wrote into its own table's partitions. */
+    public UpstreamRead withWritten(long snapshot, Map<String, PartitionFiles> files) {
+        Map<String, String> digests = new TreeMap<>();
+        files.forEach((value, f) -> digests.put(value, f.digest()));
+        return new UpstreamRead(conf, layer, tables, this.digests, partitions, new Written(snapshot, digests));
+    }
+
+    /**
+     * The upstream tables' newest snapshots and watermarks now, with the digests of the upstream
+     * partitions that {@code partitions} read, each as of that same snapshot.
+     */
+    public static UpstreamRead now(PipelineConf conf, Lake lake, LayerConf layer, Collection<Partition> partitions) {
+        Map<String, Map<String, Object>> tables = new LinkedHashMap<>();
+        Map<String, Map<String, String>> digests = new LinkedHashMap<>();
+        if (layer.upstream().isEmpty()) {
+            conf.sources().forEach(s -> tables.put(s.kind().upstreamRecord(s), Map.of("read", SNAPSHOT)));
+        }
+        for (String table : layer.upstream()) {
+            Map<String, Object> state = new LinkedHashMap<>();
+            tables.put(table, state);
+            if (!lake.tableExists(table)) {
+                continue;
+            }
+            long snapshot = lake.latestSnapshotId(table).orElse(0L);
+            state.put(SNAPSHOT, snapshot);
+            lake.watermark(table).ifPresent(wm -> state.put("watermark", wm));
+            Optional<PartitionSpec> spec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
+            if (spec.isPresent() && !partitions.isEmpty()) {
+                digests.put(table, digestsAt(lake, table, snapshot, reads(layer, partitions, spec.get())));
+            }
+        }
+        Map<String, Partition> byValue = new LinkedHashMap<>();
+        partitions.forEach(p -> byValue.put(p.value(), p));
+        return new UpstreamRead(conf, layer, tables, digests, byValue, null);
+    }
+
+    /** No record: for entries of partitions that never ran. */
+    public static UpstreamRead none(PipelineConf conf, LayerConf layer) {
+        return new UpstreamRead(conf, layer, Map.of(), Map.of(), Map.of(), null);
+    }
+
+    private static Collection<String> reads(LayerConf layer, Collection<Partition> partitions, PartitionSpec upstream) {
+        TreeSet<String> values = new TreeSet<>();
+        for (Partition p : partitions) {
+            PartitionMapping.read(layer, p, upstream).forEach(read -> values.add(read.value()));
+        }
+        return values;
+    }
+
+    private static Map<String, String> digestsAt(Lake lake, String table, long snapshot, Collection<String> values) {
+        Map<String, PartitionFiles> files = snapshot == 0 ? Map.of() : lake.partitionFiles(table, snapshot, values);
+        Map<String, String> digests = new TreeMap<>();
+        values.forEach(v -> digests.put(v, files.containsKey(v) ? files.get(v).digest() : PartitionFiles.NONE));
+        return digests;
+    }
+
+    /** The record of one of the partitions: the digests of only what that partition reads. */
+    public String json(String partitionValue) {
+        Partition partition = partitions.get(partitionValue);
+        Map<String, Map<String, Object>> record = new LinkedHashMap<>();
+        tables.forEach((table, state) -> {
+            Map<String, Object> entry = new LinkedHashMap<>(state);
+            Map<String, String> tableDigests = digests.get(table);
+            Optional<PartitionSpec> spec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
+            if (partition != null && tableDigests != null && spec.isPresent()) {
+                Map<String, String> read = new TreeMap<>();
+                for (Partition p : PartitionMapping.read(layer, partition, spec.get())) {
+                    if (tableDigests.containsKey(p.value())) {
+                        read.put(p.value(), tableDigests.get(p.value()));
+                    }
+                }
+                entry.put(FILES, read);
+            }
+            record.put(table, entry);
+        });
+        if (written != null && partition != null) {
+            Map<String, Object> own = new LinkedHashMap<>();
+            own.put(SNAPSHOT, written.snapshot());
+            own.put("digest", written.digests().getOrDefault(partitionValue, PartitionFiles.NONE));
+            record.put(WRITTEN, own);
+        }
+        try {
+            return JSON.writeValueAsString(record);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("the upstream record is plain strings and numbers", e);
+        }
+    }
+
+    /** The snapshot of a table that a build read, if its entry says. */
+    public static Optional<Long> snapshot(LedgerEntry build, String table) {
+        JsonNode snapshot = parse(build).path(table).get(SNAPSHOT);
+        return snapshot == null || !snapshot.canConvertToLong() ? Optional.empty() : Optional.of(snapshot.asLong());
+    }
+
+    /**
+     * The digests of a table's partitions as the build read them ({@link PartitionFiles#NONE} for
+     * one that had no file); empty for an entry recorded before Weir kept them.
+     */
+    public static Optional<Map<String, String>> digests(LedgerEntry build, String table) {
+        JsonNode files = parse(build).path(table).get(FILES);
+        if (files == null || !files.isObject()) {
+            return Optional.empty();
+        }
+        Map<String, String> digests = new TreeMap<>();
+        files.fields().forEachRemaining(f -> digests.put(f.getKey(), f.getValue().asText()));
+        return Optional.of(digests);
+    }
+
+    /**
+     * What the build left in its own partition: the snapshot after it, and that partition's digest
+     * then; empty for an entry recorded before Weir kept it, or without a build (recorded empty).
+     */
+    public static Optional<WrittenPartition> written(LedgerEntry build) {
+        JsonNode own = parse(build).get(WRITTEN);
+        if (own == null || !own.path(SNAPSHOT).canConvertToLong() || !own.path("digest").isTextual()) {
+            return Optional.empty();
+        }
+        return Optional.of(new WrittenPartition(own.get(SNAPSHOT).asLong(), own.get("digest").asText()));
+    }
+
+    /** One partition as its build left it. */
+    public record WrittenPartition(long snapshot, String digest) {}
+
+    private static JsonNode parse(LedgerEntry build) {
+        try {
+            return JSON.readTree(build.upstream() == null ? "{}" : build.upstream());
+        } catch (JsonProcessingException e) {
+            return JSON.createObjectNode(); // an unreadable record tells nothing: the exact tests decide
+        }
+    }
+}
