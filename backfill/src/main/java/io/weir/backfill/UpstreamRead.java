@@ -12,6 +12,7 @@ import io.weir.runner.lake.Lake;
 import io.weir.runner.lake.PartitionFiles;
 
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -147,8 +148,7 @@ public final class UpstreamRead {
 
     /** The snapshot of a table that a build read, if its entry says. */
     public static Optional<Long> snapshot(LedgerEntry build, String table) {
-        JsonNode snapshot = parse(build).path(table).get(SNAPSHOT);
-        return snapshot == null || !snapshot.canConvertToLong() ? Optional.empty() : Optional.of(snapshot.asLong());
+        return Optional.ofNullable(parsed(build).snapshots().get(table));
     }
 
     /**
@@ -156,13 +156,7 @@ public final class UpstreamRead {
      * one that had no file); empty for an entry recorded before Weir kept them.
      */
     public static Optional<Map<String, String>> digests(LedgerEntry build, String table) {
-        JsonNode files = parse(build).path(table).get(FILES);
-        if (files == null || !files.isObject()) {
-            return Optional.empty();
-        }
-        Map<String, String> digests = new TreeMap<>();
-        files.fields().forEachRemaining(f -> digests.put(f.getKey(), f.getValue().asText()));
-        return Optional.of(digests);
+        return Optional.ofNullable(parsed(build).digests().get(table));
     }
 
     /**
@@ -170,21 +164,55 @@ public final class UpstreamRead {
      * then; empty for an entry recorded before Weir kept it, or without a build (recorded empty).
      */
     public static Optional<WrittenPartition> written(LedgerEntry build) {
-        JsonNode own = parse(build).get(WRITTEN);
-        if (own == null || !own.path(SNAPSHOT).canConvertToLong() || !own.path("digest").isTextual()) {
-            return Optional.empty();
-        }
-        return Optional.of(new WrittenPartition(own.get(SNAPSHOT).asLong(), own.get("digest").asText()));
+        return Optional.ofNullable(parsed(build).written());
     }
 
     /** One partition as its build left it. */
     public record WrittenPartition(long snapshot, String digest) {}
 
-    private static JsonNode parse(LedgerEntry build) {
+    private record Parsed(Map<String, Long> snapshots, Map<String, Map<String, String>> digests,
+            WrittenPartition written) {}
+
+    /**
+     * Each record read once: a scheduler asks about every built partition on every tick. Held while
+     * the ledger's entries (and so their records) are.
+     */
+    private static final Map<String, Parsed> PARSED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static Parsed parsed(LedgerEntry build) {
+        String record = build.upstream() == null ? "{}" : build.upstream();
+        return PARSED.computeIfAbsent(record, UpstreamRead::parse);
+    }
+
+    private static Parsed parse(String record) {
+        JsonNode root;
         try {
-            return JSON.readTree(build.upstream() == null ? "{}" : build.upstream());
+            root = JSON.readTree(record);
         } catch (JsonProcessingException e) {
-            return JSON.createObjectNode(); // an unreadable record tells nothing: the exact tests decide
+            root = JSON.createObjectNode(); // an unreadable record tells nothing: the exact tests decide
         }
+        Map<String, Long> snapshots = new java.util.HashMap<>();
+        Map<String, Map<String, String>> digests = new java.util.HashMap<>();
+        WrittenPartition written = null;
+        for (Iterator<Map.Entry<String, JsonNode>> tables = root.fields(); tables.hasNext(); ) {
+            Map.Entry<String, JsonNode> table = tables.next();
+            JsonNode snapshot = table.getValue().get(SNAPSHOT);
+            if (table.getKey().equals(WRITTEN)) {
+                if (snapshot != null && snapshot.canConvertToLong() && table.getValue().path("digest").isTextual()) {
+                    written = new WrittenPartition(snapshot.asLong(), table.getValue().get("digest").asText());
+                }
+                continue;
+            }
+            if (snapshot != null && snapshot.canConvertToLong()) {
+                snapshots.put(table.getKey(), snapshot.asLong());
+            }
+            JsonNode files = table.getValue().get(FILES);
+            if (files != null && files.isObject()) {
+                Map<String, String> read = new TreeMap<>();
+                files.fields().forEachRemaining(f -> read.put(f.getKey(), f.getValue().asText()));
+                digests.put(table.getKey(), read);
+            }
+        }
+        return new Parsed(snapshots, digests, written);
     }
 }
