@@ -407,11 +407,14 @@ public final class Lake implements AutoCloseable {
 
     /**
      * Partition values that snapshots after the given one wrote, if the table still keeps them all:
-     * empty where they have expired and nothing can tell.
+     * empty where they have expired, or the table was made anew, and nothing can tell.
      */
     public Optional<java.util.Set<String>> partitionsWrittenSinceIfKept(String tableName, long snapshotId) {
-        Long earliest = table(tableName).snapshotManager().earliestSnapshotId();
-        if (earliest == null || earliest > snapshotId + 1) {
+        org.apache.paimon.utils.SnapshotManager snapshots = table(tableName).snapshotManager();
+        Long earliest = snapshots.earliestSnapshotId();
+        Long latest = snapshots.latestSnapshotId();
+        // Newest below the snapshot asked about: the table was dropped and made again since.
+        if (earliest == null || earliest > snapshotId + 1 || latest < snapshotId) {
             return Optional.empty();
         }
         return Optional.of(partitionsWrittenSince(tableName, snapshotId));
