@@ -489,9 +489,10 @@ public final class BackfillRunner {
     /** The build's record, with its own partitions as it left them. */
     private UpstreamRead writtenBy(Chunk chunk, UpstreamRead read) {
         String table = chunk.layer().table();
-        long snapshot = lake.latestSnapshotId(table).orElse(0L);
-        return snapshot == 0 || chunk.partitions().isEmpty() ? read
-                : read.withWritten(snapshot, lake.partitionFiles(table, snapshot, chunk.partitionValues()));
+        java.util.Optional<io.weir.runner.lake.SnapshotMark> snapshot = lake.latestMark(table);
+        return snapshot.isEmpty() || chunk.partitions().isEmpty() ? read
+                : read.withWritten(snapshot.get(),
+                        lake.partitionFiles(table, snapshot.get().id(), chunk.partitionValues()));
     }
 
     private Map<String, Long> rowsWritten(Chunk chunk) {

@@ -8,6 +8,8 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.lake.PartitionFiles;
 import io.weir.runner.lake.PartitionRemovals;
+import io.weir.runner.lake.SameRows;
+import io.weir.runner.lake.SnapshotMark;
 import org.apache.paimon.CoreOptions;
 
 import java.time.Duration;
@@ -39,6 +41,7 @@ public final class MissingPartitions {
     private final Lake lake;
     private final Function<String, Map<String, PartitionFiles>> partitionFiles;
     private final PartitionRemovals removals;
+    private final SameRows sameRows = new SameRows();
 
     /**
      * @param partitionFiles per upstream table, each partition's files now: compared with the
@@ -134,8 +137,9 @@ public final class MissingPartitions {
             for (Partition upstream : PartitionMapping.read(layer, p, upstreamSpec.get())) {
                 PartitionFiles files = now.get(upstream.value());
                 String digestRead = read.get(upstream.value());
+                String digestNow = files == null ? PartitionFiles.NONE : files.digest();
                 boolean maybeChanged = digestRead != null
-                        ? !digestRead.equals(files == null ? PartitionFiles.NONE : files.digest())
+                        ? !digestRead.equals(digestNow) && !sameRows.proven(table, upstream.value(), digestRead, digestNow)
                         : files == null || files.lastWrittenMillis() > oldestUnseenWrite(build);
                 // Cheap first; then exact, since other files may hold the same rows (a compaction).
                 boolean changed = maybeChanged && (files == null
@@ -143,6 +147,9 @@ public final class MissingPartitions {
                         : writtenSince(table, upstream, build, cache));
                 if (changed) {
                     return Optional.of(table + " partition " + upstream.value());
+                }
+                if (maybeChanged && digestRead != null && files != null) {
+                    sameRows.prove(table, upstream.value(), digestRead, digestNow);
                 }
             }
         }
@@ -169,11 +176,11 @@ public final class MissingPartitions {
 
     /** Exact: a snapshot after the one the build read wrote data (not a compaction) there. */
     private boolean writtenSince(String table, Partition read, LedgerEntry build, Memo cache) {
-        Optional<Long> readSnapshot = UpstreamRead.snapshot(build, table);
+        Optional<SnapshotMark> readSnapshot = UpstreamRead.snapshot(build, table);
         if (readSnapshot.isEmpty()) {
             return true;
         }
-        // Where that history has expired, assume the partition changed.
+        // Where that history has expired or been rewritten, assume the partition changed.
         return cache.writtenSince.computeIfAbsent(table + "@" + readSnapshot.get(),
                 k -> lake.partitionsWrittenSinceIfKept(table, readSnapshot.get()))
                 .map(written -> written.contains(read.value())).orElse(true);
@@ -188,10 +195,17 @@ public final class MissingPartitions {
         if (removal == null) {
             return false;
         }
-        Optional<Long> readSnapshot = UpstreamRead.snapshot(build, table);
-        boolean afterBuild = readSnapshot.isPresent() ? removal.snapshotId() > readSnapshot.get()
-                : build.startedAt() != null
-                        && removal.timeMillis() > build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli();
+        Optional<SnapshotMark> readSnapshot = UpstreamRead.snapshot(build, table);
+        boolean afterBuild;
+        if (readSnapshot.isPresent() && lake.holdsHistorySince(table, readSnapshot.get())) {
+            afterBuild = removal.snapshotId() > readSnapshot.get().id();
+        } else {
+            // The ids of a rewritten history are not the ones the build read; commit times still order.
+            long readAt = readSnapshot.filter(SnapshotMark::timeKnown).map(SnapshotMark::committedMillis)
+                    .orElse(build.startedAt() == null ? Long.MAX_VALUE
+                            : build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli());
+            afterBuild = removal.timeMillis() > readAt;
+        }
         return afterBuild && !expiredByTable(table, read, removal);
     }
 

@@ -10,6 +10,7 @@ import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.lake.PartitionFiles;
+import io.weir.runner.lake.SnapshotMark;
 
 import java.util.Collection;
 import java.util.Iterator;
@@ -29,6 +30,7 @@ public final class UpstreamRead {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SNAPSHOT = "snapshot";
+    private static final String COMMITTED = "committed";
     private static final String FILES = "files";
     /** Not a table name: Paimon keeps '$' for its system tables. */
     private static final String WRITTEN = "$written";
@@ -56,10 +58,14 @@ public final class UpstreamRead {
      *
      * @param digests per partition value of the layer's table; a partition without a file is left out
      */
-    record Written(long snapshot, Map<String, String> digests) {}
+    record Written(SnapshotMark snapshot, Map<String, String> digests) {}
 
-    /** The same record, with what the build wrote into its own table's partitions. */
-    public UpstreamRead withWritten(long snapshot, Map<String, PartitionFiles> files) {
+    /**
+     * The same record, with what the build wrote into its own table's partitions.
+     *
+     * @param files as {@code snapshot} holds them; a partition without a file may be left out
+     */
+    public UpstreamRead withWritten(SnapshotMark snapshot, Map<String, PartitionFiles> files) {
         Map<String, String> digests = new TreeMap<>();
         files.forEach((value, f) -> digests.put(value, f.digest()));
         return new UpstreamRead(conf, layer, tables, this.digests, partitions, new Written(snapshot, digests));
@@ -70,8 +76,15 @@ public final class UpstreamRead {
      * partitions that {@code partitions} read, each as of that same snapshot.
      */
     public static UpstreamRead now(PipelineConf conf, Lake lake, LayerConf layer, Collection<Partition> partitions) {
+        return snapshotsNow(conf, lake, layer).reading(lake, partitions);
+    }
+
+    /**
+     * The upstream tables' newest snapshots and watermarks now, without digests yet: taken before
+     * a caller looks at the upstream data, so that what commits meanwhile is newer than the record.
+     */
+    public static UpstreamRead snapshotsNow(PipelineConf conf, Lake lake, LayerConf layer) {
         Map<String, Map<String, Object>> tables = new LinkedHashMap<>();
-        Map<String, Map<String, String>> digests = new LinkedHashMap<>();
         if (layer.upstream().isEmpty()) {
             conf.sources().forEach(s -> tables.put(s.kind().upstreamRecord(s), Map.of("read", SNAPSHOT)));
         }
@@ -81,17 +94,29 @@ public final class UpstreamRead {
             if (!lake.tableExists(table)) {
                 continue;
             }
-            long snapshot = lake.latestSnapshotId(table).orElse(0L);
-            state.put(SNAPSHOT, snapshot);
+            Optional<SnapshotMark> mark = lake.latestMark(table);
+            state.put(SNAPSHOT, mark.map(SnapshotMark::id).orElse(0L));
+            mark.ifPresent(m -> state.put(COMMITTED, m.committedMillis()));
             lake.watermark(table).ifPresent(wm -> state.put("watermark", wm));
+        }
+        return new UpstreamRead(conf, layer, tables, Map.of(), Map.of(), null);
+    }
+
+    /**
+     * The same snapshots, with the digests of the upstream partitions that {@code partitions} read,
+     * each as of the snapshot recorded for its table.
+     */
+    public UpstreamRead reading(Lake lake, Collection<Partition> partitions) {
+        Map<String, Map<String, String>> digests = new LinkedHashMap<>();
+        tables.forEach((table, state) -> {
             Optional<PartitionSpec> spec = conf.layerWritingTable(table).flatMap(LayerConf::partition);
-            if (spec.isPresent() && !partitions.isEmpty()) {
+            if (state.get(SNAPSHOT) instanceof Long snapshot && spec.isPresent() && !partitions.isEmpty()) {
                 digests.put(table, digestsAt(lake, table, snapshot, reads(layer, partitions, spec.get())));
             }
-        }
+        });
         Map<String, Partition> byValue = new LinkedHashMap<>();
         partitions.forEach(p -> byValue.put(p.value(), p));
-        return new UpstreamRead(conf, layer, tables, digests, byValue, null);
+        return new UpstreamRead(conf, layer, tables, digests, byValue, written);
     }
 
     /** No record: for entries of partitions that never ran. */
@@ -135,7 +160,8 @@ public final class UpstreamRead {
         });
         if (written != null && partition != null) {
             Map<String, Object> own = new LinkedHashMap<>();
-            own.put(SNAPSHOT, written.snapshot());
+            own.put(SNAPSHOT, written.snapshot().id());
+            own.put(COMMITTED, written.snapshot().committedMillis());
             own.put("digest", written.digests().getOrDefault(partitionValue, PartitionFiles.NONE));
             record.put(WRITTEN, own);
         }
@@ -147,7 +173,7 @@ public final class UpstreamRead {
     }
 
     /** The snapshot of a table that a build read, if its entry says. */
-    public static Optional<Long> snapshot(LedgerEntry build, String table) {
+    public static Optional<SnapshotMark> snapshot(LedgerEntry build, String table) {
         return Optional.ofNullable(parsed(build).snapshots().get(table));
     }
 
@@ -168,9 +194,9 @@ public final class UpstreamRead {
     }
 
     /** One partition as its build left it. */
-    public record WrittenPartition(long snapshot, String digest) {}
+    public record WrittenPartition(SnapshotMark snapshot, String digest) {}
 
-    private record Parsed(Map<String, Long> snapshots, Map<String, Map<String, String>> digests,
+    private record Parsed(Map<String, SnapshotMark> snapshots, Map<String, Map<String, String>> digests,
             WrittenPartition written) {}
 
     /**
@@ -191,7 +217,7 @@ public final class UpstreamRead {
         } catch (JsonProcessingException e) {
             root = JSON.createObjectNode(); // an unreadable record tells nothing: the exact tests decide
         }
-        Map<String, Long> snapshots = new java.util.HashMap<>();
+        Map<String, SnapshotMark> snapshots = new java.util.HashMap<>();
         Map<String, Map<String, String>> digests = new java.util.HashMap<>();
         WrittenPartition written = null;
         for (Iterator<Map.Entry<String, JsonNode>> tables = root.fields(); tables.hasNext(); ) {
@@ -199,12 +225,12 @@ public final class UpstreamRead {
             JsonNode snapshot = table.getValue().get(SNAPSHOT);
             if (table.getKey().equals(WRITTEN)) {
                 if (snapshot != null && snapshot.canConvertToLong() && table.getValue().path("digest").isTextual()) {
-                    written = new WrittenPartition(snapshot.asLong(), table.getValue().get("digest").asText());
+                    written = new WrittenPartition(mark(table.getValue()), table.getValue().get("digest").asText());
                 }
                 continue;
             }
             if (snapshot != null && snapshot.canConvertToLong()) {
-                snapshots.put(table.getKey(), snapshot.asLong());
+                snapshots.put(table.getKey(), mark(table.getValue()));
             }
             JsonNode files = table.getValue().get(FILES);
             if (files != null && files.isObject()) {
@@ -214,5 +240,11 @@ public final class UpstreamRead {
             }
         }
         return new Parsed(snapshots, digests, written);
+    }
+
+    private static SnapshotMark mark(JsonNode table) {
+        JsonNode committed = table.get(COMMITTED);
+        return new SnapshotMark(table.get(SNAPSHOT).asLong(),
+                committed != null && committed.canConvertToLong() ? committed.asLong() : SnapshotMark.UNKNOWN);
     }
 }

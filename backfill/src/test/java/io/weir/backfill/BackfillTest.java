@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,7 +134,7 @@ class BackfillTest {
      * digest of the partition's files that the build recorded still tells the change.
      */
     @Test
-    @Order(2)
+    @Order(3)
     void aWriteFromAWriterInAZoneFarWestIsStillLateData() throws Exception {
         io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
         // The day's orders as such a cluster leaves them: every file rewritten there.
@@ -163,6 +164,42 @@ class BackfillTest {
         assertEquals(List.of(), missing("dws_users", day), "rebuilt after the write: up to date");
     }
 
+    /**
+     * A compaction gives an upstream partition other files with the same rows. Once the table's
+     * history has shown that, the proof outlives the history: after the snapshots expire, a
+     * long-lived planner (the scheduler's) still leaves the partition built, where one without the
+     * proof must take it as changed.
+     */
+    @Test
+    @Order(11)
+    void aCompactionProvenOnceNeedsNoHistoryAfterwards() throws Exception {
+        io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
+        // A second file for the compaction to merge, read by a build.
+        io.weir.runner.LakeWrites.writeBackOneRow(lake, "dwd_orders", "20230215");
+        BackfillResult built = run("dws_users", DAY, DAY, false, 1, 1);
+        assertTrue(built.succeeded(), built.failures().toString());
+        assertEquals(List.of(), missing("dws_users", day));
+        String read = lake.partitionFiles("dwd_orders").get("20230215").digest();
+        io.weir.runner.LakeWrites.compact(lake, "dwd_orders", "20230215");
+        assertNotEquals(read, lake.partitionFiles("dwd_orders").get("20230215").digest(), "the compaction wrote new files");
+        MissingPartitions longLived = new MissingPartitions(conf, lake);
+        assertEquals(List.of(), missing(longLived, day), "a compaction changes no row");
+
+        lake.table("dwd_orders").newExpireSnapshots().config(org.apache.paimon.options.ExpireConfig.builder()
+                .snapshotMaxDeletes(Integer.MAX_VALUE).snapshotRetainMax(1).snapshotRetainMin(1)
+                .snapshotTimeRetain(java.time.Duration.ZERO).build()).expire();
+        List<MissingPartitions.Missing> withoutProof = missing("dws_users", day);
+        assertEquals(List.of(MissingPartitions.Reason.UPSTREAM_CHANGED),
+                withoutProof.stream().map(MissingPartitions.Missing::reason).toList(),
+                "with the history gone, other files may hold other rows");
+        assertEquals(List.of(), missing(longLived, day), "proven the same rows while the history was there");
+    }
+
+    private static List<MissingPartitions.Missing> missing(MissingPartitions planner, io.weir.runner.conf.Partition day) {
+        return planner.of(conf.layer("dws_users"), List.of(day), ledger.latestByPartition(conf.name(), "dws_users"),
+                null, java.time.Instant.now());
+    }
+
     private interface LakeWrite {
         void run() throws Exception;
     }
@@ -186,7 +223,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void changedSourceDataAndEmptiedPartitionsAreReplaced() throws Exception {
         execute("UPDATE orders SET buy_fee = 4100.04 WHERE order_id = 100002",
                 "DELETE FROM orders_pay WHERE pay_id = 2020", "DELETE FROM orders WHERE order_id = 100020");
@@ -205,7 +242,7 @@ class BackfillTest {
 
     /** A stopped runner (a scheduler's --duration ran out) lets running jobs end and starts no more. */
     @Test
-    @Order(5)
+    @Order(6)
     void aStoppedRunnerStartsNoFurtherChunk() {
         BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 1, true));
         assertEquals(4, plan.layers().get(0).chunks().size());
@@ -232,7 +269,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void multiPartitionChunksRunConcurrently() {
         BackfillPlan plan = planner().plan(request("dws_shops", LocalDate.of(2023, 2, 13), NEXT, false, 2, true));
         assertEquals(2, plan.layers().get(0).chunks().size());
@@ -245,7 +282,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(6)
+    @Order(8)
     void badInputIsRejectedAndRecordsNothing() {
         int before = ledger.entries().size();
         assertBadInput(() -> planner().plan(request("dws_users", NEXT, DAY, false, 1, true)), "--from 2023-02-16 is after --to 2023-02-15");
@@ -259,7 +296,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(7)
+    @Order(9)
     void retryRerunsOnlyTheFailedPartitionsOfTheOriginalWindow() throws Exception {
         // Break the layer for one day only: the cast fails on 20230215's rows.
         Files.writeString(flakyTemplate, Files.readString(flakyTemplate).replace("THEN '2'", "THEN 'broken'"));
@@ -285,7 +322,7 @@ class BackfillTest {
     }
 
     @Test
-    @Order(8)
+    @Order(10)
     void hourlyPartitionsWorkLikeDailyOnes() {
         BackfillPlan plan = planner().plan(request("dws_users_hourly", DAY, DAY, false, 6, true));
         assertEquals(24, plan.partitionCount());
@@ -327,7 +364,7 @@ class BackfillTest {
      * by; the downstream is still stale, unless the table's own partition expiration removed it.
      */
     @Test
-    @Order(3)
+    @Order(4)
     void aDroppedUpstreamPartitionMakesItsDownstreamStaleUnlessItExpired() throws Exception {
         assertEquals(0, planner().plan(request("dws_users", NEXT, NEXT, false, 1, false)).partitionCount());
         lake.dropPartitions("dwd_orders", List.of("20230216"));

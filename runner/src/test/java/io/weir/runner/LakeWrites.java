@@ -1,6 +1,8 @@
 package io.weir.runner;
 
 import io.weir.runner.lake.Lake;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.GenericRow;
 import org.apache.paimon.data.InternalRow;
 import org.apache.paimon.disk.IOManager;
 import org.apache.paimon.data.serializer.InternalRowSerializer;
@@ -31,8 +33,20 @@ public final class LakeWrites {
         writeBack(lake, table, partition, Integer.MAX_VALUE);
     }
 
-    private static void writeBack(Lake lake, String table, String partition, int limit) throws Exception {
+    /** Commits a copy of one row of {@code from} into the partition {@code to}: data that no build of {@code to} wrote. */
+    public static void copyOneRow(Lake lake, String table, String from, String to) throws Exception {
         FileStoreTable t = lake.table(table);
+        InternalRow row = rowsOf(t, from).get(0);
+        int partitionField = t.rowType().getFieldIndex(t.partitionKeys().get(0));
+        GenericRow copy = new GenericRow(row.getRowKind(), row.getFieldCount());
+        for (int i = 0; i < row.getFieldCount(); i++) {
+            copy.setField(i, i == partitionField ? BinaryString.fromString(to)
+                    : InternalRow.createFieldGetter(t.rowType().getTypeAt(i), i).getFieldOrNull(row));
+        }
+        commit(t, List.of(copy));
+    }
+
+    private static List<InternalRow> rowsOf(FileStoreTable t, String partition) throws Exception {
         ReadBuilder read = t.newReadBuilder().withPartitionFilter(Map.of(t.partitionKeys().get(0), partition));
         InternalRowSerializer copier = new InternalRowSerializer(t.rowType());
         List<InternalRow> rows = new ArrayList<>();
@@ -40,12 +54,22 @@ public final class LakeWrites {
             reader.forEachRemaining(row -> rows.add(copier.copy(row)));
         }
         if (rows.isEmpty()) {
-            throw new IllegalStateException(table + " partition " + partition + " holds no row to write back");
+            throw new IllegalStateException(t.name() + " partition " + partition + " holds no row to copy");
         }
+        return rows;
+    }
+
+    private static void writeBack(Lake lake, String table, String partition, int limit) throws Exception {
+        FileStoreTable t = lake.table(table);
+        List<InternalRow> rows = rowsOf(t, partition);
+        commit(t, rows.subList(0, Math.min(limit, rows.size())));
+    }
+
+    private static void commit(FileStoreTable t, List<InternalRow> rows) throws Exception {
         BatchWriteBuilder write = t.newBatchWriteBuilder();
         try (IOManager io = IOManager.create(System.getProperty("java.io.tmpdir"));
                 BatchTableWrite writer = (BatchTableWrite) write.newWrite().withIOManager(io); BatchTableCommit commit = write.newCommit()) {
-            for (InternalRow row : rows.subList(0, Math.min(limit, rows.size()))) {
+            for (InternalRow row : rows) {
                 writer.write(row);
             }
             commit.commit(writer.prepareCommit());

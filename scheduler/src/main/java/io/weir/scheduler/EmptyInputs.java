@@ -10,7 +10,6 @@ import io.weir.runner.template.Renderer;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -51,7 +50,7 @@ final class EmptyInputs {
             if (spec.isEmpty() || !lake.tableExists(table)) {
                 return List.of();
             }
-            for (String value : lake.partitionsLastWritten(table).keySet()) {
+            for (String value : lake.partitionsWithFiles(table)) {
                 Optional<Partition> partition = spec.get().parse(value);
                 if (partition.isEmpty()) {
                     return List.of(); // a value of no time (a null partition column): no telling what it feeds
@@ -62,10 +61,10 @@ final class EmptyInputs {
                 }
             }
         }
-        Map<String, Long> own = lake.tableExists(layer.table()) ? lake.partitionsLastWritten(layer.table()) : Map.of();
+        java.util.Set<String> own = lake.tableExists(layer.table()) ? lake.partitionsWithFiles(layer.table()) : java.util.Set.of();
         List<Partition> empty = new ArrayList<>();
         for (Partition p : ready) {
-            if (!p.end().isAfter(firstData) && !own.containsKey(p.value())) {
+            if (!p.end().isAfter(firstData) && !own.contains(p.value())) {
                 empty.add(p);
             }
         }

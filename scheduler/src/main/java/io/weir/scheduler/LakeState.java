@@ -56,10 +56,11 @@ final class LakeState {
 
 
     /**
-     * The partitions that snapshots after {@code snapshot} wrote, unless that history expired;
+     * The partitions that snapshots after {@code snapshot} wrote, unless that history expired or
+     * was rewritten (a rollback, the table made anew);
      * asked again only once the table commits.
      */
-    Optional<java.util.Set<String>> writtenSince(String table, long snapshot) {
+    Optional<java.util.Set<String>> writtenSince(String table, io.weir.runner.lake.SnapshotMark snapshot) {
         long newest = of(table).snapshotId();
         WrittenSince known = writtenSince.get(table + "@" + snapshot);
         if (known != null && known.asOf() == newest) {

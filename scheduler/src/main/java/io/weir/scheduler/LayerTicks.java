@@ -157,11 +157,17 @@ final class LayerTicks {
     private List<Partition> recordEmpty(LayerConf layer, List<Partition> ready) {
         // Taken first: late-data detection compares the upstream partitions with what this read.
         LocalDateTime started = LocalDateTime.now(java.time.ZoneOffset.UTC);
-        io.weir.backfill.UpstreamRead upstream = runner.upstreamRead(layer, ready);
+        io.weir.backfill.UpstreamRead upstream = io.weir.backfill.UpstreamRead.snapshotsNow(conf, lake, layer);
+        // And its own table's: a write there after this is one no build recorded.
+        java.util.Optional<io.weir.runner.lake.SnapshotMark> own = lake.tableExists(layer.table())
+                ? lake.latestMark(layer.table()) : java.util.Optional.empty();
         List<Partition> empty = emptyInputs.of(layer, ready);
         if (empty.isEmpty()) {
             return empty;
         }
+        // Each empty partition had no file when looked at, after the mark: the record says it holds none.
+        upstream = upstream.reading(lake, empty)
+                .withWritten(own.orElse(io.weir.runner.lake.SnapshotMark.idOnly(0)), Map.of());
         ensureTable(layer);
         String runId = BackfillPlanner.newRunId();
         String hash = renderer.template(layer).logicHash();

@@ -280,6 +280,14 @@ class SchedulerTest {
         assertEquals(before, partitionsIn(events, "skipped dws_users_hourly "), events.lines().toString());
         assertEquals(from, partitionsIn(events, "submitted dws_users_hourly "), events.lines().toString());
         assertTrue(lake.rowsOfPartitions("dws_users_hourly", List.copyOf(before)).isEmpty());
+        LedgerEntry recordedEmpty = ledger.latest("test", "dws_users_hourly", "2023030102").orElseThrow();
+        io.weir.backfill.UpstreamRead.WrittenPartition leftEmpty = io.weir.backfill.UpstreamRead.written(recordedEmpty)
+                .orElseThrow(() -> new AssertionError("no $written: " + recordedEmpty.upstream()));
+        assertEquals(io.weir.runner.lake.PartitionFiles.NONE, leftEmpty.digest(), recordedEmpty.upstream());
+        for (String upstream : conf.layer("dws_users_hourly").upstream()) {
+            assertTrue(io.weir.backfill.UpstreamRead.snapshot(recordedEmpty, upstream).orElseThrow().timeKnown(),
+                    "the read snapshot's commit time identifies it across a rollback: " + recordedEmpty.upstream());
+        }
 
         // A late change to the order of 2023-03-01 09:00 reaches the hourly ODS partition of that hour only,
         // and a late order lands in 03:00, an hour that was recorded empty without a job.
@@ -330,14 +338,21 @@ class SchedulerTest {
                 + hourBuild.runId() + "; waiting for its rebuild"), readiness(conf).check(day, mar2).waitingOn());
 
         LayerConf hourly = conf.layer("dws_users_hourly");
-        long snapshot = lake.latestSnapshotId("dws_users_hourly").orElseThrow();
+        io.weir.runner.lake.SnapshotMark snapshot = lake.latestMark("dws_users_hourly").orElseThrow();
         String asBuilt = io.weir.backfill.UpstreamRead.now(conf, lake, hourly, List.of(hourly.partition().orElseThrow().named(hour)))
-                .withWritten(snapshot, lake.partitionFiles("dws_users_hourly", snapshot, List.of(hour))).json(hour);
+                .withWritten(snapshot, lake.partitionFiles("dws_users_hourly", snapshot.id(), List.of(hour))).json(hour);
         ledger.record(List.of(hourBuild.withUpstream(asBuilt)));
         String digest = lake.partitionFiles("dws_users_hourly").get(hour).digest();
         io.weir.runner.LakeWrites.compact(lake, "dws_users_hourly", hour);
         assertNotEquals(digest, lake.partitionFiles("dws_users_hourly").get(hour).digest(), "the compaction wrote new files");
         assertEquals(List.of(), readiness(conf).check(day, mar2).waitingOn(), "a compaction changes no row");
+
+        // An hour recorded empty without a job is judged by what that record says it left: no file.
+        io.weir.runner.conf.Partition mar1 = day.partition().orElseThrow().named("20230301");
+        assertEquals(List.of(), readiness(conf).check(day, mar1).waitingOn());
+        io.weir.runner.LakeWrites.copyOneRow(lake, "dws_users_hourly", "2023030109", "2023030102");
+        assertEquals(List.of("dws_users_hourly partition 2023030102: written after its build in run "
+                + recordedEmpty.runId() + "; waiting for its rebuild"), readiness(conf).check(day, mar1).waitingOn());
     }
 
     private static Readiness readiness(PipelineConf conf) {

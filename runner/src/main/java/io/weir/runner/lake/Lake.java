@@ -174,6 +174,11 @@ public final class Lake implements AutoCloseable {
         return catalog;
     }
 
+    /** The partition values that hold a data file in the latest snapshot: read from the manifests' partition summaries. */
+    public java.util.Set<String> partitionsWithFiles(String tableName) {
+        return partitionRecordCounts(tableName).keySet();
+    }
+
     /** Record count per partition value (first partition column), as the latest snapshot holds it. */
     public Map<String, Long> partitionRecordCounts(String tableName) {
         Map<String, Long> counts = new java.util.TreeMap<>();
@@ -406,18 +411,45 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * Partition values that snapshots after the given one wrote, if the table still keeps them all:
-     * empty where they have expired, or the table was made anew, and nothing can tell.
+     * Partition values that snapshots after the marked one wrote, if the table's history since it
+     * is still the one the mark was taken in: empty where it has expired, was rolled back past the
+     * mark, or the table was made anew, and nothing can tell.
      */
-    public Optional<java.util.Set<String>> partitionsWrittenSinceIfKept(String tableName, long snapshotId) {
+    public Optional<java.util.Set<String>> partitionsWrittenSinceIfKept(String tableName, SnapshotMark since) {
+        return holdsHistorySince(tableName, since) ? Optional.of(partitionsWrittenSince(tableName, since.id()))
+                : Optional.empty();
+    }
+
+    /**
+     * Whether every commit after the marked snapshot is still kept, and the marked one is the very
+     * commit the mark was taken of. A mark without a commit time (an older ledger entry) is trusted
+     * by its id alone, as long as the history reaches back to it.
+     */
+    public boolean holdsHistorySince(String tableName, SnapshotMark since) {
         org.apache.paimon.utils.SnapshotManager snapshots = table(tableName).snapshotManager();
         Long earliest = snapshots.earliestSnapshotId();
         Long latest = snapshots.latestSnapshotId();
-        // Newest below the snapshot asked about: the table was dropped and made again since.
-        if (earliest == null || earliest > snapshotId + 1 || latest < snapshotId) {
-            return Optional.empty();
+        // Newest below the snapshot asked about: rolled back past it, or dropped and made again since.
+        if (earliest == null || latest < since.id()) {
+            return false;
         }
-        return Optional.of(partitionsWrittenSince(tableName, snapshotId));
+        if (!since.timeKnown()) {
+            return earliest <= since.id() + 1;
+        }
+        if (since.id() < earliest) {
+            return false;
+        }
+        try {
+            return snapshots.tryGetSnapshot(since.id()).timeMillis() == since.committedMillis();
+        } catch (java.io.FileNotFoundException expiredMeanwhile) {
+            return false;
+        }
+    }
+
+    /** The newest snapshot of a table, marked so that a later rollback or re-creation shows. */
+    public Optional<SnapshotMark> latestMark(String tableName) {
+        Snapshot latest = table(tableName).snapshotManager().latestSnapshot();
+        return latest == null ? Optional.empty() : Optional.of(new SnapshotMark(latest.id(), latest.timeMillis()));
     }
 
     /** Partition values that snapshots after the given one wrote (appended to or overwrote). */
