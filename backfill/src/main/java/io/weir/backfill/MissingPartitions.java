@@ -143,7 +143,8 @@ public final class MissingPartitions {
                         : files == null || files.lastWrittenMillis() > oldestUnseenWrite(build);
                 // Cheap first; then exact, since other files may hold the same rows (a compaction).
                 boolean changed = maybeChanged && (files == null
-                        ? removedSince(table, upstream, build, cache)
+                        ? removedSince(table, upstream, build, digestRead != null && !digestRead.equals(PartitionFiles.NONE),
+                                cache)
                         : writtenSince(table, upstream, build, cache));
                 if (changed) {
                     return Optional.of(table + " partition " + upstream.value());
@@ -189,11 +190,15 @@ public final class MissingPartitions {
     /**
      * An upstream partition with no file left was emptied after the build read it, unless the
      * table's own partition expiration removed it: what expired upstream stays built downstream.
+     *
+     * @param readFiles whether the build's record says the partition held files when it read it
      */
-    private boolean removedSince(String table, Partition read, LedgerEntry build, Memo cache) {
+    private boolean removedSince(String table, Partition read, LedgerEntry build, boolean readFiles, Memo cache) {
         PartitionRemovals.Removal removal = cache.removals.computeIfAbsent(table, removals::of).get(read.value());
         if (removal == null) {
-            return false;
+            // Emptied by a commit whose snapshot has expired since: a drop, unless the table's own
+            // expiration would have removed the partition by now.
+            return readFiles && !expirableByTable(table, read, System.currentTimeMillis());
         }
         Optional<SnapshotMark> readSnapshot = UpstreamRead.snapshot(build, table);
         boolean afterBuild;
@@ -206,10 +211,11 @@ public final class MissingPartitions {
                             : build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli());
             afterBuild = removal.timeMillis() > readAt;
         }
-        return afterBuild && !expiredByTable(table, read, removal);
+        return afterBuild && !expirableByTable(table, read, removal.timeMillis());
     }
 
-    private boolean expiredByTable(String table, Partition read, PartitionRemovals.Removal removal) {
+    /** Whether the table's own partition expiration could have removed the partition by {@code atMillis}. */
+    private boolean expirableByTable(String table, Partition read, long atMillis) {
         CoreOptions options = CoreOptions.fromMap(lake.table(table).options());
         Duration expiration = options.partitionExpireTime();
         if (expiration == null) {
@@ -221,7 +227,7 @@ public final class MissingPartitions {
         // Paimon reads the partition's time in the JVM's zone; a day's slack covers any zone, and
         // leaving a partition built is the safe side of the doubt.
         return read.start().plus(expiration).minusDays(1)
-                .isBefore(LocalDateTime.ofInstant(Instant.ofEpochMilli(removal.timeMillis()), ZoneOffset.UTC));
+                .isBefore(LocalDateTime.ofInstant(Instant.ofEpochMilli(atMillis), ZoneOffset.UTC));
     }
 
     /** What one call reads of the lake, read once. */

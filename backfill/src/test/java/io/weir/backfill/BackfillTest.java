@@ -185,14 +185,51 @@ class BackfillTest {
         MissingPartitions longLived = new MissingPartitions(conf, lake);
         assertEquals(List.of(), missing(longLived, day), "a compaction changes no row");
 
-        lake.table("dwd_orders").newExpireSnapshots().config(org.apache.paimon.options.ExpireConfig.builder()
-                .snapshotMaxDeletes(Integer.MAX_VALUE).snapshotRetainMax(1).snapshotRetainMin(1)
-                .snapshotTimeRetain(java.time.Duration.ZERO).build()).expire();
+        expireAllButTheNewestSnapshot("dwd_orders");
         List<MissingPartitions.Missing> withoutProof = missing("dws_users", day);
         assertEquals(List.of(MissingPartitions.Reason.UPSTREAM_CHANGED),
                 withoutProof.stream().map(MissingPartitions.Missing::reason).toList(),
                 "with the history gone, other files may hold other rows");
         assertEquals(List.of(), missing(longLived, day), "proven the same rows while the history was there");
+    }
+
+    /**
+     * A drop whose snapshot has expired leaves no trace in the table's history. The build's record
+     * still says the partition held files, and none holds it now: a drop, unless the table's own
+     * partition expiration would have removed it by now.
+     */
+    @Test
+    @Order(12)
+    void aDropWhoseSnapshotExpiredIsStillSeen() throws Exception {
+        io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
+        BackfillResult built = run("dws_users", DAY, DAY, false, 1, 1);
+        assertTrue(built.succeeded(), built.failures().toString());
+        assertEquals(List.of(), missing("dws_users", day));
+        LedgerEntry build = ledger.latestByPartition(conf.name(), "dws_users").get("20230215");
+        assertNotEquals(io.weir.runner.lake.PartitionFiles.NONE,
+                UpstreamRead.digests(build, "dwd_orders").orElseThrow().get("20230215"), "the build read files");
+
+        io.weir.runner.LakeWrites.copyOneRow(lake, "dwd_orders", "20230215", "20230301");
+        lake.dropPartitions("dwd_orders", List.of("20230215"));
+        // A later commit, so that the drop's snapshot can expire.
+        io.weir.runner.LakeWrites.copyOneRow(lake, "dwd_orders", "20230301", "20230302");
+        expireAllButTheNewestSnapshot("dwd_orders");
+        assertFalse(new io.weir.runner.lake.PartitionRemovals(lake).of("dwd_orders").containsKey("20230215"),
+                "the drop's snapshot has expired");
+        List<MissingPartitions.Missing> missing = missing("dws_users", day);
+        assertEquals(List.of(MissingPartitions.Reason.UPSTREAM_CHANGED),
+                missing.stream().map(MissingPartitions.Missing::reason).toList());
+        assertTrue(missing.get(0).why().contains("dwd_orders partition 20230215"), missing.get(0).why());
+
+        lake.catalog().alterTable(org.apache.paimon.catalog.Identifier.create(lake.database(), "dwd_orders"),
+                org.apache.paimon.schema.SchemaChange.setOption("partition.expiration-time", "7 d"), false);
+        assertEquals(List.of(), missing("dws_users", day), "a partition years past dwd_orders' own expiration");
+    }
+
+    private static void expireAllButTheNewestSnapshot(String table) {
+        lake.table(table).newExpireSnapshots().config(org.apache.paimon.options.ExpireConfig.builder()
+                .snapshotMaxDeletes(Integer.MAX_VALUE).snapshotRetainMax(1).snapshotRetainMin(1)
+                .snapshotTimeRetain(java.time.Duration.ZERO).build()).expire();
     }
 
     private static List<MissingPartitions.Missing> missing(MissingPartitions planner, io.weir.runner.conf.Partition day) {
