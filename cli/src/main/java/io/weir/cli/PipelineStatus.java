@@ -33,17 +33,28 @@ public final class PipelineStatus {
     private volatile Probed probed = new Probed(List.of(), "", List.of());
     private final Cache<StatusReport> reports = new Cache<>();
     private final Cache<PartitionGrid> grids = new Cache<>();
+    private StatusReport lastRead;
+    private Probed lastProbed;
+    private StatusReport lastReport;
 
     public PipelineStatus(PipelineConf pipeline, Lake lake) {
         this.pipeline = pipeline;
         this.collector = new StatusCollector(pipeline, lake, Clock.systemUTC());
     }
 
-    /** The lake and ledger read now, with the newest probe of jobs and endpoints. */
-    public StatusReport report() {
+    /**
+     * The lake and ledger read now, with the newest probe of jobs and endpoints: the same object
+     * while neither changed, so that its JSON is written once.
+     */
+    public synchronized StatusReport report() {
         Probed last = probed;
-        return reports.get(collector.fingerprint(), collector::collect)
-                .withJobs(last.jobs(), last.cluster()).withEndpoints(last.endpoints());
+        StatusReport read = reports.get(collector.fingerprint(), collector::collect);
+        if (read != lastRead || last != lastProbed) {
+            lastReport = read.withJobs(last.jobs(), last.cluster()).withEndpoints(last.endpoints());
+            lastRead = read;
+            lastProbed = last;
+        }
+        return lastReport;
     }
 
     public PartitionGrid grid(Instant from, Instant until) {
@@ -73,7 +84,10 @@ public final class PipelineStatus {
                 cluster = pipeline.secrets().mask(String.valueOf(e.getMessage()));
             }
         }
-        probed = new Probed(jobs, cluster, endpoints());
+        Probed now = new Probed(jobs, cluster, endpoints());
+        if (!now.equals(probed)) {
+            probed = now;
+        }
     }
 
     /**

@@ -155,7 +155,12 @@ public final class StatusServer implements AutoCloseable {
      * A bind to all addresses answers any name, as its owner chose.
      */
     private record Api(PipelineStatus status, java.util.Set<String> hosts, boolean anyHost,
-            java.util.concurrent.atomic.AtomicLong answered) {
+            java.util.concurrent.atomic.AtomicLong answered, Answers answers) {
+
+        Api(PipelineStatus status, java.util.Set<String> hosts, boolean anyHost,
+                java.util.concurrent.atomic.AtomicLong answered) {
+            this(status, hosts, anyHost, answered, new Answers());
+        }
 
         HttpHandler json(Model model) {
             return exchange -> {
@@ -164,7 +169,8 @@ public final class StatusServer implements AutoCloseable {
                     return;
                 }
                 exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-                exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-store");
+                // Kept, but asked again every time: an unchanged answer is then a 304 without a body.
+                exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
                 exchange.getResponseHeaders().put(Headers.X_CONTENT_TYPE_OPTIONS, "nosniff");
                 if (!anyHost && !hosts.contains(exchange.getHostName())) {
                     exchange.setStatusCode(StatusCodes.FORBIDDEN);
@@ -183,10 +189,73 @@ public final class StatusServer implements AutoCloseable {
                     code = StatusCodes.INTERNAL_SERVER_ERROR;
                     body = java.util.Map.of("error", status.mask(String.valueOf(e.getMessage())));
                 }
-                exchange.setStatusCode(code);
-                exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
                 answered.incrementAndGet();
+                if (code != StatusCodes.OK) {
+                    exchange.setStatusCode(code);
+                    exchange.getResponseSender().send(StatusJson.MAPPER.writeValueAsString(body));
+                    return;
+                }
+                Answer answer = answers.of(body);
+                exchange.getResponseHeaders().put(Headers.ETAG, answer.etag());
+                if (answer.etag().equals(exchange.getRequestHeaders().getFirst(Headers.IF_NONE_MATCH))) {
+                    exchange.setStatusCode(StatusCodes.NOT_MODIFIED);
+                    exchange.endExchange();
+                    return;
+                }
+                exchange.getResponseSender().send(answer.json());
             };
+        }
+    }
+
+    /** A model as sent: its JSON, and a tag of that JSON for the browser to ask whether it changed. */
+    private record Answer(Object model, String json, String etag) {}
+
+    /**
+     * The JSON of the models answered last, reused while a model is the very same object: the
+     * status and grid are kept until what they read changes, and a page polling an idle pipeline
+     * would otherwise have them written out anew every few seconds.
+     */
+    private static final class Answers {
+        private static final int KEPT = 16;
+        private final java.util.Map<Object, Answer> byModel = new java.util.LinkedHashMap<>(32, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<Object, Answer> eldest) {
+                return size() > KEPT;
+            }
+        };
+
+        synchronized Answer of(Object model) throws com.fasterxml.jackson.core.JsonProcessingException {
+            Answer known = byModel.get(new Identity(model));
+            if (known != null) {
+                return known;
+            }
+            String json = StatusJson.MAPPER.writeValueAsString(model);
+            Answer answer = new Answer(model, json, etag(json));
+            byModel.put(new Identity(model), answer);
+            return answer;
+        }
+
+        private static String etag(String json) {
+            try {
+                byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                return "\"" + java.util.HexFormat.of().formatHex(hash, 0, 12) + "\"";
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every JVM has SHA-256", e);
+            }
+        }
+    }
+
+    /** A key equal only to the same object: models are records, and equal ones need not be reused. */
+    private record Identity(Object of) {
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Identity identity && identity.of == of;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(of);
         }
     }
 

@@ -62,7 +62,8 @@
   async function getJson(url) {
     let response;
     try {
-      response = await fetch(url, { cache: "no-store", headers: { Accept: "application/json" } });
+      // "no-cache": the browser asks with the answer's ETag, and an unchanged one comes back as a 304 without a body.
+      response = await fetch(url, { cache: "no-cache", headers: { Accept: "application/json" } });
     } catch (e) {
       throw new Error(`cannot reach the weir ui server (${url})`);
     }

@@ -128,7 +128,7 @@ public final class Closing {
     }
 
     private Closed compute(String table, Map<String, Closed> seen) {
-        if (!lake.tableExists(table)) {
+        if (lake.snapshotIdIfExists(table).isEmpty()) {
             return new Closed(table, Optional.empty(), Basis.NONE, false, "the table does not exist yet");
         }
         Optional<Instant> watermark = lake.watermark(table).map(Instant::ofEpochMilli);

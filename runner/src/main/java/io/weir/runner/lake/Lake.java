@@ -36,6 +36,7 @@ public final class Lake implements AutoCloseable {
     private final String database;
     private final Map<String, org.apache.paimon.utils.SnapshotManager> snapshotManagers =
             new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, KnownWatermark> watermarks = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Lake(WarehouseConf warehouse) {
         Map<String, String> options = new HashMap<>(warehouse.options());
@@ -301,18 +302,40 @@ public final class Lake implements AutoCloseable {
         return rows;
     }
 
-    /** The watermark of the newest snapshot that carries one (batch commits carry none). */
+    /**
+     * The watermark of the newest snapshot that carries one (batch commits carry none). Found once
+     * per newest snapshot: for a table no stream writes, finding none reads every snapshot it keeps,
+     * and a status page asks about every table every few seconds.
+     */
     public Optional<Long> watermark(String tableName) {
-        FileStoreTable table = table(tableName);
-        Snapshot latest = table.snapshotManager().latestSnapshot();
-        for (Snapshot s = latest; s != null; s = previous(table, s)) {
+        org.apache.paimon.utils.SnapshotManager snapshots = snapshotManagers.get(tableName);
+        Snapshot latest = snapshots == null ? null : snapshots.latestSnapshot();
+        if (latest == null) { // not asked before, dropped, or without a commit
+            snapshots = table(tableName).snapshotManager();
+            latest = snapshots.latestSnapshot();
+            if (latest == null) {
+                return Optional.empty();
+            }
+            snapshotManagers.put(tableName, snapshots);
+        }
+        KnownWatermark known = watermarks.get(tableName);
+        if (known != null && known.snapshotId() == latest.id() && known.committedMillis() == latest.timeMillis()) {
+            return known.watermark();
+        }
+        Optional<Long> found = Optional.empty();
+        for (Snapshot s = latest; s != null; s = previous(snapshots, s)) {
             Long watermark = s.watermark();
             if (watermark != null && watermark != Long.MIN_VALUE) {
-                return Optional.of(watermark);
+                found = Optional.of(watermark);
+                break;
             }
         }
-        return Optional.empty();
+        watermarks.put(tableName, new KnownWatermark(latest.id(), latest.timeMillis(), found));
+        return found;
     }
+
+    /** A table's watermark as of its newest snapshot, named by id and commit time (a rollback reuses ids). */
+    private record KnownWatermark(long snapshotId, long committedMillis, Optional<Long> watermark) {}
 
     /**
      * The newest commit that brought rows (an APPEND with records, not a streaming writer's empty
@@ -543,12 +566,16 @@ public final class Lake implements AutoCloseable {
     }
 
     private static Snapshot previous(FileStoreTable table, Snapshot snapshot) {
+        return previous(table.snapshotManager(), snapshot);
+    }
+
+    private static Snapshot previous(org.apache.paimon.utils.SnapshotManager snapshots, Snapshot snapshot) {
         long id = snapshot.id() - 1;
-        Long earliest = table.snapshotManager().earliestSnapshotId();
+        Long earliest = snapshots.earliestSnapshotId();
         if (earliest == null || id < earliest) {
             return null;
         }
-        return table.snapshotManager().snapshot(id);
+        return snapshots.snapshot(id);
     }
 
     private static Object toJava(Object value) {
