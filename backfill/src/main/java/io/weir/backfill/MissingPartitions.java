@@ -137,24 +137,43 @@ public final class MissingPartitions {
             for (Partition upstream : PartitionMapping.read(layer, p, upstreamSpec.get())) {
                 PartitionFiles files = now.get(upstream.value());
                 String digestRead = read.get(upstream.value());
-                String digestNow = files == null ? PartitionFiles.NONE : files.digest();
-                boolean maybeChanged = digestRead != null
-                        ? !digestRead.equals(digestNow) && !sameRows.proven(table, upstream.value(), digestRead, digestNow)
-                        : files == null || files.lastWrittenMillis() > oldestUnseenWrite(build);
                 // Cheap first; then exact, since other files may hold the same rows (a compaction).
-                boolean changed = maybeChanged && (files == null
-                        ? removedSince(table, upstream, build, digestRead != null && !digestRead.equals(PartitionFiles.NONE),
-                                cache)
-                        : writtenSince(table, upstream, build, cache));
+                boolean changed = digestRead != null ? changedSinceRead(table, upstream, build, digestRead, files, cache)
+                        : (files == null || files.lastWrittenMillis() > oldestUnseenWrite(build))
+                                && (files == null ? removedSince(table, upstream, build, false, cache)
+                                        : writtenSince(table, upstream, build, cache));
                 if (changed) {
                     return Optional.of(table + " partition " + upstream.value());
-                }
-                if (maybeChanged && digestRead != null && files != null) {
-                    sameRows.prove(table, upstream.value(), digestRead, digestNow);
                 }
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether a partition whose digest the build recorded holds other rows now. Files where the
+     * build saw none can only come from a write; other files in place of some are checked against
+     * the table's history, and a pair found to differ by compactions alone is remembered.
+     */
+    private boolean changedSinceRead(String table, Partition upstream, LedgerEntry build, String digestRead,
+            PartitionFiles files, Memo cache) {
+        String digestNow = files == null ? PartitionFiles.NONE : files.digest();
+        if (digestRead.equals(digestNow) || sameRows.proven(table, upstream.value(), digestRead, digestNow)) {
+            return false;
+        }
+        if (files == null) {
+            return removedSince(table, upstream, build, true, cache);
+        }
+        if (digestRead.equals(PartitionFiles.NONE) || writtenSince(table, upstream, build, cache)) {
+            return true;
+        }
+        // A proof lasts, so it needs a history read after the files were listed; the memo's may be older.
+        cache.writtenSince.remove(table + "@" + UpstreamRead.snapshot(build, table).orElseThrow());
+        if (writtenSince(table, upstream, build, cache)) {
+            return true;
+        }
+        sameRows.prove(table, upstream.value(), digestRead, digestNow);
+        return false;
     }
 
     /**
@@ -198,7 +217,7 @@ public final class MissingPartitions {
         if (removal == null) {
             // Emptied by a commit whose snapshot has expired since: a drop, unless the table's own
             // expiration would have removed the partition by now.
-            return readFiles && !expirableByTable(table, read, System.currentTimeMillis());
+            return readFiles && !expirableByTable(table, read, System.currentTimeMillis(), cache);
         }
         Optional<SnapshotMark> readSnapshot = UpstreamRead.snapshot(build, table);
         boolean afterBuild;
@@ -211,12 +230,21 @@ public final class MissingPartitions {
                             : build.startedAt().toInstant(ZoneOffset.UTC).toEpochMilli());
             afterBuild = removal.timeMillis() > readAt;
         }
-        return afterBuild && !expirableByTable(table, read, removal.timeMillis());
+        return afterBuild && !expirableByTable(table, read, removal.timeMillis(), cache);
     }
 
-    /** Whether the table's own partition expiration could have removed the partition by {@code atMillis}. */
-    private boolean expirableByTable(String table, Partition read, long atMillis) {
-        CoreOptions options = CoreOptions.fromMap(lake.table(table).options());
+    /**
+     * Whether the table's own partition expiration could have removed the partition by {@code
+     * atMillis}. A table that no longer exists has nothing to rebuild from: its partitions count as
+     * gone by expiry, as before it was dropped.
+     */
+    private boolean expirableByTable(String table, Partition read, long atMillis, Memo cache) {
+        Optional<CoreOptions> tableOptions = cache.options.computeIfAbsent(table, t -> lake.tableExists(t)
+                ? Optional.of(CoreOptions.fromMap(lake.table(t).options())) : Optional.empty());
+        if (tableOptions.isEmpty()) {
+            return true;
+        }
+        CoreOptions options = tableOptions.get();
         Duration expiration = options.partitionExpireTime();
         if (expiration == null) {
             return false;
@@ -234,5 +262,6 @@ public final class MissingPartitions {
     private static final class Memo {
         final Map<String, Optional<Set<String>>> writtenSince = new HashMap<>();
         final Map<String, Map<String, PartitionRemovals.Removal>> removals = new HashMap<>();
+        final Map<String, Optional<CoreOptions>> options = new HashMap<>();
     }
 }

@@ -224,6 +224,8 @@ class BackfillTest {
         lake.catalog().alterTable(org.apache.paimon.catalog.Identifier.create(lake.database(), "dwd_orders"),
                 org.apache.paimon.schema.SchemaChange.setOption("partition.expiration-time", "7 d"), false);
         assertEquals(List.of(), missing("dws_users", day), "a partition years past dwd_orders' own expiration");
+        lake.catalog().alterTable(org.apache.paimon.catalog.Identifier.create(lake.database(), "dwd_orders"),
+                org.apache.paimon.schema.SchemaChange.removeOption("partition.expiration-time"), false);
     }
 
     private static void expireAllButTheNewestSnapshot(String table) {

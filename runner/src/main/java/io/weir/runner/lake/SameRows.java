@@ -21,7 +21,7 @@ public final class SameRows {
     };
 
     public synchronized boolean proven(String table, String partition, String before, String after) {
-        return proven.containsKey(key(table, partition, before, after));
+        return proven.get(key(table, partition, before, after)) != null; // get, not containsKey: it keeps a used proof
     }
 
     public synchronized void prove(String table, String partition, String before, String after) {
