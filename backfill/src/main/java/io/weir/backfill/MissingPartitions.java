@@ -168,7 +168,7 @@ public final class MissingPartitions {
             return true;
         }
         // A proof lasts, so it needs a history read after the files were listed; the memo's may be older.
-        cache.writtenSince.remove(table + "@" + UpstreamRead.snapshot(build, table).orElseThrow());
+        cache.writtenSince.remove(Memo.key(table, UpstreamRead.snapshot(build, table).orElseThrow()));
         if (writtenSince(table, upstream, build, cache)) {
             return true;
         }
@@ -201,7 +201,7 @@ public final class MissingPartitions {
             return true;
         }
         // Where that history has expired or been rewritten, assume the partition changed.
-        return cache.writtenSince.computeIfAbsent(table + "@" + readSnapshot.get(),
+        return cache.writtenSince.computeIfAbsent(Memo.key(table, readSnapshot.get()),
                 k -> lake.partitionsWrittenSinceIfKept(table, readSnapshot.get()))
                 .map(written -> written.contains(read.value())).orElse(true);
     }
@@ -263,5 +263,9 @@ public final class MissingPartitions {
         final Map<String, Optional<Set<String>>> writtenSince = new HashMap<>();
         final Map<String, Map<String, PartitionRemovals.Removal>> removals = new HashMap<>();
         final Map<String, Optional<CoreOptions>> options = new HashMap<>();
+
+        static String key(String table, SnapshotMark read) {
+            return table + "@" + read;
+        }
     }
 }

@@ -208,7 +208,7 @@ public final class StatusServer implements AutoCloseable {
     }
 
     /** A model as sent: its JSON, and a tag of that JSON for the browser to ask whether it changed. */
-    private record Answer(Object model, String json, String etag) {}
+    private record Answer(String json, String etag) {}
 
     /**
      * The JSON of the models answered last, reused while a model is the very same object: the
@@ -230,7 +230,7 @@ public final class StatusServer implements AutoCloseable {
                 return known;
             }
             String json = StatusJson.MAPPER.writeValueAsString(model);
-            Answer answer = new Answer(model, json, etag(json));
+            Answer answer = new Answer(json, etag(json));
             byModel.put(new Identity(model), answer);
             return answer;
         }
