@@ -7,9 +7,11 @@ import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionRange;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.template.Renderer;
 
+import java.time.Clock;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -99,7 +101,7 @@ public final class BackfillPlanner {
                 t = spec.partitionOf(t).end()) {
             candidates.add(spec.partitionOf(t));
         }
-        Set<String> sealed = Set.copyOf(new OpenPartitions(conf, lake).sealed(layer, candidates));
+        Set<String> sealed = Set.copyOf(new Closing(conf, lake, Clock.systemUTC()).sealedPartitions(layer, candidates));
         for (Partition next : candidates) {
             if (!sealed.contains(next.value())) {
                 break;
@@ -183,7 +185,7 @@ public final class BackfillPlanner {
             partitions.stream().map(Partition::value).filter(v -> !toRun.contains(v)).forEach(skipped::add);
             partitions = partitions.stream().filter(p -> toRun.contains(p.value())).toList();
         }
-        List<String> open = new OpenPartitions(conf, lake).of(layer, partitions);
+        List<String> open = List.copyOf(new Closing(conf, lake, Clock.systemUTC()).openPartitions(layer, partitions).values());
         if (!open.isEmpty() && !request.allowOpen()) {
             List<String> shown = open.size() > 10 ? open.subList(0, 10) : open;
             throw WeirException.badInput("layer '" + layer.name() + "': " + open.size()

@@ -2,6 +2,7 @@ package io.weir.backfill;
 
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
 import io.weir.runner.lake.Seals;
 import io.weir.runner.session.Failures;
@@ -414,7 +415,7 @@ public final class BackfillRunner {
             return;
         }
         List<io.weir.runner.conf.Partition> all = layerPlan.chunks().stream().flatMap(c -> c.partitions().stream()).toList();
-        List<String> sealed = new OpenPartitions(conf, lake).sealed(layer, all);
+        List<String> sealed = new Closing(conf, lake, java.time.Clock.systemUTC()).sealedPartitions(layer, all);
         seals.seal(layer.table(), sealed, plan.runId());
         if (sealed.isEmpty() || !fenced(layer)) {
             return;

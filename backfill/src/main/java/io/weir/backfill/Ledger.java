@@ -19,9 +19,9 @@ import java.util.function.Predicate;
  * The run ledger, kept in the warehouse itself so the record of what built each partition lives and
  * moves with the data. Two Paimon tables, written with Paimon's Java API (no Flink job):
  * <ul>
- *   <li>{@code weir.run_log}, the history: every state of every (run, table, partition),
+ *   <li>{@code run_log}, the history: every state of every (run, table, partition),
  *       partitioned by the run's day, so recent runs and one run are read without the rest;</li>
- *   <li>{@code weir.partition_state}, the current state: the newest entry per (pipeline, table,
+ *   <li>{@code partition_state}, the current state: the newest entry per (pipeline, table,
  *       partition), partitioned by pipeline and table, which planning and status read.</li>
  * </ul>
  * Both stay small to read however long the history grows: each is compacted every
@@ -34,7 +34,7 @@ public final class Ledger {
 
     public Ledger(Lake lake) {
         this.catalog = lake.catalog();
-        this.tables = new LedgerTables(catalog);
+        this.tables = new LedgerTables(catalog, lake.ledgerDatabase());
     }
 
     /** Creates the ledger tables if missing (and moves a ledger of an older Weir into them). */

@@ -1,7 +1,6 @@
 package io.weir.backfill;
 
 import io.weir.runner.lake.Lake;
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.CoreOptions;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
@@ -29,11 +28,9 @@ final class LedgerTables {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(LedgerTables.class);
 
-    static final Identifier LOG = Identifier.create(Renderer.STAGING_DATABASE, "run_log");
-    static final Identifier STATE = Identifier.create(Renderer.STAGING_DATABASE, "partition_state");
-    /** The one table of Weir before the ledger was split; moved into the two on first open. */
-    static final Identifier LEGACY = Identifier.create(Renderer.STAGING_DATABASE, "runs");
-    static final Identifier LEGACY_MOVED = Identifier.create(Renderer.STAGING_DATABASE, "runs_moved_to_run_log");
+    static final String LOG_NAME = "run_log";
+    static final String STATE_NAME = "partition_state";
+    static final String LEGACY_MOVED_NAME = "runs_moved_to_run_log";
 
     static final String RUN_DAY = "run_day";
     static final String PIPELINE = "pipeline";
@@ -47,12 +44,25 @@ final class LedgerTables {
     static final int COMPACT_EVERY = 5;
 
     private final Catalog catalog;
+    private final String database;
+    private final Identifier log;
+    private final Identifier state;
+    /** The one table of Weir before the ledger was split; moved into the two on first open. */
+    private final Identifier legacy;
+    private final Identifier legacyMoved;
     private volatile boolean opened;
-    private final Versions stateSnapshots = new Versions(STATE);
-    private final Versions logSnapshots = new Versions(LOG);
+    private final Versions stateSnapshots;
+    private final Versions logSnapshots;
 
-    LedgerTables(Catalog catalog) {
+    LedgerTables(Catalog catalog, String database) {
         this.catalog = catalog;
+        this.database = database;
+        this.log = Identifier.create(database, LOG_NAME);
+        this.state = Identifier.create(database, STATE_NAME);
+        this.legacy = Identifier.create(database, "runs");
+        this.legacyMoved = Identifier.create(database, LEGACY_MOVED_NAME);
+        this.stateSnapshots = new Versions(state);
+        this.logSnapshots = new Versions(log);
     }
 
     synchronized void open() {
@@ -60,10 +70,10 @@ final class LedgerTables {
             return;
         }
         try {
-            catalog.createDatabase(Renderer.STAGING_DATABASE, true);
-            catalog.createTable(LOG, schema(List.of(RUN_DAY), List.of(RUN_DAY, "run_id", TABLE_NAME, "partition_value")),
+            catalog.createDatabase(database, true);
+            catalog.createTable(log, schema(List.of(RUN_DAY), List.of(RUN_DAY, "run_id", TABLE_NAME, "partition_value")),
                     true);
-            catalog.createTable(STATE, schema(List.of(PIPELINE, TABLE_NAME),
+            catalog.createTable(state, schema(List.of(PIPELINE, TABLE_NAME),
                     List.of(PIPELINE, TABLE_NAME, "partition_value")), true);
             moveLegacy();
             opened = true;
@@ -120,11 +130,11 @@ final class LedgerTables {
     }
 
     Optional<FileStoreTable> existingLog() {
-        return existing(LOG);
+        return existing(log);
     }
 
     Optional<FileStoreTable> existingState() {
-        return existing(STATE);
+        return existing(state);
     }
 
     /** The log table's newest snapshot id (0 before the first record). */
@@ -179,12 +189,12 @@ final class LedgerTables {
         List<LedgerEntry> starting = entries.stream().filter(e -> e.status() == RunStatus.RUNNING).toList();
         List<LedgerEntry> ending = entries.stream().filter(e -> e.status() != RunStatus.RUNNING).toList();
         if (!starting.isEmpty()) {
-            commit(table(STATE), newestPerPartition(starting));
-            commit(table(LOG), starting);
+            commit(table(state), newestPerPartition(starting));
+            commit(table(log), starting);
         }
         if (!ending.isEmpty()) {
-            commit(table(LOG), ending);
-            commit(table(STATE), newestPerPartition(ending));
+            commit(table(log), ending);
+            commit(table(state), newestPerPartition(ending));
         }
     }
 
@@ -239,20 +249,20 @@ final class LedgerTables {
 
     /** Moves the old single-table ledger into the two tables once, keeping it under another name. */
     private void moveLegacy() {
-        Optional<FileStoreTable> legacy = existing(LEGACY);
-        if (legacy.isEmpty()) {
+        Optional<FileStoreTable> old = existing(legacy);
+        if (old.isEmpty()) {
             return;
         }
-        List<LedgerEntry> entries = new ArrayList<>(LedgerRows.entries(Lake.rows(legacy.get())));
+        List<LedgerEntry> entries = new ArrayList<>(LedgerRows.entries(Lake.rows(old.get())));
         entries.sort(LedgerEntry.CHRONOLOGICAL);
         if (!entries.isEmpty()) {
             writeBoth(entries);
         }
         try {
-            catalog.renameTable(LEGACY, LEGACY_MOVED, false);
-            LOGGER.info("Moved {} ledger entries from {} to {} and {}", entries.size(), LEGACY, LOG, STATE);
+            catalog.renameTable(legacy, legacyMoved, false);
+            LOGGER.info("Moved {} ledger entries from {} to {} and {}", entries.size(), legacy, log, state);
         } catch (Catalog.TableNotExistException | Catalog.TableAlreadyExistException e) {
-            LOGGER.warn("Ledger {} moved, but could not be renamed: {}", LEGACY, e.getMessage());
+            LOGGER.warn("Ledger {} moved, but could not be renamed: {}", legacy, e.getMessage());
         }
     }
 

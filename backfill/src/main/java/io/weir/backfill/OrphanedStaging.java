@@ -1,7 +1,6 @@
 package io.weir.backfill;
 
 import io.weir.runner.lake.Lake;
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
 
@@ -12,7 +11,7 @@ import java.util.stream.Collectors;
 
 /**
  * Staging tables that a killed backfill left behind: a CDC layer's run copies its range into
- * {@code weir.stg_<table>_<first>_<last>_<run>_<chunk>} and drops it when done, so one whose run has
+ * {@code <ledger database>.stg_<table>_<first>_<last>_<run>_<chunk>} and drops it when done, so one whose run has
  * no RUNNING entry in a live process is an orphan, dropped by the next run.
  */
 final class OrphanedStaging {
@@ -26,7 +25,7 @@ final class OrphanedStaging {
         Catalog catalog = lake.catalog();
         List<String> dropped = new ArrayList<>();
         try {
-            List<String> tables = catalog.listTables(Renderer.STAGING_DATABASE);
+            List<String> tables = catalog.listTables(lake.ledgerDatabase());
             if (tables.stream().noneMatch(t -> t.startsWith(PREFIX))) {
                 return dropped;
             }
@@ -34,8 +33,8 @@ final class OrphanedStaging {
             for (String table : tables) {
                 String token = tokenOf(table);
                 if (token != null && !live.contains(token)) {
-                    catalog.dropTable(Identifier.create(Renderer.STAGING_DATABASE, table), true);
-                    dropped.add(Renderer.STAGING_DATABASE + "." + table);
+                    catalog.dropTable(Identifier.create(lake.ledgerDatabase(), table), true);
+                    dropped.add(lake.ledgerDatabase() + "." + table);
                 }
             }
         } catch (Catalog.DatabaseNotExistException e) {

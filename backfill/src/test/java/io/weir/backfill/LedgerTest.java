@@ -92,8 +92,8 @@ class LedgerTest {
     void aProcessKilledBetweenTheTwoCommitsIsResolvedEitherWay() throws Exception {
         try (Lake lake = lake()) {
             Ledger ledger = new Ledger(lake).open();
-            FileStoreTable state = (FileStoreTable) lake.catalog().getTable(LedgerTables.STATE);
-            FileStoreTable log = (FileStoreTable) lake.catalog().getTable(LedgerTables.LOG);
+            FileStoreTable state = (FileStoreTable) lake.catalog().getTable(Identifier.create("weir", LedgerTables.STATE_NAME));
+            FileStoreTable log = (FileStoreTable) lake.catalog().getTable(Identifier.create("weir", LedgerTables.LOG_NAME));
             LocalDateTime t = LocalDateTime.of(2024, 3, 1, 10, 0);
             Lease dead = new Lease("some-host-that-is-gone:1", Instant.now().minusSeconds(600));
             // Killed after a start reached the current state, before the history.
@@ -126,7 +126,8 @@ class LedgerTest {
                 String run = String.format("20240301-10%04d-0000", i);
                 ledger.record(List.of(entry(run, "dws", String.format("2024030%d", 1 + i % 5), RunStatus.DONE, t.plusMinutes(i))));
             }
-            for (Identifier id : List.of(LedgerTables.LOG, LedgerTables.STATE)) {
+            for (Identifier id : List.of(Identifier.create("weir", LedgerTables.LOG_NAME),
+                    Identifier.create("weir", LedgerTables.STATE_NAME))) {
                 int files = dataFiles((FileStoreTable) lake.catalog().getTable(id));
                 assertTrue(files <= LedgerTables.COMPACT_EVERY + 1, id + " holds " + files + " data files after "
                         + 3 * LedgerTables.COMPACT_EVERY + " commits");
@@ -180,7 +181,7 @@ class LedgerTest {
             assertEquals(2, ledger.entries().size());
             assertEquals("20230102-000000-0002", ledger.latest("p", "dws", "20230101").orElseThrow().runId());
             assertFalse(lake.catalog().listTables("weir").contains("runs"), "moved, so it is not moved twice");
-            assertTrue(lake.catalog().listTables("weir").contains(LedgerTables.LEGACY_MOVED.getObjectName()));
+            assertTrue(lake.catalog().listTables("weir").contains(LedgerTables.LEGACY_MOVED_NAME));
         }
     }
 

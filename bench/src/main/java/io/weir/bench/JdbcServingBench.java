@@ -29,7 +29,8 @@ import java.util.function.BooleanSupplier;
  * MySQL-protocol store (an embedded MariaDB), against a bare Flink job with Flink's JDBC connector
  * writing the same lake table's rows into the same store with the same sink options. Each is
  * timed from its first row in the store to the last, three times, alternating; the medians are compared.
- * Weir's run also holds the dws_users layer's own (idle) stream job, as {@code weir stream} does.
+ * Weir's run also holds the dws_users layer's own (idle) stream job, as {@code weir stream} does; a
+ * third run submits the serving sync's own statements alone, to tell the two costs apart.
  * Usage: bench/run JdbcServingBench [rows, default 200000]
  */
 public final class JdbcServingBench {
@@ -48,16 +49,20 @@ public final class JdbcServingBench {
                 ServingBench.loadUsers(conf, session, lake, rows);
                 double[] weir = new double[3];
                 double[] bare = new double[3];
+                double[] alone = new double[3];
                 for (int round = 0; round < 3; round++) {
                     bare[round] = bare(conf, session, store, rows);
                     weir[round] = weir(conf, session, store, rows);
-                    System.out.printf("round %d: bare JDBC connector %,.0f rows/s, Weir's serving sync %,.0f rows/s%n",
-                            round + 1, bare[round], weir[round]);
+                    alone[round] = syncAlone(conf, session, lake, store, rows);
+                    System.out.printf("round %d: bare JDBC connector %,.0f rows/s, Weir's serving sync %,.0f rows/s,"
+                            + " its statements alone %,.0f rows/s%n", round + 1, bare[round], weir[round], alone[round]);
                 }
                 java.util.Arrays.sort(weir);
                 java.util.Arrays.sort(bare);
-                System.out.printf("median of three: Weir %,.0f rows/s / bare %,.0f rows/s = %.2f (target >= 0.95)%n",
-                        weir[1], bare[1], weir[1] / bare[1]);
+                java.util.Arrays.sort(alone);
+                System.out.printf("median of three: Weir %,.0f rows/s / bare %,.0f rows/s = %.2f (target >= 0.95);"
+                        + " the sync's statements without the layer's job: %.2f%n",
+                        weir[1], bare[1], weir[1] / bare[1], alone[1] / bare[1]);
             }
         }
         System.exit(0);
@@ -74,6 +79,24 @@ public final class JdbcServingBench {
             });
         } finally {
             stream.cancel();
+        }
+    }
+
+    /** The serving sync's own statements, submitted alone: no layer job beside it. */
+    private static double syncAlone(PipelineConf conf, FlinkSession session, Lake lake, EmbeddedMariaDb store, int rows)
+            throws Exception {
+        truncate(store);
+        Configuration jobConf = new Configuration();
+        jobConf.setString("execution.checkpointing.interval", "5s");
+        jobConf.setString("pipeline.name", "serving sync alone");
+        StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
+        List<String> statements = new io.weir.runner.serving.ServingSync(conf, lake).streamStatements("dws_users");
+        statements.subList(0, statements.size() - 1).forEach(tEnv::executeSql);
+        JobClient job = tEnv.executeSql(statements.get(statements.size() - 1)).getJobClient().orElseThrow();
+        try {
+            return timed(store, rows, () -> !job.getJobStatus().join().isGloballyTerminalState());
+        } finally {
+            job.cancel().join();
         }
     }
 

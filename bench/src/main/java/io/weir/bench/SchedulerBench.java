@@ -182,7 +182,7 @@ public final class SchedulerBench {
                         layers.size(), i == 0 ? "reading the" : "cached", (System.nanoTime() - t) / 1_000_000, due);
             }
             System.gc();
-            Thread.sleep(5_000);
+            settle("the idle process");
             double baseline = cpuShare(Duration.ofSeconds(seconds));
             System.out.printf("   baseline, the process with its idle embedded Flink cluster and no scheduler: %.2f %% of one core%n",
                     baseline * 100);
@@ -191,7 +191,7 @@ public final class SchedulerBench {
                 deleteRecursively(withCron.scheduler().dir());
                 try (WeirScheduler scheduler = WeirScheduler.start(withCron, session, lake, ScheduleEvents.NONE,
                         Clock.systemUTC())) {
-                    Thread.sleep(20_000); // the first ticks of a new store fire at once
+                    settle("the scheduler's first ticks"); // a new store fires every trigger at once
                     double cpu = cpuShare(Duration.ofSeconds(seconds));
                     System.out.printf("   scheduler with cron %s: %.2f %% of one core over %d s, so the scheduler adds"
                             + " %.2f %% (target < 2 %%)%n", cron, cpu * 100, seconds, (cpu - baseline) * 100);
@@ -208,6 +208,21 @@ public final class SchedulerBench {
                 }
             }
         }
+    }
+
+    /**
+     * Waits until the process's CPU use levels off: three one-second windows in a row each below 5 %
+     * of a core, so start-up and first ticks stay out of the measured window. Gives up after two minutes.
+     */
+    private static void settle(String what) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + Duration.ofMinutes(2).toNanos();
+        int quiet = 0;
+        while (quiet < 3 && System.nanoTime() < deadline) {
+            quiet = cpuShare(Duration.ofSeconds(1)) < 0.05 ? quiet + 1 : 0;
+        }
+        System.out.printf("   %s settled after %d s%s%n", what, (System.nanoTime() - start) / 1_000_000_000L,
+                quiet < 3 ? " (not quiet within 2 minutes; measuring anyway)" : "");
     }
 
     private static double cpuShare(Duration window) throws InterruptedException {

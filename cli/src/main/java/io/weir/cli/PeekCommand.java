@@ -47,7 +47,8 @@ final class PeekCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--table"}, required = true, paramLabel = "TABLE",
             description = "A layer, a layer's table, or one of Weir's tables as weir.<name> (the ledger: weir.run_log,"
-                    + " weir.partition_state; weir.seals, weir.verifications, weir.upgrades).")
+                    + " weir.partition_state; weir.seals, weir.verifications, weir.upgrades), where weir is"
+                    + " warehouse.ledger-database.")
     String table;
 
     @Option(names = {"-p", "--partition"}, paramLabel = "WHEN",
@@ -132,8 +133,8 @@ final class PeekCommand implements Callable<Integer> {
         Target target;
         if (layer.isPresent()) {
             target = new Target(pipeline.warehouse().database(), layer.get().table(), layer);
-        } else if (table.startsWith(Renderer.STAGING_DATABASE + ".")) {
-            target = new Target(Renderer.STAGING_DATABASE, table.substring(Renderer.STAGING_DATABASE.length() + 1),
+        } else if (table.startsWith(lake.ledgerDatabase() + ".")) {
+            target = new Target(lake.ledgerDatabase(), table.substring(lake.ledgerDatabase().length() + 1),
                     Optional.empty());
         } else {
             throw WeirException.badInput("--table " + table + " is no layer or table of " + pipeline.file() + " (layers: "
@@ -275,9 +276,9 @@ final class PeekCommand implements Callable<Integer> {
 
     private static List<String> weirTables(Lake lake) {
         try {
-            return lake.catalog().listTables(Renderer.STAGING_DATABASE).stream()
+            return lake.catalog().listTables(lake.ledgerDatabase()).stream()
                     .filter(t -> !t.startsWith("stg_") && !t.startsWith("verify_"))
-                    .map(t -> Renderer.STAGING_DATABASE + "." + t).sorted().toList();
+                    .map(t -> lake.ledgerDatabase() + "." + t).sorted().toList();
         } catch (org.apache.paimon.catalog.Catalog.DatabaseNotExistException e) {
             return List.of();
         }

@@ -109,7 +109,7 @@ final class QuickstartCommand implements Callable<Integer> {
         if (workDir != null) {
             Path dir = workDir.toAbsolutePath().normalize();
             conf = conf.withWarehouse(new WarehouseConf(dir.resolve("warehouse").toUri().toString(),
-                            conf.warehouse().database(), conf.warehouse().options()))
+                            conf.warehouse().database(), conf.warehouse().options(), conf.warehouse().ledgerDatabase()))
                     .withFlink(conf.flink().withStateDir(dir.resolve("state").toUri().toString()));
             source = source.withEmbedded(dir.resolve("mariadb"), source.embeddedPort(), source.embeddedOrdersPerSecond());
         }

@@ -1,5 +1,6 @@
 package io.weir.scheduler;
 
+import io.weir.backfill.BackfillPlan;
 import io.weir.backfill.BackfillPlanner;
 import io.weir.backfill.BackfillProgress;
 import io.weir.backfill.BackfillRequest;
@@ -200,12 +201,45 @@ class HiveMetastoreCatalogTest {
         PipelineConf ownDatabase = TestConfs.load(TestConfs.write(other, sections.replaceFirst("\n  database: order_dw\n",
                 "\n  database: second_dw\n")));
         WeirException ledger = assertThrows(WeirException.class, () -> new Lake(ownDatabase.warehouse()).close());
-        assertTrue(ledger.getMessage().startsWith("the database weir of the Hive Metastore"), ledger.getMessage());
+        assertTrue(ledger.getMessage().startsWith("the database weir of the Hive Metastore")
+                && ledger.getMessage().endsWith("give this one its own warehouse.ledger-database."), ledger.getMessage());
         HiveMetaStoreClient client = client();
         try {
             assertFalse(client.getAllDatabases().contains("second_dw"), "nothing was registered");
         } finally {
             client.close();
+        }
+
+        // With a ledger database of its own, the second warehouse shares the metastore: a backfill
+        // through staging writes its layer, staging and ledger there, and the first one's ledger is untouched.
+        int firstLedger = new Ledger(fx.lake).entries().size();
+        PipelineConf second = TestConfs.load(TestConfs.write(other, sections.replaceFirst("\n  database: order_dw\n",
+                "\n  database: second_dw\n  ledger-database: second_weir\n")));
+        try (Lake lake = new Lake(second.warehouse())) {
+            Renderer renderer = new Renderer(second);
+            Ledger secondLedger = new Ledger(lake);
+            BackfillPlan plan = new BackfillPlanner(second, renderer, lake, secondLedger)
+                    .plan(new BackfillRequest("ods_product_catalog", D, D, false, 1, 1, true, true));
+            String staging = plan.layers().get(0).chunks().get(0).rendered().staging().orElseThrow().table();
+            assertTrue(staging.contains("`second_weir`.`stg_ods_product_catalog"), staging);
+            BackfillResult result = new BackfillRunner(second, fx.session, renderer, lake, secondLedger).run(plan, 1,
+                    BackfillProgress.NONE);
+            assertTrue(result.succeeded(), result.failures().toString());
+            assertEquals(fx.lake.rows("ods_product_catalog").size(), lake.rows("ods_product_catalog").size());
+            assertEquals(RunStatus.DONE, secondLedger.latest(second.name(), "ods_product_catalog", "").orElseThrow().status());
+        }
+        assertEquals(firstLedger, new Ledger(fx.lake).entries().size(), "the first warehouse's ledger is its own");
+        HiveMetaStoreClient after = client();
+        try {
+            assertTrue(after.getAllDatabases().containsAll(List.of("second_dw", "second_weir")), after.getAllDatabases().toString());
+            assertTrue(after.getDatabase("second_weir").getLocationUri().contains("second-warehouse"),
+                    after.getDatabase("second_weir").getLocationUri());
+            assertTrue(after.getAllTables("second_weir").containsAll(List.of("run_log", "partition_state")),
+                    after.getAllTables("second_weir").toString());
+            assertTrue(after.getAllTables("second_weir").stream().noneMatch(t -> t.startsWith("stg_")),
+                    "the staging table was dropped: " + after.getAllTables("second_weir"));
+        } finally {
+            after.close();
         }
     }
 

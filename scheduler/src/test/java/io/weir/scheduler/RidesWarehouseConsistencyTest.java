@@ -11,6 +11,7 @@ import io.weir.backfill.Ledger;
 import io.weir.backfill.verify.RowDiff;
 import io.weir.backfill.verify.Verifier;
 import io.weir.runner.Await;
+import io.weir.runner.SampleServing;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
@@ -20,6 +21,7 @@ import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,7 +56,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * changes sealed hours late and writes rows past the binlog. With the stream running throughout, an
  * ODS backfill with cascade repairs the binlog-less rows while a change commits, the stream restarts
  * mid-way, and the scheduler takes the late changes. At the end every sealed partition of every layer
- * equals its batch recomputation ({@code weir verify}) and the aggregates equal MySQL's own.
+ * equals its batch recomputation ({@code weir verify}), the aggregates equal MySQL's own, and the
+ * serving store (a real PostgreSQL) equals the lake.
  */
 class RidesWarehouseConsistencyTest {
 
@@ -69,6 +72,7 @@ class RidesWarehouseConsistencyTest {
 
     @TempDir static Path dir;
     static EmbeddedMariaDb mariaDb;
+    static EmbeddedPostgres postgres;
     static FlinkSession session;
     static PipelineConf conf;
     static Lake lake;
@@ -107,6 +111,9 @@ class RidesWarehouseConsistencyTest {
                 + "  - name: dws_rider_day\n    template: dws_rider_day.sql\n"
                 + "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n"
                 + "    upstream: [dwd_trips]\n" + every2s;
+        postgres = SampleServing.start(dir);
+        String serving = SampleServing.section(postgres.port(), SampleServing.DATABASE, "public")
+                .replace("[dws_users, dws_shops]", "[dws_city_hour, dws_rider_day]");
         Path file = dir.resolve("pipeline.yaml");
         Files.writeString(file, "templates: " + templates + "\n"
                 + TestConfs.standardSections(dir, mariaDb.port(), "rides")
@@ -114,6 +121,7 @@ class RidesWarehouseConsistencyTest {
                         .replace("restart-attempts: 0", "restart-attempts: 20\n  restart-delay: 1s")
                 + "scheduler:\n  dir: " + dir.resolve("scheduler") + "\n  poll-interval: 200ms\n  wait-timeout: 1h\n"
                 + "  batch-size: 48\n"
+                + serving
                 + layers);
         conf = TestConfs.load(file);
         session = FlinkSession.start(conf.flink());
@@ -130,6 +138,9 @@ class RidesWarehouseConsistencyTest {
         }
         if (session != null) {
             session.close();
+        }
+        if (postgres != null) {
+            postgres.close();
         }
         mariaDb.close();
     }
@@ -222,6 +233,13 @@ class RidesWarehouseConsistencyTest {
                     assertTrue(diff.same(), layer.name() + " " + diff);
                 }
             }
+        }
+        // Serving follows the lake: the stream's sync jobs and each rebuild's partition replacement.
+        for (String served : List.of("dws_city_hour", "dws_rider_day")) {
+            LayerConf layer = conf.layer(served);
+            Await.until(TIMEOUT, () -> verifier.verifyServing(layer, FIRST_DAY, LAST_DAY).stream()
+                    .allMatch(RowDiff.PartitionDiff::same), () -> served + " serving against the lake "
+                    + verifier.verifyServing(layer, FIRST_DAY, LAST_DAY).stream().filter(d -> !d.same()).toList());
         }
         stream.checkHealthy();
     }

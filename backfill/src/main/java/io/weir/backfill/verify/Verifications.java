@@ -1,7 +1,6 @@
 package io.weir.backfill.verify;
 
 import io.weir.runner.lake.Lake;
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
@@ -20,18 +19,18 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The newest verification of each partition: a Paimon table {@code weir.verifications}, one row per
+ * The newest verification of each partition: a Paimon table {@code verifications} in the ledger database, one row per
  * (pipeline, table, partition), written when the scheduler verifies what it built
  * ({@code layers[i].verify: true}) and read by {@code weir status}.
  */
 public final class Verifications {
 
-    public static final Identifier TABLE = Identifier.create(Renderer.STAGING_DATABASE, "verifications");
-
     private final Catalog catalog;
+    private final Identifier verifications;
 
     public Verifications(Lake lake) {
         this.catalog = lake.catalog();
+        this.verifications = Identifier.create(lake.ledgerDatabase(), "verifications");
     }
 
     /** One partition's newest verification. */
@@ -63,14 +62,14 @@ public final class Verifications {
             }
             commit.commit(write.prepareCommit());
         } catch (Exception e) {
-            throw new IllegalStateException("cannot record verifications in " + TABLE + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot record verifications in " + verifications + ": " + e.getMessage(), e);
         }
     }
 
     /** Changes whenever a verification is recorded (0 when none was). */
     public long version() {
         try {
-            Long id = ((org.apache.paimon.table.FileStoreTable) catalog.getTable(TABLE)).snapshotManager().latestSnapshotId();
+            Long id = ((org.apache.paimon.table.FileStoreTable) catalog.getTable(verifications)).snapshotManager().latestSnapshotId();
             return id == null ? 0 : id;
         } catch (Catalog.TableNotExistException e) {
             return 0;
@@ -82,7 +81,7 @@ public final class Verifications {
         Map<String, Verification> byPartition = new java.util.TreeMap<>();
         Table t;
         try {
-            t = catalog.getTable(TABLE);
+            t = catalog.getTable(verifications);
         } catch (Catalog.TableNotExistException e) {
             return byPartition;
         }
@@ -106,7 +105,7 @@ public final class Verifications {
     public Optional<Verification> latest(String pipeline, String table) {
         Table t;
         try {
-            t = catalog.getTable(TABLE);
+            t = catalog.getTable(verifications);
         } catch (Catalog.TableNotExistException e) {
             return Optional.empty();
         }
@@ -128,8 +127,8 @@ public final class Verifications {
 
     private Table open() {
         try {
-            catalog.createDatabase(TABLE.getDatabaseName(), true);
-            catalog.createTable(TABLE, Schema.newBuilder()
+            catalog.createDatabase(verifications.getDatabaseName(), true);
+            catalog.createTable(verifications, Schema.newBuilder()
                     .column("pipeline", DataTypes.STRING().notNull())
                     .column("table_name", DataTypes.STRING().notNull())
                     .column("partition_value", DataTypes.STRING().notNull())
@@ -144,7 +143,7 @@ public final class Verifications {
                     .option("bucket", "1")
                     .option("write-only", "true")
                     .build(), true);
-            return catalog.getTable(TABLE);
+            return catalog.getTable(verifications);
         } catch (Catalog.DatabaseNotExistException | Catalog.DatabaseAlreadyExistException
                 | Catalog.TableAlreadyExistException | Catalog.TableNotExistException e) {
             throw new IllegalStateException(e);

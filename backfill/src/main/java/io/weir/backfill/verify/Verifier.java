@@ -56,8 +56,8 @@ public final class Verifier {
         RenderedLayer rendered = partitions.isEmpty() ? renderer.batch(layer, range)
                 : renderer.batch(layer, partitions, "verify_" + token);
         String scratchName = "verify_" + layer.table() + "_" + token;
-        List<String> scratch = List.of(Renderer.CATALOG, Renderer.STAGING_DATABASE, scratchName);
-        Identifier scratchId = Identifier.create(Renderer.STAGING_DATABASE, scratchName);
+        List<String> scratch = List.of(Renderer.CATALOG, lake.ledgerDatabase(), scratchName);
+        Identifier scratchId = Identifier.create(lake.ledgerDatabase(), scratchName);
         try {
             recompute(layer, rendered, scratch);
             FileStoreTable expectedTable = (FileStoreTable) lake.catalog().getTable(scratchId);
@@ -121,7 +121,7 @@ public final class Verifier {
         try {
             rendered.staging().ifPresent(staging -> stage(rendered, staging));
             rendered.catalogStatements().forEach(tEnv::executeSql);
-            tEnv.executeSql("CREATE DATABASE IF NOT EXISTS " + Renderer.CATALOG + "." + Renderer.STAGING_DATABASE);
+            tEnv.executeSql("CREATE DATABASE IF NOT EXISTS " + Renderer.CATALOG + ".`" + lake.ledgerDatabase() + "`");
             tEnv.executeSql("CREATE TABLE " + scratchName + " WITH (" + options + ") LIKE " + target
                     + " (EXCLUDING OPTIONS EXCLUDING WATERMARKS)");
             RenderedLayer into = rendered.retargeted(scratch);

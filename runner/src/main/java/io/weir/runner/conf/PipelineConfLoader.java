@@ -97,10 +97,20 @@ public final class PipelineConfLoader {
             errors.add(WAREHOUSE_DATABASE.key(), "'" + database + "' is not a database name Weir accepts: use letters,"
                     + " digits and '_' (at most 64)");
         }
+        String ledgerDatabase = get(options, WAREHOUSE_LEDGER_DATABASE, errors);
+        if (ledgerDatabase != null && !DATABASE.matcher(ledgerDatabase).matches()) {
+            errors.add(WAREHOUSE_LEDGER_DATABASE.key(), "'" + ledgerDatabase + "' is not a database name Weir accepts:"
+                    + " use letters, digits and '_' (at most 64)");
+        } else if (ledgerDatabase != null && ledgerDatabase.equalsIgnoreCase(database)) {
+            errors.add(WAREHOUSE_LEDGER_DATABASE.key(), "'" + ledgerDatabase + "' is also warehouse.database: Weir's"
+                    + " own tables need a database apart from the layers'; set warehouse.ledger-database to another"
+                    + " name");
+        }
         WarehouseConf warehouse = new WarehouseConf(
                 uri(baseDir, required(options, WAREHOUSE_URI, errors)),
-                get(options, WAREHOUSE_DATABASE, errors),
-                catalogOptions(options, prefixed(flat, WAREHOUSE_OPTIONS_PREFIX), baseDir, errors));
+                database,
+                catalogOptions(options, prefixed(flat, WAREHOUSE_OPTIONS_PREFIX), baseDir, errors),
+                ledgerDatabase);
         List<SourceConf> sources = sources(options, flat, baseDir, name, errors);
         FlinkConf flink = flink(options, flat, baseDir, errors);
         SchedulerConf scheduler = scheduler(options, baseDir, errors);

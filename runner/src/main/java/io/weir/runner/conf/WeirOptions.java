@@ -40,6 +40,12 @@ public final class WeirOptions {
             key("warehouse.database").stringType().defaultValue("default")
                     .withDescription("Paimon database that holds the layers' tables.");
 
+    public static final ConfigOption<String> WAREHOUSE_LEDGER_DATABASE =
+            key("warehouse.ledger-database").stringType().defaultValue(WarehouseConf.DEFAULT_LEDGER_DATABASE)
+                    .withDescription("Paimon database of Weir's own tables: the ledger, seals, upgrades,"
+                            + " verifications and backfill staging. Warehouses that share a Hive Metastore each"
+                            + " need their own.");
+
     public static final String WAREHOUSE_OPTIONS_PREFIX = "warehouse.options.";
 
     public static final ConfigOption<Metastore> WAREHOUSE_METASTORE_TYPE =
@@ -350,7 +356,7 @@ public final class WeirOptions {
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
             PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
-            WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI, WAREHOUSE_METASTORE_HIVE_CONF_DIR,
+            WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_LEDGER_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI, WAREHOUSE_METASTORE_HIVE_CONF_DIR,
             SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
             SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE, SOURCE_BOOTSTRAP_SERVERS, SOURCE_GROUP_ID_PREFIX,
             SOURCE_EMBEDDED_ORDERS_PER_SECOND, SOURCE_EMBEDDED_DIR, SOURCE_EMBEDDED_PORT,

@@ -1,13 +1,16 @@
 package io.weir.runner.lake;
 
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PipelineConf;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,6 +105,29 @@ public final class Closing {
             }
         }
         return judges;
+    }
+
+    /**
+     * The partitions still open, by value, each with the table that holds it open: a judge of the
+     * layer ({@link #judges}) has not passed the partition's end, so more data for it may come.
+     * Tables no stream has written are complete as far as their builds go: the ledger judges them.
+     */
+    public Map<String, String> openPartitions(LayerConf layer, List<Partition> partitions) {
+        List<Closed> judges = judges(layer);
+        Map<String, String> open = new LinkedHashMap<>();
+        for (Partition partition : partitions) {
+            Instant end = partition.end().toInstant(ZoneOffset.UTC);
+            judges.stream().filter(judge -> !judge.passed(end)).findFirst().ifPresent(judge -> open.put(
+                    partition.value(), partition.value() + ": " + judge.table() + " " + judge.state()
+                            + " has not passed the partition's end " + show(end)));
+        }
+        return open;
+    }
+
+    /** The values of the partitions that have sealed: no judge of the layer holds them open. */
+    public List<String> sealedPartitions(LayerConf layer, List<Partition> partitions) {
+        Map<String, String> open = openPartitions(layer, partitions);
+        return partitions.stream().map(Partition::value).filter(v -> !open.containsKey(v)).toList();
     }
 
     public Closed of(String table) {

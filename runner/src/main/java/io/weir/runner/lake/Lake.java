@@ -34,6 +34,7 @@ public final class Lake implements AutoCloseable {
 
     private final Catalog catalog;
     private final String database;
+    private final String ledgerDatabase;
     private final Map<String, org.apache.paimon.utils.SnapshotManager> snapshotManagers =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, KnownWatermark> watermarks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -58,9 +59,10 @@ public final class Lake implements AutoCloseable {
             throw e;
         }
         this.database = warehouse.database();
+        this.ledgerDatabase = warehouse.ledgerDatabase();
         if (metastore != null) {
             try {
-                for (String name : List.of(database, io.weir.runner.template.Renderer.STAGING_DATABASE)) {
+                for (String name : List.of(database, ledgerDatabase)) {
                     requireInThisWarehouse(name, warehouse.uri(), metastore);
                 }
             } catch (RuntimeException e) {
@@ -94,8 +96,7 @@ public final class Lake implements AutoCloseable {
             throw WeirException.badInput("the database " + name + " of the Hive Metastore at " + metastore + " lies at "
                     + location + ", outside this warehouse (" + warehouseUri + "): another warehouse registered it."
                     + (name.equals(database) ? " Give this one its own warehouse.database."
-                            : " Weir keeps its ledger in a database of that name, so each warehouse needs a metastore"
-                                    + " of its own."));
+                            : " Weir keeps its ledger there: give this one its own warehouse.ledger-database."));
         }
     }
 
@@ -168,6 +169,11 @@ public final class Lake implements AutoCloseable {
     /** The database of the layers' tables. */
     public String database() {
         return database;
+    }
+
+    /** The database of Weir's own tables: the ledger, seals, upgrades, verifications and staging. */
+    public String ledgerDatabase() {
+        return ledgerDatabase;
     }
 
     /** The Paimon catalog, for Weir's own tables in other databases. */

@@ -1,6 +1,5 @@
 package io.weir.runner.lake;
 
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
@@ -20,28 +19,36 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Which partitions batch owns: a Paimon table {@code weir.seals} with one row per (table,
+ * Which partitions batch owns: a Paimon table {@code seals} in the ledger database (see
+ * {@link Lake#ledgerDatabase()}) with one row per (table,
  * partition) that a batch job rebuilt after the partition sealed. A layer whose sealed partitions
  * belong to batch looks this table up in its stream job and drops its writes into those
  * partitions, so a stream's stale state can never overwrite a batch recomputation.
  */
 public final class Seals {
 
-    public static final Identifier TABLE = Identifier.create(Renderer.STAGING_DATABASE, "seals");
+    public static final String NAME = "seals";
 
     private final Catalog catalog;
     private final String database;
+    private final Identifier seals;
 
     public Seals(Lake lake) {
         this.catalog = lake.catalog();
         this.database = lake.database();
+        this.seals = Identifier.create(lake.ledgerDatabase(), NAME);
+    }
+
+    /** Where the seals are kept. */
+    public Identifier identifier() {
+        return seals;
     }
 
     /** Creates the table if missing; stream jobs that look it up need it to exist. */
     public Seals open() {
         try {
-            catalog.createDatabase(TABLE.getDatabaseName(), true);
-            catalog.createTable(TABLE, Schema.newBuilder()
+            catalog.createDatabase(seals.getDatabaseName(), true);
+            catalog.createTable(seals, Schema.newBuilder()
                     .column("table_name", DataTypes.STRING().notNull())
                     .column("partition_value", DataTypes.STRING().notNull())
                     .column("sealed_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
@@ -77,7 +84,7 @@ public final class Seals {
             }
             commit.commit(write.prepareCommit());
         } catch (Exception e) {
-            throw new IllegalStateException("cannot record sealed partitions in " + TABLE + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot record sealed partitions in " + seals + ": " + e.getMessage(), e);
         }
     }
 
@@ -85,7 +92,7 @@ public final class Seals {
     public Set<String> of(String table) {
         Set<String> sealed = new TreeSet<>();
         try {
-            catalog.getTable(TABLE);
+            catalog.getTable(seals);
         } catch (Catalog.TableNotExistException e) {
             return sealed;
         }
@@ -100,9 +107,9 @@ public final class Seals {
 
     private Table table() {
         try {
-            return catalog.getTable(TABLE);
+            return catalog.getTable(seals);
         } catch (Catalog.TableNotExistException e) {
-            throw new IllegalStateException(TABLE + " disappeared", e);
+            throw new IllegalStateException(seals + " disappeared", e);
         }
     }
 }

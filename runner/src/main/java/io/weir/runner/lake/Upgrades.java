@@ -1,6 +1,5 @@
 package io.weir.runner.lake;
 
-import io.weir.runner.template.Renderer;
 import org.apache.paimon.catalog.Catalog;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
@@ -18,12 +17,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The ledger of SQL upgrades: a Paimon table {@code weir.upgrades} with one row per layer whose
+ * The ledger of SQL upgrades: a Paimon table {@code upgrades} in the ledger database, one row per layer whose
  * running SQL was replaced by {@code weir stream --upgrade}, saying how its new job started.
  */
 public final class Upgrades {
-
-    public static final Identifier TABLE = Identifier.create(Renderer.STAGING_DATABASE, "upgrades");
 
     /** How the new SQL's job started. */
     public enum Outcome {
@@ -45,15 +42,22 @@ public final class Upgrades {
             int partitionsEmptied) {}
 
     private final Catalog catalog;
+    private final Identifier table;
 
     public Upgrades(Lake lake) {
         this.catalog = lake.catalog();
+        this.table = Identifier.create(lake.ledgerDatabase(), "upgrades");
+    }
+
+    /** Where the upgrades are kept. */
+    public Identifier identifier() {
+        return table;
     }
 
     public void record(Upgrade upgrade) {
         try {
-            catalog.createDatabase(TABLE.getDatabaseName(), true);
-            catalog.createTable(TABLE, Schema.newBuilder()
+            catalog.createDatabase(table.getDatabaseName(), true);
+            catalog.createTable(table, Schema.newBuilder()
                     .column("pipeline", DataTypes.STRING().notNull())
                     .column("layer", DataTypes.STRING().notNull())
                     .column("upgraded_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3).notNull())
@@ -67,7 +71,7 @@ public final class Upgrades {
                     .primaryKey("pipeline", "layer", "upgraded_at")
                     .option("bucket", "1")
                     .build(), true);
-            BatchWriteBuilder builder = catalog.getTable(TABLE).newBatchWriteBuilder();
+            BatchWriteBuilder builder = catalog.getTable(table).newBatchWriteBuilder();
             try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
                 write.write(GenericRow.of(text(upgrade.pipeline()), text(upgrade.layer()),
                         Timestamp.fromInstant(upgrade.at()), text(upgrade.fromSql().orElse(null)), text(upgrade.toSql()),
@@ -76,7 +80,7 @@ public final class Upgrades {
                 commit.commit(write.prepareCommit());
             }
         } catch (Exception e) {
-            throw new IllegalStateException("cannot record the upgrade of " + upgrade.layer() + " in " + TABLE + ": "
+            throw new IllegalStateException("cannot record the upgrade of " + upgrade.layer() + " in " + table + ": "
                     + e.getMessage(), e);
         }
     }
@@ -84,7 +88,7 @@ public final class Upgrades {
     /** Every recorded upgrade of the pipeline, oldest first. */
     public List<Upgrade> of(String pipeline) {
         try {
-            return Lake.rows(catalog.getTable(TABLE)).stream().filter(row -> pipeline.equals(row.get("pipeline")))
+            return Lake.rows(catalog.getTable(table)).stream().filter(row -> pipeline.equals(row.get("pipeline")))
                     .map(Upgrades::upgrade).sorted(java.util.Comparator.comparing(Upgrade::at)).toList();
         } catch (Catalog.TableNotExistException e) {
             return List.of();

@@ -177,8 +177,8 @@ final class LayerUpgrade {
             new Upgrades(lake).record(new Upgrades.Upgrade(conf.name(), plan.layer().name(), Instant.now(), fromSql,
                     plan.identity().sqlHash(), outcome, from, runId, rebuilt, emptied));
         } catch (Exception e) {
-            LOG.warn("Layer {} was upgraded, but {} could not record it: {}", plan.layer().name(), Upgrades.TABLE,
-                    e.getMessage());
+            LOG.warn("Layer {} was upgraded, but {}.upgrades could not record it: {}", plan.layer().name(),
+                    conf.warehouse().ledgerDatabase(), e.getMessage());
         }
     }
 

@@ -34,7 +34,8 @@ public final class PlanCheck {
         Path scratch = createScratch();
         try {
             PipelineConf scratchConf = conf.withWarehouse(
-                    new WarehouseConf(scratch.toUri().toString(), conf.warehouse().database(), Map.of()));
+                    new WarehouseConf(scratch.toUri().toString(), conf.warehouse().database(), Map.of(),
+                            conf.warehouse().ledgerDatabase()));
             Renderer renderer = new Renderer(scratchConf);
             TableEnvironment tables = environment();
             renderer.catalogStatements().forEach(tables::executeSql);

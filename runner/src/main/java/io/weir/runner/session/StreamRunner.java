@@ -209,7 +209,8 @@ public final class StreamRunner {
         try (Lake lake = new Lake(conf.warehouse())) {
             new Seals(lake).open();
         } catch (Exception e) {
-            throw new IllegalStateException("cannot open " + Seals.TABLE + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot open " + conf.warehouse().ledgerDatabase() + "." + Seals.NAME + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -68,8 +68,7 @@ public final class Renderer {
         SingleSinkInsert rewriter = new SingleSinkInsert(statements);
         String insert = FlinkSql.unparse(SingleSinkInsert.withHeartbeat(fenced && layer.partitioned()
                 ? rewriter.insertIntoFenced(layer.partition().get(),
-                        List.of(CATALOG, io.weir.runner.lake.Seals.TABLE.getDatabaseName(),
-                                io.weir.runner.lake.Seals.TABLE.getObjectName()),
+                        List.of(CATALOG, conf.warehouse().ledgerDatabase(), io.weir.runner.lake.Seals.NAME),
                         io.weir.runner.lake.Seals.key(conf.warehouse().database(), layer.table()))
                 : rewriter.insertInto()));
         return rendered(layer, RenderMode.STREAM, List.of(), statements, List.of(insert), false);
@@ -140,13 +139,16 @@ public final class Renderer {
      */
     private RenderedLayer staged(LayerConf layer, List<Partition> partitions, TemplateStatements statements,
             String runToken) {
+        // Letters and digits of the partition values only: a format may hold '-', ' ' or ':', which a
+        // Hive Metastore refuses in a table name.
         String name = "stg_" + layer.table() + "_" + (partitions.isEmpty() ? "all"
-                : partitions.get(0).value() + "_" + partitions.get(partitions.size() - 1).value())
+                : alphanumeric(partitions.get(0).value()) + "_" + alphanumeric(partitions.get(partitions.size() - 1).value()))
                 + (runToken.isEmpty() ? "" : "_" + runToken);
-        String staging = CATALOG + "." + STAGING_DATABASE + "." + name;
+        String ledgerDatabase = conf.warehouse().ledgerDatabase();
+        String staging = CATALOG + ".`" + ledgerDatabase + "`.`" + name + "`";
         String target = CATALOG + ".`" + conf.warehouse().database() + "`." + layer.table();
         SqlNode stagingId = new org.apache.calcite.sql.SqlIdentifier(
-                List.of(CATALOG, STAGING_DATABASE, name), org.apache.calcite.sql.parser.SqlParserPos.ZERO);
+                List.of(CATALOG, ledgerDatabase, name), org.apache.calcite.sql.parser.SqlParserPos.ZERO);
         String stagingInsert = FlinkSql.unparse(new SingleSinkInsert(statements).insertInto(stagingId, true));
         RenderedLayer snapshotJob = rendered(layer, RenderMode.BATCH, partitions, statements, List.of(), true);
 
@@ -155,12 +157,16 @@ public final class Renderer {
         List<String> inserts = List.of(overwrite(layer, partitions,
                 new SingleSinkInsert(statements.withInserts(List.of(fromStaging)))));
         Staging step = new Staging(staging, List.of(
-                "CREATE DATABASE IF NOT EXISTS " + CATALOG + "." + STAGING_DATABASE,
+                "CREATE DATABASE IF NOT EXISTS " + CATALOG + ".`" + ledgerDatabase + "`",
                 "CREATE TABLE IF NOT EXISTS " + staging + " WITH ('bucket' = '1') LIKE " + target
                         + " (EXCLUDING OPTIONS EXCLUDING WATERMARKS)"),
                 snapshotJob.temporaryObjects(), stagingInsert, "DROP TABLE IF EXISTS " + staging);
         return new RenderedLayer(layer, RenderMode.BATCH, partitions, catalogStatements(),
                 FlinkSql.unparse(statements.targetDdl()), List.of(), inserts, java.util.Optional.of(step));
+    }
+
+    private static String alphanumeric(String partitionValue) {
+        return partitionValue.replaceAll("[^A-Za-z0-9]", "");
     }
 
     /** Whether the layer's template reads a source table (MySQL, Kafka, ...) and not only the lake. */
@@ -175,9 +181,6 @@ public final class Renderer {
         return statements.temporaryObjects().stream().filter(SourceTables::isSourceTable)
                 .anyMatch(node -> sourceFor(layer, (SqlCreateTable) node).kind().stagesBoundedReads());
     }
-
-    /** Database of Weir's own tables in the warehouse: the run ledger and staging tables. */
-    public static final String STAGING_DATABASE = "weir";
 
     private RenderedLayer rendered(LayerConf layer, RenderMode mode, List<Partition> partitions,
             TemplateStatements statements, List<String> inserts, boolean bounded) {

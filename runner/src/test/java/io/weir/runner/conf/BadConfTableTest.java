@@ -35,6 +35,8 @@ class BadConfTableTest {
             port out of range             | web-ui-port: 0|web-ui-port: 99999                          | flink.web-ui-port: must be between 0 and 65535, got 99999
             no task slots                 | parallelism: 1|parallelism: 1\\n  task-slots: 0            | flink.task-slots: must be between 1 and 4096, got 0
             backtick in database          | database: order_dw|database: order`dw                      | warehouse.database: 'order`dw' is not a database name
+            bad ledger database           | database: order_dw|database: order_dw\\n  ledger-database: a.b | warehouse.ledger-database: 'a.b' is not a database name
+            ledger among the layers       | database: order_dw|database: order_dw\\n  ledger-database: ORDER_DW | warehouse.ledger-database: 'ORDER_DW' is also warehouse.database
             enum in the conf's words      | parallelism: 1|parallelism: 1\\n  target: cloud            | flink.target: expected one of embedded, remote, got 'cloud'
             negative duration             | checkpoint-interval: 1s|checkpoint-interval: -3s           | flink.checkpoint-interval: expected a duration such as 30s, 5min or 1h, got '-3s'
             missing required key          | name: test|owner: me                                       | pipeline.name: required: Name of the pipeline

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -102,9 +103,36 @@ class RendererTest {
                 "a backfill never takes the stream's binlog server id");
         assertTrue(staging.insert().startsWith("INSERT INTO weir_lake.weir.stg_ods_orders_20230215_20230215"),
                 staging.insert());
-        assertTrue(batch.inserts().get(0).contains("FROM weir_lake.weir.stg_ods_orders_20230215_20230215"),
+        assertTrue(batch.inserts().get(0).replace("`", "").contains("FROM weir_lake.weir.stg_ods_orders_20230215_20230215"),
                 "the overwrite reads the staged snapshot:\n" + batch.inserts().get(0));
         assertTrue(batch.script().contains("-- step 1: streaming job"), batch.script());
+    }
+
+    @Test
+    void stagingLivesInTheLedgerDatabaseAndParsesWhateverThePartitionFormat() {
+        Path other = dir.resolve("ledger-database");
+        String layers = TestConfs.exampleLayers().replaceFirst("format: yyyyMMdd", "format: yyyy-MM-dd");
+        PipelineConf dashed = TestConfs.load(TestConfs.write(other, TestConfs.standardSections(other, 3306, "order_dw")
+                .replaceFirst("\n  database: order_dw\n", "\n  database: order_dw\n  ledger-database: dw_ledger\n"),
+                layers));
+        RenderedLayer batch = new Renderer(dashed).batch(dashed.layer("ods_orders"), LocalDate.of(2023, 2, 15),
+                LocalDate.of(2023, 2, 15));
+        Staging staging = batch.staging().orElseThrow();
+        assertEquals("weir_lake.`dw_ledger`.`stg_ods_orders_20230215_20230215`", staging.table());
+        List<String> statements = new java.util.ArrayList<>(staging.createStatements());
+        statements.add(staging.insert());
+        statements.add(staging.dropTable());
+        statements.addAll(batch.inserts());
+        for (String sql : statements) {
+            try {
+                FlinkSql.parseStatements(sql, dashed.layer("ods_orders").template());
+            } catch (TemplateException e) {
+                throw new AssertionError(e.getMessage() + " in\n" + sql, e);
+            }
+        }
+        assertTrue(staging.createStatements().get(0).endsWith("weir_lake.`dw_ledger`"), staging.createStatements().get(0));
+        assertTrue(batch.inserts().get(0).replace("`", "").contains("FROM weir_lake.dw_ledger.stg_ods_orders_20230215_20230215"),
+                batch.inserts().get(0));
     }
 
     @Test
