@@ -39,11 +39,6 @@ public final class Seals {
         this.seals = Identifier.create(lake.ledgerDatabase(), NAME);
     }
 
-    /** Where the seals are kept. */
-    public Identifier identifier() {
-        return seals;
-    }
-
     /** Creates the table if missing; stream jobs that look it up need it to exist. */
     public Seals open() {
         try {

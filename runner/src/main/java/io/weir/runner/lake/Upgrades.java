@@ -49,11 +49,6 @@ public final class Upgrades {
         this.table = Identifier.create(lake.ledgerDatabase(), "upgrades");
     }
 
-    /** Where the upgrades are kept. */
-    public Identifier identifier() {
-        return table;
-    }
-
     public void record(Upgrade upgrade) {
         try {
             catalog.createDatabase(table.getDatabaseName(), true);
