@@ -8,6 +8,8 @@ import io.weir.backfill.BackfillResult;
 import io.weir.backfill.BackfillRunner;
 import io.weir.backfill.Chunk;
 import io.weir.backfill.Ledger;
+import io.weir.backfill.RunStatus;
+import io.weir.backfill.UpgradeRebuild;
 import io.weir.backfill.verify.RowDiff;
 import io.weir.backfill.verify.Verifier;
 import io.weir.runner.Await;
@@ -16,6 +18,7 @@ import io.weir.runner.TestConfs;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.Upgrades;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
@@ -234,14 +237,71 @@ class RidesWarehouseConsistencyTest {
                 }
             }
         }
+        upgradeRiderDayWhoseStateNoLongerFits();
+
         // Serving follows the lake: the stream's sync jobs and each rebuild's partition replacement.
+        LocalDate closingDay = LAST_DAY.plusDays(1);
         for (String served : List.of("dws_city_hour", "dws_rider_day")) {
             LayerConf layer = conf.layer(served);
-            Await.until(TIMEOUT, () -> verifier.verifyServing(layer, FIRST_DAY, LAST_DAY).stream()
+            Await.until(TIMEOUT, () -> verifier.verifyServing(layer, FIRST_DAY, closingDay).stream()
                     .allMatch(RowDiff.PartitionDiff::same), () -> served + " serving against the lake "
-                    + verifier.verifyServing(layer, FIRST_DAY, LAST_DAY).stream().filter(d -> !d.same()).toList());
+                    + verifier.verifyServing(layer, FIRST_DAY, closingDay).stream().filter(d -> !d.same()).toList());
         }
         stream.checkHealthy();
+    }
+
+    /**
+     * {@code weir stream --upgrade} of a table that keeps each key's latest row, with an aggregate
+     * whose state Flink refuses: the partitions the stream owns are rebuilt in batch with the new SQL
+     * (the closing trip's day; the sealed days stay batch's), the job starts without state, the other
+     * layers resume from their savepoints, and a trip of today reaches the new job once.
+     */
+    private static void upgradeRiderDayWhoseStateNoLongerFits() throws Exception {
+        assertEquals(conf.layers().size() + 2, stream.stopWithSavepoints(Duration.ofMinutes(2)).size(),
+                "every layer and both serving syncs stop with a savepoint");
+        stream = null;
+        Path templates = Files.createDirectories(dir.resolve("upgraded-templates"));
+        for (String t : List.of("ods_cities", "ods_trips", "dwd_trips", "dws_city_hour", "dws_rider_day")) {
+            Files.copy(dir.resolve("templates").resolve(t + ".sql"), templates.resolve(t + ".sql"));
+        }
+        Path riderDay = templates.resolve("dws_rider_day.sql");
+        Files.writeString(riderDay, Files.readString(riderDay).replace("MAX(fare), SUM(fare)",
+                "MAX(fare), SUM(fare) + MIN(fare) - MIN(fare)"));
+        Path upgradedFile = dir.resolve("upgraded.yaml");
+        Files.writeString(upgradedFile, Files.readString(dir.resolve("pipeline.yaml"))
+                .replace("templates: " + dir.resolve("templates"), "templates: " + templates));
+        PipelineConf upgraded = TestConfs.load(upgradedFile);
+        List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        stream = new StreamRunner(upgraded, session).start(upgraded.layers(), false, java.util.Optional.of(
+                new StreamRunner.Upgrading(new UpgradeRebuild(upgraded, session, BackfillProgress.NONE), said::add)));
+        String words = String.join("\n", said);
+        assertTrue(words.contains("dws_rider_day: the state at ") && words.contains("does not fit the new SQL")
+                && words.contains("dws_rider_day: rebuilding ") && words.contains("dws_rider_day: upgraded to sql:"), words);
+        stream.layers().stream().filter(l -> !l.layer().name().equals("dws_rider_day"))
+                .forEach(l -> assertTrue(l.restoredFrom().isPresent(), l.layer().name() + " resumed as it was"));
+        List<Upgrades.Upgrade> upgrades = new Upgrades(lake).of(conf.name());
+        assertEquals(List.of("dws_rider_day FRESH"), upgrades.stream().map(u -> u.layer() + " " + u.outcome()).toList());
+        assertTrue(upgrades.get(0).partitionsRebuilt() >= 1 && upgrades.get(0).partitionsEmptied() == 0,
+                upgrades.toString());
+        assertTrue(new Ledger(lake).entries().stream().anyMatch(e -> e.table().equals("dws_rider_day")
+                && e.partition().equals("20240303") && "upgrade".equals(e.mode()) && e.status() == RunStatus.DONE),
+                "the closing trip's day was rebuilt by a run of mode upgrade");
+        Verifier verifier = new Verifier(upgraded, session, new Renderer(upgraded), lake);
+        for (RowDiff.PartitionDiff diff : verifier.verify(upgraded.layer("dws_rider_day"), FIRST_DAY, LAST_DAY.plusDays(1))) {
+            assertTrue(diff.same(), "dws_rider_day after the upgrade " + diff);
+        }
+
+        // Today's partitions are open: the new job, which read dwd_trips from its start, counts a new trip once.
+        LocalDateTime now = LocalDateTime.now(ZoneOffset.UTC).withNano(0);
+        String today = now.format(DateTimeFormatter.BASIC_ISO_DATE);
+        execute(false, "INSERT INTO trips VALUES (900001, 7, 2, 12.34, 1, '" + SQL_TIME.format(now) + "', NOW())",
+                "INSERT INTO trips VALUES (900002, 7, 3, 20.00, 1, '" + SQL_TIME.format(now) + "', NOW())");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return lake.rowsOfPartitions("dws_rider_day", List.of(today)).stream()
+                    .anyMatch(r -> Integer.valueOf(7).equals(r.get("rider_id")) && Long.valueOf(2).equals(r.get("trips"))
+                            && Long.valueOf(2).equals(r.get("cities")) && new BigDecimal("32.34").equals(r.get("fare_sum")));
+        }, () -> "dws_rider_day " + today + ": " + lake.rowsOfPartitions("dws_rider_day", List.of(today)));
     }
 
     /** While the ODS chunk runs, a trip's fare changes through the binlog and reaches ODS before the overwrite. */
