@@ -170,6 +170,17 @@ class HiveMetastoreCatalogTest {
             assertEquals(before, Totals.of(lake, "dws_users", "user_id", DS));
             assertEquals(RunStatus.DONE, new Ledger(lake).latest(ha.name(), "dws_users", DS).orElseThrow().status());
         }
+
+        // The same metastore by its IPv6 loopback address, in brackets as the README says.
+        Path v6Conf = dir.resolve("ipv6").resolve("pipeline.yaml");
+        Files.createDirectories(v6Conf.getParent());
+        Files.writeString(v6Conf, text.replace("    uri: " + metastore.uri() + "\n",
+                "    uri: thrift://[::1]:" + metastore.port() + "\n"));
+        PipelineConf v6 = TestConfs.load(v6Conf);
+        try (Lake lake = new Lake(v6.warehouse())) {
+            assertEquals(before, Totals.of(lake, "dws_users", "user_id", DS));
+            assertEquals(RunStatus.DONE, new Ledger(lake).latest(v6.name(), "dws_users", DS).orElseThrow().status());
+        }
     }
 
     @Test
