@@ -250,6 +250,46 @@ class FlinkClusterTest {
     }
 
     /**
+     * A warehouse registered in a Hive Metastore, backfilled on the cluster: the jobs' Paimon committers
+     * reach the metastore with the job lib's Hive client, and the table and partition are registered.
+     */
+    @Test
+    @Order(7)
+    void aWarehouseInAHiveMetastoreIsWrittenByTheClustersJobs() throws Exception {
+        try (io.weir.sandbox.HiveMetastore metastore = io.weir.sandbox.HiveMetastore.start(dir.resolve("metastore"))) {
+            String text = Files.readString(confFile);
+            assertTrue(text.contains(dir.resolve("warehouse").toUri().toString()), text);
+            Path hiveConf = dir.resolve("hive").resolve("pipeline.yaml");
+            Files.createDirectories(hiveConf.getParent());
+            Files.writeString(hiveConf, text.replace(dir.resolve("warehouse").toUri().toString(),
+                    dir.resolve("hive-warehouse").toUri().toString())
+                    .replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: " + metastore.uri() + "\n"));
+            Path log = dir.resolve("hive-backfill.log");
+            assertEquals(0, ChildWeir.run(log, Duration.ofMinutes(4), "backfill", "--layer", "ods_orders", "--from",
+                    "2023-02-15", "--to", "2023-02-15", "--conf", hiveConf.toString()), read(log));
+            long mysql;
+            try (java.sql.Connection c = mariaDb.connect(SampleSource.DATABASE); java.sql.Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM orders WHERE DATE(create_time) = '2023-02-15'")) {
+                rs.next();
+                mysql = rs.getLong(1);
+            }
+            try (Lake lake = new Lake(TestConfs.load(hiveConf).warehouse())) {
+                assertEquals(mysql, lake.rowsOfPartitions("ods_orders", List.of("20230215")).size());
+            }
+            org.apache.hadoop.hive.conf.HiveConf hive = new org.apache.hadoop.hive.conf.HiveConf();
+            hive.set("hive.metastore.uris", metastore.uri());
+            org.apache.hadoop.hive.metastore.HiveMetaStoreClient client = new org.apache.hadoop.hive.metastore.HiveMetaStoreClient(hive);
+            try {
+                assertTrue(client.listPartitionNames("order_dw", "ods_orders", (short) -1).contains("ds=20230215"),
+                        "the cluster's job registered the partition");
+                assertTrue(client.getAllTables("weir").contains("run_log"), "the ledger is registered too");
+            } finally {
+                client.close();
+            }
+        }
+    }
+
+    /**
      * A running layer's SQL replaced twice: once in a way its state survives, once in a way it does
      * not. Orders paid before, between and after each upgrade are each counted exactly once.
      */

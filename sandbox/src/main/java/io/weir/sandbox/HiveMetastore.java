@@ -35,6 +35,10 @@ public final class HiveMetastore implements AutoCloseable {
 
     /** Starts the metastore whose Derby database lies under {@code home}; returns once it accepts connections. */
     public static HiveMetastore start(Path home, int port) {
+        if (port < 1 || port > 65535) {
+            // The metastore takes its port as given: 0 would not pick a free one.
+            throw new IllegalArgumentException("a Hive Metastore needs a port from 1 to 65535, got " + port);
+        }
         try {
             Files.createDirectories(home);
             Path log4j = home.resolve("log4j2.properties");
