@@ -257,13 +257,15 @@ class FlinkClusterTest {
     @Order(7)
     void aWarehouseInAHiveMetastoreIsWrittenByTheClustersJobs() throws Exception {
         try (io.weir.sandbox.HiveMetastore metastore = io.weir.sandbox.HiveMetastore.start(dir.resolve("metastore"))) {
+            // The conf's warehouse line, whichever form its URI took (a directory's gets a trailing '/' once it exists).
             String text = Files.readString(confFile);
-            assertTrue(text.contains(dir.resolve("warehouse").toUri().toString()), text);
+            String warehouseLine = text.lines().filter(line -> line.startsWith("  uri: ") && line.contains("/warehouse"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no warehouse uri in " + text));
             Path hiveConf = dir.resolve("hive").resolve("pipeline.yaml");
             Files.createDirectories(hiveConf.getParent());
-            Files.writeString(hiveConf, text.replace(dir.resolve("warehouse").toUri().toString(),
-                    dir.resolve("hive-warehouse").toUri().toString())
+            Files.writeString(hiveConf, text.replace(warehouseLine, "  uri: " + dir.resolve("hive-warehouse").toUri())
                     .replace("warehouse:\n", "warehouse:\n  metastore:\n    type: hive\n    uri: " + metastore.uri() + "\n"));
+            assertTrue(TestConfs.load(hiveConf).warehouse().uri().contains("/hive-warehouse"), Files.readString(hiveConf));
             Path log = dir.resolve("hive-backfill.log");
             assertEquals(0, ChildWeir.run(log, Duration.ofMinutes(4), "backfill", "--layer", "ods_orders", "--from",
                     "2023-02-15", "--to", "2023-02-15", "--conf", hiveConf.toString()), read(log));
