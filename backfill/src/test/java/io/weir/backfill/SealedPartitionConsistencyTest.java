@@ -154,9 +154,16 @@ class SealedPartitionConsistencyTest {
         Map<String, String> repaired = stats();
 
         // A later change to D reaches the stream, whose COUNT(DISTINCT)/MAX state lacks the repaired
-        // rows. Then an order on an open day: once that one is in dws_user_stats, the stream has
-        // processed the change to D too.
-        execute(false, "UPDATE orders SET buy_fee = 1500.00 WHERE order_id = 100006",
+        // rows. Once dwd_orders holds it, an order on an open day: the stream reads dwd_orders'
+        // snapshots in order, so once that order is in dws_user_stats, the stream has processed the
+        // change to D too. (Sent together, the two could share an ODS snapshot and reach DWD in
+        // either order, across a checkpoint.)
+        execute(false, "UPDATE orders SET buy_fee = 1500.00 WHERE order_id = 100006");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return new BigDecimal("1500.00").equals(dwdFee(100006));
+        }, () -> "dwd_orders fee of 100006: " + dwdFee(100006));
+        execute(false,
                 "INSERT INTO orders VALUES (100042, 'user_008', 12345, 1, 20.00, '2023-02-18 09:00:00', '2023-02-18 09:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2042, 100042, 0, '2023-02-18 09:30:00')");
         Await.until(TIMEOUT, () -> {
@@ -209,6 +216,12 @@ class SealedPartitionConsistencyTest {
         return lake.rowsOfPartitions("ods_orders", java.util.List.of(DS)).stream()
                 .filter(r -> Long.valueOf(orderId).equals(r.get("order_id")))
                 .map(r -> (BigDecimal) r.get("buy_fee")).findFirst().orElse(null);
+    }
+
+    private static BigDecimal dwdFee(long orderId) {
+        return lake.rowsOfPartitions("dwd_orders", java.util.List.of(DS)).stream()
+                .filter(r -> Long.valueOf(orderId).equals(r.get("order_id")))
+                .map(r -> (BigDecimal) r.get("order_fee")).findFirst().orElse(null);
     }
 
     private static Map<String, String> stats() {
