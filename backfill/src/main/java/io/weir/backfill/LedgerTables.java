@@ -28,9 +28,9 @@ final class LedgerTables {
 
     private static final Logger LOGGER = LoggerFactory.getLogger(LedgerTables.class);
 
-    static final String LOG_NAME = "run_log";
-    static final String STATE_NAME = "partition_state";
-    static final String LEGACY_MOVED_NAME = "runs_moved_to_run_log";
+    static final String LOG_NAME = io.weir.runner.lake.LedgerTableNames.RUN_LOG;
+    static final String STATE_NAME = io.weir.runner.lake.LedgerTableNames.PARTITION_STATE;
+    static final String LEGACY_MOVED_NAME = io.weir.runner.lake.LedgerTableNames.LEGACY_MOVED;
 
     static final String RUN_DAY = "run_day";
     static final String PIPELINE = "pipeline";
@@ -59,7 +59,7 @@ final class LedgerTables {
         this.database = database;
         this.log = Identifier.create(database, LOG_NAME);
         this.state = Identifier.create(database, STATE_NAME);
-        this.legacy = Identifier.create(database, "runs");
+        this.legacy = Identifier.create(database, io.weir.runner.lake.LedgerTableNames.LEGACY_RUNS);
         this.legacyMoved = Identifier.create(database, LEGACY_MOVED_NAME);
         this.stateSnapshots = new Versions(state);
         this.logSnapshots = new Versions(log);

@@ -60,13 +60,14 @@ public final class Lake implements AutoCloseable {
         }
         this.database = warehouse.database();
         this.ledgerDatabase = warehouse.ledgerDatabase();
+        WarehouseDatabases databases = new WarehouseDatabases(catalog, warehouse.uri());
         try {
             if (metastore != null) {
                 for (String name : List.of(database, ledgerDatabase)) {
-                    requireInThisWarehouse(name, warehouse.uri(), metastore);
+                    requireInThisWarehouse(databases, name, warehouse.uri(), metastore);
                 }
             }
-            requireLedgerNotLeftBehind(warehouse.uri());
+            new LeftBehindLedger(catalog, databases, database, ledgerDatabase).refuseIfAny();
         } catch (RuntimeException e) {
             try {
                 catalog.close();
@@ -78,69 +79,17 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * A ledger database named on a warehouse whose ledger already lies in the default one would start
-     * empty: every partition would count as never built, and the seals that keep streams out of
-     * partitions batch owns would be gone, so a stream's stale state could overwrite them again.
-     */
-    private void requireLedgerNotLeftBehind(String warehouseUri) {
-        String old = WarehouseConf.DEFAULT_LEDGER_DATABASE;
-        if (ledgerDatabase.equals(old)) {
-            return;
-        }
-        try {
-            if (!catalog.listTables(ledgerDatabase).isEmpty()) {
-                return;
-            }
-        } catch (Catalog.DatabaseNotExistException e) {
-            // a new ledger database: it must not leave an old one behind
-        }
-        List<String> left;
-        try {
-            left = catalog.listTables(old);
-        } catch (Catalog.DatabaseNotExistException e) {
-            return;
-        }
-        if (left.stream().noneMatch(List.of("partition_state", "run_log", "seals")::contains)
-                || !liesInWarehouse(old, warehouseUri)) {
-            return;
-        }
-        throw WeirException.badInput("warehouse.ledger-database: '" + ledgerDatabase + "' holds no ledger, but this"
-                + " warehouse's ledger and seals lie in the database " + old + ". A new ledger database would start"
-                + " empty: every partition would count as never built, and streams would no longer keep out of the"
-                + " partitions batch owns. Keep warehouse.ledger-database: " + old + " for this warehouse (name"
-                + " another only for a new one), or move " + old + "'s tables there first.");
-    }
-
-    /**
      * A metastore serves many warehouses, but a database in it lies in one: a table created in
      * another warehouse's database would be written there, and one of the same name would be shared.
      */
-    private void requireInThisWarehouse(String name, String warehouseUri, MetastoreUris metastore) {
-        if (!liesInWarehouse(name, warehouseUri)) {
-            String location = location(name).orElseThrow();
+    private void requireInThisWarehouse(WarehouseDatabases databases, String name, String warehouseUri,
+            MetastoreUris metastore) {
+        if (!databases.liesInWarehouse(name)) {
+            String location = databases.location(name).orElseThrow();
             throw WeirException.badInput("the database " + name + " of the Hive Metastore at " + metastore + " lies at "
                     + location + ", outside this warehouse (" + warehouseUri + "): another warehouse registered it."
                     + (name.equals(database) ? " Give this one its own warehouse.database."
                             : " Weir keeps its ledger there: give this one its own warehouse.ledger-database."));
-        }
-    }
-
-    /** Whether a database is missing, has no location of its own (a file system catalog), or lies under the warehouse. */
-    private boolean liesInWarehouse(String name, String warehouseUri) {
-        Optional<String> location = location(name);
-        if (location.isEmpty()) {
-            return true;
-        }
-        String home = java.net.URI.create(warehouseUri).getPath().replaceAll("/+$", "");
-        String at = new org.apache.paimon.fs.Path(location.get()).toUri().getPath();
-        return at != null && (at + "/").startsWith(home + "/");
-    }
-
-    private Optional<String> location(String name) {
-        try {
-            return Optional.ofNullable(catalog.getDatabase(name).options().get(Catalog.DB_LOCATION_PROP));
-        } catch (Catalog.DatabaseNotExistException e) {
-            return Optional.empty();
         }
     }
 

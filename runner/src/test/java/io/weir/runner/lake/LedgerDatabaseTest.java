@@ -2,14 +2,24 @@ package io.weir.runner.lake;
 
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.WarehouseConf;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.GenericRow;
+import org.apache.paimon.schema.Schema;
+import org.apache.paimon.table.sink.BatchTableCommit;
+import org.apache.paimon.table.sink.BatchTableWrite;
+import org.apache.paimon.table.sink.BatchWriteBuilder;
+import org.apache.paimon.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +29,32 @@ class LedgerDatabaseTest {
     @TempDir Path dir;
 
     private WarehouseConf warehouse(String name, String ledgerDatabase) {
-        return new WarehouseConf(dir.resolve(name).toUri().toString(), "dw", Map.of(), ledgerDatabase);
+        return warehouse(name, "dw", ledgerDatabase);
+    }
+
+    private WarehouseConf warehouse(String name, String database, String ledgerDatabase) {
+        return new WarehouseConf(dir.resolve(name).toUri().toString(), database, Map.of(), ledgerDatabase);
+    }
+
+    private static void refused(WarehouseConf warehouse, String ledgerDatabase, String leftBehind) {
+        WeirException e = assertThrows(WeirException.class, () -> new Lake(warehouse).close());
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().startsWith("warehouse.ledger-database: '" + ledgerDatabase + "' holds no ledger, but"
+                + " this warehouse's ledger and seals lie in the database " + leftBehind + "."), e.getMessage());
+    }
+
+    private static void createTable(Lake lake, String database, String table, List<String> partitionKeys,
+            Map<String, String> row) throws Exception {
+        Schema.Builder schema = Schema.newBuilder().partitionKeys(partitionKeys);
+        row.keySet().forEach(column -> schema.column(column, DataTypes.STRING()));
+        Identifier id = Identifier.create(database, table);
+        lake.catalog().createDatabase(database, true);
+        lake.catalog().createTable(id, schema.build(), false);
+        BatchWriteBuilder write = lake.catalog().getTable(id).newBatchWriteBuilder();
+        try (BatchTableWrite writer = write.newWrite(); BatchTableCommit commit = write.newCommit()) {
+            writer.write(GenericRow.of(row.values().stream().map(BinaryString::fromString).toArray()));
+            commit.commit(writer.prepareCommit());
+        }
     }
 
     @Test
@@ -48,5 +83,68 @@ class LedgerDatabaseTest {
             assertEquals(java.util.Set.of("20240301"), new Seals(lake).of("dws"), "nothing was lost or created");
             assertTrue(lake.catalog().listDatabases().stream().noneMatch("dw_weir"::equals));
         }
+    }
+
+    @Test
+    void aLedgerMovedFromAnyNamedDatabaseIsRefusedNotJustFromTheDefault() throws Exception {
+        try (Lake lake = new Lake(warehouse("renamed", "weir_a"))) {
+            new Seals(lake).open().seal("dws", List.of("20240301"), "run-1");
+        }
+        refused(warehouse("renamed", "weir_b"), "weir_b", "weir_a");
+        refused(warehouse("renamed", WarehouseConf.DEFAULT_LEDGER_DATABASE), "weir", "weir_a");
+    }
+
+    @Test
+    void aNewDatabaseHoldingTablesButNoLedgerIsStillRefused() throws Exception {
+        try (Lake lake = new Lake(warehouse("other-tables", WarehouseConf.DEFAULT_LEDGER_DATABASE))) {
+            new Seals(lake).open().seal("dws", List.of("20240301"), "run-1");
+            createTable(lake, "dw_weir", "notes", List.of(), Map.of("note", "not a ledger"));
+        }
+        refused(warehouse("other-tables", "dw_weir"), "dw_weir", "weir");
+    }
+
+    @Test
+    void aLedgerWithoutSealsIsFoundByTheTablesItsStatesName() throws Exception {
+        try (Lake lake = new Lake(warehouse("states", "weir_a"))) {
+            createTable(lake, "weir_a", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
+                    Map.of("pipeline", "p", "table_name", "dws"));
+            createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
+        }
+        refused(warehouse("states", "weir_b"), "weir_b", "weir_a");
+    }
+
+    @Test
+    void theLegacyLedgerTableInTheDefaultDatabaseIsFound() throws Exception {
+        try (Lake lake = new Lake(warehouse("legacy", WarehouseConf.DEFAULT_LEDGER_DATABASE))) {
+            createTable(lake, "weir", LedgerTableNames.LEGACY_RUNS, List.of(), Map.of("run_id", "r1"));
+            createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
+        }
+        refused(warehouse("legacy", "dw_weir"), "dw_weir", "weir");
+    }
+
+    @Test
+    void anotherPipelinesLedgerInTheSameWarehouseIsNoReasonToRefuse() throws Exception {
+        try (Lake a = new Lake(warehouse("shared", "dw_a", "weir_a"))) {
+            new Seals(a).open().seal("dws", List.of("20240301"), "run-1");
+            createTable(a, "dw_a", "dws", List.of(), Map.of("user_id", "u1"));
+        }
+        try (Lake b = new Lake(warehouse("shared", "dw_b", "weir_b"))) {
+            new Seals(b).open().seal("dws", List.of("20240302"), "run-2");
+            assertEquals(java.util.Set.of("20240302"), new Seals(b).of("dws"));
+        }
+        try (Lake a = new Lake(warehouse("shared", "dw_a", "weir_a"))) {
+            assertEquals(java.util.Set.of("20240301"), new Seals(a).of("dws"));
+        }
+    }
+
+    @Test
+    void aDatabaseLiesInTheWarehouseOnlyOnItsFileSystemAndUnderItsPath() {
+        assertTrue(WarehouseDatabases.under(URI.create("s3://a/wh/weir.db"), URI.create("s3://a/wh")));
+        assertFalse(WarehouseDatabases.under(URI.create("s3://b/wh/weir.db"), URI.create("s3://a/wh")), "another bucket");
+        assertFalse(WarehouseDatabases.under(URI.create("oss://a/wh/weir.db"), URI.create("s3://a/wh")), "another store");
+        assertTrue(WarehouseDatabases.under(URI.create("hdfs://nn:8020/wh/weir.db"), URI.create("hdfs:///wh")),
+                "the default name node, spelled out by the metastore");
+        assertFalse(WarehouseDatabases.under(URI.create("file:/tmp/wh2/weir.db"), URI.create("file:/tmp/wh/")), "a sibling");
+        assertTrue(WarehouseDatabases.under(URI.create("file:/tmp/wh/weir.db"), URI.create("file:///tmp/wh/")));
     }
 }
