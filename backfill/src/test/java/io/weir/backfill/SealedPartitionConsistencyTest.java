@@ -95,11 +95,17 @@ class SealedPartitionConsistencyTest {
         execute(false, "INSERT INTO orders VALUES (100040, 'user_009', 12349, 1, 10.00, '2023-02-17 09:00:00', '2023-02-17 09:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2040, 100040, 0, '2023-02-17 09:30:00')");
         long dEnd = D.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+        long nextDayEnd = D.plusDays(2).atStartOfDay().toInstant(ZoneOffset.UTC).toEpochMilli();
+        // Every table the backfills below are judged by: dwd_orders' watermark can pass D's end from the
+        // orders input alone (the idle payments input is left out), before ods_orders_pay holds 2040.
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
             return lake.tableExists("dwd_orders") && lake.watermark("dwd_orders").orElse(Long.MIN_VALUE) >= dEnd
+                    && lake.watermark("ods_orders").orElse(Long.MIN_VALUE) >= dEnd
+                    && lake.watermark("ods_orders_pay").orElse(Long.MIN_VALUE) >= nextDayEnd
                     && stats().equals(mysqlStats());
-        }, () -> "dwd watermark=" + lake.watermark("dwd_orders") + " stats=" + stats() + " mysql=" + mysqlStats());
+        }, () -> "watermarks dwd=" + lake.watermark("dwd_orders") + " ods_orders=" + lake.watermark("ods_orders")
+                + " ods_orders_pay=" + lake.watermark("ods_orders_pay") + " stats=" + stats() + " mysql=" + mysqlStats());
 
         // Rows the stream never sees (binlog off): user_001 gets a new shop and a new maximum on D, and
         // an order of D is paid the day after, so D's rebuild changes payment day D+1 too.

@@ -285,7 +285,7 @@ class BackfillKillTest {
         int done = 0;
         for (LedgerEntry e : ledger.entries()) {
             if (e.layer().equals("dws_users") && e.status() == RunStatus.DONE
-                    && e.startedAt().atZone(java.time.ZoneId.systemDefault()).toInstant().isAfter(started)) {
+                    && e.startedAt().toInstant(java.time.ZoneOffset.UTC).isAfter(started)) {
                 done++;
             }
         }

@@ -7,6 +7,10 @@ import java.util.List;
 /** The weir command in a child JVM (with this test's class path), for kill -9 tests. */
 final class ChildWeir {
 
+    /** The MySQL password every child process gets from its environment. */
+    static final String MYSQL_PASSWORD = "s3cr3t-pw";
+
+
     private ChildWeir() {}
 
     /** The logging a user's weir has, not the tests' own: what the child prints is what a user would see. */
@@ -51,7 +55,7 @@ final class ChildWeir {
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.environment().put("WEIR_TEST_MYSQL_PASSWORD", "s3cr3t-pw");
+        builder.environment().put("WEIR_TEST_MYSQL_PASSWORD", MYSQL_PASSWORD);
         return builder.start();
     }
 }

@@ -12,7 +12,7 @@ final class RecordingEvents implements ScheduleEvents {
     final List<Instant> submittedAt = new ArrayList<>();
 
     @Override
-    public void verified(String layer, String partition, boolean same, String summary) {
+    public synchronized void verified(String layer, String partition, boolean same, String summary) {
         lines.add("verified " + layer + " " + partition + " " + same + " " + summary);
     }
 

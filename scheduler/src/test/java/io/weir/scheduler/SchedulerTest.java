@@ -229,7 +229,7 @@ class SchedulerTest {
     @Test
     @Order(4)
     void aTickMissedWhileTheSchedulerWasDownFiresOnRestart() throws Exception {
-        Instant fireAt = Instant.now().plusSeconds(6).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant fireAt = Instant.now().plusSeconds(15).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String oneShot = DateTimeFormatter.ofPattern("s m H d M '?' yyyy").withZone(ZoneOffset.UTC).format(fireAt);
         PipelineConf conf = conf("misfire", Map.of("dws_shops", "{ cron: '" + oneShot + "', start-date: 2023-03-01 }"));
         RecordingEvents events = new RecordingEvents();

@@ -105,10 +105,14 @@ class WatermarkGateTest {
             Instant submitted = events.submittedAt().get(0);
             assertFalse(submitted.isBefore(passed), "submitted " + submitted + " before the watermark passed at " + passed);
             Duration latency = Duration.between(passed, submitted);
-            assertTrue(latency.compareTo(POLL.plusSeconds(3)) <= 0, "submitted " + latency + " after the watermark passed");
+            // The bound leaves room for the first run's sealing (planning the stream form) on a loaded machine.
+            assertTrue(latency.compareTo(POLL.plusSeconds(10)) <= 0, "submitted " + latency + " after the watermark passed");
             assertEquals(Totals.expected("user_001", "8000.08", "user_002", "5000.05", "user_003", "5000.05"),
                     Totals.of(lake, "dws_users", "user_id", "20230215"));
         }
+        // The next test's day holds payment 2040: the orders input alone may have moved the watermark.
+        Await.until(TIMEOUT, () -> lake.rows("dwd_orders").stream().anyMatch(r -> Long.valueOf(100040).equals(r.get("order_id"))
+                && Long.valueOf(2040).equals(r.get("pay_id"))), () -> "dwd_orders lacks payment 2040");
     }
 
     @Test
