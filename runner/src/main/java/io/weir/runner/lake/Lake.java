@@ -67,7 +67,7 @@ public final class Lake implements AutoCloseable {
                     requireInThisWarehouse(databases, name, warehouse.uri(), metastore);
                 }
             }
-            new LeftBehindLedger(catalog, databases, database, ledgerDatabase).refuseIfAny();
+            new LeftBehindLedger(catalog, databases, database, ledgerDatabase, this::tableExists).refuseIfAny();
         } catch (RuntimeException e) {
             try {
                 catalog.close();

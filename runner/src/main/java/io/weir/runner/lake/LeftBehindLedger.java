@@ -26,9 +26,12 @@ final class LeftBehindLedger {
     private final WarehouseDatabases databases;
     private final String database;
     private final String ledgerDatabase;
+    private final java.util.function.Predicate<String> tableExists;
 
-    LeftBehindLedger(Catalog catalog, WarehouseDatabases databases, String database, String ledgerDatabase) {
+    LeftBehindLedger(Catalog catalog, WarehouseDatabases databases, String database, String ledgerDatabase,
+            java.util.function.Predicate<String> tableExists) {
         this.catalog = catalog;
+        this.tableExists = tableExists;
         this.databases = databases;
         this.database = database;
         this.ledgerDatabase = ledgerDatabase;
@@ -95,19 +98,10 @@ final class LeftBehindLedger {
     private boolean statesNameTablesOfThisDatabase(String other) throws Catalog.TableNotExistException {
         for (var partition : catalog.listPartitions(Identifier.create(other, LedgerTableNames.PARTITION_STATE))) {
             String table = partition.spec().get("table_name");
-            if (table != null && exists(table)) {
+            if (table != null && tableExists.test(table)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private boolean exists(String table) {
-        try {
-            catalog.getTable(Identifier.create(database, table));
-            return true;
-        } catch (Catalog.TableNotExistException e) {
-            return false;
-        }
     }
 }
