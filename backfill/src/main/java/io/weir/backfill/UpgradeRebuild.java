@@ -31,7 +31,7 @@ public final class UpgradeRebuild implements PartitionRebuild {
 
     @Override
     public String rebuild(LayerConf layer, List<Partition> partitions) {
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             Renderer renderer = new Renderer(conf);
             Ledger ledger = new Ledger(lake);
             BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)

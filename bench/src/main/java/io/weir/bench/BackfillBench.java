@@ -47,7 +47,7 @@ public final class BackfillBench {
         System.out.printf("Backfill benchmark: dws_users over %d daily partitions of %,d dwd_orders rows (%,d rows), parallelism 2%n",
                 partitions, rowsPerPartition, totalRows);
 
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             Renderer renderer = new Renderer(conf);
             new TableCreator(conf, session, renderer).createMissingTables();
             long t = System.nanoTime();

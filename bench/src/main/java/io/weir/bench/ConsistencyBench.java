@@ -53,7 +53,7 @@ public final class ConsistencyBench {
         PipelineConf conf = BackfillBench.lakeOnlyConf(work);
         System.out.printf("Consistency benchmark: dws_users over %d daily partitions of %,d dwd_orders rows, parallelism 2%n",
                 partitions, rowsPerPartition);
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             Renderer renderer = new Renderer(conf);
             new TableCreator(conf, session, renderer).createMissingTables();
             BackfillBench.generateDwdOrders(session, conf, renderer, rowsPerPartition, partitions);

@@ -45,7 +45,7 @@ public final class JdbcServingBench {
         try (EmbeddedMariaDb store = EmbeddedMariaDb.start(work.resolve("mariadb"), 0)) {
             store.createDatabase("serving");
             PipelineConf conf = conf(work, store);
-            try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+            try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
                 ServingBench.loadUsers(conf, session, lake, rows);
                 double[] weir = new double[3];
                 double[] bare = new double[3];

@@ -100,7 +100,7 @@ public final class KafkaIngestBench {
         PipelineConf conf = conf(dir, kafka);
         Instant submitted = Instant.now();
         RunningStream stream = new StreamRunner(conf, session).start(List.of(conf.layer("ods_orders")), true);
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             return timed(submitted, lake, messages, () -> {
                 stream.checkHealthy();
                 return true;

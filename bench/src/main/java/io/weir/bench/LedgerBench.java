@@ -47,7 +47,7 @@ public final class LedgerBench {
     private static void measure(int entries) throws Exception {
         Path work = Files.createTempDirectory("weir-ledger-bench");
         PipelineConf conf = BackfillBench.lakeOnlyConf(work);
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             try (FlinkSession session = FlinkSession.start(conf.flink())) {
                 new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             }

@@ -51,7 +51,7 @@ public final class QuietCloseBench {
                 OrderWarehouseSample.loadSampleRowsIfEmpty(c);
             }
             PipelineConf conf = conf(dir, mariaDb.port(), checkpoint, quiet);
-            try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+            try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
                 RunningStream stream = new StreamRunner(conf, session).start(conf.layers(), true);
                 List<Long> fromLastRows = new ArrayList<>();
                 List<Long> fromMySql = new ArrayList<>();

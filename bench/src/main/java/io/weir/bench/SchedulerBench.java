@@ -115,7 +115,7 @@ public final class SchedulerBench {
             }
         };
         List<Long> latencies = new ArrayList<>();
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             LocalDate day = LocalDate.of(2024, 1, 1);
             clock.set(day.plusDays(1).atTime(12, 0).toInstant(ZoneOffset.UTC));
@@ -156,7 +156,7 @@ public final class SchedulerBench {
         }
         LocalDate start = today.minusDays(365);
         PipelineConf conf = conf(work.resolve("idle"), templates, "idle", start, layers, "'0 * * * * ?'");
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             new DwdWriter(lake.table("dwd_orders")).commitDays(start, today.minusDays(1));
             Ledger ledger = new Ledger(lake).open();
@@ -249,7 +249,7 @@ public final class SchedulerBench {
         }
         LocalDate start = today.minusDays(365);
         PipelineConf conf = conf(work.resolve("catchup"), templates, "catchup", start, layers, "'0 10 0 * * ?'");
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             new DwdWriter(lake.table("dwd_orders")).commitDays(start, today.minusDays(1));
             // dwd_orders is batch-built here: the ledger shows each of its days done.
@@ -306,7 +306,7 @@ public final class SchedulerBench {
         LocalDate start = today.minusDays(365);
         PipelineConf conf = conf(work.resolve("catchup-hourly"), templates, "catchuph", start, layers,
                 "'0 10 * * * ?'", "{ column: ds, format: yyyyMMddHH, granularity: hour }");
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             new TableCreator(conf, session, new Renderer(conf)).createMissingTables();
             LocalDate dataFrom = today.minusDays(7);
             new DwdWriter(lake.table("dwd_orders")).commitDays(dataFrom, today.minusDays(1));

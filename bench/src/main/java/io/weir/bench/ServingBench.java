@@ -71,7 +71,7 @@ public final class ServingBench {
 
     private static void upserts(Path dir, EmbeddedPostgres postgres, int rows) throws Exception {
         PipelineConf conf = conf(dir, postgres, 0, Duration.ofSeconds(5));
-        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf.warehouse())) {
+        try (FlinkSession session = FlinkSession.start(conf.flink()); Lake lake = new Lake(conf)) {
             loadUsers(conf, session, lake, rows);
             Instant submitted = Instant.now();
             RunningStream stream = new StreamRunner(conf, session).start(List.of(conf.layer("dws_users")), true);

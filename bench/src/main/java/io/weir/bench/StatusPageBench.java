@@ -62,7 +62,7 @@ public final class StatusPageBench {
         boolean reuse = Files.isDirectory(work.resolve("warehouse"));
         PipelineConf base = BackfillBench.lakeOnlyConf(work);
         PipelineConf conf = withLayers(base, layers);
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             if (!reuse) {
                 long started = System.nanoTime();
                 write(conf, lake, days);

@@ -94,7 +94,7 @@ final class BackfillCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         // A backfill's own cluster lives only as long as the command: any free port.
         PipelineConf backfillConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             Renderer renderer = new Renderer(backfillConf);
             Ledger ledger = new Ledger(lake);
             BackfillPlanner planner = new BackfillPlanner(backfillConf, renderer, lake, ledger);

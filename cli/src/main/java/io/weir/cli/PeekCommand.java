@@ -80,7 +80,7 @@ final class PeekCommand implements Callable<Integer> {
         if (fromSnapshot != null && !follow) {
             throw WeirException.badInput("--from-snapshot reads changes: give it with --follow");
         }
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             Target target = target(pipeline, lake);
             String query = query(pipeline, lake, target);
             PipelineConf quiet = pipeline.withFlink(pipeline.flink().withWebUiPort(0));

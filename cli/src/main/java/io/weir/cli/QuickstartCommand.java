@@ -77,7 +77,7 @@ final class QuickstartCommand implements Callable<Integer> {
                 out.println("Embedded PostgreSQL (serving, with the Hologres emulation) on port " + serving.port());
             }
             LiveView view = new LiveView(embedded, new TotalsView(out), new ServingView(out), out);
-            try (Lake lake = new Lake(running.warehouse()); StatusServer page = statusPage(running, lake, out)) {
+            try (Lake lake = new Lake(running); StatusServer page = statusPage(running, lake, out)) {
                 StreamSession.run(running, conf.layers(), fresh, false, duration, out, view::poll);
             }
             out.println("Generated " + embedded.ordersGenerated() + " new orders while running.");

@@ -58,7 +58,7 @@ final class RunsCommand implements Callable<Integer> {
                     + pipeline.warehouse().uri() + ".");
             return 0;
         }
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             Ledger ledger = new Ledger(lake);
             // Only the days of history that hold what is shown are read.
             java.util.function.Predicate<LedgerEntry> ofLayer = e -> layer == null || layer.equals(e.layer());

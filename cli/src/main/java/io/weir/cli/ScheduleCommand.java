@@ -58,7 +58,7 @@ final class ScheduleCommand implements Callable<Integer> {
         boolean readsSource = pipeline.scheduledLayers().stream().anyMatch(l -> l.upstream().isEmpty());
         try (EmbeddedSource embedded = readsSource ? EmbeddedSource.startIfEmbedded(scheduleConf) : null;
                 EmbeddedServing serving = EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : scheduleConf);
-                Lake lake = new Lake(pipeline.warehouse())) {
+                Lake lake = new Lake(pipeline)) {
             PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : scheduleConf;
             try (FlinkSession session = FlinkSession.start(effective.flink());
                     WeirScheduler scheduler = WeirScheduler.start(effective, session, lake, new ConsoleScheduleEvents(out))) {
@@ -90,7 +90,7 @@ final class ScheduleCommand implements Callable<Integer> {
     /** A start date far back (or a forgotten end date) would queue years of jobs: ask first. */
     private static void checkCatchUp(PipelineConf pipeline) throws Exception {
         Map<String, List<String>> due;
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             due = new SchedulePreview(pipeline, lake, Clock.systemUTC()).due();
         }
         int total = due.values().stream().mapToInt(List::size).sum();

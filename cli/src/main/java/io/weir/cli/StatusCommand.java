@@ -37,7 +37,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         PrintWriter out = spec.commandLine().getOut();
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             PipelineStatus status = new PipelineStatus(pipeline, lake);
             status.probe();
             StatusReport report = status.report();

@@ -54,7 +54,7 @@ final class SyncCommand implements Callable<Integer> {
         List<String> partitions = layer.partition().get().partitions(range).stream().map(Partition::value).toList();
         PrintWriter out = spec.commandLine().getOut();
         try (EmbeddedServing serving = EmbeddedServing.startIfEmbedded(pipeline);
-                Lake lake = new Lake(pipeline.warehouse())) {
+                Lake lake = new Lake(pipeline)) {
             PipelineConf effective = serving != null ? serving.conf() : pipeline;
             long started = System.nanoTime();
             long rows = new ServingSync(effective, lake).resync(table, partitions);

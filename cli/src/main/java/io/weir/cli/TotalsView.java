@@ -31,7 +31,7 @@ final class TotalsView {
 
     /** Prints the tables if they changed; returns whether seed day's users table has rows. */
     boolean refresh(PipelineConf conf) {
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             if (!lake.tableExists("dws_users") || !lake.tableExists("dws_shops")) {
                 return false;
             }

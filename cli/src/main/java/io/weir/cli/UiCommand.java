@@ -42,7 +42,7 @@ final class UiCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
         StopSignal.install(stop::countDown);
-        try (Lake lake = new Lake(pipeline.warehouse());
+        try (Lake lake = new Lake(pipeline);
                 StatusServer server = StatusServer.start(new PipelineStatus(pipeline, lake), ui)) {
             out.println("Weir status page of " + pipeline.name() + ": " + server.url() + " (Ctrl-C stops it)");
             out.flush();

@@ -60,7 +60,7 @@ final class VerifyCommand implements Callable<Integer> {
         new Renderer(pipeline).checkAll();
         PipelineConf verifyConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
         Map<String, List<RowDiff.PartitionDiff>> results = new LinkedHashMap<>();
-        try (Lake lake = new Lake(pipeline.warehouse())) {
+        try (Lake lake = new Lake(pipeline)) {
             if (!lake.tableExists(layerConf.table())) {
                 throw WeirException.badInput("table " + layerConf.table() + " does not exist yet: run or backfill "
                         + layerConf.name() + " first");

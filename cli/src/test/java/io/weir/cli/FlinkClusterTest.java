@@ -302,7 +302,7 @@ class FlinkClusterTest {
             List<Path> searched = new ArrayList<>(sweepForPassword(dir.resolve("hive-warehouse")));
             searched.addAll(sweepForPassword(dir.resolve("metastore")));
             assertTrue(searched.stream().anyMatch(f -> f.toString().contains("/hive-warehouse/order_dw.db/ods_orders/"))
-                    && searched.stream().anyMatch(f -> f.startsWith(dir.resolve("metastore"))),
+                    && searched.stream().anyMatch(f -> f.startsWith(dir.resolve("metastore").resolve("metastore_db").resolve("seg0"))),
                     "the sweep covered the Hive warehouse and the metastore's files: " + searched.size());
         }
     }

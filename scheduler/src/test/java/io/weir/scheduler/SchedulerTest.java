@@ -238,6 +238,7 @@ class SchedulerTest {
             Await.until(TIMEOUT, () -> events.lines().stream().anyMatch(l -> l.startsWith("waiting dws_shops 20230304")),
                     () -> events.lines().toString());
         }
+        assertTrue(Instant.now().isBefore(fireAt), "the first scheduler stopped before the fire time, so it is missed");
         backfill("dwd_orders", MAR_4, MAR_4);
         Await.until(Duration.ofSeconds(30), () -> Instant.now().isAfter(fireAt.plusSeconds(1)), () -> "fire time passed");
         assertTrue(ledger.latest("test", "dws_shops", "20230304").isEmpty(), "nothing ran while the scheduler was down");

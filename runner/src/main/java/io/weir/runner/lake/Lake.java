@@ -40,6 +40,16 @@ public final class Lake implements AutoCloseable {
     private final Map<String, KnownWatermark> watermarks = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Lake(WarehouseConf warehouse) {
+        this(warehouse, Optional.empty());
+    }
+
+    /** The pipeline's warehouse: a ledger it left in another database is told from other pipelines' by its tables. */
+    public Lake(io.weir.runner.conf.PipelineConf pipeline) {
+        this(pipeline.warehouse(), Optional.of(new LeftBehindLedger.Owner(pipeline.name(),
+                pipeline.layers().stream().map(io.weir.runner.conf.LayerConf::table).collect(java.util.stream.Collectors.toSet()))));
+    }
+
+    Lake(WarehouseConf warehouse, Optional<LeftBehindLedger.Owner> owner) {
         Map<String, String> options = new HashMap<>(warehouse.options());
         options.put("warehouse", warehouse.uri());
         // Weir reads tables other processes and jobs commit to all the time (watermarks, the ledger,
@@ -67,7 +77,7 @@ public final class Lake implements AutoCloseable {
                     requireInThisWarehouse(databases, name, warehouse.uri(), metastore);
                 }
             }
-            new LeftBehindLedger(catalog, databases, database, ledgerDatabase, this::tableExists).refuseIfAny();
+            new LeftBehindLedger(catalog, databases, database, ledgerDatabase, owner, this::tableExists).refuseIfAny();
         } catch (RuntimeException e) {
             try {
                 catalog.close();

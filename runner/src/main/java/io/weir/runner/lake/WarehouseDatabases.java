@@ -29,15 +29,25 @@ final class WarehouseDatabases {
     }
 
     static boolean under(URI at, URI home) {
-        if (at.getScheme() != null && home.getScheme() != null && !at.getScheme().equalsIgnoreCase(home.getScheme())) {
+        if (at.getScheme() != null && home.getScheme() != null && !scheme(at).equals(scheme(home))) {
             return false;
         }
-        // A warehouse named hdfs:///wh takes the default name node, which the metastore spells out.
-        if (at.getAuthority() != null && home.getAuthority() != null && !at.getAuthority().equalsIgnoreCase(home.getAuthority())) {
+        // A warehouse named hdfs:///wh takes the default name node, which the metastore spells out; a port
+        // left out is the default one.
+        if (at.getHost() != null && home.getHost() != null && !at.getHost().equalsIgnoreCase(home.getHost())) {
+            return false;
+        }
+        if (at.getPort() >= 0 && home.getPort() >= 0 && at.getPort() != home.getPort()) {
             return false;
         }
         String homePath = home.getPath() == null ? "" : home.getPath().replaceAll("/+$", "");
         return at.getPath() != null && (at.getPath() + "/").startsWith(homePath + "/");
+    }
+
+    /** s3, s3a and s3n are three clients of one store. */
+    private static String scheme(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        return scheme.equals("s3a") || scheme.equals("s3n") ? "s3" : scheme;
     }
 
     Optional<String> location(String name) {

@@ -144,7 +144,7 @@ final class LayerUpgrade {
     }
 
     private void empty(LayerConf layer, FreshStart fresh) {
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             if (fresh.wholeTable()) {
                 lake.truncate(layer.table());
             } else {
@@ -173,7 +173,7 @@ final class LayerUpgrade {
 
     private void record(UpgradePlan plan, Optional<String> fromSql, Upgrades.Outcome outcome, Optional<String> from,
             Optional<String> runId, int rebuilt, int emptied) {
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             new Upgrades(lake).record(new Upgrades.Upgrade(conf.name(), plan.layer().name(), Instant.now(), fromSql,
                     plan.identity().sqlHash(), outcome, from, runId, rebuilt, emptied));
         } catch (Exception e) {
@@ -243,7 +243,7 @@ final class LayerUpgrade {
         StatefulPlan.Shape shape = StatefulPlan.shape(tEnv, plain.inserts());
         String lakeTables = Renderer.CATALOG + "." + conf.warehouse().database() + ".";
         List<String> external = shape.scanned().stream().filter(t -> !t.startsWith(lakeTables)).toList();
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             FileStoreTable target = lake.table(layer.table());
             boolean accumulates = target.primaryKeys().isEmpty()
                     || "aggregation".equals(target.options().get("merge-engine"));

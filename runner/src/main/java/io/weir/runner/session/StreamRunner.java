@@ -131,7 +131,7 @@ public final class StreamRunner {
                 }
             }
             if (!served.isEmpty()) {
-                try (Lake lake = new Lake(conf.warehouse())) {
+                try (Lake lake = new Lake(conf)) {
                     ServingSync sync = new ServingSync(conf, lake);
                     sync.ensureTables();
                     for (String table : served) {
@@ -206,7 +206,7 @@ public final class StreamRunner {
     }
 
     private void openSeals() {
-        try (Lake lake = new Lake(conf.warehouse())) {
+        try (Lake lake = new Lake(conf)) {
             new Seals(lake).open();
         } catch (Exception e) {
             throw new IllegalStateException("cannot open " + conf.warehouse().ledgerDatabase() + "." + Seals.NAME + ": "

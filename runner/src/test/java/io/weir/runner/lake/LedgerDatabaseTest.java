@@ -139,12 +139,64 @@ class LedgerDatabaseTest {
 
     @Test
     void aDatabaseLiesInTheWarehouseOnlyOnItsFileSystemAndUnderItsPath() {
-        assertTrue(WarehouseDatabases.under(URI.create("s3://a/wh/weir.db"), URI.create("s3://a/wh")));
-        assertFalse(WarehouseDatabases.under(URI.create("s3://b/wh/weir.db"), URI.create("s3://a/wh")), "another bucket");
-        assertFalse(WarehouseDatabases.under(URI.create("oss://a/wh/weir.db"), URI.create("s3://a/wh")), "another store");
-        assertTrue(WarehouseDatabases.under(URI.create("hdfs://nn:8020/wh/weir.db"), URI.create("hdfs:///wh")),
-                "the default name node, spelled out by the metastore");
-        assertFalse(WarehouseDatabases.under(URI.create("file:/tmp/wh2/weir.db"), URI.create("file:/tmp/wh/")), "a sibling");
-        assertTrue(WarehouseDatabases.under(URI.create("file:/tmp/wh/weir.db"), URI.create("file:///tmp/wh/")));
+        assertTrue(under("s3://a/wh/weir.db", "s3://a/wh"));
+        assertTrue(under("s3a://a/wh/weir.db", "s3://a/wh"), "s3a is a client of the same store");
+        assertFalse(under("s3://b/wh/weir.db", "s3://a/wh"), "another bucket");
+        assertFalse(under("oss://a/wh/weir.db", "s3://a/wh"), "another store");
+        assertTrue(under("hdfs://nn:8020/wh/weir.db", "hdfs:///wh"), "the default name node, spelled out by the metastore");
+        assertTrue(under("hdfs://nn:8020/wh/weir.db", "hdfs://nn/wh"), "the default port, left out");
+        assertFalse(under("hdfs://nn2:8020/wh/weir.db", "hdfs://nn/wh"), "another name node");
+        assertFalse(under("file:/tmp/wh2/weir.db", "file:/tmp/wh/"), "a sibling");
+        assertTrue(under("file:/tmp/wh/weir.db", "file:///tmp/wh/"));
+        assertTrue(under("/tmp/wh/weir.db", "file:///tmp/wh"), "a location without a scheme");
+    }
+
+    /** As the lake compares them: both through Paimon's Path, as a conf or a metastore spells them. */
+    private static boolean under(String location, String warehouse) {
+        return WarehouseDatabases.under(new org.apache.paimon.fs.Path(location).toUri(), new org.apache.paimon.fs.Path(warehouse).toUri());
+    }
+
+    @Test
+    void aCopyOfThePipelineOverAnotherDatabaseIsNotRefusedForTheOriginalsLedger() throws Exception {
+        // The same pipeline and tables, once over dw with its ledger in weir, once over dw_copy.
+        try (Lake lake = pipeline("copies", "dw", WarehouseConf.DEFAULT_LEDGER_DATABASE)) {
+            new Seals(lake).open().seal("dws", List.of("20240301"), "run-1");
+            createTable(lake, "weir", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
+                    Map.of("pipeline", "p", "table_name", "dws"));
+            createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
+        }
+        try (Lake copy = (pipeline("copies", "dw_copy", "weir_copy"))) {
+            createTable(copy, "dw_copy", "dws", List.of(), Map.of("user_id", "u2"));
+        }
+        try (Lake copy = (pipeline("copies", "dw_copy", "weir_copy"))) {
+            assertTrue(copy.catalog().listTables("dw_copy").contains("dws"), "opened again, beside the original's ledger");
+        }
+        // The original itself, renamed, is still refused: its seals name dw's tables.
+        WeirException e = assertThrows(WeirException.class, () -> (pipeline("copies", "dw", "weir_b")).close());
+        assertTrue(e.getMessage().contains("lie in the database weir."), e.getMessage());
+    }
+
+    @Test
+    void aLedgerWithoutSealsIsTheThisPipelinesWhenItsStatesAre() throws Exception {
+        try (Lake lake = new Lake(warehouse("states-of", "weir_a"))) {
+            createTable(lake, "weir_a", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
+                    Map.of("pipeline", "other", "table_name", "dws"));
+            createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
+        }
+        try (Lake lake = (pipeline("states-of", "dw", "weir_b"))) {
+            assertTrue(lake.catalog().listTables("dw").contains("dws"), "another pipeline's states are no reason to refuse");
+        }
+        try (Lake lake = new Lake(warehouse("states-of", "weir_a"))) {
+            createTable(lake, "weir_c", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
+                    Map.of("pipeline", "p", "table_name", "dws"));
+        }
+        WeirException e = assertThrows(WeirException.class, () -> (pipeline("states-of", "dw", "weir_b")).close());
+        assertTrue(e.getMessage().contains("lie in the database weir_c."), e.getMessage());
+    }
+
+    /** The warehouse of a pipeline named p with one layer writing the table dws. */
+    private Lake pipeline(String name, String database, String ledgerDatabase) {
+        return new Lake(warehouse(name, database, ledgerDatabase),
+                java.util.Optional.of(new LeftBehindLedger.Owner("p", java.util.Set.of("dws"))));
     }
 }
