@@ -43,6 +43,12 @@ class LedgerDatabaseTest {
                 + " this warehouse's ledger and seals lie in the database " + leftBehind + "."), e.getMessage());
     }
 
+    /** A partition_state table, partitioned as Weir's, with one state of the pipeline's table dws. */
+    private static void plantStates(Lake lake, String database, String pipeline) throws Exception {
+        createTable(lake, database, LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
+                Map.of("pipeline", pipeline, "table_name", "dws"));
+    }
+
     private static void createTable(Lake lake, String database, String table, List<String> partitionKeys,
             Map<String, String> row) throws Exception {
         Schema.Builder schema = Schema.newBuilder().partitionKeys(partitionKeys);
@@ -106,8 +112,7 @@ class LedgerDatabaseTest {
     @Test
     void aLedgerWithoutSealsIsFoundByTheTablesItsStatesName() throws Exception {
         try (Lake lake = new Lake(warehouse("states", "weir_a"))) {
-            createTable(lake, "weir_a", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
-                    Map.of("pipeline", "p", "table_name", "dws"));
+            plantStates(lake, "weir_a", "p");
             createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
         }
         refused(warehouse("states", "weir_b"), "weir_b", "weir_a");
@@ -161,36 +166,33 @@ class LedgerDatabaseTest {
         // The same pipeline and tables, once over dw with its ledger in weir, once over dw_copy.
         try (Lake lake = pipeline("copies", "dw", WarehouseConf.DEFAULT_LEDGER_DATABASE)) {
             new Seals(lake).open().seal("dws", List.of("20240301"), "run-1");
-            createTable(lake, "weir", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
-                    Map.of("pipeline", "p", "table_name", "dws"));
+            plantStates(lake, "weir", "p");
             createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
         }
-        try (Lake copy = (pipeline("copies", "dw_copy", "weir_copy"))) {
+        try (Lake copy = pipeline("copies", "dw_copy", "weir_copy")) {
             createTable(copy, "dw_copy", "dws", List.of(), Map.of("user_id", "u2"));
         }
-        try (Lake copy = (pipeline("copies", "dw_copy", "weir_copy"))) {
+        try (Lake copy = pipeline("copies", "dw_copy", "weir_copy")) {
             assertTrue(copy.catalog().listTables("dw_copy").contains("dws"), "opened again, beside the original's ledger");
         }
         // The original itself, renamed, is still refused: its seals name dw's tables.
-        WeirException e = assertThrows(WeirException.class, () -> (pipeline("copies", "dw", "weir_b")).close());
+        WeirException e = assertThrows(WeirException.class, () -> pipeline("copies", "dw", "weir_b").close());
         assertTrue(e.getMessage().contains("lie in the database weir."), e.getMessage());
     }
 
     @Test
-    void aLedgerWithoutSealsIsTheThisPipelinesWhenItsStatesAre() throws Exception {
+    void aLedgerWithoutSealsIsThisPipelinesWhenItsStatesAre() throws Exception {
         try (Lake lake = new Lake(warehouse("states-of", "weir_a"))) {
-            createTable(lake, "weir_a", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
-                    Map.of("pipeline", "other", "table_name", "dws"));
+            plantStates(lake, "weir_a", "other");
             createTable(lake, "dw", "dws", List.of(), Map.of("user_id", "u1"));
         }
-        try (Lake lake = (pipeline("states-of", "dw", "weir_b"))) {
+        try (Lake lake = pipeline("states-of", "dw", "weir_b")) {
             assertTrue(lake.catalog().listTables("dw").contains("dws"), "another pipeline's states are no reason to refuse");
         }
         try (Lake lake = new Lake(warehouse("states-of", "weir_a"))) {
-            createTable(lake, "weir_c", LedgerTableNames.PARTITION_STATE, List.of("pipeline", "table_name"),
-                    Map.of("pipeline", "p", "table_name", "dws"));
+            plantStates(lake, "weir_c", "p");
         }
-        WeirException e = assertThrows(WeirException.class, () -> (pipeline("states-of", "dw", "weir_b")).close());
+        WeirException e = assertThrows(WeirException.class, () -> pipeline("states-of", "dw", "weir_b").close());
         assertTrue(e.getMessage().contains("lie in the database weir_c."), e.getMessage());
     }
 
