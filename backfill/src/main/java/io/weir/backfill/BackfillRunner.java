@@ -108,6 +108,12 @@ public final class BackfillRunner {
         } finally {
             heartbeat.shutdownNow();
             pool.shutdownNow();
+        }
+        try {
+            if (settleServing) {
+                settleServing(plan, progress);
+            }
+        } finally {
             progress.finished();
         }
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
@@ -468,6 +474,45 @@ public final class BackfillRunner {
         } catch (RuntimeException e) {
             throw new IllegalStateException("the lake partitions are rebuilt, but the serving re-sync failed: "
                     + e.getMessage(), e);
+        }
+    }
+
+    private boolean settleServing = true;
+
+    /**
+     * Leaves the serving partitions that a stopped sync job could still undo pending, instead of
+     * waiting for the job at the end of the run: for a caller that starts the job itself next.
+     */
+    public BackfillRunner leavingServingPending() {
+        settleServing = false;
+        return this;
+    }
+
+    /**
+     * Replaces again the served partitions whose sync job had not read every commit before their
+     * overwrite, once it has: one wait per run, not per chunk. A stopped job leaves them pending.
+     */
+    private void settleServing(BackfillPlan plan, BackfillProgress progress) {
+        java.util.Set<String> tables = new java.util.TreeSet<>();
+        plan.layers().forEach(l -> tables.add(l.layer().table()));
+        tables.retainAll(conf.servedTables());
+        for (String table : tables) {
+            io.weir.runner.serving.ServingSync sync = new io.weir.runner.serving.ServingSync(conf, lake);
+            if (sync.pending(table).isEmpty()) {
+                continue;
+            }
+            java.time.Duration liveness = io.weir.runner.serving.ServingSync.liveness(conf);
+            try {
+                Map<String, Long> left = sync.settle(table, liveness.multipliedBy(3), liveness);
+                if (!left.isEmpty()) {
+                    progress.note("serving " + table + ": " + left.size() + " partition(s) replaced, but its sync job"
+                            + " has not read the commits made before the overwrite yet (is weir stream running?);"
+                            + " they are replaced again once it has: by weir stream, the next backfill, or weir sync");
+                }
+            } catch (RuntimeException e) {
+                progress.note("serving " + table + ": pending partitions not replaced again yet: "
+                        + conf.secrets().mask(Failures.rootCause(e)));
+            }
         }
     }
 

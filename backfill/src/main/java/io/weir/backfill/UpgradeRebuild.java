@@ -36,7 +36,9 @@ public final class UpgradeRebuild implements PartitionRebuild {
             Ledger ledger = new Ledger(lake);
             BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger)
                     .ofPartitions(layer, partitions, BackfillRequest.DEFAULT_BATCH_SIZE, MODE);
-            BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, progress);
+            BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger)
+                    // The upgrade starts the sync jobs next, and settles what waits for them then.
+                    .leavingServingPending().run(plan, 1, progress);
             if (result.partitionsFailed() > 0) {
                 throw WeirException.jobFailed("the rebuild of " + layer.name() + " for its new SQL failed (run "
                         + plan.runId() + "): " + String.join("; ", result.failures()) + ". No job was started", null);

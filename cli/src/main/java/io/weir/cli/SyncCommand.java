@@ -57,10 +57,19 @@ final class SyncCommand implements Callable<Integer> {
                 Lake lake = new Lake(pipeline)) {
             PipelineConf effective = serving != null ? serving.conf() : pipeline;
             long started = System.nanoTime();
-            long rows = new ServingSync(effective, lake).resync(table, partitions);
+            ServingSync sync = new ServingSync(effective, lake);
+            long rows = sync.resync(table, partitions);
             out.printf("%s: %d partition(s) %s..%s replaced in %s, %,d rows, %.1f s%n", table, partitions.size(),
                     partitions.get(0), partitions.get(partitions.size() - 1),
                     effective.serving().orElseThrow().describe(table), rows, (System.nanoTime() - started) / 1e9);
+            if (!sync.pending(table).isEmpty()) {
+                out.printf("%s: waiting for its sync job to read past the commits older than the replacement%n", table);
+                java.time.Duration liveness = ServingSync.liveness(effective);
+                java.util.Map<String, Long> left = sync.settle(table, liveness.multipliedBy(3), liveness);
+                out.println(left.isEmpty() ? table + ": replaced again once it had"
+                        : table + ": " + left.size() + " partition(s) stay pending: its sync job records no progress"
+                        + " (is weir stream running?); weir stream replaces them again once it has read past them");
+            }
         }
         return 0;
     }

@@ -263,8 +263,8 @@ class RidesWarehouseConsistencyTest {
         // A row no recomputation gives, in the stream-owned closing day, in the lake and in serving: the
         // rebuild must replace it in both. It is written beside the running jobs, which no longer write
         // that day, and its own lookup compaction gives the changelog the serving sync takes before the
-        // stop. (Written after the stop, the sync would take it on resuming, after the rebuild replaced
-        // the serving partition: see the README's serving limit.)
+        // stop. A second one follows after the stop, so the sync job reads it only on resuming, after the
+        // rebuild replaced the serving partition: the replacement must be made again once it has.
         String closingDay = LAST_DAY.plusDays(1).format(DateTimeFormatter.BASIC_ISO_DATE);
         var tEnv = session.tableEnvironment(org.apache.flink.api.common.RuntimeExecutionMode.BATCH,
                 new org.apache.flink.configuration.Configuration());
@@ -284,6 +284,7 @@ class RidesWarehouseConsistencyTest {
         assertEquals(conf.layers().size() + 2, stream.stopWithSavepoints(Duration.ofMinutes(2)).size(),
                 "every layer and both serving syncs stop with a savepoint");
         stream = null;
+        tEnv.executeSql("INSERT INTO dws_rider_day VALUES ('" + closingDay + "', 4343, 1, 1, 1.00, 1.00)").await();
         Path templates = Files.createDirectories(dir.resolve("upgraded-templates"));
         for (String t : List.of("ods_cities", "ods_trips", "dwd_trips", "dws_city_hour", "dws_rider_day")) {
             Files.copy(dir.resolve("templates").resolve(t + ".sql"), templates.resolve(t + ".sql"));
@@ -298,6 +299,18 @@ class RidesWarehouseConsistencyTest {
         List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
         stream = new StreamRunner(upgraded, session).start(upgraded.layers(), false, java.util.Optional.of(
                 new StreamRunner.Upgrading(new UpgradeRebuild(upgraded, session, BackfillProgress.NONE), said::add)));
+        // start() settles what the rebuild left pending: the sync job has read the row planted after the
+        // stop, and the partition was replaced again after that.
+        assertTrue(new io.weir.runner.serving.ServingSync(upgraded, lake).pending("dws_rider_day").isEmpty());
+        List<Map<String, Object>> resyncs = Lake.rows(lake.catalog().getTable(org.apache.paimon.catalog.Identifier.create(
+                lake.ledgerDatabase(), io.weir.runner.lake.PendingResyncs.NAME)));
+        assertTrue(resyncs.stream().anyMatch(r -> r.get("table_name").toString().endsWith(".dws_rider_day")
+                && closingDay.equals(r.get("partition_value")) && r.get("settled_snapshot") != null
+                && r.get("settled_snapshot").equals(r.get("after_snapshot"))),
+                "the rebuild's replacement waited for the sync job, and was made again: " + resyncs);
+        assertTrue(new io.weir.runner.serving.ServingSync(upgraded, lake).storeRows("dws_rider_day").stream()
+                .noneMatch(r -> Integer.valueOf(4343).equals(r.get("rider_id")) || Integer.valueOf(4242).equals(r.get("rider_id"))),
+                "the planted rows are gone from serving");
         String words = String.join("\n", said);
         assertTrue(words.contains("dws_rider_day: the state at ") && words.contains("does not fit the new SQL")
                 && words.contains("dws_rider_day: rebuilding ") && words.contains("dws_rider_day: upgraded to sql:"), words);

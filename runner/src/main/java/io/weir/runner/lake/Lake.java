@@ -522,6 +522,33 @@ public final class Lake implements AutoCloseable {
         return commits;
     }
 
+    /**
+     * The partitions a streaming reader of the table finds data in, from snapshot {@code from} up to
+     * {@code toExclusive}: appends and compactions (whose changelog a reader may take), not overwrites,
+     * which streaming readers skip. Empty if a snapshot of the range is gone, since then any partition may have been written.
+     */
+    public Optional<java.util.Set<String>> partitionsStreamedBetween(String tableName, long from, long toExclusive) {
+        FileStoreTable table = table(tableName);
+        boolean partitioned = !table.partitionKeys().isEmpty();
+        java.util.Set<String> partitions = new java.util.TreeSet<>();
+        org.apache.paimon.utils.SnapshotManager snapshots = table.snapshotManager();
+        for (long id = from; id < toExclusive; id++) {
+            if (!snapshots.snapshotExists(id)) {
+                return Optional.empty();
+            }
+            if (snapshots.snapshot(id).commitKind() == Snapshot.CommitKind.OVERWRITE) {
+                continue;
+            }
+            for (org.apache.paimon.table.source.DataSplit split : table.newSnapshotReader().withSnapshot(id)
+                    .withMode(org.apache.paimon.table.source.ScanMode.DELTA).read().dataSplits()) {
+                if (!split.dataFiles().isEmpty()) {
+                    partitions.add(partitioned ? split.partition().getString(0).toString() : "");
+                }
+            }
+        }
+        return Optional.of(partitions);
+    }
+
     /** Drops partitions (an overwrite with nothing, as ALTER TABLE ... DROP PARTITION does). */
     public void dropPartitions(String tableName, java.util.Collection<String> values) {
         if (values.isEmpty()) {

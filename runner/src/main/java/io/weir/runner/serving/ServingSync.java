@@ -3,20 +3,32 @@ package io.weir.runner.serving;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.ServingConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PendingResyncs;
 import io.weir.runner.template.Renderer;
 import org.apache.paimon.table.FileStoreTable;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Keeps serving tables equal to their lake tables. A streaming job per table reads the lake
  * table's changes and upserts them with the serving kind's connector; an overwrite commits no changes a
  * stream could read, so rewritten partitions are replaced in the serving table by
  * {@link #resync}, in one transaction.
+ *
+ * <p>The job may not yet have read every commit made before the overwrite; it would apply those
+ * after the replacement and bring back rows the overwrite removed. So a partition replaced while
+ * the job's recorded position ({@link SyncConsumer}) is behind a commit into it is recorded in
+ * {@link PendingResyncs}, and {@link #settle} replaces it again once the job has read past the
+ * overwrite.
  */
 public final class ServingSync {
 
@@ -24,12 +36,16 @@ public final class ServingSync {
     private final ServingConf serving;
     private final Lake lake;
     private final ServingStore store;
+    private final SyncConsumer consumer;
+    private final PendingResyncs pending;
 
     public ServingSync(PipelineConf conf, Lake lake) {
         this.conf = conf;
         this.serving = conf.serving().orElseThrow(() -> new IllegalStateException("no serving section"));
         this.lake = lake;
         this.store = serving.store(conf.secrets());
+        this.consumer = new SyncConsumer(conf.name());
+        this.pending = new PendingResyncs(lake);
     }
 
     /** The lake table's columns and key, as the serving table must have them. */
@@ -62,12 +78,16 @@ public final class ServingSync {
                 .append(") NOT ENFORCED");
         String sink = "`default_catalog`.`default_database`.`" + sinkName(table) + "`";
         statements.add("CREATE TEMPORARY TABLE " + sink + " (\n" + columns + "\n) WITH (\n  " + with + "\n)");
-        statements.add("INSERT INTO " + sink + " SELECT * FROM " + lakeTable);
+        StringBuilder hint = new StringBuilder();
+        new TreeMap<>(consumer.sourceOptions()).forEach((k, v) ->
+                hint.append(hint.length() == 0 ? "" : ", ").append(literal(k)).append(" = ").append(literal(v)));
+        statements.add("INSERT INTO " + sink + " SELECT * FROM " + lakeTable + " /*+ OPTIONS(" + hint + ") */");
         return statements;
     }
 
     /**
-     * Replaces the given partitions of the serving table with the lake's rows, atomically.
+     * Replaces the given partitions of the serving table with the lake's rows, atomically. Those the
+     * sync job may still undo with older commits are recorded as pending first.
      *
      * @return rows now in those partitions
      */
@@ -75,12 +95,108 @@ public final class ServingSync {
         if (partitionValues.isEmpty()) {
             return 0;
         }
-        FileStoreTable t = lake.table(table);
-        String column = t.partitionKeys().get(0);
         store.ensureTable(table, columns(table));
         List<String> values = List.copyOf(partitionValues);
+        long overwrite = lake.latestSnapshotId(table).orElse(0L);
+        Optional<Long> next = consumer.nextSnapshot(lake.table(table));
+        if (next.isPresent() && next.get() < overwrite) {
+            Optional<Set<String>> streamed = lake.partitionsStreamedBetween(table, next.get(), overwrite);
+            pending.record(table, values.stream().filter(v -> streamed.isEmpty() || streamed.get().contains(v)).toList(),
+                    overwrite);
+        }
+        return replace(table, values);
+    }
+
+    /**
+     * Replaces the table's pending partitions again as soon as its sync job has read past the
+     * snapshot each waits for, waiting up to {@code patience}. A job that records no position within
+     * {@code liveness} is taken to be stopped: what it has not read stays pending, for the next
+     * {@code weir stream}, backfill or {@code weir sync} to settle.
+     *
+     * @return the partitions still pending, each with the snapshot it waits for
+     */
+    public Map<String, Long> settle(String table, Duration patience, Duration liveness) {
+        Instant start = Instant.now();
+        Optional<Instant> recordedBefore = consumer.lastRecorded(lake.table(table));
+        while (true) {
+            Map<String, Long> waiting = new TreeMap<>(pending.of(table));
+            if (waiting.isEmpty()) {
+                return waiting;
+            }
+            Optional<Long> next = consumer.nextSnapshot(lake.table(table));
+            // No position: no job is resuming from one, and a job started without state reads the table whole.
+            Map<String, Long> ready = new TreeMap<>();
+            waiting.forEach((partition, after) -> {
+                if (next.isEmpty() || after <= next.get()) {
+                    ready.put(partition, after);
+                }
+            });
+            if (!ready.isEmpty()) {
+                replace(table, List.copyOf(ready.keySet()));
+                pending.settle(table, ready);
+                waiting.keySet().removeAll(ready.keySet());
+                if (waiting.isEmpty()) {
+                    return waiting;
+                }
+            }
+            Instant now = Instant.now();
+            boolean recorded = !consumer.lastRecorded(lake.table(table)).equals(recordedBefore);
+            if (now.isAfter(start.plus(patience)) || (!recorded && now.isAfter(start.plus(liveness)))) {
+                return waiting;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return waiting;
+            }
+        }
+    }
+
+    /** The partitions of the table still waiting for its sync job, each with the snapshot it waits for. */
+    public Map<String, Long> pending(String table) {
+        return pending.of(table);
+    }
+
+    /** Forgets the sync job's read position: its job starts without state, or the table is no longer served. */
+    public void forgetPosition(String table) {
+        consumer.remove(lake.table(table));
+    }
+
+    /** Whether a sync job of this pipeline has recorded a read position in the table. */
+    public boolean hasPosition(String table) {
+        return consumer.nextSnapshot(lake.table(table)).isPresent();
+    }
+
+    private long replace(String table, List<String> values) {
+        String column = lake.table(table).partitionKeys().get(0);
         List<Map<String, Object>> rows = lake.rowsOfPartitions(table, values);
         return store.replacePartitions(table, columns(table), column, values, rows);
+    }
+
+    /**
+     * Removes the read position of sync jobs from tables this pipeline no longer serves: a position
+     * keeps every later snapshot of the table from expiring.
+     *
+     * @return the tables whose position was removed
+     */
+    public static List<String> forgetUnserved(PipelineConf conf, Lake lake) {
+        SyncConsumer consumer = new SyncConsumer(conf.name());
+        List<String> forgotten = new ArrayList<>();
+        for (io.weir.runner.conf.LayerConf layer : conf.layers()) {
+            String table = layer.table();
+            if (!conf.servedTables().contains(table) && lake.tableExists(table)
+                    && consumer.nextSnapshot(lake.table(table)).isPresent()) {
+                consumer.remove(lake.table(table));
+                forgotten.add(table);
+            }
+        }
+        return forgotten;
+    }
+
+    /** How long a live sync job takes at most to record its position: two checkpoints, and a start. */
+    public static Duration liveness(PipelineConf conf) {
+        return conf.flink().checkpointInterval().multipliedBy(2).plusSeconds(20);
     }
 
     /** Every row the serving table holds now. */

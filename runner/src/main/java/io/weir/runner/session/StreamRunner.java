@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -130,6 +131,7 @@ public final class StreamRunner {
                     running.add(adopted.isPresent() ? adopted.get() : submit(layer, identity, fresh));
                 }
             }
+            forgetUnservedPositions();
             if (!served.isEmpty()) {
                 try (Lake lake = new Lake(conf)) {
                     ServingSync sync = new ServingSync(conf, lake);
@@ -139,7 +141,17 @@ public final class StreamRunner {
                         JobIdentity identity = JobIdentity.of(conf.name(), job.name(),
                                 sync.streamStatements(table).stream().map(conf.secrets()::mask).toList());
                         Optional<RunningLayer> adopted = adoption.adopt(job, identity, fresh, new LayerState(conf, job));
+                        if (adopted.isEmpty() && fresh) {
+                            // Paimon starts a stateless reader at its recorded position; a fresh sync reads the table whole.
+                            sync.forgetPosition(table);
+                        }
                         running.add(adopted.isPresent() ? adopted.get() : submitSync(sync, table, identity, fresh));
+                    }
+                    try {
+                        settlePending(sync, served);
+                    } catch (RuntimeException e) {
+                        LOG.warn("Serving: pending partitions not replaced again yet: {}",
+                                conf.secrets().mask(Failures.rootCause(e)));
                     }
                 } catch (WeirException e) {
                     throw e;
@@ -211,6 +223,41 @@ public final class StreamRunner {
         } catch (Exception e) {
             throw new IllegalStateException("cannot open " + conf.warehouse().ledgerDatabase() + "." + Seals.NAME + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    private void forgetUnservedPositions() {
+        try (Lake lake = new Lake(conf)) {
+            ServingSync.forgetUnserved(conf, lake).forEach(table -> LOG.warn(
+                    "{} is no longer served: the read position of its sync job is removed", table));
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            LOG.warn("cannot remove the read positions of sync jobs of tables no longer served: {}",
+                    conf.secrets().mask(Failures.rootCause(e)));
+        }
+    }
+
+    /**
+     * Partitions a backfill replaced in serving while their sync job was stopped or behind: replaced
+     * again once the job, just started or adopted, has read past their overwrite.
+     */
+    private void settlePending(ServingSync sync, List<String> served) {
+        java.time.Duration patience = ServingSync.liveness(conf).multipliedBy(3).plusMinutes(1);
+        for (String table : served) {
+            Map<String, Long> waiting = sync.pending(table);
+            if (waiting.isEmpty()) {
+                continue;
+            }
+            LOG.info("Serving {}: {} partition(s) wait for the sync job to read past their overwrite", table, waiting.size());
+            Map<String, Long> left = sync.settle(table, patience, patience);
+            if (left.isEmpty()) {
+                LOG.info("Serving {}: {} partition(s) replaced again", table, waiting.size());
+            } else {
+                LOG.warn("Serving {}: the sync job has not read past snapshot {} within {} s; partitions {} stay"
+                        + " pending for the next weir stream, backfill or weir sync", table,
+                        java.util.Collections.max(left.values()), patience.toSeconds(), left.keySet());
+            }
         }
     }
 
