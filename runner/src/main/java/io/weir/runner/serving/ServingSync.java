@@ -62,6 +62,19 @@ public final class ServingSync {
 
     /** The streaming job of one table: read the lake table's changes, upsert them (and deletes) into serving. */
     public List<String> streamStatements(String table) {
+        return statements(table, true);
+    }
+
+    /**
+     * The statements that identify the job: without the source's read position, which changes
+     * nothing it computes. So a sync job started by an earlier Weir, without one, is adopted as it
+     * is; it records a position once it restarts.
+     */
+    public List<String> identityStatements(String table) {
+        return statements(table, false);
+    }
+
+    private List<String> statements(String table, boolean recordPosition) {
         List<String> statements = new ArrayList<>(new Renderer(conf).catalogStatements());
         Map<String, String> options = new LinkedHashMap<>(serving.kind().sinkOptions(serving, table));
         options.putAll(serving.options());
@@ -81,7 +94,8 @@ public final class ServingSync {
         StringBuilder hint = new StringBuilder();
         new TreeMap<>(consumer.sourceOptions()).forEach((k, v) ->
                 hint.append(hint.length() == 0 ? "" : ", ").append(literal(k)).append(" = ").append(literal(v)));
-        statements.add("INSERT INTO " + sink + " SELECT * FROM " + lakeTable + " /*+ OPTIONS(" + hint + ") */");
+        statements.add("INSERT INTO " + sink + " SELECT * FROM " + lakeTable
+                + (recordPosition ? " /*+ OPTIONS(" + hint + ") */" : ""));
         return statements;
     }
 

@@ -139,7 +139,7 @@ public final class StreamRunner {
                     for (String table : served) {
                         LayerConf job = syncJob(table);
                         JobIdentity identity = JobIdentity.of(conf.name(), job.name(),
-                                sync.streamStatements(table).stream().map(conf.secrets()::mask).toList());
+                                sync.identityStatements(table).stream().map(conf.secrets()::mask).toList());
                         Optional<RunningLayer> adopted = adoption.adopt(job, identity, fresh, new LayerState(conf, job));
                         if (adopted.isEmpty() && fresh) {
                             // Paimon starts a stateless reader at its recorded position; a fresh sync reads the table whole.

@@ -105,6 +105,13 @@ class ServingTest {
             return "5000.03".equals(pointQuery()) && serving("dws_users").equals(lakeRows("dws_users"))
                     && serving("dws_shops").equals(lakeRows("dws_shops"));
         }, () -> "point query " + pointQuery() + "; serving " + serving("dws_users") + " lake " + lakeRows("dws_users"));
+        // The sync job records how far it has read, in the lake table: past every commit it has served.
+        org.apache.paimon.table.FileStoreTable users = lake.table("dws_users");
+        long served = users.snapshotManager().latestSnapshotId();
+        Await.until(TIMEOUT, () -> users.consumerManager().consumer("weir-serving-" + conf.name())
+                .filter(c -> c.nextSnapshot() > served).isPresent(),
+                () -> "read position " + users.consumerManager().consumer("weir-serving-" + conf.name())
+                        .map(c -> c.nextSnapshot()) + ", served up to snapshot " + served);
     }
 
     @Test
@@ -116,8 +123,9 @@ class ServingTest {
         Await.until(TIMEOUT, () -> {
             stream.checkHealthy();
             return serving("dws_users").equals(lakeRows("dws_users")) && serving("dws_shops").equals(lakeRows("dws_shops"))
-                    && lakeRows("dws_users").equals(mysqlTotals());
-        }, () -> "serving " + serving("dws_users") + " lake " + lakeRows("dws_users") + " mysql " + mysqlTotals());
+                    && lakeRows("dws_users").equals(mysqlTotals()) && lakeRows("dws_shops").equals(mysqlShopTotals());
+        }, () -> "serving " + serving("dws_users") + " lake " + lakeRows("dws_users") + " mysql " + mysqlTotals()
+                + "; shops lake " + lakeRows("dws_shops") + " mysql " + mysqlShopTotals());
     }
 
     @Test
@@ -201,6 +209,20 @@ class ServingTest {
             rows.put(row.values().iterator().next() + "/" + row.get("ds"), (BigDecimal) row.get("paied_buy_fee_sum"));
         }
         return rows;
+    }
+
+    private static Map<String, BigDecimal> mysqlShopTotals() {
+        Map<String, BigDecimal> totals = new TreeMap<>();
+        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT o.shop_id, DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
+                        + " FROM orders o JOIN orders_pay p ON o.order_id = p.order_id GROUP BY 1, 2")) {
+            while (rs.next()) {
+                totals.put(rs.getLong(1) + "/" + rs.getString(2), rs.getBigDecimal(3));
+            }
+        } catch (Exception e) {
+            totals.put("error", BigDecimal.ZERO);
+        }
+        return totals;
     }
 
     private static Map<String, BigDecimal> mysqlTotals() {
