@@ -1,15 +1,9 @@
 package io.weir.runner.lake;
 
-import org.apache.paimon.catalog.Catalog;
-import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
 import org.apache.paimon.data.Timestamp;
 import org.apache.paimon.schema.Schema;
-import org.apache.paimon.table.Table;
-import org.apache.paimon.table.sink.BatchTableCommit;
-import org.apache.paimon.table.sink.BatchTableWrite;
-import org.apache.paimon.table.sink.BatchWriteBuilder;
 import org.apache.paimon.types.DataTypes;
 
 import java.time.Instant;
@@ -29,35 +23,29 @@ public final class Seals {
 
     public static final String NAME = "seals";
 
-    private final Catalog catalog;
+    private static final Schema SCHEMA = Schema.newBuilder()
+            .column("table_name", DataTypes.STRING().notNull())
+            .column("partition_value", DataTypes.STRING().notNull())
+            .column("sealed_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
+            .column("run_id", DataTypes.STRING())
+            .primaryKey("table_name", "partition_value")
+            .option("bucket", "1")
+            // Several backfills and schedulers seal partitions; without compaction they never conflict.
+            .option("write-only", "true")
+            .build();
+
     private final String database;
-    private final Identifier seals;
+    private final LedgerTable seals;
 
     public Seals(Lake lake) {
-        this.catalog = lake.catalog();
         this.database = lake.database();
-        this.seals = Identifier.create(lake.ledgerDatabase(), NAME);
+        this.seals = new LedgerTable(lake, NAME, SCHEMA);
     }
 
     /** Creates the table if missing; stream jobs that look it up need it to exist. */
     public Seals open() {
-        try {
-            catalog.createDatabase(seals.getDatabaseName(), true);
-            catalog.createTable(seals, Schema.newBuilder()
-                    .column("table_name", DataTypes.STRING().notNull())
-                    .column("partition_value", DataTypes.STRING().notNull())
-                    .column("sealed_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3))
-                    .column("run_id", DataTypes.STRING())
-                    .primaryKey("table_name", "partition_value")
-                    .option("bucket", "1")
-                    // Several backfills and schedulers seal partitions; without compaction they never conflict.
-                    .option("write-only", "true")
-                    .build(), true);
-            return this;
-        } catch (Catalog.DatabaseNotExistException | Catalog.DatabaseAlreadyExistException
-                | Catalog.TableAlreadyExistException e) {
-            throw new IllegalStateException(e);
-        }
+        seals.open();
+        return this;
     }
 
     /** The key a stream job looks up: the table qualified by its database. */
@@ -66,45 +54,20 @@ public final class Seals {
     }
 
     public synchronized void seal(String table, Collection<String> partitions, String runId) {
-        if (partitions.isEmpty()) {
-            return;
-        }
-        open();
-        BatchWriteBuilder builder = table().newBatchWriteBuilder();
         Timestamp now = Timestamp.fromInstant(Instant.now());
-        try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
-            for (String partition : partitions) {
-                write.write(GenericRow.of(BinaryString.fromString(key(database, table)),
-                        BinaryString.fromString(partition), now, BinaryString.fromString(runId)));
-            }
-            commit.commit(write.prepareCommit());
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot record sealed partitions in " + seals + ": " + e.getMessage(), e);
-        }
+        seals.write(partitions.stream().map(partition -> GenericRow.of(BinaryString.fromString(key(database, table)),
+                BinaryString.fromString(partition), now, BinaryString.fromString(runId))).toList(), "sealed partitions");
     }
 
     /** The sealed partitions of a table. */
     public Set<String> of(String table) {
         Set<String> sealed = new TreeSet<>();
-        try {
-            catalog.getTable(seals);
-        } catch (Catalog.TableNotExistException e) {
-            return sealed;
-        }
         String key = key(database, table);
-        for (Map<String, Object> row : Lake.rows(table())) {
+        for (Map<String, Object> row : seals.rows()) {
             if (key.equals(row.get("table_name"))) {
                 sealed.add((String) row.get("partition_value"));
             }
         }
         return sealed;
-    }
-
-    private Table table() {
-        try {
-            return catalog.getTable(seals);
-        } catch (Catalog.TableNotExistException e) {
-            throw new IllegalStateException(seals + " disappeared", e);
-        }
     }
 }

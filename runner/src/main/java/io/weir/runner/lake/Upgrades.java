@@ -1,14 +1,9 @@
 package io.weir.runner.lake;
 
-import org.apache.paimon.catalog.Catalog;
-import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
 import org.apache.paimon.data.Timestamp;
 import org.apache.paimon.schema.Schema;
-import org.apache.paimon.table.sink.BatchTableCommit;
-import org.apache.paimon.table.sink.BatchTableWrite;
-import org.apache.paimon.table.sink.BatchWriteBuilder;
 import org.apache.paimon.types.DataTypes;
 
 import java.time.Instant;
@@ -41,53 +36,39 @@ public final class Upgrades {
             Outcome outcome, Optional<String> restoredFrom, Optional<String> rebuildRun, int partitionsRebuilt,
             int partitionsEmptied) {}
 
-    private final Catalog catalog;
-    private final Identifier table;
+    private static final Schema SCHEMA = Schema.newBuilder()
+            .column("pipeline", DataTypes.STRING().notNull())
+            .column("layer", DataTypes.STRING().notNull())
+            .column("upgraded_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3).notNull())
+            .column("from_sql", DataTypes.STRING())
+            .column("to_sql", DataTypes.STRING())
+            .column("outcome", DataTypes.STRING())
+            .column("restored_from", DataTypes.STRING())
+            .column("rebuild_run_id", DataTypes.STRING())
+            .column("partitions_rebuilt", DataTypes.INT())
+            .column("partitions_emptied", DataTypes.INT())
+            .primaryKey("pipeline", "layer", "upgraded_at")
+            .option("bucket", "1")
+            .build();
+
+    private final LedgerTable upgrades;
 
     public Upgrades(Lake lake) {
-        this.catalog = lake.catalog();
-        this.table = Identifier.create(lake.ledgerDatabase(), "upgrades");
+        this.upgrades = new LedgerTable(lake, "upgrades", SCHEMA);
     }
 
     public void record(Upgrade upgrade) {
-        try {
-            catalog.createDatabase(table.getDatabaseName(), true);
-            catalog.createTable(table, Schema.newBuilder()
-                    .column("pipeline", DataTypes.STRING().notNull())
-                    .column("layer", DataTypes.STRING().notNull())
-                    .column("upgraded_at", DataTypes.TIMESTAMP_WITH_LOCAL_TIME_ZONE(3).notNull())
-                    .column("from_sql", DataTypes.STRING())
-                    .column("to_sql", DataTypes.STRING())
-                    .column("outcome", DataTypes.STRING())
-                    .column("restored_from", DataTypes.STRING())
-                    .column("rebuild_run_id", DataTypes.STRING())
-                    .column("partitions_rebuilt", DataTypes.INT())
-                    .column("partitions_emptied", DataTypes.INT())
-                    .primaryKey("pipeline", "layer", "upgraded_at")
-                    .option("bucket", "1")
-                    .build(), true);
-            BatchWriteBuilder builder = catalog.getTable(table).newBatchWriteBuilder();
-            try (BatchTableWrite write = builder.newWrite(); BatchTableCommit commit = builder.newCommit()) {
-                write.write(GenericRow.of(text(upgrade.pipeline()), text(upgrade.layer()),
-                        Timestamp.fromInstant(upgrade.at()), text(upgrade.fromSql().orElse(null)), text(upgrade.toSql()),
-                        text(upgrade.outcome().name()), text(upgrade.restoredFrom().orElse(null)),
-                        text(upgrade.rebuildRun().orElse(null)), upgrade.partitionsRebuilt(), upgrade.partitionsEmptied()));
-                commit.commit(write.prepareCommit());
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot record the upgrade of " + upgrade.layer() + " in " + table + ": "
-                    + e.getMessage(), e);
-        }
+        upgrades.write(List.of(GenericRow.of(text(upgrade.pipeline()), text(upgrade.layer()),
+                Timestamp.fromInstant(upgrade.at()), text(upgrade.fromSql().orElse(null)), text(upgrade.toSql()),
+                text(upgrade.outcome().name()), text(upgrade.restoredFrom().orElse(null)),
+                text(upgrade.rebuildRun().orElse(null)), upgrade.partitionsRebuilt(), upgrade.partitionsEmptied())),
+                "the upgrade of " + upgrade.layer());
     }
 
     /** Every recorded upgrade of the pipeline, oldest first. */
     public List<Upgrade> of(String pipeline) {
-        try {
-            return Lake.rows(catalog.getTable(table)).stream().filter(row -> pipeline.equals(row.get("pipeline")))
-                    .map(Upgrades::upgrade).sorted(java.util.Comparator.comparing(Upgrade::at)).toList();
-        } catch (Catalog.TableNotExistException e) {
-            return List.of();
-        }
+        return upgrades.rows().stream().filter(row -> pipeline.equals(row.get("pipeline")))
+                .map(Upgrades::upgrade).sorted(java.util.Comparator.comparing(Upgrade::at)).toList();
     }
 
     private static Upgrade upgrade(Map<String, Object> row) {
