@@ -140,6 +140,14 @@ public final class StreamRunner {
                         LayerConf job = syncJob(table);
                         JobIdentity identity = JobIdentity.of(conf.name(), job.name(),
                                 sync.identityStatements(table).stream().map(conf.secrets()::mask).toList());
+                        Optional<ClusterJob> otherSql = adoption.runningOtherSql(job, identity);
+                        if (otherSql.isPresent()) {
+                            throw WeirException.badInput("the serving sync of " + table + " runs on the cluster as job "
+                                    + otherSql.get().id() + " with other SQL (sql:" + otherSql.get().identity().orElseThrow()
+                                    .sqlHash() + ", the conf now gives sql:" + identity.sqlHash() + ": its columns or"
+                                    + " serving options changed). Stop the pipeline's jobs with weir stop, then start"
+                                    + " weir stream again: the sync resumes from its savepoint with the new SQL");
+                        }
                         Optional<RunningLayer> adopted = adoption.adopt(job, identity, fresh, new LayerState(conf, job));
                         if (adopted.isEmpty() && fresh) {
                             // Paimon starts a stateless reader at its recorded position; a fresh sync reads the table whole.
