@@ -105,15 +105,14 @@ public final class BackfillRunner {
                     }
                 }
             }
-        } finally {
             heartbeat.shutdownNow();
             pool.shutdownNow();
-        }
-        try {
             if (settleServing) {
                 settleServing(plan, progress);
             }
         } finally {
+            heartbeat.shutdownNow();
+            pool.shutdownNow();
             progress.finished();
         }
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,

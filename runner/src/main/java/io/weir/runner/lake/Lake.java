@@ -532,11 +532,17 @@ public final class Lake implements AutoCloseable {
         boolean partitioned = !table.partitionKeys().isEmpty();
         java.util.Set<String> partitions = new java.util.TreeSet<>();
         org.apache.paimon.utils.SnapshotManager snapshots = table.snapshotManager();
+        if (toExclusive - from > MAX_SNAPSHOTS_SCANNED) {
+            return Optional.empty(); // each snapshot is a manifest read: past this many, assume all
+        }
         for (long id = from; id < toExclusive; id++) {
             if (!snapshots.snapshotExists(id)) {
                 return Optional.empty();
             }
-            if (snapshots.snapshot(id).commitKind() == Snapshot.CommitKind.OVERWRITE) {
+            Snapshot s = snapshots.snapshot(id);
+            // A compaction gives a reader something only when it produced a changelog (lookup, full-compaction).
+            if (s.commitKind() == Snapshot.CommitKind.OVERWRITE
+                    || (s.commitKind() == Snapshot.CommitKind.COMPACT && s.changelogManifestList() == null)) {
                 continue;
             }
             for (org.apache.paimon.table.source.DataSplit split : table.newSnapshotReader().withSnapshot(id)
@@ -547,6 +553,20 @@ public final class Lake implements AutoCloseable {
             }
         }
         return Optional.of(partitions);
+    }
+
+    private static final int MAX_SNAPSHOTS_SCANNED = 1000;
+
+    /** Whether any snapshot after the given one overwrote partitions (or dropped them). */
+    public boolean overwrittenAfter(String tableName, long snapshotId) {
+        org.apache.paimon.utils.SnapshotManager snapshots = table(tableName).snapshotManager();
+        Long latest = snapshots.latestSnapshotId();
+        for (long id = snapshotId + 1; latest != null && id <= latest; id++) {
+            if (snapshots.snapshotExists(id) && snapshots.snapshot(id).commitKind() == Snapshot.CommitKind.OVERWRITE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Drops partitions (an overwrite with nothing, as ALTER TABLE ... DROP PARTITION does). */

@@ -130,6 +130,21 @@ public final class ServingSync {
      * @return the partitions still pending, each with the snapshot it waits for
      */
     public Map<String, Long> settle(String table, Duration patience, Duration liveness) {
+        return settle(table, new SettleWait(patience, liveness, Optional.empty(), () -> true));
+    }
+
+    /**
+     * How long {@link #settle} waits for a sync job.
+     *
+     * @param positionsFrom for a job just started from a restore point: only a position it records
+     *     after this counts (the one on file may be ahead of the state it restored), and none yet
+     *     means it has not read past anything
+     * @param jobAlive false once the job has failed for good: no point waiting on
+     */
+    public record SettleWait(Duration patience, Duration liveness, Optional<Instant> positionsFrom,
+            java.util.function.BooleanSupplier jobAlive) {}
+
+    public Map<String, Long> settle(String table, SettleWait wait) {
         Instant start = Instant.now();
         Optional<Instant> recordedBefore = consumer.lastRecorded(lake.table(table));
         while (true) {
@@ -137,11 +152,10 @@ public final class ServingSync {
             if (waiting.isEmpty()) {
                 return waiting;
             }
-            Optional<Long> next = consumer.nextSnapshot(lake.table(table));
-            // No position: no job is resuming from one, and a job started without state reads the table whole.
+            Optional<Long> next = position(table, wait.positionsFrom());
             Map<String, Long> ready = new TreeMap<>();
             waiting.forEach((partition, after) -> {
-                if (next.isEmpty() || after <= next.get()) {
+                if (next.isPresent() && after <= next.get()) {
                     ready.put(partition, after);
                 }
             });
@@ -155,7 +169,8 @@ public final class ServingSync {
             }
             Instant now = Instant.now();
             boolean recorded = !consumer.lastRecorded(lake.table(table)).equals(recordedBefore);
-            if (now.isAfter(start.plus(patience)) || (!recorded && now.isAfter(start.plus(liveness)))) {
+            if (now.isAfter(start.plus(wait.patience())) || (!recorded && now.isAfter(start.plus(wait.liveness())))
+                    || !wait.jobAlive().getAsBoolean()) {
                 return waiting;
             }
             try {
@@ -165,6 +180,22 @@ public final class ServingSync {
                 return waiting;
             }
         }
+    }
+
+    /**
+     * The first snapshot the sync job has not fully written to serving. With no position on file,
+     * no job resumes from one (a job started without state reads the table whole): every snapshot.
+     */
+    private Optional<Long> position(String table, Optional<Instant> recordedAfter) {
+        FileStoreTable t = lake.table(table);
+        if (recordedAfter.isPresent()) {
+            Optional<Instant> recorded = consumer.lastRecorded(t);
+            if (recorded.isEmpty() || !recorded.get().isAfter(recordedAfter.get())) {
+                return Optional.empty();
+            }
+            return consumer.nextSnapshot(t);
+        }
+        return Optional.of(consumer.nextSnapshot(t).orElse(Long.MAX_VALUE));
     }
 
     /** The partitions of the table still waiting for its sync job, each with the snapshot it waits for. */
@@ -182,10 +213,21 @@ public final class ServingSync {
         return consumer.nextSnapshot(lake.table(table)).isPresent();
     }
 
+    /**
+     * Replaces partitions with the lake's rows. An overwrite committed while they were read and
+     * written may have been re-synced before this write landed: then they are replaced again, so
+     * the newest rows are written last.
+     */
     private long replace(String table, List<String> values) {
         String column = lake.table(table).partitionKeys().get(0);
-        List<Map<String, Object>> rows = lake.rowsOfPartitions(table, values);
-        return store.replacePartitions(table, columns(table), column, values, rows);
+        for (int attempt = 1; ; attempt++) {
+            long before = lake.latestSnapshotId(table).orElse(0L);
+            List<Map<String, Object>> rows = lake.rowsOfPartitions(table, values);
+            long written = store.replacePartitions(table, columns(table), column, values, rows);
+            if (!lake.overwrittenAfter(table, before) || attempt == 5) {
+                return written;
+            }
+        }
     }
 
     /**

@@ -26,10 +26,14 @@ final class SyncConsumer {
     /**
      * The source options that make the job record its position. Paimon asks for an expiration time
      * with every consumer id; only writers that have it in their own options expire consumers, and
-     * Weir's have not, so this one lives until Weir removes it.
+     * Weir's have not, so this one lives until Weir removes it. The at-least-once mode keeps the
+     * source Paimon builds without a consumer (the exactly-once mode builds another, whose operators
+     * a savepoint of the first does not fit) and records the snapshot its slowest reader is on:
+     * a reader takes its next split only after emitting the last, so everything before it has
+     * passed the sink by the checkpoint that records it.
      */
     Map<String, String> sourceOptions() {
-        return Map.of("consumer-id", id, "consumer.expiration-time", "365 d");
+        return Map.of("consumer-id", id, "consumer.expiration-time", "365 d", "consumer.mode", "at-least-once");
     }
 
     /** The first snapshot the job has not fully written to serving; empty if it never recorded one. */

@@ -10,6 +10,7 @@ import io.weir.runner.lake.Seals;
 import io.weir.runner.serving.ServingSync;
 import io.weir.runner.template.RenderedLayer;
 import io.weir.runner.template.Renderer;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.api.StatementSet;
@@ -19,6 +20,7 @@ import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -136,6 +138,8 @@ public final class StreamRunner {
                 try (Lake lake = new Lake(conf)) {
                     ServingSync sync = new ServingSync(conf, lake);
                     sync.ensureTables();
+                    Map<String, ServingSync.SettleWait> waits = new java.util.LinkedHashMap<>();
+                    java.time.Duration patience = ServingSync.liveness(conf).multipliedBy(3).plusMinutes(1);
                     for (String table : served) {
                         LayerConf job = syncJob(table);
                         JobIdentity identity = JobIdentity.of(conf.name(), job.name(),
@@ -153,10 +157,17 @@ public final class StreamRunner {
                             // Paimon starts a stateless reader at its recorded position; a fresh sync reads the table whole.
                             sync.forgetPosition(table);
                         }
-                        running.add(adopted.isPresent() ? adopted.get() : submitSync(sync, table, identity, fresh));
+                        Instant submitted = Instant.now();
+                        RunningLayer syncJob = adopted.isPresent() ? adopted.get() : submitSync(sync, table, identity, fresh);
+                        running.add(syncJob);
+                        // A job restored from a checkpoint may be behind the position on file until it records its own.
+                        waits.put(table, new ServingSync.SettleWait(patience, patience,
+                                adopted.isPresent() || fresh ? Optional.empty() : Optional.of(submitted),
+                                () -> !syncJob.job().getJobStatus().thenApply(JobStatus::isGloballyTerminalState)
+                                        .exceptionally(e -> false).join()));
                     }
                     try {
-                        settlePending(sync, served);
+                        settlePending(sync, waits);
                     } catch (RuntimeException e) {
                         LOG.warn("Serving: pending partitions not replaced again yet: {}",
                                 conf.secrets().mask(Failures.rootCause(e)));
@@ -250,15 +261,16 @@ public final class StreamRunner {
      * Partitions a backfill replaced in serving while their sync job was stopped or behind: replaced
      * again once the job, just started or adopted, has read past their overwrite.
      */
-    private void settlePending(ServingSync sync, List<String> served) {
-        java.time.Duration patience = ServingSync.liveness(conf).multipliedBy(3).plusMinutes(1);
-        for (String table : served) {
+    private void settlePending(ServingSync sync, Map<String, ServingSync.SettleWait> waits) {
+        for (Map.Entry<String, ServingSync.SettleWait> wait : waits.entrySet()) {
+            String table = wait.getKey();
+            java.time.Duration patience = wait.getValue().patience();
             Map<String, Long> waiting = sync.pending(table);
             if (waiting.isEmpty()) {
                 continue;
             }
             LOG.info("Serving {}: {} partition(s) wait for the sync job to read past their overwrite", table, waiting.size());
-            Map<String, Long> left = sync.settle(table, patience, patience);
+            Map<String, Long> left = sync.settle(table, wait.getValue());
             if (left.isEmpty()) {
                 LOG.info("Serving {}: {} partition(s) replaced again", table, waiting.size());
             } else {
@@ -275,8 +287,11 @@ public final class StreamRunner {
         LayerState state = new LayerState(conf, job);
         Optional<String> restoreFrom = fresh ? Optional.empty() : state.latestRestorePoint();
         return new JobAdoption(conf, session).submitOnce(identity, restoreFrom, job, state, jobId -> {
-            StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING,
-                    JobConfigs.stream(conf, job, state, restoreFrom, identity, jobId));
+            Configuration config = JobConfigs.stream(conf, job, state, restoreFrom, identity, jobId);
+            // The read position a checkpoint records must mean "written to serving": with unaligned
+            // checkpoints, rows read before it could still be in flight, kept in the checkpoint.
+            config.set(org.apache.flink.configuration.CheckpointingOptions.ENABLE_UNALIGNED, false);
+            StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, config);
             List<String> statements = sync.streamStatements(table);
             statements.subList(0, statements.size() - 1).forEach(tEnv::executeSql);
             TableResult result = tEnv.executeSql(statements.get(statements.size() - 1));

@@ -174,6 +174,56 @@ class ServingTest {
         }
     }
 
+    /**
+     * A sync job stopped with a savepoint by a Weir whose source recorded no read position resumes
+     * from that savepoint with this Weir's SQL, which records one: the source's operators are the same.
+     */
+    @Test
+    @Order(5)
+    void aSyncJobSavedWithoutAReadPositionResumesAndRecordsOne() throws Exception {
+        String savepoints = stream.layers().stream().filter(l -> l.layer().name().equals("serve_dws_users"))
+                .findFirst().orElseThrow().savepointsDir();
+        stream.stopWithSavepoints(Duration.ofMinutes(2));
+        stream = null;
+        ServingSync sync = new ServingSync(conf, lake);
+        java.util.List<String> earlier = sync.identityStatements("dws_users");
+        assertTrue(earlier.stream().noneMatch(x -> x.contains("consumer-id"))
+                && sync.streamStatements("dws_users").stream().anyMatch(x -> x.contains("'consumer-id'")));
+        var tEnv = session.tableEnvironment(org.apache.flink.api.common.RuntimeExecutionMode.STREAMING,
+                new org.apache.flink.configuration.Configuration());
+        earlier.subList(0, earlier.size() - 1).forEach(tEnv::executeSql);
+        org.apache.flink.core.execution.JobClient job = tEnv.executeSql(earlier.get(earlier.size() - 1))
+                .getJobClient().orElseThrow();
+        // RUNNING comes before its tasks run: a savepoint is tried until they take it.
+        java.util.concurrent.atomic.AtomicReference<String> taken = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<String> lastError = new java.util.concurrent.atomic.AtomicReference<>();
+        Await.until(TIMEOUT, () -> {
+            try {
+                taken.set(job.stopWithSavepoint(false, savepoints, org.apache.flink.core.execution.SavepointFormatType.CANONICAL)
+                        .get(2, java.util.concurrent.TimeUnit.MINUTES));
+                return true;
+            } catch (Exception e) {
+                lastError.set(e.toString());
+                return false;
+            }
+        }, () -> "the earlier sync job did not stop with a savepoint: " + lastError.get());
+        String savepoint = taken.get();
+
+        stream = new StreamRunner(conf, session).start(conf.layers(), false);
+        String restoredFrom = stream.layers().stream().filter(l -> l.layer().name().equals("serve_dws_users"))
+                .findFirst().orElseThrow().restoredFrom().orElseThrow();
+        assertTrue(restoredFrom.endsWith(savepoint.substring(savepoint.lastIndexOf('/'))), restoredFrom + " vs " + savepoint);
+        long before = lake.table("dws_users").snapshotManager().latestSnapshotId();
+        SampleSource.execute(mariaDb, "UPDATE orders SET buy_fee = buy_fee + 1, update_time = NOW() WHERE order_id = 100002");
+        org.apache.paimon.table.FileStoreTable users = lake.table("dws_users");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return serving("dws_users").equals(lakeRows("dws_users")) && lakeRows("dws_users").equals(mysqlTotals())
+                    && users.consumerManager().consumer("weir-serving-" + conf.name())
+                            .filter(c -> c.nextSnapshot() > before).isPresent();
+        }, () -> "serving " + serving("dws_users") + " lake " + lakeRows("dws_users") + " mysql " + mysqlTotals());
+    }
+
     private static WeirException refused(String servingSection) {
         Path file = TestConfs.write(dir.resolve("bad" + System.nanoTime()),
                 TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE) + servingSection);
