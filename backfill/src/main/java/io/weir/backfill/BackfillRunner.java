@@ -495,14 +495,16 @@ public final class BackfillRunner {
         java.util.Set<String> tables = new java.util.TreeSet<>();
         plan.layers().forEach(l -> tables.add(l.layer().table()));
         tables.retainAll(conf.servedTables());
+        if (tables.isEmpty()) {
+            return;
+        }
+        io.weir.runner.serving.ServingSync sync = new io.weir.runner.serving.ServingSync(conf, lake);
         for (String table : tables) {
-            io.weir.runner.serving.ServingSync sync = new io.weir.runner.serving.ServingSync(conf, lake);
             if (sync.pending(table).isEmpty()) {
                 continue;
             }
-            java.time.Duration liveness = io.weir.runner.serving.ServingSync.liveness(conf);
             try {
-                Map<String, Long> left = sync.settle(table, liveness.multipliedBy(3), liveness);
+                Map<String, Long> left = sync.settle(table);
                 if (!left.isEmpty()) {
                     progress.note("serving " + table + ": " + left.size() + " partition(s) replaced, but its sync job"
                             + " has not read the commits made before the overwrite yet (is weir stream running?);"

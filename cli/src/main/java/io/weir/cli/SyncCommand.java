@@ -64,8 +64,7 @@ final class SyncCommand implements Callable<Integer> {
                     effective.serving().orElseThrow().describe(table), rows, (System.nanoTime() - started) / 1e9);
             if (!sync.pending(table).isEmpty()) {
                 out.printf("%s: waiting for its sync job to read past the commits older than the replacement%n", table);
-                java.time.Duration liveness = ServingSync.liveness(effective);
-                java.util.Map<String, Long> left = sync.settle(table, liveness.multipliedBy(3), liveness);
+                java.util.Map<String, Long> left = sync.settle(table);
                 out.println(left.isEmpty() ? table + ": replaced again once it had"
                         : table + ": " + left.size() + " partition(s) stay pending: its sync job records no progress"
                         + " (is weir stream running?); weir stream replaces them again once it has read past them");

@@ -122,15 +122,16 @@ public final class ServingSync {
     }
 
     /**
-     * Replaces the table's pending partitions again as soon as its sync job has read past the
-     * snapshot each waits for, waiting up to {@code patience}. A job that records no position within
-     * {@code liveness} is taken to be stopped: what it has not read stays pending, for the next
+     * Replaces the table's pending partitions again as soon as its running sync job has read past
+     * the snapshot each waits for, waiting up to three {@link #liveness} spans. A job that records no
+     * position within one is taken to be stopped: what it has not read stays pending, for the next
      * {@code weir stream}, backfill or {@code weir sync} to settle.
      *
      * @return the partitions still pending, each with the snapshot it waits for
      */
-    public Map<String, Long> settle(String table, Duration patience, Duration liveness) {
-        return settle(table, new SettleWait(patience, liveness, Optional.empty(), () -> true));
+    public Map<String, Long> settle(String table) {
+        Duration liveness = liveness(conf);
+        return settle(table, new SettleWait(liveness.multipliedBy(3), liveness, Optional.empty(), () -> true));
     }
 
     /**
@@ -146,13 +147,14 @@ public final class ServingSync {
 
     public Map<String, Long> settle(String table, SettleWait wait) {
         Instant start = Instant.now();
-        Optional<Instant> recordedBefore = consumer.lastRecorded(lake.table(table));
+        FileStoreTable lakeTable = lake.table(table);
+        Optional<Instant> recordedBefore = consumer.lastRecorded(lakeTable);
         while (true) {
             Map<String, Long> waiting = new TreeMap<>(pending.of(table));
             if (waiting.isEmpty()) {
                 return waiting;
             }
-            Optional<Long> next = position(table, wait.positionsFrom());
+            Optional<Long> next = position(lakeTable, wait.positionsFrom());
             Map<String, Long> ready = new TreeMap<>();
             waiting.forEach((partition, after) -> {
                 if (next.isPresent() && after <= next.get()) {
@@ -168,7 +170,7 @@ public final class ServingSync {
                 }
             }
             Instant now = Instant.now();
-            boolean recorded = !consumer.lastRecorded(lake.table(table)).equals(recordedBefore);
+            boolean recorded = !consumer.lastRecorded(lakeTable).equals(recordedBefore);
             if (now.isAfter(start.plus(wait.patience())) || (!recorded && now.isAfter(start.plus(wait.liveness())))
                     || !wait.jobAlive().getAsBoolean()) {
                 return waiting;
@@ -186,8 +188,7 @@ public final class ServingSync {
      * The first snapshot the sync job has not fully written to serving. With no position on file,
      * no job resumes from one (a job started without state reads the table whole): every snapshot.
      */
-    private Optional<Long> position(String table, Optional<Instant> recordedAfter) {
-        FileStoreTable t = lake.table(table);
+    private Optional<Long> position(FileStoreTable t, Optional<Instant> recordedAfter) {
         if (recordedAfter.isPresent()) {
             Optional<Instant> recorded = consumer.lastRecorded(t);
             if (recorded.isEmpty() || !recorded.get().isAfter(recordedAfter.get())) {
@@ -206,11 +207,6 @@ public final class ServingSync {
     /** Forgets the sync job's read position: its job starts without state, or the table is no longer served. */
     public void forgetPosition(String table) {
         consumer.remove(lake.table(table));
-    }
-
-    /** Whether a sync job of this pipeline has recorded a read position in the table. */
-    public boolean hasPosition(String table) {
-        return consumer.nextSnapshot(lake.table(table)).isPresent();
     }
 
     /**
