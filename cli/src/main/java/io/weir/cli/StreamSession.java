@@ -10,6 +10,7 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.health.Endpoint;
 import io.weir.runner.health.OutageWatch;
 import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.ResyncSweep;
 import io.weir.runner.session.RunningLayer;
 import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;

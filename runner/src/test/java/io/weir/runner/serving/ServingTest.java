@@ -7,7 +7,9 @@ import io.weir.runner.TestConfs;
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Lake;
+import io.weir.runner.lake.PendingResyncs;
 import io.weir.runner.session.FlinkSession;
+import io.weir.runner.session.ResyncSweep;
 import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
 import io.weir.sandbox.EmbeddedMariaDb;
@@ -26,6 +28,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -222,6 +225,37 @@ class ServingTest {
                     && users.consumerManager().consumer("weir-serving-" + conf.name())
                             .filter(c -> c.nextSnapshot() > before).isPresent();
         }, () -> "serving " + serving("dws_users") + " lake " + lakeRows("dws_users") + " mysql " + mysqlTotals());
+    }
+
+    @Test
+    @Order(6)
+    void aRunningStreamSettlesWhatABackfillLeftPending() throws Exception {
+        // A backfill ended while the sync job was down: its partition is pending, and serving holds a row the lake has not.
+        try (Connection c = postgres.connect("weir"); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO public.dws_users (user_id, ds, paied_buy_fee_sum) VALUES ('user_gone', '20230215', 1.00)");
+        }
+        assertTrue(serving("dws_users").containsKey("user_gone/20230215"));
+        PendingResyncs pending = new PendingResyncs(lake);
+        long overwrite = lake.table("dws_users").snapshotManager().latestSnapshotId();
+        pending.record("dws_users", List.of("20230215"), overwrite);
+        pending.record("dws_users", List.of("20230216"), overwrite + 1_000_000);
+        List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // Its first poll is due at once; later ones once per liveness span.
+        java.time.Clock due = java.time.Clock.offset(java.time.Clock.systemUTC(), ServingSync.liveness(conf).negated());
+        try (ResyncSweep sweep = new ResyncSweep(conf, List.of("dws_users"), due, said::add)) {
+            Await.until(TIMEOUT, () -> {
+                stream.checkHealthy();
+                sweep.poll();
+                return !pending.of("dws_users").containsKey("20230215");
+            }, () -> "still pending: " + pending.of("dws_users") + "; read position " + lake.table("dws_users")
+                    .consumerManager().consumer("weir-serving-" + conf.name()).map(c -> c.nextSnapshot()));
+        }
+        assertEquals(serving("dws_users"), lakeRows("dws_users"), "the partition was replaced with the lake's rows");
+        assertEquals(List.of("Serving dws_users: partitions [20230215] replaced again (the sync job read past their overwrite)"),
+                said);
+        assertEquals(Map.of("20230216", overwrite + 1_000_000), pending.of("dws_users"),
+                "a partition the job has not read past stays pending");
+        pending.settle("dws_users", pending.of("dws_users"));
     }
 
     private static WeirException refused(String servingSection) {
