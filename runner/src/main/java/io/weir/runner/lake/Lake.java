@@ -507,10 +507,14 @@ public final class Lake implements AutoCloseable {
         Long latest = table.snapshotManager().latestSnapshotId();
         for (long id = snapshotId + 1; latest != null && id <= latest; id++) {
             Snapshot s = table.snapshotManager().snapshot(id);
-            if (s.commitKind() == Snapshot.CommitKind.COMPACT || (s.commitKind() == Snapshot.CommitKind.APPEND && empty(s))) {
+            if (s.commitKind() == Snapshot.CommitKind.COMPACT) {
                 continue;
             }
-            java.util.Set<String> partitions = new java.util.TreeSet<>();
+            java.util.Set<String> deletionVectors = partitioned ? deletionVectorsChanged(table, s) : java.util.Set.of();
+            if (s.commitKind() == Snapshot.CommitKind.APPEND && empty(s) && deletionVectors.isEmpty()) {
+                continue;
+            }
+            java.util.Set<String> partitions = new java.util.TreeSet<>(deletionVectors);
             for (org.apache.paimon.table.source.DataSplit split : table.newSnapshotReader().withSnapshot(id)
                     .withMode(org.apache.paimon.table.source.ScanMode.DELTA).read().dataSplits()) {
                 if (!split.dataFiles().isEmpty()) {
@@ -520,6 +524,32 @@ public final class Lake implements AutoCloseable {
             commits.add(new Commit(id, s.commitKind(), s.timeMillis(), partitions));
         }
         return commits;
+    }
+
+    /**
+     * The partitions whose deletion vectors a snapshot changed: a delete that writes no data file,
+     * as Spark's DELETE on an append table with deletion vectors. Where the snapshot before it has
+     * expired, every partition with a deletion vector counts.
+     */
+    private static java.util.Set<String> deletionVectorsChanged(FileStoreTable table, Snapshot s) {
+        org.apache.paimon.utils.SnapshotManager snapshots = table.snapshotManager();
+        if (!table.coreOptions().deletionVectorsEnabled() || s.indexManifest() == null) {
+            return java.util.Set.of();
+        }
+        Snapshot before = snapshots.snapshotExists(s.id() - 1) ? snapshots.snapshot(s.id() - 1) : null;
+        if (before != null && s.indexManifest().equals(before.indexManifest())) {
+            return java.util.Set.of();
+        }
+        Map<String, java.util.Set<String>> now = PartitionFiles.deletionVectorFiles(table, s);
+        Map<String, java.util.Set<String>> then = before == null ? Map.of() : PartitionFiles.deletionVectorFiles(table, before);
+        java.util.Set<String> changed = new java.util.TreeSet<>();
+        now.forEach((partition, files) -> {
+            if (!files.equals(then.get(partition))) {
+                changed.add(partition);
+            }
+        });
+        then.keySet().stream().filter(partition -> !now.containsKey(partition)).forEach(changed::add);
+        return changed;
     }
 
     /**

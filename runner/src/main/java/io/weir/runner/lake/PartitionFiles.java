@@ -1,6 +1,9 @@
 package io.weir.runner.lake;
 
+import org.apache.paimon.Snapshot;
 import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.deletionvectors.DeletionVectorsIndexFile;
+import org.apache.paimon.manifest.IndexManifestEntry;
 import org.apache.paimon.manifest.ManifestEntry;
 import org.apache.paimon.predicate.PredicateBuilder;
 import org.apache.paimon.table.FileStoreTable;
@@ -14,12 +17,14 @@ import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
- * What one partition of a table holds as a snapshot lists it: a digest of its data files' names,
- * and when its newest file was written.
+ * What one partition of a table holds as a snapshot lists it: a digest of its data files' names
+ * (and of its deletion vector files, where the table has them), and when its newest file was written.
  *
  * <p>Paimon never writes a file twice under one name, so an equal digest means the partition holds
  * exactly the rows it held then, whichever machine wrote them. The file time is the writer's wall
@@ -35,7 +40,8 @@ public record PartitionFiles(String digest, long lastWrittenMillis) {
 
     /** Every partition of the table's newest snapshot; an unpartitioned table has none. */
     public static Map<String, PartitionFiles> of(FileStoreTable table) {
-        return table.partitionKeys().isEmpty() ? Map.of() : collect(table.newSnapshotReader());
+        Snapshot latest = table.partitionKeys().isEmpty() ? null : table.snapshotManager().latestSnapshot();
+        return latest == null ? Map.of() : collect(table, latest, table.newSnapshotReader().withSnapshot(latest), v -> true);
     }
 
     /**
@@ -47,11 +53,14 @@ public record PartitionFiles(String digest, long lastWrittenMillis) {
             return Map.of();
         }
         List<Object> wanted = values.stream().distinct().map(v -> (Object) BinaryString.fromString(v)).toList();
-        return collect(table.newSnapshotReader().withSnapshot(snapshotId)
-                .withPartitionFilter(new PredicateBuilder(table.schema().logicalPartitionType()).in(0, wanted)));
+        Snapshot snapshot = table.snapshotManager().snapshot(snapshotId);
+        return collect(table, snapshot, table.newSnapshotReader().withSnapshot(snapshot)
+                .withPartitionFilter(new PredicateBuilder(table.schema().logicalPartitionType()).in(0, wanted)),
+                Set.copyOf(values)::contains);
     }
 
-    private static Map<String, PartitionFiles> collect(SnapshotReader reader) {
+    private static Map<String, PartitionFiles> collect(FileStoreTable table, Snapshot snapshot, SnapshotReader reader,
+            Predicate<String> wanted) {
         Map<String, TreeSet<String>> names = new TreeMap<>();
         Map<String, Long> newest = new TreeMap<>();
         Iterator<ManifestEntry> entries = reader.readFileIterator();
@@ -61,8 +70,33 @@ public record PartitionFiles(String digest, long lastWrittenMillis) {
             names.computeIfAbsent(value, v -> new TreeSet<>()).add(entry.file().fileName());
             newest.merge(value, entry.file().creationTimeEpochMillis(), Math::max);
         }
+        // A delete may change only a deletion vector, as Spark's DELETE does on an append table.
+        deletionVectorFiles(table, snapshot).forEach((value, files) -> {
+            if (wanted.test(value) && names.containsKey(value)) {
+                files.forEach(file -> names.get(value).add(DELETION_VECTORS + file));
+            }
+        });
         Map<String, PartitionFiles> files = new TreeMap<>();
         names.forEach((value, fileNames) -> files.put(value, new PartitionFiles(digest(fileNames), newest.get(value))));
+        return files;
+    }
+
+    private static final String DELETION_VECTORS = "deletion-vectors/";
+
+    /**
+     * The deletion vector index files of each partition as a snapshot holds them; none where the
+     * table has no deletion vectors.
+     */
+    static Map<String, Set<String>> deletionVectorFiles(FileStoreTable table, Snapshot snapshot) {
+        if (!table.coreOptions().deletionVectorsEnabled() || snapshot.indexManifest() == null) {
+            return Map.of();
+        }
+        Map<String, Set<String>> files = new TreeMap<>();
+        for (IndexManifestEntry entry : table.store().newIndexFileHandler()
+                .scan(snapshot, DeletionVectorsIndexFile.DELETION_VECTORS_INDEX)) {
+            files.computeIfAbsent(entry.partition().getString(0).toString(), v -> new TreeSet<>())
+                    .add(entry.indexFile().fileName());
+        }
         return files;
     }
 
