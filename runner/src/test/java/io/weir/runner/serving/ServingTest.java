@@ -296,23 +296,18 @@ class ServingTest {
     }
 
     private static Map<String, BigDecimal> mysqlShopTotals() {
-        Map<String, BigDecimal> totals = new TreeMap<>();
-        try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT o.shop_id, DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
-                        + " FROM orders o JOIN orders_pay p ON o.order_id = p.order_id GROUP BY 1, 2")) {
-            while (rs.next()) {
-                totals.put(rs.getLong(1) + "/" + rs.getString(2), rs.getBigDecimal(3));
-            }
-        } catch (Exception e) {
-            totals.put("error", BigDecimal.ZERO);
-        }
-        return totals;
+        return mysqlTotalsBy("o.shop_id");
     }
 
     private static Map<String, BigDecimal> mysqlTotals() {
+        return mysqlTotalsBy("o.user_id");
+    }
+
+    /** MySQL's own aggregate of paid orders per key and payment day, keyed as {@link #serving} keys rows. */
+    private static Map<String, BigDecimal> mysqlTotalsBy(String key) {
         Map<String, BigDecimal> totals = new TreeMap<>();
         try (Connection c = mariaDb.connect(SampleSource.DATABASE); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT o.user_id, DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
+                ResultSet rs = s.executeQuery("SELECT " + key + ", DATE_FORMAT(p.create_time, '%Y%m%d'), SUM(o.buy_fee)"
                         + " FROM orders o JOIN orders_pay p ON o.order_id = p.order_id GROUP BY 1, 2")) {
             while (rs.next()) {
                 totals.put(rs.getString(1) + "/" + rs.getString(2), rs.getBigDecimal(3));
