@@ -149,8 +149,9 @@ public final class ServingSync {
         Instant start = Instant.now();
         FileStoreTable lakeTable = lake.table(table);
         Optional<Instant> recordedBefore = consumer.lastRecorded(lakeTable);
+        // Read once: what others record meanwhile is theirs to settle, and settling twice is harmless.
+        Map<String, Long> waiting = new TreeMap<>(pending.of(table));
         while (true) {
-            Map<String, Long> waiting = new TreeMap<>(pending.of(table));
             if (waiting.isEmpty()) {
                 return waiting;
             }
