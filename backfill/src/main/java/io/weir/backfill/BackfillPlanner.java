@@ -64,7 +64,8 @@ public final class BackfillPlanner {
         String runId = newRunId();
         List<LayerPlan> layers = new ArrayList<>();
         checkRangeHasData(layer, range);
-        layers.add(layerPlan(layer, range, request, request.force(), runId));
+        // A source (MySQL, Kafka) cannot say what changed in it: asked for, its layer re-reads it.
+        layers.add(layerPlan(layer, range, request, request.force() || renderer.readsSourceTables(layer), runId));
         if (request.cascade()) {
             // Downstream tables never see an overwrite by streaming, so every downstream partition
             // that reads a rebuilt one is rebuilt too, whatever the ledger says of it: the same

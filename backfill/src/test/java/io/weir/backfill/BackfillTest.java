@@ -126,6 +126,10 @@ class BackfillTest {
         assertEquals(0, again.partitionCount());
         BackfillPlan forced = planner().plan(request("dws_users", DAY, NEXT, false, 1, true));
         assertEquals(2, forced.partitionCount());
+        // MySQL cannot say what changed in it (a change without the binlog): asked for, ODS re-reads it.
+        BackfillPlan source = planner().plan(request("ods_orders", DAY, NEXT, false, 1, false));
+        assertEquals(List.of(), source.layers().get(0).skipped());
+        assertEquals(2, source.partitionCount());
     }
 
     /**

@@ -180,6 +180,19 @@ class WeirCommandTest {
     }
 
     @Test
+    void aLayerReadingAnotherLayersTableItDoesNotListAsUpstreamIsRefused() throws Exception {
+        String quickstart = Files.readString(Path.of(QUICKSTART));
+        String declared = "    upstream: [dwd_orders]\n    schedule: { cron: '0 10 0 * * ?', allowed-lateness: 5min, start-date: 2023-02-15 }\n"
+                + "  - name: dws_shops";
+        assertTrue(quickstart.contains(declared), "the quickstart's dws_users lists dwd_orders");
+        Path conf = dir.resolve("undeclared-upstream.yaml");
+        Files.writeString(conf, quickstart.replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace(declared, declared.replace("upstream: [dwd_orders]", "upstream: [ods_orders]")));
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' reads dwd_orders,"
+                + " the table of layer 'dwd_orders', but layers[4].upstream [ods_orders] does not list it");
+    }
+
+    @Test
     void unknownCommandsAndOutOfRangeArgumentsAreExitCodeTwo() {
         assertBadInput(CliRun.of("verifyy", "--help"), "unknown command 'verifyy'");
         assertBadInput(CliRun.of("nosuch"), "unknown command 'nosuch'");
