@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -93,8 +94,14 @@ public class MySqlCdcSource implements SourceKind {
         properties.setProperty("user", user);
         properties.setProperty("password", tableOptions.getOrDefault("password", conf.password()));
         try (Connection c = DriverManager.getConnection("jdbc:mysql://" + host + ":" + port + "/", properties)) {
-            if (table != null && !tableExists(c, database, table)) {
-                throw WeirException.badInput(where + ": no table matches '" + table + "' in database '" + database + "'");
+            if (table != null) {
+                List<String[]> matched = matchingTables(c, database, table);
+                if (matched.isEmpty()) {
+                    throw WeirException.badInput(where + ": no table matches '" + table + "' in database '" + database + "'");
+                }
+                for (String[] found : matched) {
+                    checkColumns(c, where, found[0], found[1], read.columns());
+                }
             }
             if (read.bounded().isEmpty()) {
                 String format = variable(c, "binlog_format");
@@ -114,33 +121,61 @@ public class MySqlCdcSource implements SourceKind {
     private static final int CHECK_TIMEOUT_MS = 10_000;
     private static final String JDBC_PROPERTIES = "jdbc.properties.";
 
-    private static boolean tableExists(Connection c, String database, String table) throws SQLException {
-        // Both names are regular expressions to Flink CDC.
+    /** Schema and name of each table the connector would read: both names are regular expressions to Flink CDC. */
+    private static List<String[]> matchingTables(Connection c, String database, String table) throws SQLException {
         java.util.regex.Pattern databases = java.util.regex.Pattern.compile(database);
         java.util.regex.Pattern tables = java.util.regex.Pattern.compile(table);
         // A plain database name narrows the scan to it; a pattern has to look at every schema.
         boolean plain = database.matches("[A-Za-z0-9_$]+");
+        List<String[]> matched = new java.util.ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME FROM information_schema.TABLES"
                 + " WHERE TABLE_TYPE = 'BASE TABLE'" + (plain ? " AND TABLE_SCHEMA = ?" : ""))) {
             if (plain) {
                 s.setString(1, database);
             }
-            return anyMatches(s, databases, tables);
-        }
-    }
-
-    private static boolean anyMatches(PreparedStatement s, java.util.regex.Pattern databases,
-            java.util.regex.Pattern tables) throws SQLException {
-        try (ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                String name = rs.getString(2);
-                if (databases.matcher(rs.getString(1)).matches()
-                        && (tables.matcher(name).matches() || tables.matcher(rs.getString(1) + "." + name).matches())) {
-                    return true;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    String schema = rs.getString(1);
+                    String name = rs.getString(2);
+                    if (databases.matcher(schema).matches()
+                            && (tables.matcher(name).matches() || tables.matcher(schema + "." + name).matches())) {
+                        matched.add(new String[] {schema, name});
+                    }
                 }
             }
         }
-        return false;
+        return matched;
+    }
+
+    /**
+     * The connector fills a declared column the table does not have with NULL in every row, and
+     * says nothing: such a column is refused here.
+     */
+    private static void checkColumns(Connection c, String where, String schema, String table, List<String> declared)
+            throws SQLException {
+        if (declared.isEmpty()) {
+            return;
+        }
+        List<String> actual = new java.util.ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement("SELECT COLUMN_NAME FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION")) {
+            s.setString(1, schema);
+            s.setString(2, table);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    actual.add(rs.getString(1));
+                }
+            }
+        }
+        java.util.Set<String> known = new java.util.HashSet<>();
+        actual.forEach(name -> known.add(name.toLowerCase(java.util.Locale.ROOT)));
+        List<String> missing = declared.stream().filter(name -> !known.contains(name.toLowerCase(java.util.Locale.ROOT))).toList();
+        if (!missing.isEmpty()) {
+            throw WeirException.badInput(where + ": table " + schema + "." + table + " has no column"
+                    + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing) + " (its columns: "
+                    + String.join(", ", actual) + "). The connector would read NULL for " + (missing.size() > 1 ? "them" : "it")
+                    + " in every row: declare only the table's columns");
+        }
     }
 
     private static String variable(Connection c, String name) throws SQLException {

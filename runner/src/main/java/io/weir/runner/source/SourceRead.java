@@ -1,6 +1,7 @@
 package io.weir.runner.source;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -10,8 +11,17 @@ import java.util.Optional;
  * @param table the template's name for the source table
  * @param slot distinct for every source table that may read at the same time
  * @param bounded the partitions' span [start, end) when the read must finish (a backfill); empty for a stream
+ * @param columns the physical columns the template declares for the table (none known: empty)
  */
-public record SourceRead(String table, int parallelism, int slot, Optional<Span> bounded) {
+public record SourceRead(String table, int parallelism, int slot, Optional<Span> bounded, List<String> columns) {
+
+    public SourceRead {
+        columns = List.copyOf(columns);
+    }
+
+    public SourceRead(String table, int parallelism, int slot, Optional<Span> bounded) {
+        this(table, parallelism, slot, bounded, List.of());
+    }
 
     /** A span of time, start inclusive, end exclusive, in UTC. */
     public record Span(Instant start, Instant end) {}

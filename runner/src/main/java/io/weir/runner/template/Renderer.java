@@ -198,7 +198,10 @@ public final class Renderer {
                 SourceConf source = sourceFor(layer, table);
                 int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + sourceTable++
                         + (bounded ? BATCH_SERVER_ID_SLOTS : 0);
-                SourceRead read = new SourceRead(table.getTableName().toString(), conf.flink().parallelism(), slot, span);
+                SourceRead read = new SourceRead(table.getTableName().toString(), conf.flink().parallelism(), slot, span,
+                        table.getColumnList().getList().stream()
+                                .filter(c -> c instanceof org.apache.flink.sql.parser.ddl.SqlTableColumn.SqlRegularColumn)
+                                .map(c -> ((org.apache.flink.sql.parser.ddl.SqlTableColumn) c).getName().getSimple()).toList());
                 Map<String, String> options = new SourceTables(source).complete(table, read);
                 if (checkReads) {
                     try {

@@ -52,7 +52,9 @@ class MySqlSourceCheckTest {
         try {
             try (java.sql.Connection c = guarded.connect("mysql"); java.sql.Statement s = c.createStatement()) {
                 s.execute("CREATE DATABASE " + SampleSource.DATABASE);
-                s.execute("CREATE TABLE " + SampleSource.DATABASE + ".orders (order_id BIGINT PRIMARY KEY)");
+                s.execute("CREATE TABLE " + SampleSource.DATABASE + ".orders (order_id BIGINT PRIMARY KEY, user_id VARCHAR(50),"
+                        + " shop_id BIGINT, product_id BIGINT, buy_fee DECIMAL(20, 2), create_time DATETIME,"
+                        + " update_time DATETIME, state INT)");
                 s.execute("FLUSH PRIVILEGES");
                 // Named for each host: the anonymous accounts of a fresh install would win over '%'.
                 for (String host : new String[] {"localhost", "127.0.0.1"}) {
@@ -84,6 +86,17 @@ class MySqlSourceCheckTest {
                 new SourceRead("ods_orders", 1, 0, java.util.Optional.empty())));
         assertTrue(table.getMessage().endsWith("no table matches 'order_typo' in database '" + SampleSource.DATABASE + "'"),
                 table.getMessage());
+    }
+
+    @Test
+    void aDeclaredColumnTheTableDoesNotHaveIsNamed() {
+        PipelineConf conf = conf("nocolumn", s -> s);
+        WeirException e = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source().orElseThrow(),
+                java.util.Map.of("table-name", "orders"), new SourceRead("mysql_orders", 1, 0, java.util.Optional.empty(),
+                        java.util.List.of("order_id", "BUY_FEE", "fare_amount"))));
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().contains("table mysql_orders: MySQL at 127.0.0.1:" + mariaDb.port() + ": table "
+                + SampleSource.DATABASE + ".orders has no column fare_amount (its columns: order_id, user_id,"), e.getMessage());
     }
 
     @Test
