@@ -175,7 +175,7 @@ class BackfillTest {
      * proof must take it as changed.
      */
     @Test
-    @Order(11)
+    @Order(12)
     void aCompactionProvenOnceNeedsNoHistoryAfterwards() throws Exception {
         io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
         // A second file for the compaction to merge, read by a build.
@@ -203,7 +203,7 @@ class BackfillTest {
      * partition expiration would have removed it by now.
      */
     @Test
-    @Order(12)
+    @Order(14)
     void aDropWhoseSnapshotExpiredIsStillSeen() throws Exception {
         io.weir.runner.conf.Partition day = conf.layer("dws_users").partition().orElseThrow().partitionOf(DAY.atStartOfDay());
         BackfillResult built = run("dws_users", DAY, DAY, false, 1, 1);
@@ -364,8 +364,39 @@ class BackfillTest {
         assertEquals(first.runId(), ledger.run(second.runId()).get(0).retryOf());
     }
 
+    /**
+     * A template that fills the partition column from the wrong expression (user ids, not days):
+     * every row falls outside the range, and the overwrite would empty the partitions while
+     * reporting success. The job fails instead, naming the value, and the table keeps its rows.
+     */
     @Test
     @Order(10)
+    void aPartitionColumnFilledFromTheWrongExpressionFailsAndKeepsTheRows() throws Exception {
+        BackfillResult built = runForced("dws_flaky", DAY, NEXT, false, 31);
+        assertTrue(built.succeeded(), built.failures().toString());
+        List<Map<String, Object>> before = lake.rows("dws_flaky");
+        assertFalse(before.isEmpty());
+        String good = Files.readString(flakyTemplate);
+        String swapped = good.replace("SELECT order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMdd') AS ds,",
+                "SELECT DATE_FORMAT(pay_create_time, 'yyyyMMdd'), order_user_id AS ds,");
+        assertNotEquals(good, swapped);
+        Files.writeString(flakyTemplate, swapped);
+        try {
+            for (LocalDate to : List.of(NEXT, DAY)) { // a range (dynamic overwrite), then one partition (static)
+                BackfillResult result = runForced("dws_flaky", DAY, to, false, 31);
+                assertFalse(result.succeeded(), "the run must fail, not empty the partitions");
+                assertTrue(result.failures().toString().contains("the query gave ds = user_00")
+                        && result.failures().toString().contains("which is not a partition value of format yyyyMMdd"),
+                        result.failures().toString());
+                assertEquals(before.toString(), lake.rows("dws_flaky").toString(), "the table keeps its rows");
+            }
+        } finally {
+            Files.writeString(flakyTemplate, good);
+        }
+    }
+
+    @Test
+    @Order(11)
     void hourlyPartitionsWorkLikeDailyOnes() {
         BackfillPlan plan = planner().plan(request("dws_users_hourly", DAY, DAY, false, 6, true));
         assertEquals(24, plan.partitionCount());

@@ -112,7 +112,26 @@ final class SingleSinkInsert {
         SqlNodeList staticPartition = new SqlNodeList(POS);
         staticPartition.add(new SqlProperty(new SqlIdentifier(spec.column(), POS),
                 SqlLiteral.createCharString(partition.value(), POS), POS));
-        return overwrite(Optional.of(spec.column()), Optional.of(partition.value()), staticPartition);
+        return overwrite(Optional.of(spec), Optional.of(partition.value()), staticPartition);
+    }
+
+    /**
+     * The row's partition value, for the guard to compare, where the layer's format produces it (or
+     * it is NULL); any other value fails the job, naming it. The guard keeps only the range's rows:
+     * without this, a query that fills the partition column from the wrong expression would have all
+     * its rows dropped, and the overwrite would empty the range while reporting success. The guard
+     * compares this expression itself, so no reordering of conditions can skip it.
+     */
+    private static SqlNode checkedPartitionValue(PartitionSpec spec) {
+        String value = "CAST(" + ALIAS + "." + quoted(spec.column()) + " AS STRING)";
+        String format = FlinkSql.literal(spec.pattern());
+        String checked = "SELECT CASE WHEN " + value + " IS NULL OR DATE_FORMAT(TO_TIMESTAMP(" + value + ", " + format
+                + "), " + format + ") = " + value + " THEN " + value + " ELSE CAST(CAST(CONCAT("
+                + FlinkSql.literal("weir: the query gave " + spec.column() + " = ") + ", " + value + ", "
+                + FlinkSql.literal(", which is not a partition value of format " + spec.pattern()
+                        + ": check the expression that fills " + spec.column() + " (column order of the SELECT)")
+                + ") AS INT) AS STRING) END FROM t";
+        return ((SqlSelect) FlinkSql.parseStatements(checked, null).get(0)).getSelectList().get(0);
     }
 
     /** INSERT OVERWRITE target SELECT ... replacing the whole (unpartitioned) table. */
@@ -129,9 +148,9 @@ final class SingleSinkInsert {
      */
     RichSqlInsert overwriteRange(PartitionSpec spec, Partition first, Partition last) {
         SqlNode guard = SqlStdOperatorTable.AND.createCall(POS,
-                SqlStdOperatorTable.GREATER_THAN_OR_EQUAL.createCall(POS, new SqlIdentifier(List.of(ALIAS, spec.column()), POS),
+                SqlStdOperatorTable.GREATER_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec),
                         SqlLiteral.createCharString(first.value(), POS)),
-                SqlStdOperatorTable.LESS_THAN_OR_EQUAL.createCall(POS, new SqlIdentifier(List.of(ALIAS, spec.column()), POS),
+                SqlStdOperatorTable.LESS_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec),
                         SqlLiteral.createCharString(last.value(), POS)));
         SqlNode query = null;
         for (RichSqlInsert insert : statements.inserts()) {
@@ -147,8 +166,9 @@ final class SingleSinkInsert {
                 query, null, new SqlNodeList(POS));
     }
 
-    private RichSqlInsert overwrite(Optional<String> partitionColumn, Optional<String> partitionValue,
+    private RichSqlInsert overwrite(Optional<PartitionSpec> spec, Optional<String> partitionValue,
             SqlNodeList staticPartition) {
+        Optional<String> partitionColumn = spec.map(PartitionSpec::column);
         List<SqlRegularColumn> written = new ArrayList<>();
         for (SqlRegularColumn column : statements.targetColumns()) {
             if (partitionColumn.map(c -> !c.equals(column.getName().getSimple())).orElse(true)) {
@@ -159,7 +179,7 @@ final class SingleSinkInsert {
         SqlNodeList extendedKeywords = new SqlNodeList(POS);
         extendedKeywords.add(RichSqlInsertKeyword.OVERWRITE.symbol(POS));
         return new RichSqlInsert(POS, new SqlNodeList(POS), extendedKeywords, staticOverwrite(first.getTargetTable()),
-                union(written, partitionColumn, partitionValue, true), null, staticPartition);
+                union(written, spec, partitionValue, true), null, staticPartition);
     }
 
     /**
@@ -211,22 +231,23 @@ final class SingleSinkInsert {
         return new SqlTableRef(POS, table, hints);
     }
 
-    private SqlNode union(List<SqlRegularColumn> written, Optional<String> partitionColumn,
+    private SqlNode union(List<SqlRegularColumn> written, Optional<PartitionSpec> partition,
             Optional<String> partitionValue, boolean batch) {
         SqlNode query = null;
         for (RichSqlInsert insert : statements.inserts()) {
             if (batch) {
                 LookupHints.removeFrom(insert.getSource());
             }
-            SqlNode branch = select(insert, written, partitionColumn, partitionValue);
+            SqlNode branch = select(insert, written, partition, partitionValue);
             query = query == null ? branch : SqlStdOperatorTable.UNION_ALL.createCall(POS, query, branch);
         }
         return query;
     }
 
     /** SELECT <written columns> FROM (<insert's query>) AS weir_q (<insert's columns>) [WHERE partition]. */
-    private SqlSelect select(RichSqlInsert insert, List<SqlRegularColumn> written, Optional<String> partitionColumn,
+    private SqlSelect select(RichSqlInsert insert, List<SqlRegularColumn> written, Optional<PartitionSpec> partition,
             Optional<String> partitionValue) {
+        Optional<String> partitionColumn = partition.map(PartitionSpec::column);
         List<String> insertColumns = LayerTemplate.names(insert.getTargetColumnList());
         if (insertColumns.isEmpty()) {
             statements.targetColumns().forEach(c -> insertColumns.add(c.getName().getSimple()));
@@ -252,9 +273,8 @@ final class SingleSinkInsert {
         // turns "x >= 'd' AND x <= 'd' AND x = 'd'" into FALSE, so a template filtering its partition
         // expression with BETWEEN '${start_date}' AND '${end_date}' would write an empty partition.
         // The partition column is never NULL, so both mean the same.
-        SqlNode where = partitionColumn.<SqlNode>map(column -> SqlStdOperatorTable.IS_NOT_DISTINCT_FROM.createCall(POS,
-                        new SqlIdentifier(List.of(ALIAS, column), POS),
-                        SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
+        SqlNode where = partition.<SqlNode>map(spec -> SqlStdOperatorTable.IS_NOT_DISTINCT_FROM.createCall(POS,
+                        checkedPartitionValue(spec), SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
                 .orElse(null);
         return new SqlSelect(POS, null, selectList, from, where, null, null, null, null, null, null, null);
     }

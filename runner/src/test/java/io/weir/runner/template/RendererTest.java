@@ -55,7 +55,9 @@ class RendererTest {
         assertEquals("20230214", rendered.partitions().get(0).value());
         String insert = rendered.inserts().get(0);
         assertTrue(insert.startsWith("INSERT OVERWRITE dws_users\n"), insert);
-        assertTrue(insert.contains("weir_q.ds >= '20230214' AND weir_q.ds <= '20230216'"), "never outside the range:\n" + insert);
+        assertTrue(insert.contains("END >= '20230214'") && insert.contains("END <= '20230216'"),
+                "never outside the range:\n" + insert);
+        assertTrue(insert.contains("which is not a partition value of format yyyyMMdd"), "nor with a value of no partition:\n" + insert);
         assertTrue(insert.contains("BETWEEN ASYMMETRIC '20230214' AND '20230216'"), insert);
         assertTrue(rendered.script().contains("partitions of the range this produced no rows for are dropped"));
     }
@@ -207,7 +209,7 @@ class RendererTest {
     /** A password with quotes, backslashes, '$', non-ASCII and a newline is masked however SQL prints it. */
     @Test
     void secretsAreMaskedByOptionKeyInEveryPrintedForm() {
-        String password = "PRBq'x\\$y\"\u00fcz\nEND";
+        String password = "PRBq'x\\$y\"\u00fcz\nZQXW";
         PipelineConf tricky = new io.weir.runner.conf.PipelineConfLoader(io.weir.runner.conf.PipelineConfLoader
                 .environmentWith(java.util.Map.of("WEIR_TEST_MYSQL_PASSWORD", password)))
                 .load(TestConfs.write(dir.resolve("tricky"), TestConfs.standardSections(dir, 3306, "order_dw")));
@@ -216,7 +218,7 @@ class RendererTest {
                 trickyRenderer.batch(tricky.layer("ods_orders"), LocalDate.of(2023, 2, 14), LocalDate.of(2023, 2, 15)))) {
             String script = rendered.script();
             assertTrue(script.contains("'password' = '******'"), script);
-            for (String leak : new String[] {"PRBq", "00fc", "\u00fc", "END"}) {
+            for (String leak : new String[] {"PRBq", "00fc", "\u00fc", "ZQXW"}) {
                 assertFalse(script.contains(leak), leak + " leaked:\n" + script);
             }
             // What runs still has the real password.
