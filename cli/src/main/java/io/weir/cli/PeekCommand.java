@@ -82,13 +82,19 @@ final class PeekCommand implements Callable<Integer> {
         }
         try (Lake lake = new Lake(pipeline)) {
             Target target = target(pipeline, lake);
+            checkFromSnapshot(lake, target);
             String query = query(pipeline, lake, target);
             PipelineConf quiet = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
             try (FlinkSession session = FlinkSession.start(quiet.flink())) {
                 StreamTableEnvironment tEnv = session.tableEnvironment(
                         follow ? RuntimeExecutionMode.STREAMING : RuntimeExecutionMode.BATCH, jobConf(target));
                 new Renderer(pipeline).catalogStatements().forEach(tEnv::executeSql);
-                TableResult result = tEnv.executeSql(query);
+                TableResult result;
+                try {
+                    result = tEnv.executeSql(query);
+                } catch (org.apache.flink.table.api.ValidationException | org.apache.flink.table.api.SqlParserException e) {
+                    throw WeirException.badInput((where == null ? "" : "--where " + where + ": ") + flinkReason(e));
+                }
                 List<String> columns = result.getResolvedSchema().getColumnNames();
                 // Ctrl-C ends the JVM, not the collect job: on a remote cluster it would run on unseen.
                 Thread cancel = new Thread(() -> result.getJobClient().ifPresent(PeekCommand::cancelQuietly),
@@ -110,6 +116,43 @@ final class PeekCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Flink's own words for a query it refuses: the innermost message's first line, without its position prefix. */
+    private static String flinkReason(Throwable error) {
+        String message = error.toString();
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                message = t.getMessage();
+            }
+        }
+        return message.strip().lines().findFirst().orElse(message)
+                .replaceFirst("^From line \\d+, column \\d+ to line \\d+, column \\d+: ", "");
+    }
+
+    /** A snapshot that does not exist yet would be waited for in silence; one that expired cannot be read. */
+    private void checkFromSnapshot(Lake lake, Target target) {
+        if (fromSnapshot == null) {
+            return;
+        }
+        org.apache.paimon.utils.SnapshotManager snapshots;
+        try {
+            snapshots = ((org.apache.paimon.table.FileStoreTable) lake.catalog().getTable(
+                    org.apache.paimon.catalog.Identifier.create(target.database(), target.table()))).snapshotManager();
+        } catch (org.apache.paimon.catalog.Catalog.TableNotExistException e) {
+            throw WeirException.badInput("--table " + table + ": no such table in the warehouse");
+        }
+        Long earliest = snapshots.earliestSnapshotId();
+        Long latest = snapshots.latestSnapshotId();
+        if (latest == null) {
+            throw WeirException.badInput("--from-snapshot " + fromSnapshot + ": table " + target.table()
+                    + " has no snapshot yet; follow it from now without --from-snapshot");
+        }
+        if (fromSnapshot < earliest || fromSnapshot > latest) {
+            throw WeirException.badInput("--from-snapshot " + fromSnapshot + ": table " + target.table() + " keeps snapshots "
+                    + earliest + " to " + latest + (fromSnapshot > latest ? "; to follow from now, leave --from-snapshot out"
+                    : "; older ones have expired"));
+        }
     }
 
     private static void cancelQuietly(org.apache.flink.core.execution.JobClient job) {

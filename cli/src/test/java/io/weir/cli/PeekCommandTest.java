@@ -109,5 +109,14 @@ class PeekCommandTest {
         assertTrue(where.err().contains("--where"), where.err());
         CliRun unbuilt = CliRun.of("peek", "--conf", conf.toString(), "--table", "weir.nothing");
         assertEquals(2, unbuilt.exitCode(), unbuilt.err());
+        CliRun column = CliRun.of("peek", "--conf", conf.toString(), "--table", "dws_users", "--where", "paied_sum > 100");
+        assertEquals(2, column.exitCode(), column.err());
+        assertTrue(column.err().contains("--where paied_sum > 100: Column 'paied_sum' not found")
+                && !column.err().contains("\tat "), column.err());
+        // A snapshot not yet written would be waited for in silence.
+        CliRun ahead = CliRun.of("peek", "--conf", conf.toString(), "--table", "dws_users", "--follow", "--from-snapshot", "99999");
+        assertEquals(2, ahead.exitCode(), ahead.err());
+        assertTrue(ahead.err().contains("--from-snapshot 99999: table dws_users keeps snapshots 1 to ")
+                && ahead.err().contains("to follow from now, leave --from-snapshot out"), ahead.err());
     }
 }
