@@ -187,11 +187,23 @@ public final class PipelineConfLoader {
 
     private static <T> T get(Configuration options, ConfigOption<T> option, ConfErrors errors) {
         try {
-            return options.get(option);
+            return withUnit(options, option, option.key(), errors);
         } catch (IllegalArgumentException e) {
             errors.add(option.key(), invalid(option, options.toMap().get(option.key()), e));
             return option.hasDefaultValue() ? option.defaultValue() : null;
         }
+    }
+
+    /** Flink reads a duration without a unit as milliseconds: "quiet-timeout: 60" would be 60 ms. */
+    private static <T> T withUnit(Configuration options, ConfigOption<T> option, String key, ConfErrors errors) {
+        T value = options.get(option);
+        String raw = options.toMap().get(option.key());
+        if (value instanceof java.time.Duration && raw != null && raw.strip().matches("-?\\d+") && !raw.strip().matches("-?0+")) {
+            errors.add(key, "expected a duration with its unit, such as " + raw.strip() + "s, 5min or 1h (without one"
+                    + " it would be read as milliseconds), got '" + raw + "'");
+            return option.hasDefaultValue() ? option.defaultValue() : null;
+        }
+        return value;
     }
 
     /** What was wrong with a value, in the conf's words rather than Java's. */
@@ -606,7 +618,7 @@ public final class PipelineConfLoader {
 
     private static <T> T prefixedGet(Configuration options, ConfigOption<T> option, String prefix, ConfErrors errors) {
         try {
-            return options.get(option);
+            return withUnit(options, option, prefix + option.key(), errors);
         } catch (IllegalArgumentException e) {
             errors.add(prefix + option.key(), invalid(option, options.toMap().get(option.key()), e));
             return option.hasDefaultValue() ? option.defaultValue() : null;

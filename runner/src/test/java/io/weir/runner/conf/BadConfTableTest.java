@@ -45,6 +45,8 @@ class BadConfTableTest {
             missing layer name            | - name: ods_orders|- template_: x                          | layers[0].name: required
             verify without a schedule     | - name: dws_shops|- name: dws_shops\\n    verify: true      | layers[5].verify: verifies what the scheduler builds
             key of an older Weir          | parallelism: 1|parallelism: 1\\nscheduler:\\n  idle-timeout: 30min | scheduler.idle-timeout: this key is now flink.quiet-timeout
+            duration without a unit       | parallelism: 1|parallelism: 1\\n  quiet-timeout: 60         | flink.quiet-timeout: expected a duration with its unit, such as 60s, 5min or 1h (without one it would be read as milliseconds), got '60'
+            lookback without a unit       | - name: dws_shops|- name: dws_shops\\n    lookback: 2          | layers[5].lookback: expected a duration with its unit, such as 2s
             negative quiet timeout        | parallelism: 1|parallelism: 1\\n  quiet-timeout: -1s       | flink.quiet-timeout: expected a duration
             unknown metastore             | database: order_dw|database: order_dw\\n  metastore:\\n    type: glue | warehouse.metastore.type: expected one of filesystem, hive, got 'glue'
             hive metastore without uri    | database: order_dw|database: order_dw\\n  metastore:\\n    type: hive | warehouse.metastore.uri: required for type hive
