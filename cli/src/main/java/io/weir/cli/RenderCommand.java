@@ -48,7 +48,10 @@ final class RenderCommand implements Callable<Integer> {
             if (start != null || end != null) {
                 throw WeirException.badInput("--start/--end apply to --mode batch; stream mode covers [pipeline.start-date, forever)");
             }
-            script = renderer.stream(layerConf).script();
+            // Planned first, as weir stream plans it: a layer whose stream keeps state is fenced.
+            boolean fenced = io.weir.runner.session.PlanCheck.check(pipeline, java.util.List.of(layerConf))
+                    .contains(layerConf.name());
+            script = renderer.stream(layerConf, fenced).script();
         } else {
             if (start == null) {
                 throw WeirException.badInput("--mode batch needs --start YYYY-MM-DD (and --end, default --start)");
@@ -57,7 +60,9 @@ final class RenderCommand implements Callable<Integer> {
                     end != null ? "--end" : "--start", end != null ? end : start).requireBounded(layerConf);
             script = renderer.batch(layerConf, range).script();
         }
-        io.weir.runner.session.PlanCheck.check(pipeline, java.util.List.of(layerConf));
+        if (mode != RenderMode.STREAM) {
+            io.weir.runner.session.PlanCheck.check(pipeline, java.util.List.of(layerConf));
+        }
         spec.commandLine().getOut().print(pipeline.secrets().mask(script));
         spec.commandLine().getOut().flush();
         return 0;

@@ -35,7 +35,10 @@ final class ConfErrors {
 
     void add(String key, String message) {
         String shown = !keyPrefix.isEmpty() && key.startsWith(keyPrefix) ? shownPrefix + key.substring(keyPrefix.length()) : key;
-        messages.add(file + ": " + shown + ": " + message);
+        String line = file + ": " + shown + ": " + message;
+        if (!messages.contains(line)) { // a key read twice is one problem
+            messages.add(line);
+        }
     }
 
     boolean isEmpty() {

@@ -178,11 +178,26 @@ public final class PipelineConfLoader {
             if (!knownKeys.contains(key) && prefixes.stream().noneMatch(key::startsWith)) {
                 String section = key.contains(".") ? key.substring(0, key.indexOf('.') + 1) : "";
                 List<String> siblings = knownKeys.stream().filter(k -> k.startsWith(section)).sorted().toList();
+                String unknown = key;
+                if (siblings.isEmpty() && !section.isEmpty()) {
+                    // A misspelt section (partiton.column): name the section once, among the known ones.
+                    unknown = section.substring(0, section.length() - 1);
+                    siblings = knownKeys.stream().map(k -> k.contains(".") ? k.substring(0, k.indexOf('.')) : k)
+                            .distinct().sorted().toList();
+                }
                 String moved = WeirOptions.MOVED_KEYS.get(key);
-                errors.add(keyPrefix + key, moved != null ? "this key is now " + moved
-                        : "unknown key (known here: " + String.join(", ", siblings) + ")");
+                errors.add(keyPrefix + unknown, moved != null ? "this key is now " + moved
+                        : "unknown key" + closest(unknown, siblings).map(k -> ", did you mean " + k + "?").orElse("")
+                                + " (known here: " + String.join(", ", siblings) + ")");
             }
         }
+    }
+
+    /** The known key one or two typos away from an unknown one, if there is exactly such one. */
+    private static java.util.Optional<String> closest(String unknown, List<String> known) {
+        List<String> near = known.stream()
+                .filter(k -> org.apache.commons.lang.StringUtils.getLevenshteinDistance(k, unknown) <= 2).toList();
+        return near.size() == 1 ? java.util.Optional.of(near.get(0)) : java.util.Optional.empty();
     }
 
     private static <T> T get(Configuration options, ConfigOption<T> option, ConfErrors errors) {

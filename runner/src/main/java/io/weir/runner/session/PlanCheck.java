@@ -29,8 +29,13 @@ public final class PlanCheck {
 
     private PlanCheck() {}
 
-    /** @throws WeirException (bad input) naming the template and Flink's reason for the first layer that does not plan */
-    public static void check(PipelineConf conf, List<LayerConf> layers) {
+    /**
+     * @return the names of the layers whose stream keeps out of sealed partitions ({@link StreamFence}),
+     *     as {@code weir stream} decides it
+     * @throws WeirException (bad input) naming the template and Flink's reason for the first layer that does not plan
+     */
+    public static java.util.Set<String> check(PipelineConf conf, List<LayerConf> layers) {
+        java.util.Set<String> fenced = new java.util.TreeSet<>();
         Path scratch = createScratch();
         try {
             PipelineConf scratchConf = conf.withWarehouse(
@@ -52,10 +57,14 @@ public final class PlanCheck {
                 for (String insert : rendered.inserts()) {
                     checkUpstream(conf, layer, TablesRead.of(tEnv, insert));
                 }
+                if (StreamFence.applies(layer, tEnv, rendered)) {
+                    fenced.add(layer.name());
+                }
             }
         } finally {
             delete(scratch);
         }
+        return fenced;
     }
 
     /**

@@ -45,6 +45,8 @@ class BadConfTableTest {
             missing layer name            | - name: ods_orders|- template_: x                          | layers[0].name: required
             verify without a schedule     | - name: dws_shops|- name: dws_shops\\n    verify: true      | layers[5].verify: verifies what the scheduler builds
             key of an older Weir          | parallelism: 1|parallelism: 1\\nscheduler:\\n  idle-timeout: 30min | scheduler.idle-timeout: this key is now flink.quiet-timeout
+            misspelt section              | partition: { column: ds|partiton: { column: ds             | layers[0].partiton: unknown key, did you mean partition? (known here: freshness, lookback, name, partition,
+            misspelt key                  | parallelism: 1|paralelism: 1                               | flink.paralelism: unknown key, did you mean flink.parallelism?
             duration without a unit       | parallelism: 1|parallelism: 1\\n  quiet-timeout: 60         | flink.quiet-timeout: expected a duration with its unit, such as 60s, 5min or 1h (without one it would be read as milliseconds), got '60'
             lookback without a unit       | - name: dws_shops|- name: dws_shops\\n    lookback: 2          | layers[5].lookback: expected a duration with its unit, such as 2s
             negative quiet timeout        | parallelism: 1|parallelism: 1\\n  quiet-timeout: -1s       | flink.quiet-timeout: expected a duration
@@ -67,6 +69,7 @@ class BadConfTableTest {
         assertEquals(WeirException.BAD_INPUT, e.exitCode(), what);
         assertTrue(e.getMessage().contains(file.toString()), what + ": names the file: " + e.getMessage());
         assertTrue(e.getMessage().contains(message), what + ": " + e.getMessage());
+        assertEquals(e.getMessage().indexOf(message), e.getMessage().lastIndexOf(message), what + ": said once: " + e.getMessage());
         assertFalse(e.getMessage().matches("(?s).*(\\$|Exception|io\\.weir\\.|org\\.apache\\.|Description@).*"),
                 what + ": no Java names: " + e.getMessage());
         assertEquals(before, files(), what + ": nothing written");
