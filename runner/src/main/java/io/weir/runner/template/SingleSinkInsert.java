@@ -116,17 +116,23 @@ final class SingleSinkInsert {
     }
 
     /**
-     * The row's partition value, for the guard to compare, where the layer's format produces it (or
-     * it is NULL); any other value fails the job, naming it. The guard keeps only the range's rows:
-     * without this, a query that fills the partition column from the wrong expression would have all
-     * its rows dropped, and the overwrite would empty the range while reporting success. The guard
-     * compares this expression itself, so no reordering of conditions can skip it.
+     * The row's partition value, for the guard to compare, where it is one of the partitions
+     * written, or one the layer's format produces (or NULL); any other value fails the job, naming
+     * it. The guard keeps only the range's rows: without this, a query that fills the partition
+     * column from the wrong expression would have all its rows dropped, and the overwrite would
+     * empty the range while reporting success. The guard compares this expression itself, so no
+     * reordering of conditions can skip it. Values of the range (all rows, for a template that
+     * filters its own range) cost a comparison; only others are parsed with the format.
      */
-    private static SqlNode checkedPartitionValue(PartitionSpec spec) {
+    private static SqlNode checkedPartitionValue(PartitionSpec spec, Partition first, Partition last) {
         String value = "CAST(" + ALIAS + "." + quoted(spec.column()) + " AS STRING)";
         String format = FlinkSql.literal(spec.pattern());
-        String checked = "SELECT CASE WHEN " + value + " IS NULL OR DATE_FORMAT(TO_TIMESTAMP(" + value + ", " + format
-                + "), " + format + ") = " + value + " THEN " + value + " ELSE CAST(CAST(CONCAT("
+        String written = first.equals(last) ? value + " IS NOT DISTINCT FROM " + FlinkSql.literal(first.value())
+                : value + " >= " + FlinkSql.literal(first.value()) + " AND " + value + " <= " + FlinkSql.literal(last.value())
+                        + " AND CHAR_LENGTH(" + value + ") = " + first.value().length();
+        String checked = "SELECT CASE WHEN " + written + " THEN " + value + " WHEN " + value + " IS NULL OR DATE_FORMAT("
+                + "TO_TIMESTAMP(" + value + ", " + format + "), " + format + ") = " + value + " THEN " + value
+                + " ELSE CAST(CAST(CONCAT("
                 + FlinkSql.literal("weir: the query gave " + spec.column() + " = ") + ", " + value + ", "
                 + FlinkSql.literal(", which is not a partition value of format " + spec.pattern()
                         + ": check the expression that fills " + spec.column() + " (column order of the SELECT)")
@@ -148,9 +154,9 @@ final class SingleSinkInsert {
      */
     RichSqlInsert overwriteRange(PartitionSpec spec, Partition first, Partition last) {
         SqlNode guard = SqlStdOperatorTable.AND.createCall(POS,
-                SqlStdOperatorTable.GREATER_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec),
+                SqlStdOperatorTable.GREATER_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec, first, last),
                         SqlLiteral.createCharString(first.value(), POS)),
-                SqlStdOperatorTable.LESS_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec),
+                SqlStdOperatorTable.LESS_THAN_OR_EQUAL.createCall(POS, checkedPartitionValue(spec, first, last),
                         SqlLiteral.createCharString(last.value(), POS)));
         SqlNode query = null;
         for (RichSqlInsert insert : statements.inserts()) {
@@ -274,7 +280,9 @@ final class SingleSinkInsert {
         // expression with BETWEEN '${start_date}' AND '${end_date}' would write an empty partition.
         // The partition column is never NULL, so both mean the same.
         SqlNode where = partition.<SqlNode>map(spec -> SqlStdOperatorTable.IS_NOT_DISTINCT_FROM.createCall(POS,
-                        checkedPartitionValue(spec), SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
+                        checkedPartitionValue(spec, spec.named(partitionValue.orElseThrow()),
+                                spec.named(partitionValue.orElseThrow())),
+                        SqlLiteral.createCharString(partitionValue.orElseThrow(), POS)))
                 .orElse(null);
         return new SqlSelect(POS, null, selectList, from, where, null, null, null, null, null, null, null);
     }
