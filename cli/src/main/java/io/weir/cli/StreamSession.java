@@ -41,6 +41,15 @@ final class StreamSession {
         });
     }
 
+    /** Settles serving partitions a backfill left pending, for the tables whose sync job this stream runs. */
+    static ResyncSweep resyncSweep(PipelineConf conf, List<LayerConf> layers, PrintWriter out) {
+        return new ResyncSweep(conf, conf.servedTablesOf(layers), java.time.Clock.systemUTC(), line -> {
+            out.println(java.time.LocalTime.now(java.time.ZoneOffset.UTC).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    + " " + line);
+            out.flush();
+        });
+    }
+
     /** Submits the layers' jobs, or adopts those already running, and says which. */
     static RunningStream start(FlinkSession session, PipelineConf conf, List<LayerConf> layers, boolean fresh,
             boolean upgrade, PrintWriter out) {
@@ -130,9 +139,10 @@ final class StreamSession {
             StopSignal stop = StopSignal.install(stream::wakeUp);
             Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
             OutageWatch outages = outageWatch(conf, out);
-            try {
+            try (ResyncSweep resyncs = resyncSweep(conf, layers, out)) {
                 stream.awaitStopRequest(() -> stop.requested() || Instant.now().isAfter(deadline), POLL, () -> {
                     outages.poll();
+                    resyncs.poll();
                     onPoll.accept(conf);
                 });
             } catch (WeirException e) {

@@ -96,6 +96,11 @@ public record PipelineConf(
         return serving.map(ServingConf::tables).orElse(List.of());
     }
 
+    /** The served tables that these layers write: the ones whose sync jobs a stream of them runs. */
+    public List<String> servedTablesOf(List<LayerConf> of) {
+        return servedTables().stream().filter(t -> of.stream().anyMatch(l -> l.table().equals(t))).toList();
+    }
+
     public PipelineConf withUi(UiConf newUi) {
         return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
                 serving, secrets, newUi);

@@ -105,8 +105,7 @@ public final class StreamRunner {
         // is down now (its job retries) must not keep the client from watching the jobs it left.
         JobAdoption before = new JobAdoption(conf, session);
         layers.stream().filter(layer -> !before.runsSameSql(identity(layer))).forEach(renderer::checkStreamSources);
-        List<String> served = conf.servedTables().stream()
-                .filter(t -> layers.stream().anyMatch(l -> l.table().equals(t))).toList();
+        List<String> served = conf.servedTablesOf(layers);
         List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
         // Jobs this start must leave running if a later layer fails: an upgraded layer's old job is gone.
