@@ -93,7 +93,7 @@ final class PeekCommand implements Callable<Integer> {
                 try {
                     result = tEnv.executeSql(query);
                 } catch (org.apache.flink.table.api.ValidationException | org.apache.flink.table.api.SqlParserException e) {
-                    throw WeirException.badInput((where == null ? "" : "--where " + where + ": ") + flinkReason(e));
+                    throw WeirException.badInput((where == null ? "" : "--where " + where + ": ") + io.weir.runner.session.PlanCheck.reason(e));
                 }
                 List<String> columns = result.getResolvedSchema().getColumnNames();
                 // Ctrl-C ends the JVM, not the collect job: on a remote cluster it would run on unseen.
@@ -116,18 +116,6 @@ final class PeekCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Flink's own words for a query it refuses: the innermost message's first line, without its position prefix. */
-    private static String flinkReason(Throwable error) {
-        String message = error.toString();
-        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) {
-                message = t.getMessage();
-            }
-        }
-        return message.strip().lines().findFirst().orElse(message)
-                .replaceFirst("^From line \\d+, column \\d+ to line \\d+, column \\d+: ", "");
     }
 
     /** A snapshot that does not exist yet would be waited for in silence; one that expired cannot be read. */

@@ -104,7 +104,7 @@ public final class PlanCheck {
     }
 
     /** Flink's own words, without its wrapper lines and Java class names. */
-    static String reason(Throwable error) {
+    public static String reason(Throwable error) {
         String message = null;
         for (Throwable t = error; t != null && t.getCause() != t; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) {

@@ -253,7 +253,6 @@ final class SingleSinkInsert {
     /** SELECT <written columns> FROM (<insert's query>) AS weir_q (<insert's columns>) [WHERE partition]. */
     private SqlSelect select(RichSqlInsert insert, List<SqlRegularColumn> written, Optional<PartitionSpec> partition,
             Optional<String> partitionValue) {
-        Optional<String> partitionColumn = partition.map(PartitionSpec::column);
         List<String> insertColumns = LayerTemplate.names(insert.getTargetColumnList());
         if (insertColumns.isEmpty()) {
             statements.targetColumns().forEach(c -> insertColumns.add(c.getName().getSimple()));
