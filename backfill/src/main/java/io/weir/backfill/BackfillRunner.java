@@ -53,7 +53,7 @@ public final class BackfillRunner {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BackfillRunner.class);
 
     public BackfillResult run(BackfillPlan plan, int concurrency, BackfillProgress progress) {
-        new TableCreator(conf, session, renderer).createMissingTables();
+        checkUpstream(plan.layers().stream().map(LayerPlan::layer).toList());
         ledger.open();
         for (LedgerEntry dead : ledger.resolveInterrupted(conf.name())) {
             progress.note(dead.layer() + " partition " + (dead.partition().isEmpty() ? "(all)" : dead.partition())
@@ -118,6 +118,23 @@ public final class BackfillRunner {
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
                 ledgerComplete.get());
     }
+
+    /**
+     * Creates the tables missing, then refuses a layer that reads another layer's table without
+     * listing it as upstream, before anything runs. Each layer is planned once per runner.
+     */
+    public void checkUpstream(List<LayerConf> layers) {
+        new TableCreator(conf, session, renderer).createMissingTables();
+        for (LayerConf layer : layers) {
+            if (!upstreamChecked.contains(layer.name())) {
+                io.weir.runner.session.UpstreamCheck.check(conf, layer, session, renderer);
+                upstreamChecked.add(layer.name());
+            }
+        }
+    }
+
+    /** Layers whose upstream list was checked against what they read. */
+    private final java.util.Set<String> upstreamChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What the chunks of a run came to, added up as they end. */
     private static final class Tally {

@@ -44,6 +44,7 @@ class BackfillTest {
     static Lake lake;
     static Ledger ledger;
     static Path flakyTemplate;
+    static Path confFile;
 
     @BeforeAll
     static void start() throws Exception {
@@ -78,6 +79,7 @@ class BackfillTest {
         Path file = TestConfs.write(dir, TestConfs.standardSections(dir, mariaDb.port(), "order_dw"), layers);
         Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
         conf = TestConfs.load(file);
+        confFile = file;
         session = FlinkSession.start(conf.flink());
         lake = new Lake(conf.warehouse());
         ledger = new Ledger(lake);
@@ -336,6 +338,18 @@ class BackfillTest {
                 "ends before pipeline.start-date 2023-01-01");
         assertBadInput(() -> planner().retry("no-such-run", 1, 1), "no run 'no-such-run' in the ledger");
         assertEquals(before, ledger.entries().size(), "nothing recorded");
+
+        String declared = "    upstream: [dwd_orders]\n  - name: dws_users_hourly";
+        Path undeclaredFile = dir.resolve("undeclared-upstream.yaml");
+        Files.writeString(undeclaredFile, Files.readString(confFile).replace(declared, declared.replace("dwd_orders", "ods_orders")));
+        PipelineConf undeclared = TestConfs.load(undeclaredFile);
+        assertEquals(List.of("ods_orders"), undeclared.layer("dws_flaky").upstream());
+        BackfillPlan plan = new BackfillPlanner(undeclared, new Renderer(undeclared), lake, ledger)
+                .plan(request("dws_flaky", DAY, DAY, false, 1, true));
+        assertBadInput(() -> new BackfillRunner(undeclared, session, new Renderer(undeclared), lake, ledger)
+                .run(plan, 1, BackfillProgress.NONE), "layer 'dws_flaky' reads dwd_orders, the table of layer 'dwd_orders',"
+                + " but layers[" + undeclared.layers().indexOf(undeclared.layer("dws_flaky")) + "].upstream [ods_orders] does not list it");
+        assertEquals(before, ledger.entries().size(), "refused before any partition ran: nothing recorded");
     }
 
     @Test

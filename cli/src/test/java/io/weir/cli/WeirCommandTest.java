@@ -192,9 +192,15 @@ class WeirCommandTest {
         assertTrue(quickstart.contains(declared), "the quickstart's dws_users lists dwd_orders");
         Path conf = dir.resolve("undeclared-upstream.yaml");
         Files.writeString(conf, quickstart.replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
-                .replace(declared, declared.replace("upstream: [dwd_orders]", "upstream: [ods_orders]")));
-        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' reads dwd_orders,"
-                + " the table of layer 'dwd_orders', but layers[4].upstream [ods_orders] does not list it");
+                .replace(declared, declared.replace("upstream: [dwd_orders]", "upstream: [ods_orders]"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("undeclared-upstream-warehouse")));
+        String refusal = "dws_users.sql: layer 'dws_users' reads dwd_orders,"
+                + " the table of layer 'dwd_orders', but layers[4].upstream [ods_orders] does not list it";
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), refusal);
+        // Refused as well by the scheduler before its first tick (BackfillTest: by a backfill before its first partition).
+        assertBadInput(CliRun.of("schedule", "--conf", conf.toString(), "--duration", "1s", "--yes"), refusal);
+        assertEquals(0, CliRun.of("runs", "--conf", conf.toString()).out().lines()
+                .filter(line -> line.contains("dws_users")).count(), "no run of dws_users was recorded");
     }
 
     @Test

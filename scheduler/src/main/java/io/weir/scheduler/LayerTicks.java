@@ -78,6 +78,13 @@ final class LayerTicks {
         this.emptyInputs = new EmptyInputs(conf, lake, renderer);
     }
 
+    /** Refuses, before the first tick, a scheduled layer that reads a layer it does not list as upstream. */
+    void checkUpstream(List<LayerConf> layers) {
+        if (runner != null) {
+            runner.checkUpstream(layers);
+        }
+    }
+
     void tickFailed(String layer, String error) {
         events.tickFailed(layer, error);
     }

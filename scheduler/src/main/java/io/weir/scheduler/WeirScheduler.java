@@ -70,6 +70,7 @@ public final class WeirScheduler implements AutoCloseable {
         Ledger ledger = new Ledger(lake).open();
         LedgerState ledgerState = new LedgerState(ledger, conf.name());
         LayerTicks ticks = new LayerTicks(conf, session, lake, ledgerState, events, clock);
+        ticks.checkUpstream(layers);
         QuartzStore store = new QuartzStore(conf);
         store.createTablesIfMissing();
         Scheduler quartz;

@@ -54,9 +54,7 @@ public final class PlanCheck {
                     rendered.setupStatements().forEach(tEnv::executeSql);
                     rendered.inserts().forEach(tEnv::explainSql);
                 });
-                for (String insert : rendered.inserts()) {
-                    checkUpstream(conf, layer, TablesRead.of(tEnv, insert));
-                }
+                UpstreamCheck.check(conf, layer, tEnv, rendered.inserts());
                 if (StreamFence.applies(layer, tEnv, rendered)) {
                     fenced.add(layer.name());
                 }
@@ -65,27 +63,6 @@ public final class PlanCheck {
             delete(scratch);
         }
         return fenced;
-    }
-
-    /**
-     * A layer that reads another layer's table must list it as upstream: cascades, readiness and
-     * late data follow the upstream list, so an unlisted one would leave the layer stale.
-     */
-    private static void checkUpstream(PipelineConf conf, LayerConf layer, java.util.Set<List<String>> read) {
-        for (List<String> name : read) {
-            if (name.size() != 3 || !name.get(0).equals(Renderer.CATALOG) || !name.get(1).equals(conf.warehouse().database())) {
-                continue;
-            }
-            String table = name.get(2);
-            java.util.Optional<LayerConf> writer = conf.layerWritingTable(table);
-            if (writer.isPresent() && !table.equals(layer.table()) && !layer.upstream().contains(table)) {
-                int index = conf.layers().indexOf(layer);
-                throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' reads " + table
-                        + ", the table of layer '" + writer.get().name() + "', but layers[" + index + "].upstream "
-                        + layer.upstream() + " does not list it. Add it: cascades, readiness and late data follow"
-                        + " upstream, so the layer would be left stale when " + table + " changes");
-            }
-        }
     }
 
     private static void plan(PipelineConf conf, LayerConf layer, Runnable planning) {

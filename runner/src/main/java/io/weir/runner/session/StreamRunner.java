@@ -317,6 +317,7 @@ public final class StreamRunner {
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);
+            UpstreamCheck.check(conf, layer, tEnv, rendered.inserts());
             if (StreamFence.applies(layer, tEnv, rendered)) {
                 openSeals();
                 rendered = renderer.stream(layer, true);
@@ -331,6 +332,8 @@ public final class StreamRunner {
             return result.getJobClient().orElseThrow();
         } catch (ValidationException | org.apache.flink.table.api.SqlParserException e) {
             throw PlanCheck.doesNotPlan(layer, conf.secrets().mask(Failures.rootCause(e)));
+        } catch (WeirException e) {
+            throw e;
         } catch (RuntimeException e) {
             if (JobAdoption.isDuplicateId(e)) {
                 throw e;

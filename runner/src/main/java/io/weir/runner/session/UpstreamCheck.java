@@ -1,0 +1,54 @@
+package io.weir.runner.session;
+
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.template.RenderedLayer;
+import io.weir.runner.template.Renderer;
+import org.apache.flink.api.common.RuntimeExecutionMode;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.table.api.TableEnvironment;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A layer that reads another layer's table must list it as upstream: cascades, readiness and late
+ * data follow the upstream list, so an unlisted one would leave the layer stale without a word.
+ * Checked wherever a layer is planned to run (validate, render, stream, backfill, schedule).
+ */
+public final class UpstreamCheck {
+
+    private UpstreamCheck() {}
+
+    /** Checks the inserts as planned on {@code tEnv}, whose setup statements have run. */
+    public static void check(PipelineConf conf, LayerConf layer, TableEnvironment tEnv, List<String> inserts) {
+        for (String insert : inserts) {
+            for (List<String> name : TablesRead.of(tEnv, insert)) {
+                if (name.size() == 3 && name.get(0).equals(Renderer.CATALOG)
+                        && name.get(1).equals(conf.warehouse().database())) {
+                    checkTable(conf, layer, name.get(2));
+                }
+            }
+        }
+    }
+
+    /** Plans the layer's stream form on the session (no job runs) and checks it. */
+    public static void check(PipelineConf conf, LayerConf layer, FlinkSession session, Renderer renderer) {
+        TableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, new Configuration());
+        RenderedLayer plain = renderer.stream(layer);
+        plain.setupStatements().forEach(tEnv::executeSql);
+        check(conf, layer, tEnv, plain.inserts());
+    }
+
+    private static void checkTable(PipelineConf conf, LayerConf layer, String table) {
+        Optional<LayerConf> writer = conf.layerWritingTable(table);
+        if (writer.isPresent() && !table.equals(layer.table()) && !layer.upstream().contains(table)) {
+            int index = conf.layers().indexOf(layer);
+            throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' reads " + table
+                    + ", the table of layer '" + writer.get().name() + "', but layers[" + index + "].upstream "
+                    + layer.upstream() + " does not list it. Add it: cascades, readiness and late data follow"
+                    + " upstream, so the layer would be left stale when " + table + " changes");
+        }
+    }
+}
