@@ -36,9 +36,17 @@ final class ConfErrors {
     void add(String key, String message) {
         String shown = !keyPrefix.isEmpty() && key.startsWith(keyPrefix) ? shownPrefix + key.substring(keyPrefix.length()) : key;
         String line = file + ": " + shown + ": " + message;
-        if (!messages.contains(line)) { // a key read twice is one problem
+        // A key read twice is one problem, and a key refused for its shape is not "required" as well.
+        boolean alreadyRefused = message.startsWith("required")
+                && messages.stream().anyMatch(m -> m.startsWith(file + ": " + shown + ": "));
+        if (!messages.contains(line) && !alreadyRefused) {
             messages.add(line);
         }
+    }
+
+    /** How many problems are collected so far, to tell whether a key just read added one. */
+    int count() {
+        return messages.size();
     }
 
     boolean isEmpty() {

@@ -598,10 +598,13 @@ public final class PipelineConfLoader {
             Optional<PartitionSpec> partition = Optional.empty();
             if (flat.keySet().stream().anyMatch(k -> k.startsWith("partition."))) {
                 String column = prefixedRequired(options, LAYER_PARTITION_COLUMN, prefix, errors);
+                int before = errors.count();
                 PartitionSpec spec = new PartitionSpec(column,
                         prefixedGet(options, LAYER_PARTITION_FORMAT, prefix, errors),
                         prefixedGet(options, LAYER_PARTITION_GRANULARITY, prefix, errors));
-                spec.problem().ifPresent(p -> errors.add(prefix + LAYER_PARTITION_FORMAT.key(), p));
+                if (errors.count() == before) { // a bad granularity would also make a good format look wrong
+                    spec.problem().ifPresent(p -> errors.add(prefix + LAYER_PARTITION_FORMAT.key(), p));
+                }
                 partition = Optional.of(spec);
             }
             List<String> upstream = prefixedGet(options, LAYER_UPSTREAM, prefix, errors);

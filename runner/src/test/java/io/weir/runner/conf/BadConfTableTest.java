@@ -42,6 +42,7 @@ class BadConfTableTest {
             missing required key          | name: test|owner: me                                       | pipeline.name: required: Name of the pipeline
             two layers one table          | - name: dws_shops|- name: dws_shops\\n    table: dws_users | layers[5].table: table dws_users is written by an earlier layer too
             unordered partition format    | format: yyyyMMdd|format: MMddyyyy                          | layers[0].partition.format: 'MMddyyyy' does not sort in time order
+            granularity in other words    | format: yyyyMMdd, granularity: day|format: yyyyMMddHH, granularity: hourly | layers[0].partition.granularity: expected one of day, hour, got 'hourly'
             missing layer name            | - name: ods_orders|- template_: x                          | layers[0].name: required
             verify without a schedule     | - name: dws_shops|- name: dws_shops\\n    verify: true      | layers[5].verify: verifies what the scheduler builds
             key of an older Weir          | parallelism: 1|parallelism: 1\\nscheduler:\\n  idle-timeout: 30min | scheduler.idle-timeout: this key is now flink.quiet-timeout
@@ -70,6 +71,9 @@ class BadConfTableTest {
         assertTrue(e.getMessage().contains(file.toString()), what + ": names the file: " + e.getMessage());
         assertTrue(e.getMessage().contains(message), what + ": " + e.getMessage());
         assertEquals(e.getMessage().indexOf(message), e.getMessage().lastIndexOf(message), what + ": said once: " + e.getMessage());
+        if (!what.startsWith("missing") && !what.startsWith("key of an older")) { // those rows make two mistakes
+            assertEquals(1, e.getMessage().lines().count(), what + ": one mistake, one message: " + e.getMessage());
+        }
         assertFalse(e.getMessage().matches("(?s).*(\\$|Exception|io\\.weir\\.|org\\.apache\\.|Description@).*"),
                 what + ": no Java names: " + e.getMessage());
         assertEquals(before, files(), what + ": nothing written");
