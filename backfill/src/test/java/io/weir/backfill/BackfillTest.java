@@ -328,7 +328,7 @@ class BackfillTest {
 
     @Test
     @Order(8)
-    void badInputIsRejectedAndRecordsNothing() {
+    void badInputIsRejectedAndRecordsNothing() throws Exception {
         int before = ledger.entries().size();
         assertBadInput(() -> planner().plan(request("dws_users", NEXT, DAY, false, 1, true)), "--from 2023-02-16 is after --to 2023-02-15");
         assertBadInput(() -> planner().plan(request("dws_user", DAY, DAY, false, 1, true)), "unknown layer 'dws_user'");

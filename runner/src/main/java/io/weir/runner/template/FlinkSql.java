@@ -62,6 +62,11 @@ public final class FlinkSql {
             String message = String.valueOf(e.getMessage());
             int newline = message.indexOf('\n');
             String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message);
+            if (reason.contains(" literal '${")) {
+                // The parser checks a typed literal's text before Weir fills the parameter in.
+                reason += "; a parameter cannot sit in a typed literal (TIMESTAMP '...', DATE '...'): write"
+                        + " CAST('${start_time}' AS TIMESTAMP(3)) or compare with the string '${start_date}'";
+            }
             if (e.getPos() != null) {
                 throw new TemplateException(file, e.getPos(), reason);
             }

@@ -89,6 +89,14 @@ class TemplateValidationTest {
     }
 
     @Test
+    void aParameterInATypedLiteralIsExplained() throws Exception {
+        String message = rejected(DDL + "INSERT INTO t SELECT k, v, ds FROM src\n"
+                + "WHERE ts >= TIMESTAMP '${start_time}' AND ts < TIMESTAMP '${end_time}';\n");
+        assertTrue(message.startsWith(":8:13: syntax error: Illegal TIMESTAMP literal '${start_time}'"), message);
+        assertTrue(message.contains("write CAST('${start_time}' AS TIMESTAMP(3))"), message);
+    }
+
+    @Test
     void insertIntoAnotherTableOrOverwrite() throws Exception {
         assertTrue(rejected(DDL + "INSERT INTO other SELECT 1;\n").contains(":7:8: INSERT into other, but layer 't' writes t"));
         assertTrue(rejected(DDL + "INSERT OVERWRITE t SELECT k, v, ds FROM s WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n")
