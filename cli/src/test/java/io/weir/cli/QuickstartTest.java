@@ -48,6 +48,17 @@ class QuickstartTest {
         awaitOutput(out, run, "SELECT * FROM dws_users WHERE user_id = 'user_001' AND ds = '20230215'\n    -> user_001 | 20230215 | 8000.08");
         awaitOutput(out, run, "    -> 12345=11000.07, 12346=4000.04, 12347=7000.07, 12348=2000.02");
 
+        // A backfill that ended while the sync job was down leaves its partition pending: the running
+        // stream replaces it again once its sync job reads past the overwrite.
+        io.weir.runner.conf.PipelineConf conf = ConfOption.load(CliRun.projectDir().resolve("conf/quickstart.yaml"));
+        try (io.weir.runner.lake.Lake lake = new io.weir.runner.lake.Lake(new io.weir.runner.conf.WarehouseConf(
+                dir.resolve("warehouse").toUri().toString(), conf.warehouse().database(), conf.warehouse().options(),
+                conf.warehouse().ledgerDatabase()))) {
+            long overwrite = lake.table("dws_users").snapshotManager().latestSnapshotId();
+            new io.weir.runner.lake.PendingResyncs(lake).record("dws_users", java.util.List.of("20230215"), overwrite);
+        }
+        awaitOutput(out, run, "Serving dws_users: partitions [20230215] replaced again (the sync job read past their overwrite)");
+
         Signal.raise(new Signal("INT"));
         int exitCode = run.get(3, TimeUnit.MINUTES);
         assertEquals(0, exitCode, out + "\n" + err);
