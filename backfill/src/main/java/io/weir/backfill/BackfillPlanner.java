@@ -63,7 +63,7 @@ public final class BackfillPlanner {
         renderer.checkAll();
         String runId = newRunId();
         List<LayerPlan> layers = new ArrayList<>();
-        checkRangeHasData(layer, range);
+        checkRangeHasData(layer, range, Set.of());
         // A source (MySQL, Kafka) cannot say what changed in it: asked for, its layer re-reads it.
         layers.add(layerPlan(layer, range, request, request.force() || renderer.readsSourceTables(layer), runId));
         if (request.cascade()) {
@@ -76,6 +76,8 @@ public final class BackfillPlanner {
                 LocalDateTime wanted = downstream.upstream().stream().filter(fedUntil::containsKey)
                         .map(t -> PartitionMapping.fed(downstream, range.from(), fedUntil.get(t))[1])
                         .max(LocalDateTime::compareTo).orElseThrow();
+                // Its other inputs are read as they are: one that holds nothing would build it empty.
+                checkRangeHasData(downstream, range, fedUntil.keySet());
                 PartitionRange fed = new PartitionRange(range.from(), sealedUntil(downstream, range.until(), wanted));
                 fedUntil.put(downstream.table(), fed.until());
                 layers.add(layerPlan(downstream, fed, request, true, runId));
@@ -251,14 +253,18 @@ public final class BackfillPlanner {
         return new BackfillPlan(plan.runId(), plan.mode(), plan.from(), plan.to(), layers, plan.retryOf());
     }
 
-    private void checkRangeHasData(LayerConf layer, PartitionRange range) {
+    /**
+     * Refuses a range that an upstream table (other than those the same run rebuilds first) holds
+     * no data for yet: the layer would be built from nothing and recorded as built.
+     */
+    private void checkRangeHasData(LayerConf layer, PartitionRange range, Set<String> rebuiltFirst) {
         if (!range.until().isAfter(conf.startDate().atStartOfDay())) {
             throw WeirException.badInput("the range " + range + " ends before pipeline.start-date "
                     + conf.startDate() + " of " + conf.file());
         }
         for (String upstream : layer.upstream()) {
             LayerConf upstreamLayer = conf.layerWritingTable(upstream).orElseThrow();
-            if (upstreamLayer.partition().isEmpty()) {
+            if (upstreamLayer.partition().isEmpty() || rebuiltFirst.contains(upstream)) {
                 continue;
             }
             Map<String, Long> counts = lake.tableExists(upstream) ? lake.partitionRecordCounts(upstream) : Map.of();

@@ -350,6 +350,15 @@ class BackfillTest {
                 .run(plan, 1, BackfillProgress.NONE), "layer 'dws_flaky' reads dwd_orders, the table of layer 'dwd_orders',"
                 + " but layers[" + undeclared.layers().indexOf(undeclared.layer("dws_flaky")) + "].upstream [ods_orders] does not list it");
         assertEquals(before, ledger.entries().size(), "refused before any partition ran: nothing recorded");
+
+        // A cascade from one ODS layer, into a join whose other input holds nothing yet.
+        PipelineConf fresh = conf.withWarehouse(new io.weir.runner.conf.WarehouseConf(dir.resolve("fresh-warehouse").toUri()
+                .toString(), conf.warehouse().database(), Map.of(), conf.warehouse().ledgerDatabase()));
+        try (Lake freshLake = new Lake(fresh.warehouse())) {
+            assertBadInput(() -> new BackfillPlanner(fresh, new Renderer(fresh), freshLake, new Ledger(freshLake))
+                    .plan(request("ods_orders", DAY, DAY, true, 1, false)),
+                    "layer 'dwd_orders': upstream table ods_orders_pay holds no data yet; run or backfill ods_orders_pay first");
+        }
     }
 
     @Test

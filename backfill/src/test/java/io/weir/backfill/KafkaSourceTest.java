@@ -48,6 +48,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -191,6 +192,34 @@ class KafkaSourceTest {
     @Test
     @Order(4)
     void aMissingTopicAndUnreachableBrokersAreNamed() throws Exception {
+        // A column the messages do not have would be NULL in every row: refused, with the field it meant.
+        Path templates = Files.createDirectories(dir.resolve("misnamed").resolve("kafka"));
+        for (Path from : List.of(TestConfs.templatesDir(), TestConfs.templatesDir().resolve("kafka"))) {
+            try (java.util.stream.Stream<Path> files = Files.list(from)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(file, (from.endsWith("kafka") ? templates : templates.getParent()).resolve(file.getFileName()));
+                }
+            }
+        }
+        Path pays = templates.resolve("ods_orders_pay.sql");
+        String good = Files.readString(pays);
+        String misnamed = good.replaceFirst("pay_platform INT,", "payPlatform INT,")
+                .replace("SELECT pay_id, order_id, pay_platform,", "SELECT pay_id, order_id, payPlatform,");
+        assertNotEquals(good, misnamed);
+        Files.writeString(pays, misnamed);
+        Path misnamedFile = TestConfs.write(dir.resolve("misnamed"), sections(kafka.bootstrapServers()), kafkaLayers());
+        Files.writeString(misnamedFile, Files.readString(misnamedFile).replace("templates: " + TestConfs.templatesDir(),
+                "templates: " + templates.getParent()));
+        PipelineConf misnamedConf = TestConfs.load(misnamedFile);
+        WeirException noField = assertThrows(WeirException.class,
+                () -> new Renderer(misnamedConf).checkStreamSources(misnamedConf.layer("ods_orders_pay")));
+        assertEquals(WeirException.BAD_INPUT, noField.exitCode());
+        assertTrue(noField.getMessage().contains("table kafka_orders_pay: column payPlatform in no message of the"), noField.getMessage());
+        assertTrue(noField.getMessage().contains("newest of topic order_dw.orders_pay (format canal-json; fields there:"
+                + " pay_id, order_id, pay_platform, create_time); did you mean payPlatform -> pay_platform?"), noField.getMessage());
+        new Renderer(conf).checkStreamSources(conf.layer("ods_orders_pay"));
+        new Renderer(conf).checkStreamSources(conf.layer("ods_orders"));
+
         PipelineConf missing = conf;
         kafka.admin().deleteTopics(List.of("order_dw.product_catalog")).all().get();
         WeirException noTopic = assertThrows(WeirException.class,

@@ -86,8 +86,12 @@ public final class KafkaSource implements SourceKind {
     public Map<String, String> tableOptions(SourceConf conf, SourceRead read) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("properties.bootstrap.servers", conf.bootstrapServers());
-        options.put("properties.group.id", conf.groupIdPrefix() + "-" + conf.pipeline() + "-" + read.table());
+        String group = conf.groupIdPrefix() + "-" + conf.pipeline() + "-" + read.table();
+        // A backfill is a consumer of its own: it must not share the stream's client ids (JMX) nor its
+        // group's committed offsets, which monitoring reads as the stream's lag.
+        options.put("properties.group.id", read.bounded().isPresent() ? group + "-backfill" : group);
         if (read.bounded().isPresent()) {
+            options.put("properties.commit.offsets.on.checkpoint", "false");
             options.put("scan.startup.mode", "timestamp");
             options.put("scan.startup.timestamp-millis", String.valueOf(readFrom(read.bounded().get()).toEpochMilli()));
             // Up to now, not to the range's end: a change made later to a row of the range belongs to it.
@@ -138,6 +142,12 @@ public final class KafkaSource implements SourceKind {
             if (read.bounded().isPresent()) {
                 checkRetention(admin, described, readFrom(read.bounded().get()), read);
             }
+            if (!read.columns().isEmpty()) {
+                List<TopicPartition> partitions = partitions(described);
+                KafkaColumnCheck.check(read.table(), tableOptions, adminProperties(conf, tableOptions),
+                        offsetsOf(offsets(admin, partitions, OffsetSpec.latest())),
+                        offsetsOf(offsets(admin, partitions, OffsetSpec.earliest())), read.columns());
+            }
         }
     }
 
@@ -173,11 +183,22 @@ public final class KafkaSource implements SourceKind {
         }
     }
 
+    private static List<TopicPartition> partitions(Map<String, TopicDescription> topics) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        topics.values().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
+        return partitions;
+    }
+
+    private static Map<TopicPartition, Long> offsetsOf(Map<TopicPartition, ListOffsetsResultInfo> infos) {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        infos.forEach((p, info) -> offsets.put(p, info.offset()));
+        return offsets;
+    }
+
     /** Refuses a range that starts before the oldest message retention has kept, when it deleted any. */
     private static void checkRetention(Admin admin, Map<String, TopicDescription> topics, Instant rangeStart,
             SourceRead read) {
-        List<TopicPartition> partitions = new ArrayList<>();
-        topics.values().forEach(t -> t.partitions().forEach(p -> partitions.add(new TopicPartition(t.name(), p.partition()))));
+        List<TopicPartition> partitions = partitions(topics);
         Map<TopicPartition, ListOffsetsResultInfo> earliest = offsets(admin, partitions, OffsetSpec.earliest());
         // Offsets start at 0: a partition that starts later has lost messages, up to its first kept one.
         List<TopicPartition> trimmed = partitions.stream().filter(p -> earliest.get(p).offset() > 0).toList();
