@@ -136,7 +136,9 @@ final class StatusCommand implements Callable<Integer> {
             if (previous != null && !previous.equals(w.layer())) {
                 more(report, listed, previous, waiting);
             }
-            waiting.row(w.layer(), w.partition(), w.due(), w.waitingOn().isEmpty() ? "nothing: runs at the next tick" : w.waitingOn());
+            waiting.row(w.layer(), w.partition(), w.due(), !w.waitingOn().isEmpty() ? w.waitingOn()
+                    : pipeline.layer(w.layer()).scheduled() ? "nothing: runs at the next tick"
+                    : "no schedule: weir backfill --layer " + w.layer() + " rebuilds it");
             previous = w.layer();
         }
         more(report, listed, previous, waiting);

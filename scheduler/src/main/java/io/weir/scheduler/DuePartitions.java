@@ -49,4 +49,17 @@ final class DuePartitions {
         }
         return missing.of(layer, ended, ledger.refresh().latestByPartition(layer.table()), null, now);
     }
+
+    /**
+     * Of a layer without a schedule, the partitions batch built (or tried to) that need building
+     * again: failed, interrupted, or an upstream partition they read changed since. No scheduler
+     * will rebuild them, so status names them; partitions only the stream wrote are the stream's.
+     */
+    List<MissingPartitions.Missing> stale(LayerConf layer, Instant now) {
+        PartitionSpec spec = layer.partition().orElseThrow();
+        java.util.Map<String, io.weir.backfill.LedgerEntry> built = ledger.refresh().latestByPartition(layer.table());
+        List<Partition> partitions = built.keySet().stream().map(spec::parse).flatMap(java.util.Optional::stream)
+                .sorted(java.util.Comparator.comparing(Partition::start)).toList();
+        return missing.of(layer, partitions, built, null, now);
+    }
 }

@@ -71,8 +71,14 @@ public final class StatusCollector {
         }
         List<StatusReport.Waiting> waiting = new ArrayList<>();
         Map<String, Integer> dueCounts = new LinkedHashMap<>();
-        for (LayerConf layer : conf.scheduledLayers()) {
-            List<MissingPartitions.Missing> dueNow = due.of(layer, now);
+        for (LayerConf layer : conf.layers()) {
+            if (layer.partition().isEmpty()) {
+                continue;
+            }
+            List<MissingPartitions.Missing> dueNow = layer.scheduled() ? due.of(layer, now) : due.stale(layer, now);
+            if (dueNow.isEmpty() && !layer.scheduled()) {
+                continue;
+            }
             dueCounts.put(layer.name(), dueNow.size());
             for (MissingPartitions.Missing d : dueNow.subList(0, Math.min(dueNow.size(), WAITING_SHOWN_PER_LAYER))) {
                 waiting.add(new StatusReport.Waiting(layer.name(), d.partition().value(), d.why(),

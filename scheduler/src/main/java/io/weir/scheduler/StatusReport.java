@@ -10,7 +10,7 @@ import java.util.Map;
  * What {@code weir status}, its {@code --json} and the page of {@code weir ui} show, as data: times
  * are UTC instants, durations milliseconds, states enums. Turning it into words is the caller's job.
  *
- * @param dueCounts per scheduled layer, how many partitions are due in all ({@code waiting} lists the first few)
+ * @param dueCounts per scheduled layer (and unscheduled one with batch-built partitions to rebuild), how many are due in all ({@code waiting} lists the first few)
  */
 public record StatusReport(String pipeline, Instant now, List<TableStatus> tables, List<RunSummary> runs,
         List<Waiting> waiting, Map<String, Integer> dueCounts, List<JobRow> jobs, String cluster,

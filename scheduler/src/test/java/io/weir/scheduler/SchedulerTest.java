@@ -215,6 +215,11 @@ class SchedulerTest {
         backfill("ods_orders", MAR_1, MAR_1);
         backfill("dwd_orders", MAR_1, MAR_1);
         Instant marchFourth = NOW.minus(Duration.ofDays(1));
+        // Without a schedule no tick will rebuild it: status names the partition and why.
+        List<StatusReport.Waiting> unscheduled = new StatusCollector(base, lake, clockAt(marchFourth)).collect().waiting()
+                .stream().filter(w -> w.layer().equals("dws_users")).toList();
+        assertEquals(List.of("20230301"), unscheduled.stream().map(StatusReport.Waiting::partition).toList(), unscheduled.toString());
+        assertTrue(unscheduled.get(0).due().contains("dwd_orders"), unscheduled.toString());
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(marchFourth))) {
             Await.until(TIMEOUT, () -> doneCount("dws_users", "20230301") == 2,
                     () -> ledger.entries().stream().filter(e -> e.table().equals("dws_users")).toList().toString());
