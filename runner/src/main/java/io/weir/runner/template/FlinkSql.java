@@ -61,7 +61,9 @@ public final class FlinkSql {
             }
             String message = String.valueOf(e.getMessage());
             int newline = message.indexOf('\n');
-            String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message);
+            String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message)
+                    + reservedWord(message).map(word -> "; " + word + " is a reserved word in Flink SQL: as a name,"
+                            + " quote it as `" + word.toLowerCase(java.util.Locale.ROOT) + "`").orElse("");
             if (reason.contains(" literal '${")) {
                 // The parser checks a typed literal's text before Weir fills the parameter in.
                 reason += "; a parameter cannot sit in a typed literal (TIMESTAMP '...', DATE '...'): write"
@@ -72,6 +74,30 @@ public final class FlinkSql {
             }
             throw new TemplateException(file, 1, 1, reason);
         }
+    }
+
+    private static final java.util.Set<String> CLAUSE_WORDS = java.util.Set.of("SELECT", "FROM", "WHERE", "GROUP", "BY",
+            "HAVING", "ORDER", "LIMIT", "UNION", "JOIN", "ON", "AND", "OR", "AS", "INSERT", "INTO", "CREATE", "TABLE",
+            "WITH", "WHEN", "THEN", "ELSE", "END", "SET", "VALUES", "PARTITIONED", "PRIMARY", "WATERMARK", "FOR");
+
+    /** The word a parse error stopped at, when the parser reserves it (it cannot name a column unquoted). */
+    static java.util.Optional<String> reservedWord(String parseError) {
+        String marker = "Encountered \"";
+        int start = parseError.indexOf(marker);
+        int end = start < 0 ? -1 : parseError.indexOf('"', start + marker.length());
+        if (end < 0) {
+            return java.util.Optional.empty();
+        }
+        String token = parseError.substring(start + marker.length(), end).trim();
+        if (!token.matches("[A-Za-z_]+")) {
+            return java.util.Optional.empty();
+        }
+        String word = token.toUpperCase(java.util.Locale.ROOT);
+        if (CLAUSE_WORDS.contains(word)) {
+            return java.util.Optional.empty(); // a misplaced clause (a trailing comma before FROM), not a name
+        }
+        boolean reserved = FlinkSqlParserImpl.FACTORY.getParser(new java.io.StringReader("")).getMetadata().isReservedWord(word);
+        return reserved ? java.util.Optional.of(word) : java.util.Optional.empty();
     }
 
     public static String unparse(SqlNode node) {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -86,6 +87,16 @@ class TemplateValidationTest {
     @Test
     void syntaxErrorHasItsPosition() throws Exception {
         assertTrue(rejected(DDL + "INSERT INTO t SELEC k FROM src;\n").startsWith(":7:15: syntax error"));
+    }
+
+    @Test
+    void aReservedWordAsAColumnNameIsExplained() throws Exception {
+        String message = rejected(DDL.replace("  v BIGINT,", "  method STRING,\n  v BIGINT,")
+                + "INSERT INTO t SELECT k, v, ds FROM src WHERE ds BETWEEN '${start_date}' AND '${end_date}';\n");
+        assertTrue(message.startsWith(":3:3: syntax error: Encountered \"method\""), message);
+        assertTrue(message.endsWith("; METHOD is a reserved word in Flink SQL: as a name, quote it as `method`"), message);
+        assertFalse(rejected(DDL + "INSERT INTO t SELECT k, v, FROM src;\n").contains("reserved"),
+                "a trailing comma before FROM is not a name");
     }
 
     @Test
