@@ -167,14 +167,20 @@ public class MySqlCdcSource implements SourceKind {
                 }
             }
         }
-        java.util.Set<String> known = new java.util.HashSet<>();
-        actual.forEach(name -> known.add(name.toLowerCase(java.util.Locale.ROOT)));
-        List<String> missing = declared.stream().filter(name -> !known.contains(name.toLowerCase(java.util.Locale.ROOT))).toList();
+        // The connector looks each column up in Debezium's row by its exact name: MySQL's own
+        // case-insensitivity does not carry over, and `BUY_FEE` for buy_fee reads NULL.
+        List<String> missing = declared.stream().filter(name -> !actual.contains(name)).toList();
         if (!missing.isEmpty()) {
+            List<String> hints = new java.util.ArrayList<>();
+            for (String name : missing) {
+                actual.stream().filter(a -> a.equalsIgnoreCase(name)).findFirst().ifPresent(a -> hints.add(name + " -> " + a));
+            }
             throw WeirException.badInput(where + ": table " + schema + "." + table + " has no column"
                     + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing) + " (its columns: "
-                    + String.join(", ", actual) + "). The connector would read NULL for " + (missing.size() > 1 ? "them" : "it")
-                    + " in every row: declare only the table's columns");
+                    + String.join(", ", actual) + ")" + (hints.isEmpty() ? ""
+                            : "; names are matched exactly, case included: " + String.join(", ", hints))
+                    + ". The connector would read NULL for " + (missing.size() > 1 ? "them" : "it")
+                    + " in every row: declare the table's columns as MySQL names them");
         }
     }
 

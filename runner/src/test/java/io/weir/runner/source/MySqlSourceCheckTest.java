@@ -96,7 +96,11 @@ class MySqlSourceCheckTest {
                         java.util.List.of("order_id", "BUY_FEE", "fare_amount"))));
         assertEquals(WeirException.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains("table mysql_orders: MySQL at 127.0.0.1:" + mariaDb.port() + ": table "
-                + SampleSource.DATABASE + ".orders has no column fare_amount (its columns: order_id, user_id,"), e.getMessage());
+                + SampleSource.DATABASE + ".orders has no columns BUY_FEE, fare_amount (its columns: order_id, user_id,"), e.getMessage());
+        // Flink CDC looks a column up in Debezium's row by its exact name: BUY_FEE would read NULL.
+        assertTrue(e.getMessage().contains("; names are matched exactly, case included: BUY_FEE -> buy_fee."), e.getMessage());
+        new MySqlCdcSource().checkRead(conf.source().orElseThrow(), java.util.Map.of("table-name", "orders"),
+                new SourceRead("mysql_orders", 1, 0, java.util.Optional.empty(), java.util.List.of("order_id", "buy_fee")));
     }
 
     @Test
