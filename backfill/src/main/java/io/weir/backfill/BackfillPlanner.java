@@ -272,6 +272,9 @@ public final class BackfillPlanner {
                 throw WeirException.badInput("layer '" + layer.name() + "': upstream table " + upstream
                         + " holds no data yet; run or backfill " + upstreamLayer.name() + " first");
             }
+            if (!rebuiltFirst.isEmpty()) {
+                continue; // a cascade's day before another input's first data is built as that input has it
+            }
             String firstValue = counts.keySet().iterator().next();
             Optional<Partition> first = upstreamLayer.partition().get().parse(firstValue);
             if (first.isPresent() && range.until().compareTo(first.get().start()) <= 0) {
