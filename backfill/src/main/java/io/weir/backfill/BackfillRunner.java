@@ -121,20 +121,12 @@ public final class BackfillRunner {
 
     /**
      * Creates the tables missing, then refuses a layer that reads another layer's table without
-     * listing it as upstream, before anything runs. Each layer is planned once per runner.
+     * listing it as upstream, before anything runs.
      */
     public void checkUpstream(List<LayerConf> layers) {
         new TableCreator(conf, session, renderer).createMissingTables();
-        for (LayerConf layer : layers) {
-            if (!upstreamChecked.contains(layer.name())) {
-                io.weir.runner.session.UpstreamCheck.check(conf, layer, session, renderer);
-                upstreamChecked.add(layer.name());
-            }
-        }
+        layers.forEach(layer -> io.weir.runner.session.UpstreamCheck.check(conf, layer, session, renderer));
     }
-
-    /** Layers whose upstream list was checked against what they read. */
-    private final java.util.Set<String> upstreamChecked = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What the chunks of a run came to, added up as they end. */
     private static final class Tally {
