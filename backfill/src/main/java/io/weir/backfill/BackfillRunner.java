@@ -20,6 +20,7 @@ import org.apache.flink.table.api.TableEnvironment;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -279,9 +280,15 @@ public final class BackfillRunner {
             if (missed.none()) {
                 return upstream;
             }
-            if (missed.outranked().isEmpty() && owned.stream().noneMatch(missed.lost()::contains)
-                    && replayed(chunk, roundStart, missed.lost())) {
-                return upstream;
+            if (missed.outranked().isEmpty() && owned.stream().noneMatch(missed.lost()::contains)) {
+                Optional<StreamCommitReplay.WriteBack> writeBack = replayed(chunk, roundStart, missed.lost());
+                if (writeBack.isPresent()) {
+                    java.util.Set<String> below = rankingBelowWriteBack(chunk, writeBack.get());
+                    if (below.isEmpty()) {
+                        return upstream;
+                    }
+                    missed = new StreamChanges(java.util.Set.of(), below);
+                }
             }
             if (round == MAX_ROUNDS) {
                 throw new IllegalStateException(missed.outranked().isEmpty()
@@ -301,19 +308,36 @@ public final class BackfillRunner {
      * makes that exact ({@link StreamCommitReplay}); false when it does not, or the replay failed
      * (the snapshots it needs expired): the round is then repeated.
      */
-    private boolean replayed(Chunk chunk, long roundStart, java.util.Set<String> missed) {
+    private Optional<StreamCommitReplay.WriteBack> replayed(Chunk chunk, long roundStart, java.util.Set<String> missed) {
         org.apache.paimon.table.FileStoreTable table = lake.table(chunk.layer().table());
         if (!StreamCommitReplay.applies(table)) {
-            return false;
+            return Optional.empty();
         }
         try {
-            long rows = StreamCommitReplay.replay(table, roundStart, missed);
-            LOG.info("{}: wrote back {} rows the stream committed to {} during the rebuild", chunk.describe(), rows, missed);
-            return true;
+            StreamCommitReplay.WriteBack writeBack = StreamCommitReplay.replay(table, roundStart, missed);
+            LOG.info("{}: wrote back {} rows the stream committed to {} during the rebuild", chunk.describe(),
+                    writeBack.rows(), missed);
+            return Optional.of(writeBack);
         } catch (Exception e) {
             LOG.info("{}: could not write back the stream's commits ({}); rebuilding again", chunk.describe(),
                     e.getMessage());
-            return false;
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * A stream writer that started on a bucket between the overwrite and the write-back commits at
+     * its next checkpoint: waits for that, then asks whether such a commit ranks below the copies.
+     */
+    private java.util.Set<String> rankingBelowWriteBack(Chunk chunk, StreamCommitReplay.WriteBack writeBack)
+            throws InterruptedException {
+        Thread.sleep(conf.flink().checkpointInterval().multipliedBy(2).plusSeconds(1).toMillis());
+        try {
+            return StreamCommitReplay.rankingBelowWriteBack(lake.table(chunk.layer().table()), writeBack);
+        } catch (RuntimeException e) {
+            // A snapshot expired meanwhile: what it wrote cannot be ranked, so the round is redone.
+            LOG.info("{}: could not rank the stream's commits after the write-back ({})", chunk.describe(), e.getMessage());
+            return new java.util.TreeSet<>(chunk.partitionValues());
         }
     }
 

@@ -86,6 +86,31 @@ final class StreamCommitReplay {
     }
 
     /**
+     * A write-back: the rows it added again, the newest snapshot before it, and the write positions
+     * of its files per bucket.
+     */
+    record WriteBack(long rows, long after, Map<WriteRanks.Bucket, WriteRanks.Range> ranges) {}
+
+    /**
+     * The partitions in which a stream commit after the write-back numbers rows at or below the
+     * copies: its writer started on the bucket between the overwrite and the write-back, counting on
+     * from the rebuild's files, so the copied (older) rows would win the ties against its newer ones.
+     * Write-backs are told apart from the stream's commits by the batch commit identifier.
+     */
+    static Set<String> rankingBelowWriteBack(FileStoreTable table, WriteBack writeBack) {
+        Set<String> below = new java.util.TreeSet<>();
+        Long latest = table.snapshotManager().latestSnapshotId();
+        for (long id = writeBack.after() + 1; latest != null && id <= latest; id++) {
+            Snapshot snapshot = table.snapshotManager().snapshot(id);
+            if (snapshot.commitKind() == Snapshot.CommitKind.APPEND
+                    && snapshot.commitIdentifier() != org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER) {
+                below.addAll(WriteRanks.rankingBelow(WriteRanks.added(table, id), writeBack.ranges()));
+            }
+        }
+        return below;
+    }
+
+    /**
      * Adds again, in one commit, the files the stream appended to {@code partitions} after snapshot
      * {@code after} and before the last overwrite since; returns how many rows they hold (deletes
      * included).
@@ -96,7 +121,7 @@ final class StreamCommitReplay {
      * of equal sequence values against them. Refused (an exception; the round is then repeated) when
      * a bucket's stream rows rank at or below the rebuild's, so that the rebuild's would win the ties.
      */
-    static long replay(FileStoreTable table, long after, Set<String> partitions) throws Exception {
+    static WriteBack replay(FileStoreTable table, long after, Set<String> partitions) throws Exception {
         Long latest = table.snapshotManager().latestSnapshotId();
         Map<Long, Snapshot.CommitKind> kinds = new HashMap<>();
         long lastOverwrite = after;
@@ -160,6 +185,9 @@ final class StreamCommitReplay {
                     }
                 }
             }
+            Map<WriteRanks.Bucket, WriteRanks.Range> ranges = new HashMap<>();
+            copies.forEach((t, files) -> files.forEach(f -> ranges.merge(new WriteRanks.Bucket(partitioned
+                    ? t.partition().getString(0).toString() : "", t.bucket()), WriteRanks.Range.of(f), WriteRanks.Range::union)));
             if (!copies.isEmpty()) {
                 List<CommitMessage> messages = new ArrayList<>();
                 copies.forEach((t, files) -> messages.add(new CommitMessageImpl(t.partition(), t.bucket(),
@@ -169,7 +197,7 @@ final class StreamCommitReplay {
                     commit.commit(messages);
                 }
             }
-            return rows;
+            return new WriteBack(rows, latest == null ? 0 : latest, ranges);
         } catch (Exception | Error e) {
             for (Path path : copied) {
                 io.deleteQuietly(path);

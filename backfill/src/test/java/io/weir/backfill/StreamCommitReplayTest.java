@@ -90,7 +90,7 @@ class StreamCommitReplayTest {
             overwrite(lake.table("t"), row(RowKind.INSERT, 1, 7, "batch"), row(RowKind.INSERT, 3, 5, "batch"),
                     row(RowKind.INSERT, 5, 4, "batch"));
 
-            long written = StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY));
+            long written = StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)).rows();
 
             assertEquals(4, written);
             assertEquals(Map.of(1, "stream-newer", 3, "batch", 4, "stream-only"), values(lake, "t"));
@@ -113,7 +113,7 @@ class StreamCommitReplayTest {
                     row(RowKind.INSERT, 2, 1, "read-by-the-backfill"));
             stream.commit(row(RowKind.INSERT, 1, 1, "after-the-overwrite"));
 
-            assertEquals(2, StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)));
+            assertEquals(2, StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY)).rows());
             assertEquals(Map.of(1, "after-the-overwrite", 2, "during"), values(lake, "t"));
 
             stream.commit(row(RowKind.INSERT, 2, 1, "after-the-write-back"));
@@ -157,6 +157,35 @@ class StreamCommitReplayTest {
             assertTrue(refused.getMessage().contains("started again after the rebuild"), refused.getMessage());
             assertEquals(snapshot, lake.table("t").snapshotManager().latestSnapshotId());
             assertEquals(Map.of(1, "after-the-restart"), values(lake, "t"));
+        }
+    }
+
+    /**
+     * A stream job that started again between the overwrite and the write-back: its writer counted
+     * on from the rebuild's files, and its next commit, after the write-back, ranks below the copies,
+     * which would win the tie on equal sequence values. Seen, so the backfill rebuilds again.
+     */
+    @Test
+    void aWriterThatStartedBeforeTheWriteBackAndCommitsAfterItIsSeen() throws Exception {
+        try (Lake lake = lake(); StreamWriter stream = new StreamWriter(create(lake, "t", Map.of("sequence.field", "seq")))) {
+            stream.history(20);
+            long roundStart = lake.table("t").snapshotManager().latestSnapshotId();
+            stream.commit(row(RowKind.INSERT, 1, 1, "during"));
+            overwrite(lake.table("t"), row(RowKind.INSERT, 1, 1, "read-by-the-backfill"));
+            StreamCommitReplay.WriteBack writeBack;
+            try (StreamWriter restarted = new StreamWriter(lake.table("t"))) {
+                restarted.write(row(RowKind.INSERT, 1, 1, "after-the-restart")); // its bucket writer starts now
+                writeBack = StreamCommitReplay.replay(lake.table("t"), roundStart, Set.of(DAY));
+                assertEquals(1, writeBack.rows());
+                assertEquals(Set.of(), StreamCommitReplay.rankingBelowWriteBack(lake.table("t"), writeBack),
+                        "the write-back itself is not the stream's");
+                restarted.commitWritten();
+                assertEquals(Map.of(1, "during"), values(lake, "t"), "the copy beats the newer row on the tie");
+                assertEquals(Set.of(DAY), StreamCommitReplay.rankingBelowWriteBack(lake.table("t"), writeBack));
+            }
+            stream.commit(row(RowKind.INSERT, 2, 1, "the old writer counts on above its copies"));
+            long last = lake.table("t").snapshotManager().latestSnapshotId();
+            assertEquals(Set.of(), WriteRanks.rankingBelow(WriteRanks.added(lake.table("t"), last), writeBack.ranges()));
         }
     }
 
@@ -205,9 +234,17 @@ class StreamCommitReplayTest {
         }
 
         void commit(GenericRow... rows) throws Exception {
+            write(rows);
+            commitWritten();
+        }
+
+        void write(GenericRow... rows) throws Exception {
             for (GenericRow row : rows) {
                 write.write(row);
             }
+        }
+
+        void commitWritten() throws Exception {
             checkpoint++;
             commit.commit(checkpoint, write.prepareCommit(false, checkpoint));
         }
