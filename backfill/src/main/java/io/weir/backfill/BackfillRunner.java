@@ -126,7 +126,7 @@ public final class BackfillRunner {
      */
     public void checkUpstream(List<LayerConf> layers) {
         new TableCreator(conf, session, renderer).createMissingTables();
-        layers.forEach(layer -> io.weir.runner.session.UpstreamCheck.check(conf, layer, session, renderer));
+        layers.forEach(layer -> io.weir.runner.session.LayerPlanCheck.check(conf, layer, session, renderer));
     }
 
     /** What the chunks of a run came to, added up as they end. */

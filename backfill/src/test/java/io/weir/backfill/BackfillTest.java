@@ -408,6 +408,8 @@ class BackfillTest {
             for (LocalDate to : List.of(NEXT, DAY)) { // a range (dynamic overwrite), then one partition (static)
                 BackfillResult result = runForced("dws_flaky", DAY, to, false, 31);
                 assertFalse(result.succeeded(), "the run must fail, not empty the partitions");
+                assertTrue(result.failures().get(0).startsWith("dws_flaky 20230215" + (to.equals(DAY) ? "" : "..20230216")
+                        + ": the query gave ds = user_00"), result.failures().toString());
                 assertTrue(result.failures().toString().contains("the query gave ds = user_00")
                         && result.failures().toString().contains("which is not a partition value of format yyyyMMdd"),
                         result.failures().toString());

@@ -184,6 +184,37 @@ class WeirCommandTest {
         assertFalse(Files.exists(dir.resolve("untouched-warehouse")), "planning writes nothing to the warehouse");
     }
 
+    /**
+     * MAX(ds) AS ds, grouped by user only: a range backfill would put every day's totals into the
+     * last day and empty the others (and verify, running the same range query, would agree).
+     */
+    @Test
+    void aPartitionColumnFilledByAnAggregateIsRefused() throws Exception {
+        Path templates = Files.createDirectories(dir.resolve("aggregate-partition"));
+        try (var files = Files.list(CliRun.projectDir().resolve("sql-templates"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Path dws = templates.resolve("dws_users.sql");
+        String good = Files.readString(dws);
+        String bad = good.replace("SELECT order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMdd') AS ds,",
+                "SELECT order_user_id, MAX(DATE_FORMAT(pay_create_time, 'yyyyMMdd')) AS ds,")
+                .replace("GROUP BY order_user_id, DATE_FORMAT(pay_create_time, 'yyyyMMdd');", "GROUP BY order_user_id;");
+        assertFalse(bad.contains("GROUP BY order_user_id, "), bad);
+        Files.writeString(dws, bad);
+        Path conf = dir.resolve("aggregate-partition.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + templates)
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("aggregate-partition-warehouse")));
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' fills its"
+                + " partition column ds from an aggregate (MAX(...)), so a row's partition would depend on how many"
+                + " partitions one job covers");
+        // Grouped by its day, the same layer plans.
+        Files.writeString(dws, good);
+        assertEquals(0, CliRun.of("validate", "--conf", conf.toString()).exitCode());
+    }
+
     @Test
     void aLayerReadingAnotherLayersTableItDoesNotListAsUpstreamIsRefused() throws Exception {
         String quickstart = Files.readString(Path.of(QUICKSTART));

@@ -5,6 +5,8 @@ public final class Failures {
 
     private Failures() {}
 
+    private static final String OWN_GUARD = "'weir: ";
+
     public static String rootCause(Throwable error) {
         if (isDiskFull(error)) {
             return DISK_FULL;
@@ -23,6 +25,12 @@ public final class Failures {
         }
         int newline = message.indexOf('\n');
         String line = newline > 0 ? message.substring(0, newline) : message;
+        // Weir's own guards fail a job by casting their message to a number: that message is the cause.
+        int own = line.indexOf(OWN_GUARD);
+        if (own >= 0) {
+            int end = line.lastIndexOf('\'');
+            return line.substring(own + OWN_GUARD.length(), end > own ? end : line.length());
+        }
         return malformed + line + concurrentWriterHint(line) + io.weir.runner.cluster.MissingClass.hint(line);
     }
 

@@ -54,7 +54,7 @@ public final class PlanCheck {
                     rendered.setupStatements().forEach(tEnv::executeSql);
                     rendered.inserts().forEach(tEnv::explainSql);
                 });
-                UpstreamCheck.check(conf, layer, tEnv, rendered.inserts());
+                LayerPlanCheck.check(conf, layer, tEnv, rendered.inserts());
                 if (StreamFence.applies(layer, tEnv, rendered)) {
                     fenced.add(layer.name());
                 }

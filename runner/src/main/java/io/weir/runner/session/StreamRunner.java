@@ -317,7 +317,7 @@ public final class StreamRunner {
         StreamTableEnvironment tEnv = session.tableEnvironment(RuntimeExecutionMode.STREAMING, jobConf);
         try {
             rendered.setupStatements().forEach(tEnv::executeSql);
-            UpstreamCheck.check(conf, layer, tEnv, rendered.inserts());
+            LayerPlanCheck.check(conf, layer, tEnv, rendered.inserts());
             if (StreamFence.applies(layer, tEnv, rendered)) {
                 openSeals();
                 rendered = renderer.stream(layer, true);

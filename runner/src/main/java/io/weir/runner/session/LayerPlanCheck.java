@@ -13,17 +13,28 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A layer that reads another layer's table must list it as upstream: cascades, readiness and late
- * data follow the upstream list, so an unlisted one would leave the layer stale without a word.
- * Checked wherever a layer is planned to run (validate, render, stream, backfill, schedule).
+ * What a layer's plan must satisfy, checked wherever a layer is planned to run (validate, render,
+ * stream, backfill, schedule). A layer that reads another layer's table must list it as upstream:
+ * cascades, readiness and late data follow the upstream list, so an unlisted one would leave the
+ * layer stale without a word. And its partition column must come from each row, not an aggregate
+ * ({@link PartitionColumnOrigin}).
  */
-public final class UpstreamCheck {
+public final class LayerPlanCheck {
 
-    private UpstreamCheck() {}
+    private LayerPlanCheck() {}
 
     /** Checks the inserts as planned on {@code tEnv}, whose setup statements have run. */
     public static void check(PipelineConf conf, LayerConf layer, TableEnvironment tEnv, List<String> inserts) {
         for (String insert : inserts) {
+            if (layer.partition().isPresent()) {
+                String column = layer.partition().get().column();
+                PartitionColumnOrigin.aggregateOf(tEnv, insert, column).ifPresent(aggregate -> {
+                    throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' fills its partition"
+                            + " column " + column + " from an aggregate (" + aggregate + "), so a row's partition would"
+                            + " depend on how many partitions one job covers: a backfill of a range would put them"
+                            + " all into one. Take " + column + " from each input row, and GROUP BY it");
+                });
+            }
             for (List<String> name : TablesRead.of(tEnv, insert)) {
                 if (name.size() == 3 && name.get(0).equals(Renderer.CATALOG)
                         && name.get(1).equals(conf.warehouse().database())) {
