@@ -37,10 +37,25 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
                 + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
     }
 
+    /**
+     * A partition's first wait is said at once; after that, a layer says at most one changed reason
+     * a minute: a reason that names a moving watermark changes at every poll, for every partition.
+     */
     @Override
     public void waiting(String layer, String partition, String reason) {
+        boolean first = waitedBefore.add(layer + " " + partition);
+        java.time.Instant now = java.time.Instant.now();
+        java.time.Instant last = lastWaitingLine.get(layer);
+        if (!first && last != null && Duration.between(last, now).compareTo(WAITING_REPEAT) < 0) {
+            return;
+        }
+        lastWaitingLine.put(layer, now);
         print(layer + " " + partition + ": waiting on " + reason);
     }
+
+    private static final Duration WAITING_REPEAT = Duration.ofMinutes(1);
+    private final java.util.Set<String> waitedBefore = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, java.time.Instant> lastWaitingLine = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Override
     public void submitted(String layer, List<String> partitions, int attempt) {

@@ -7,6 +7,7 @@ import java.io.StringWriter;
 import java.time.Duration;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The scheduler's console lines: catch-up counts across a tick and the partitions that join it. */
@@ -24,5 +25,20 @@ class ConsoleScheduleEventsTest {
         assertTrue(out.contains("dws 20240301: done, 5 rows in 1.0 s; catch-up 1 of 3"), out);
         assertTrue(out.contains("dws: 2 more partition(s) due: 20240228..20240229 (late data: x)"), out);
         assertTrue(out.contains("dws 20240302: done, 5 rows in 1.0 s; catch-up 2 of 5"), out);
+    }
+
+    @Test
+    void aReasonThatChangesAtEveryPollIsSaidOnceAMinutePerLayerAfterEachPartitionsFirstWait() {
+        StringWriter text = new StringWriter();
+        ConsoleScheduleEvents events = new ConsoleScheduleEvents(new PrintWriter(text));
+        for (int poll = 0; poll < 5; poll++) {
+            for (String hour : List.of("2024030100", "2024030101", "2024030102")) {
+                events.waiting("dws_hourly", hour, "dwd watermark 2024-03-01 00:00:0" + poll + " has not passed");
+            }
+        }
+        List<String> lines = text.toString().lines().toList();
+        assertEquals(3, lines.size(), "each partition's first wait, then nothing new within the minute: " + lines);
+        assertTrue(lines.get(2).endsWith("dws_hourly 2024030102: waiting on dwd watermark 2024-03-01 00:00:00 has not passed"),
+                lines.toString());
     }
 }
