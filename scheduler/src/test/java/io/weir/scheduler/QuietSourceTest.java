@@ -142,8 +142,10 @@ class QuietSourceTest {
         long closedAt = System.currentTimeMillis();
         long lastRows = TABLES.stream().mapToLong(t -> fx.lake.lastDataAppendMillis(t, 0).orElse(0L)).max().orElseThrow();
         Duration took = Duration.ofMillis(closedAt - lastRows);
-        // Quiet timeout, plus a checkpoint to commit and the wait's own polling.
-        assertTrue(took.compareTo(QUIET.plusSeconds(15)) <= 0, "closed " + took + " after the last rows");
+        System.out.println("quiet-close: closed " + took + " after the last rows");
+        // Quiet timeout, plus checkpoints to commit and the wait's own polling: about 5 s here, once
+        // 31 s on a loaded CI machine. The bound says "closes", not how fast.
+        assertTrue(took.compareTo(QUIET.plusSeconds(45)) <= 0, "closed " + took + " after the last rows");
         // Quiet, the jobs go on committing empty heartbeats, and past the liveness window the day stays closed.
         long alivePast = lastRows + closing.liveness().toMillis() + 1000;
         Await.until(TIMEOUT, () -> System.currentTimeMillis() > alivePast, () -> "waiting past the liveness window");
