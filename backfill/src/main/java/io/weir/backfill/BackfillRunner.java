@@ -326,14 +326,20 @@ public final class BackfillRunner {
     }
 
     /**
-     * A stream writer that started on a bucket between the overwrite and the write-back commits at
-     * its next checkpoint: waits for that, then asks whether such a commit ranks below the copies.
+     * A stream writer that started on a bucket between the overwrite and the write-back commits its
+     * rows at the checkpoint in flight or the next one: waits for two stream commits after the
+     * write-back (at most two checkpoint intervals), then asks whether one ranks below the copies.
      */
     private java.util.Set<String> rankingBelowWriteBack(Chunk chunk, StreamCommitReplay.WriteBack writeBack)
             throws InterruptedException {
-        Thread.sleep(conf.flink().checkpointInterval().multipliedBy(2).plusSeconds(1).toMillis());
+        org.apache.paimon.table.FileStoreTable table = lake.table(chunk.layer().table());
+        long deadline = System.currentTimeMillis() + conf.flink().checkpointInterval().multipliedBy(2).plusSeconds(1).toMillis();
         try {
-            return StreamCommitReplay.rankingBelowWriteBack(lake.table(chunk.layer().table()), writeBack);
+            while (System.currentTimeMillis() < deadline
+                    && StreamCommitReplay.streamCommitsAfter(table, writeBack).size() < 2) {
+                Thread.sleep(200);
+            }
+            return StreamCommitReplay.rankingBelowWriteBack(table, writeBack);
         } catch (RuntimeException e) {
             // A snapshot expired meanwhile: what it wrote cannot be ranked, so the round is redone.
             LOG.info("{}: could not rank the stream's commits after the write-back ({})", chunk.describe(), e.getMessage());

@@ -99,15 +99,24 @@ final class StreamCommitReplay {
      */
     static Set<String> rankingBelowWriteBack(FileStoreTable table, WriteBack writeBack) {
         Set<String> below = new java.util.TreeSet<>();
+        for (long id : streamCommitsAfter(table, writeBack)) {
+            below.addAll(WriteRanks.rankingBelow(WriteRanks.added(table, id), writeBack.ranges()));
+        }
+        return below;
+    }
+
+    /** The stream's commits (appends that are not a batch's) after the write-back, oldest first. */
+    static List<Long> streamCommitsAfter(FileStoreTable table, WriteBack writeBack) {
+        List<Long> ids = new ArrayList<>();
         Long latest = table.snapshotManager().latestSnapshotId();
         for (long id = writeBack.after() + 1; latest != null && id <= latest; id++) {
             Snapshot snapshot = table.snapshotManager().snapshot(id);
             if (snapshot.commitKind() == Snapshot.CommitKind.APPEND
                     && snapshot.commitIdentifier() != org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER) {
-                below.addAll(WriteRanks.rankingBelow(WriteRanks.added(table, id), writeBack.ranges()));
+                ids.add(id);
             }
         }
-        return below;
+        return ids;
     }
 
     /**
