@@ -32,6 +32,11 @@ import java.util.Optional;
  * </ul>
  * Closing is carried from table to table by Weir, not by Flink's watermarks, so a restart or an
  * idle split downstream cannot stall it.
+ *
+ * <p>A partitioned table a stream writes without a watermark (a regular join to a table without
+ * event time leaves none) is closed by its inputs instead: through what they were closed through
+ * {@link #lag()} ago, while its job has committed without a break since then. Until then it holds
+ * its readers' partitions open, where ignoring it would let a backfill seal them too early.
  */
 public final class Closing {
 
@@ -61,6 +66,13 @@ public final class Closing {
         WATERMARK,
         /** Quiet with a live job, and its inputs closed. */
         QUIET,
+        /**
+         * A stream writes it without a watermark (its rows carry no event time): closed through what
+         * its inputs were closed through {@link #lag()} ago, its job having run the whole time since.
+         */
+        INPUTS,
+        /** A stream writes it without a watermark, and nothing closes it yet: every partition is open. */
+        OPEN,
         /** No stream has recorded a watermark in it. */
         NONE
     }
@@ -81,6 +93,8 @@ public final class Closing {
             String state = switch (basis) {
                 case WATERMARK -> "watermark " + show(through.orElseThrow());
                 case QUIET -> "quiet, closed through " + show(through.orElseThrow());
+                case INPUTS -> "no watermark, closed through " + show(through.orElseThrow()) + " by its inputs";
+                case OPEN -> "no watermark, not closed";
                 case NONE -> "no watermark";
             };
             return note.isEmpty() ? state : state + " (" + note + ")";
@@ -94,13 +108,16 @@ public final class Closing {
 
     /**
      * The closing of the tables that decide whether a layer's partitions are complete: its upstream
-     * tables that a stream writes with watermarks, or for a layer fed by the source, its own table.
+     * tables that a stream writes, or for a layer fed by the source, its own table. A copy of a
+     * source without event time is not its own judge: the source, which its rebuild reads, is the
+     * truth for it. Its readers are judged by it all the same.
      */
     public List<Closed> judges(LayerConf layer) {
         List<Closed> judges = new ArrayList<>();
-        for (String table : layer.upstream().isEmpty() ? List.of(layer.table()) : layer.upstream()) {
+        boolean own = layer.upstream().isEmpty();
+        for (String table : own ? List.of(layer.table()) : layer.upstream()) {
             Closed closed = of(table);
-            if (closed.basis() != Basis.NONE) {
+            if (closed.basis() != Basis.NONE && !(own && closed.basis() == Basis.OPEN)) {
                 judges.add(closed);
             }
         }
@@ -159,7 +176,7 @@ public final class Closing {
         }
         Optional<Instant> watermark = lake.watermark(table).map(Instant::ofEpochMilli);
         if (watermark.isEmpty()) {
-            return new Closed(table, Optional.empty(), Basis.NONE, false, "no stream writes it");
+            return withoutWatermark(table, seen);
         }
         Duration quiet = conf.flink().quietTimeout();
         if (quiet.isZero()) {
@@ -192,6 +209,83 @@ public final class Closing {
             return new Closed(table, watermark, Basis.WATERMARK, true, "");
         }
         return new Closed(table, Optional.of(carried), Basis.QUIET, true, "");
+    }
+
+    /**
+     * How long a live stream job is taken to need to read what its inputs commit: the quiet rule's
+     * assumption, and never less than a job's commit interval.
+     */
+    public Duration lag() {
+        Duration quiet = conf.flink().quietTimeout();
+        return quiet.compareTo(liveness()) > 0 ? quiet : liveness();
+    }
+
+    /**
+     * A table without a watermark is judged by the ledger, unless a stream writes it partitioned:
+     * say a regular join to a table without event time. Its partitions then close when its inputs
+     * had closed them {@link #lag()} ago and its job has run since. A job that falls further behind
+     * writes its rows late, and those make the downstream partitions built on them due again.
+     */
+    private Closed withoutWatermark(String table, Map<String, Closed> seen) {
+        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        if (layer == null || !layer.partitioned()) {
+            return new Closed(table, Optional.empty(), Basis.NONE, false, "no partitions to close");
+        }
+        if (!lake.streamWritten(table)) {
+            return new Closed(table, Optional.empty(), Basis.NONE, false, "no stream writes it");
+        }
+        long now = System.currentTimeMillis();
+        Duration quietTimeout = conf.flink().quietTimeout();
+        boolean quiet = !quietTimeout.isZero()
+                && lake.lastDataAppendMillis(table, now - quietTimeout.toMillis()).isEmpty();
+        if (layer.upstream().isEmpty()) {
+            if (quiet && lake.lastStreamCommitMillis(table, now - liveness().toMillis()).isPresent()) {
+                return new Closed(table, Optional.of(clock.instant().minus(quietTimeout)), Basis.QUIET, true, "");
+            }
+            return new Closed(table, Optional.empty(), Basis.OPEN, quiet, "its source brings no event time;"
+                    + (quietTimeout.isZero() ? " nothing closes it" : " it closes once quiet for " + human(quietTimeout)));
+        }
+        List<String> why = new ArrayList<>();
+        Optional<Instant> through = carried(layer, now, true, seen, why);
+        return through.map(t -> new Closed(table, Optional.of(t), Basis.INPUTS, quiet, ""))
+                .orElseGet(() -> new Closed(table, Optional.empty(), Basis.OPEN, quiet, String.join("; ", why)));
+    }
+
+    /** What the watermark-less stream table of the layer was closed through at {@code atMillis}. */
+    private Optional<Instant> carried(LayerConf layer, long atMillis, boolean current, Map<String, Closed> seen,
+            List<String> why) {
+        long since = atMillis - lag().toMillis();
+        if (!lake.streamedWithoutBreak(layer.table(), since, liveness().toMillis())) {
+            why.add("its stream has not committed without a break since " + show(Instant.ofEpochMilli(since)));
+            return Optional.empty();
+        }
+        Instant through = Instant.ofEpochMilli(since);
+        boolean judged = false;
+        for (String upstream : layer.upstream()) {
+            Closed input = of(upstream, seen);
+            if (input.basis() == Basis.NONE) {
+                continue;
+            }
+            Optional<Instant> then = switch (input.basis()) {
+                case WATERMARK -> lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
+                // Quiet now, so it brought nothing the job had less than the quiet timeout to read.
+                case QUIET -> current ? input.through()
+                        : lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
+                case INPUTS -> carried(conf.layerWritingTable(upstream).orElseThrow(), since, false, seen, why);
+                default -> Optional.empty();
+            };
+            if (then.isEmpty()) {
+                why.add("its input " + upstream + " was not closed at " + show(Instant.ofEpochMilli(since)));
+                return Optional.empty();
+            }
+            through = then.get().isBefore(through) ? then.get() : through;
+            judged = true;
+        }
+        if (!judged) {
+            why.add("none of its inputs closes in event time");
+            return Optional.empty();
+        }
+        return Optional.of(through);
     }
 
     public static String show(Instant instant) {

@@ -343,6 +343,47 @@ public final class Lake implements AutoCloseable {
         return found;
     }
 
+    /**
+     * The watermark the table had at {@code atMillis}: that of the newest snapshot committed by then
+     * that carries one. Empty where none did, or where the snapshots of that time have expired: a
+     * later one's watermark would claim more than was true then.
+     */
+    public Optional<Long> watermarkAsOf(String tableName, long atMillis) {
+        FileStoreTable table = table(tableName);
+        Snapshot s = newestCommittedBy(table, atMillis);
+        for (; s != null; s = previous(table, s)) {
+            Long watermark = s.watermark();
+            if (watermark != null && watermark != Long.MIN_VALUE) {
+                return Optional.of(watermark);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Whether a streaming writer committed to the table all through {@code [sinceMillis, now]}, no two
+     * of its commits (nor the last and now) further apart than {@code maxGapMillis}: its job ran the
+     * whole time, without a stop or a restart that lost more than that.
+     */
+    public boolean streamedWithoutBreak(String tableName, long sinceMillis, long maxGapMillis) {
+        FileStoreTable table = table(tableName);
+        long later = System.currentTimeMillis();
+        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null; s = previous(table, s)) {
+            if (later - s.timeMillis() > maxGapMillis) {
+                return false;
+            }
+            if (s.commitKind() != Snapshot.CommitKind.APPEND
+                    || s.commitIdentifier() == org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER) {
+                continue;
+            }
+            if (s.timeMillis() <= sinceMillis) {
+                return true;
+            }
+            later = s.timeMillis();
+        }
+        return false;
+    }
+
     /** A table's watermark as of its newest snapshot, named by id and commit time (a rollback reuses ids). */
     private record KnownWatermark(long snapshotId, long committedMillis, Optional<Long> watermark) {}
 

@@ -1,0 +1,179 @@
+package io.weir.runner.lake;
+
+import io.weir.runner.Await;
+import io.weir.runner.TestConfs;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.GenericRow;
+import org.apache.paimon.manifest.ManifestCommittable;
+import org.apache.paimon.schema.Schema;
+import org.apache.paimon.table.sink.CommitMessage;
+import org.apache.paimon.table.sink.StreamTableWrite;
+import org.apache.paimon.table.sink.StreamWriteBuilder;
+import org.apache.paimon.table.sink.TableCommitImpl;
+import org.apache.paimon.types.DataTypes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stream that writes dwd_orders without a watermark, as a regular join to a table without event
+ * time does, while rows keep coming: dwd_orders closes by its inputs, a lag after they closed, and
+ * never holds nothing open. Ignoring it let a backfill of dws_users seal the open day, which the
+ * dws stream then kept out of. Real Paimon tables, committed to as Flink's sink commits.
+ */
+class WatermarklessStreamTableTest {
+
+    private static final Instant FEB_15_NOON = Instant.parse("2023-02-15T12:00:00Z");
+    private static final Instant FEB_16_ONE = Instant.parse("2023-02-16T01:00:00Z");
+
+    @TempDir Path dir;
+
+    @Test
+    void aStreamTableWithoutWatermarkClosesByItsInputsALagAfterThemAndHoldsItsReadersOpenTillThen() throws Exception {
+        PipelineConf conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, 3306, "shop")
+                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: 2s\n")
+                .replace("checkpoint-interval: 1s", "checkpoint-interval: 200ms")));
+        LayerConf dws = conf.layers().stream().filter(l -> l.name().equals("dws_users")).findFirst().orElseThrow();
+        List<Partition> days = List.of(day("20230214"), day("20230215"));
+        try (Lake lake = new Lake(conf.warehouse())) {
+            lake.catalog().createDatabase(conf.warehouse().database(), true);
+            for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders")) {
+                create(lake, conf, table, true);
+            }
+            create(lake, conf, "ods_product_catalog", false);
+            Closing closing = new Closing(conf, lake, Clock.systemUTC());
+            Duration lag = closing.lag();
+
+            AtomicReference<Instant> inputWatermark = new AtomicReference<>(FEB_15_NOON);
+            AtomicBoolean dwdRuns = new AtomicBoolean(true);
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            Thread streams = new Thread(() -> {
+                try (Writer orders = new Writer(lake, "ods_orders"); Writer pay = new Writer(lake, "ods_orders_pay");
+                        Writer catalog = new Writer(lake, "ods_product_catalog"); Writer dwd = new Writer(lake, "dwd_orders")) {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        orders.commit(inputWatermark.get());
+                        pay.commit(inputWatermark.get().minusSeconds(60));
+                        catalog.commit(null);
+                        if (dwdRuns.get()) {
+                            dwd.commit(null);
+                        }
+                        Thread.sleep(150); // the pace of the stand-in streams' checkpoints
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            streams.start();
+            try {
+                Await.until(Duration.ofSeconds(30), () -> lake.snapshotIdIfExists("dwd_orders").orElse(0L) > 0,
+                        () -> "no commit " + failed.get());
+                Instant started = Instant.now();
+                Closing.Closed early = closing.of("dwd_orders");
+                if (Duration.between(started, Instant.now()).compareTo(lag) < 0) {
+                    assertEquals(Closing.Basis.OPEN, early.basis(), early.state());
+                    assertTrue(early.state().contains("has not committed without a break"), early.state());
+                    assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet(),
+                            "before its job has run a lag, dwd_orders holds every day of its readers open");
+                }
+
+                // Rows keep coming, so no quiet rule applies: closed through the inputs' least watermark of a lag ago.
+                Await.until(Duration.ofSeconds(60).plus(lag), () -> closing.of("dwd_orders").basis() == Closing.Basis.INPUTS,
+                        () -> closing.of("dwd_orders").state() + " " + failed.get());
+                Closing.Closed closed = closing.of("dwd_orders");
+                assertEquals(FEB_15_NOON.minusSeconds(60), closed.through().orElseThrow(), closed.state());
+                assertEquals(Set.of("20230215"), closing.openPartitions(dws, days).keySet());
+                assertTrue(closing.openPartitions(dws, days).get("20230215").contains(
+                        "dwd_orders no watermark, closed through 2023-02-15 11:59:00 by its inputs"),
+                        closing.openPartitions(dws, days).toString());
+
+                inputWatermark.set(FEB_16_ONE);
+                Await.until(Duration.ofSeconds(30), () -> lake.watermark("ods_orders_pay").orElse(0L)
+                        >= FEB_16_ONE.minusSeconds(60).toEpochMilli(), () -> "the inputs' watermark did not move");
+                Instant moved = Instant.now();
+                Await.until(Duration.ofSeconds(60).plus(lag), () -> closing.openPartitions(dws, days).isEmpty(),
+                        () -> closing.of("dwd_orders").state());
+                Duration took = Duration.between(moved, Instant.now());
+                assertTrue(took.compareTo(lag.minusSeconds(1)) >= 0,
+                        "the day closed " + took + " after its inputs passed it, less than the lag " + lag);
+
+                // Its job stops: nothing is known to close any more.
+                dwdRuns.set(false);
+                Await.until(Duration.ofSeconds(60).plus(closing.liveness()),
+                        () -> closing.of("dwd_orders").basis() == Closing.Basis.OPEN, () -> closing.of("dwd_orders").state());
+                assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet());
+                assertEquals(Closing.Basis.NONE, closing.of("ods_product_catalog").basis(), "unpartitioned: it closes nothing");
+            } finally {
+                streams.interrupt();
+                streams.join();
+            }
+            if (failed.get() != null) {
+                throw new AssertionError("a stand-in stream failed", failed.get());
+            }
+        }
+    }
+
+    private static Partition day(String value) {
+        return new io.weir.runner.conf.PartitionSpec("ds", "yyyyMMdd", io.weir.runner.conf.Granularity.DAY)
+                .parse(value).orElseThrow();
+    }
+
+    private static void create(Lake lake, PipelineConf conf, String name, boolean partitioned) throws Exception {
+        Schema.Builder schema = Schema.newBuilder().column("ds", DataTypes.STRING().notNull())
+                .column("k", DataTypes.BIGINT().notNull()).primaryKey("ds", "k").option("bucket", "1");
+        if (partitioned) {
+            schema.partitionKeys("ds");
+        }
+        lake.catalog().createTable(Identifier.create(conf.warehouse().database(), name), schema.build(), false);
+    }
+
+    /** Commits as Flink's Paimon sink does: a checkpoint id for identifier, and the operator's watermark. */
+    private static final class Writer implements AutoCloseable {
+        private static final org.apache.paimon.disk.IOManager IO =
+                org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir"));
+        private final StreamTableWrite write;
+        private final TableCommitImpl commit;
+        private long checkpoint;
+
+        Writer(Lake lake, String table) {
+            StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
+            write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
+            commit = (TableCommitImpl) builder.newCommit();
+        }
+
+        void commit(Instant watermark) throws Exception {
+            checkpoint++;
+            write.write(GenericRow.of(BinaryString.fromString("20230215"), checkpoint));
+            ManifestCommittable committable = new ManifestCommittable(checkpoint,
+                    watermark == null ? null : watermark.toEpochMilli());
+            for (CommitMessage message : write.prepareCommit(false, checkpoint)) {
+                committable.addFileCommittable(message);
+            }
+            commit.commit(committable);
+        }
+
+        @Override
+        public void close() throws Exception {
+            write.close();
+            commit.close();
+        }
+    }
+}
