@@ -216,6 +216,20 @@ class WeirCommandTest {
     }
 
     @Test
+    void aPartitionFormatTheTemplatesDateFormatDoesNotWriteIsRefusedBeforeAnythingRuns() throws Exception {
+        String quickstart = Files.readString(Path.of(QUICKSTART));
+        String daily = "  - name: dws_users\n    template: dws_users.sql\n    partition: { column: ds, format: yyyyMMdd, granularity: day }";
+        assertTrue(quickstart.contains(daily), quickstart);
+        Path conf = dir.resolve("format-mismatch.yaml");
+        Files.writeString(conf, quickstart.replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace(daily, daily.replace("format: yyyyMMdd", "format: yyyy-MM-dd"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("format-mismatch-warehouse")));
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' fills its"
+                + " partition column ds with DATE_FORMAT(..., 'yyyyMMdd'), which writes '20241103' where the layer's"
+                + " partition format 'yyyy-MM-dd' (granularity day) writes '2024-11-03'");
+    }
+
+    @Test
     void aLayerReadingAnotherLayersTableItDoesNotListAsUpstreamIsRefused() throws Exception {
         String quickstart = Files.readString(Path.of(QUICKSTART));
         String declared = "    upstream: [dwd_orders]\n    schedule: { cron: '0 10 0 * * ?', allowed-lateness: 5min, start-date: 2023-02-15 }\n"

@@ -2,6 +2,7 @@ package io.weir.runner.session;
 
 import io.weir.runner.WeirException;
 import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.template.RenderedLayer;
 import io.weir.runner.template.Renderer;
@@ -34,6 +35,10 @@ public final class LayerPlanCheck {
                             + " depend on how many partitions one job covers: a backfill of a range would put them"
                             + " all into one. Take " + column + " from each input row, and GROUP BY it");
                 });
+                PartitionColumnOrigin.dateFormatOf(tEnv, insert, column)
+                        .flatMap(pattern -> formatMismatch(layer.partition().get(), pattern)).ifPresent(mismatch -> {
+                            throw WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' " + mismatch);
+                        });
             }
             for (List<String> name : TablesRead.of(tEnv, insert)) {
                 if (name.size() == 3 && name.get(0).equals(Renderer.CATALOG)
@@ -42,6 +47,36 @@ public final class LayerPlanCheck {
                 }
             }
         }
+    }
+
+    /**
+     * Where the template's DATE_FORMAT writes another value than the layer's partition format for
+     * the same time, every row would land outside the partitions a backfill replaces: its guard
+     * would fail the job at run time. Said before anything runs. Two spellings of one format agree.
+     */
+    static Optional<String> formatMismatch(PartitionSpec spec, String pattern) {
+        java.time.format.DateTimeFormatter template;
+        try {
+            template = java.time.format.DateTimeFormatter.ofPattern(pattern, java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // a pattern Java cannot read is Flink's to judge
+        }
+        java.time.LocalDateTime sample = java.time.LocalDateTime.of(2024, 11, 3, 21, 5, 9);
+        String written;
+        try {
+            written = template.format(sample);
+        } catch (java.time.DateTimeException e) {
+            return Optional.empty();
+        }
+        String expected = spec.partitionOf(sample).value();
+        if (written.equals(expected)) {
+            return Optional.empty();
+        }
+        return Optional.of("fills its partition column " + spec.column() + " with DATE_FORMAT(..., '" + pattern
+                + "'), which writes '" + written + "' where the layer's partition format '" + spec.pattern()
+                + "' (granularity " + spec.granularity().name().toLowerCase(java.util.Locale.ROOT) + ") writes '"
+                + expected + "' for " + sample.toString().replace('T', ' ')
+                + ": make the template's pattern and the layer's partition format the same");
     }
 
     /**

@@ -8,10 +8,13 @@ import org.apache.calcite.rel.core.Project;
 import org.apache.calcite.rel.core.SetOp;
 import org.apache.calcite.rel.core.TableScan;
 import org.apache.calcite.rel.core.Values;
+import org.apache.calcite.rex.RexCall;
 import org.apache.calcite.rex.RexInputRef;
+import org.apache.calcite.rex.RexLiteral;
 import org.apache.calcite.rex.RexNode;
 import org.apache.calcite.rex.RexOver;
 import org.apache.calcite.rex.RexVisitorImpl;
+import org.apache.calcite.sql.SqlKind;
 import org.apache.calcite.util.ImmutableBitSet;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.internal.TableEnvironmentInternal;
@@ -36,6 +39,20 @@ final class PartitionColumnOrigin {
 
     /** The aggregate the partition column is computed by, if it is; empty when it comes from rows. */
     static Optional<String> aggregateOf(TableEnvironment tEnv, String insert, String partitionColumn) {
+        return column(tEnv, insert, partitionColumn).flatMap(c -> trace(c.tree(), c.index()));
+    }
+
+    /**
+     * The pattern of the DATE_FORMAT that fills the partition column, where one does with a literal
+     * pattern, through renames, casts, filters, joins and group keys; empty for any other expression.
+     */
+    static Optional<String> dateFormatOf(TableEnvironment tEnv, String insert, String partitionColumn) {
+        return column(tEnv, insert, partitionColumn).flatMap(c -> formatIn(c.tree(), c.index()));
+    }
+
+    private record Column(RelNode tree, int index) {}
+
+    private static Optional<Column> column(TableEnvironment tEnv, String insert, String partitionColumn) {
         for (Operation operation : ((TableEnvironmentInternal) tEnv).getParser().parse(insert)) {
             if (operation instanceof SinkModifyOperation sink && sink.getChild() instanceof PlannerQueryOperation query) {
                 List<String> columns = sink.getContextResolvedTable().getResolvedSchema().getColumnNames();
@@ -43,9 +60,49 @@ final class PartitionColumnOrigin {
                 int index = columns.indexOf(partitionColumn);
                 // The query fills the table's columns in order; another width is a shape not traced.
                 if (index >= 0 && tree.getRowType().getFieldCount() == columns.size()) {
-                    return trace(tree, index);
+                    return Optional.of(new Column(tree, index));
                 }
             }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<String> formatIn(RelNode rel, int index) {
+        if (rel instanceof Project project) {
+            RexNode expression = project.getProjects().get(index);
+            while (expression.getKind() == SqlKind.CAST) {
+                expression = ((RexCall) expression).getOperands().get(0);
+            }
+            if (expression instanceof RexInputRef ref) {
+                return formatIn(project.getInput(), ref.getIndex());
+            }
+            if (expression instanceof RexCall call && call.getOperator().getName().equalsIgnoreCase("DATE_FORMAT")
+                    && call.getOperands().size() == 2 && call.getOperands().get(1) instanceof RexLiteral pattern
+                    && pattern.getValueAs(String.class) != null) {
+                return Optional.of(pattern.getValueAs(String.class));
+            }
+            return Optional.empty();
+        }
+        if (rel instanceof Aggregate aggregate) {
+            List<Integer> keys = aggregate.getGroupSet().asList();
+            return index < keys.size() ? formatIn(aggregate.getInput(), keys.get(index)) : Optional.empty();
+        }
+        if (rel instanceof Join join) {
+            int left = join.getLeft().getRowType().getFieldCount();
+            return index < left ? formatIn(join.getLeft(), index) : formatIn(join.getRight(), index - left);
+        }
+        if (rel instanceof SetOp setOp) {
+            for (RelNode input : setOp.getInputs()) {
+                Optional<String> found = formatIn(input, index);
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+            return Optional.empty();
+        }
+        if (rel.getInputs().size() == 1
+                && rel.getInput(0).getRowType().getFieldCount() == rel.getRowType().getFieldCount()) {
+            return formatIn(rel.getInput(0), index);
         }
         return Optional.empty();
     }
