@@ -68,7 +68,9 @@ final class ScheduleCommand implements Callable<Integer> {
                 for (LayerConf layer : pipeline.scheduledLayers()) {
                     LayerSchedule s = layer.schedule().orElseThrow();
                     out.printf("  %-20s cron '%s', allowed lateness %s, from %s, next tick %s%n", layer.name(), s.cron(),
-                            s.allowedLateness().toString().substring(2).toLowerCase(), s.startDate(),
+                            s.allowedLateness().toString().substring(2).toLowerCase(), s.startDate()
+                                    + (s.startsAfter(java.time.LocalDate.now(java.time.ZoneOffset.UTC))
+                                            ? " (in the future: nothing is built before it)" : ""),
                             next.get(layer.name()).map(d -> d.toInstant().toString().replace("T", " ").replace("Z", ""))
                                     .orElse("-"));
                 }

@@ -38,6 +38,22 @@ class WeirCommandTest {
     }
 
     @Test
+    void validateNotesAScheduleThatStartsInTheFuture() throws Exception {
+        String quickstart = Files.readString(Path.of(QUICKSTART));
+        String start = "allowed-lateness: 5min, start-date: 2023-02-15 }\n  - name: dws_shops";
+        assertTrue(quickstart.contains(start), quickstart);
+        java.time.LocalDate future = java.time.LocalDate.now(java.time.ZoneOffset.UTC).plusYears(1);
+        Path conf = dir.resolve("future-start.yaml");
+        Files.writeString(conf, quickstart.replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace(start, start.replace("2023-02-15", future.toString())));
+        CliRun run = CliRun.of("validate", "--conf", conf.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("note: layer 'dws_users' schedule start-date " + future
+                + " is in the future (today is "), run.out());
+        assertFalse(run.out().contains("note: layer 'dws_shops'"), run.out());
+    }
+
+    @Test
     void badConfIsExitCodeTwoWithFileAndKey() throws Exception {
         Path conf = dir.resolve("bad.yaml");
         Files.writeString(conf, Files.readString(Path.of(QUICKSTART))

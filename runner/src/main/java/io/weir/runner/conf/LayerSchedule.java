@@ -14,6 +14,11 @@ public record LayerSchedule(String cron, Duration allowedLateness, LocalDate sta
         this(cron, allowedLateness, startDate, Optional.empty());
     }
 
+    /** Whether the first day to build has not come yet (UTC): a schedule that builds nothing until then. */
+    public boolean startsAfter(LocalDate today) {
+        return startDate.isAfter(today);
+    }
+
     /** The end of the last partition the scheduler builds, if the schedule ends. */
     public Optional<java.time.LocalDateTime> until() {
         return endDate.map(d -> d.plusDays(1).atStartOfDay());
