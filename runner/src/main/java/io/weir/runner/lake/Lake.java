@@ -38,6 +38,7 @@ public final class Lake implements AutoCloseable {
     private final Map<String, org.apache.paimon.utils.SnapshotManager> snapshotManagers =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, KnownWatermark> watermarks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, StreamCommitLog> streamCommits = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Lake(WarehouseConf warehouse) {
         this(warehouse, Optional.empty());
@@ -366,22 +367,8 @@ public final class Lake implements AutoCloseable {
      * whole time, without a stop or a restart that lost more than that.
      */
     public boolean streamedWithoutBreak(String tableName, long sinceMillis, long maxGapMillis) {
-        FileStoreTable table = table(tableName);
-        long later = System.currentTimeMillis();
-        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null; s = previous(table, s)) {
-            if (later - s.timeMillis() > maxGapMillis) {
-                return false;
-            }
-            if (s.commitKind() != Snapshot.CommitKind.APPEND
-                    || s.commitIdentifier() == org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER) {
-                continue;
-            }
-            if (s.timeMillis() <= sinceMillis) {
-                return true;
-            }
-            later = s.timeMillis();
-        }
-        return false;
+        return streamCommits.computeIfAbsent(tableName, t -> new StreamCommitLog())
+                .withoutBreak(table(tableName).snapshotManager(), sinceMillis, System.currentTimeMillis(), maxGapMillis);
     }
 
     /** A table's watermark as of its newest snapshot, named by id and commit time (a rollback reuses ids). */

@@ -63,11 +63,12 @@ class WatermarklessStreamTableTest {
 
             AtomicReference<Instant> inputWatermark = new AtomicReference<>(FEB_15_NOON);
             AtomicBoolean dwdRuns = new AtomicBoolean(true);
+            AtomicBoolean streaming = new AtomicBoolean(true);
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread streams = new Thread(() -> {
                 try (Writer orders = new Writer(lake, "ods_orders"); Writer pay = new Writer(lake, "ods_orders_pay");
                         Writer catalog = new Writer(lake, "ods_product_catalog"); Writer dwd = new Writer(lake, "dwd_orders")) {
-                    while (!Thread.currentThread().isInterrupted()) {
+                    while (streaming.get()) {
                         orders.commit(inputWatermark.get());
                         pay.commit(inputWatermark.get().minusSeconds(60));
                         catalog.commit(null);
@@ -122,7 +123,8 @@ class WatermarklessStreamTableTest {
                 assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet());
                 assertEquals(Closing.Basis.NONE, closing.of("ods_product_catalog").basis(), "unpartitioned: it closes nothing");
             } finally {
-                streams.interrupt();
+                // Not an interrupt: it would close a writer's file channel under it.
+                streaming.set(false);
                 streams.join();
             }
             if (failed.get() != null) {
