@@ -121,10 +121,12 @@ public final class BackfillRunner {
     }
 
     /**
-     * Creates the tables missing, then refuses a layer that reads another layer's table without
-     * listing it as upstream, before anything runs.
+     * Refuses a layer that does not plan, reads another layer's table without listing it as
+     * upstream, or fills its partition column wrongly, before anything runs: first on a scratch
+     * warehouse, so a refusal creates no table, then on the real one with the missing tables made.
      */
     public void checkUpstream(List<LayerConf> layers) {
+        io.weir.runner.session.PlanCheck.check(conf, layers);
         new TableCreator(conf, session, renderer).createMissingTables();
         layers.forEach(layer -> io.weir.runner.session.LayerPlanCheck.check(conf, layer, session, renderer));
     }

@@ -226,6 +226,11 @@ class WeirCommandTest {
         assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' fills its"
                 + " partition column ds from an aggregate (MAX(...)), so a row's partition would depend on how many"
                 + " partitions one job covers");
+        // A stream is refused the same way before it submits anything: no table, no job, no checkpoint.
+        CliRun stream = CliRun.of("stream", "--conf", conf.toString(), "--layer", "dws_users");
+        assertBadInput(stream, "dws_users.sql: layer 'dws_users' fills its partition column ds from an aggregate (MAX(...))");
+        assertFalse(Files.exists(dir.resolve("aggregate-partition-warehouse").resolve("order_dw.db").resolve("dws_users")),
+                "the refused layer's table was created");
         // Grouped by its day, the same layer plans.
         Files.writeString(dws, good);
         assertEquals(0, CliRun.of("validate", "--conf", conf.toString()).exitCode());

@@ -104,7 +104,12 @@ public final class StreamRunner {
         // A job already running on the cluster is adopted whatever its source's state: a source that
         // is down now (its job retries) must not keep the client from watching the jobs it left.
         JobAdoption before = new JobAdoption(conf, session);
-        layers.stream().filter(layer -> !before.runsSameSql(identity(layer))).forEach(renderer::checkStreamSources);
+        List<LayerConf> submitting = layers.stream().filter(layer -> !before.runsSameSql(identity(layer))).toList();
+        submitting.forEach(renderer::checkStreamSources);
+        if (!submitting.isEmpty()) {
+            // On a scratch warehouse: a layer refused here leaves no table of any layer behind.
+            PlanCheck.check(conf, submitting);
+        }
         List<String> served = conf.servedTablesOf(layers);
         List<StreamLock> locks = lock(layers, served);
         List<RunningLayer> running = new ArrayList<>();
