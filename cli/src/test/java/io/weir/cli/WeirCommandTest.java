@@ -335,7 +335,7 @@ class WeirCommandTest {
         CliRun json = CliRun.of("status", "--conf", conf.toString(), "--json");
         assertEquals(0, json.exitCode(), json.err());
         assertTrue(json.out().contains("\"waitingOn\" : \"dwd_orders partition 20230215: not built (no run in the ledger,"
-                + " and no streaming writer records a watermark)\""), json.out());
+                + " and no stream writes it)\""), json.out());
         assertTrue(json.out().contains("\"writtenBy\" : \"NONE\"") && json.out().contains("\"kind\" : \"SCHEDULED\""),
                 "states are enums: " + json.out());
         assertTrue(json.out().matches("(?s).*\"nextTick\" : \"\\d{4}-\\d\\d-\\d\\dT00:10:00Z\".*"),

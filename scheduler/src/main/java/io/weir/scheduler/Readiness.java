@@ -81,7 +81,8 @@ final class Readiness {
             Duration lateness) {
         LakeState.TableState state = lake.of(table);
         LayerConf upstreamLayer = conf.layerWritingTable(table).orElseThrow();
-        boolean judgedByLedger = upstreamLayer.partition().isPresent() && (upstreamLayer.scheduled() || !state.streamWritten());
+        // A stream that records no watermark is judged by Closing all the same (closed by its inputs).
+        boolean judgedByLedger = upstreamLayer.partition().isPresent() && (upstreamLayer.scheduled() || !state.streamCommits());
         if (judgedByLedger) {
             // The ledger decides: a partition recorded empty without a job leaves no snapshot behind.
             return batchProblem(layer, table, upstreamLayer.partition().get(), partition, state);
@@ -110,8 +111,8 @@ final class Readiness {
             Optional<LedgerEntry> entry = ledger.latest(table, upstream.value());
             String name = table + " partition " + upstream.value();
             if (entry.isEmpty()) {
-                return Optional.of(name + ": not built (no run in the ledger" + (state.streamWritten() ? ""
-                        : ", and no streaming writer records a watermark") + ")");
+                return Optional.of(name + ": not built (no run in the ledger" + (state.streamCommits() ? ""
+                        : ", and no stream writes it") + ")");
             }
             LedgerEntry e = entry.get();
             if (e.status() == RunStatus.RUNNING) {

@@ -132,8 +132,8 @@ public final class StatusCollector {
         Instant completeUntil = watermark;
         if (hasData && layer.partition().isPresent()) {
             PartitionSpec spec = layer.partition().get();
-            Optional<LocalDateTime> closedUntil = closing.of(layer.table()).through()
-                    .map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
+            Optional<Instant> closedAt = closing.of(layer.table()).through();
+            Optional<LocalDateTime> closedUntil = closedAt.map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
                     .or(() -> newestBuilt(layer, spec));
             if (closedUntil.isPresent()) {
                 LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
@@ -147,7 +147,8 @@ public final class StatusCollector {
                     lastOpen = spec.partitionOf(current);
                 }
                 if (completeUntil == null) {
-                    completeUntil = closedEnd.toInstant(ZoneOffset.UTC);
+                    // Closed without a watermark of its own (by its inputs, or quiet): complete up to that instant.
+                    completeUntil = closedAt.orElse(closedEnd.toInstant(ZoneOffset.UTC));
                 }
             }
         }

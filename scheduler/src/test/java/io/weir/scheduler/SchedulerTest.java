@@ -151,7 +151,7 @@ class SchedulerTest {
             // dwd_orders has no 20230303 yet: that partition waits, and says why.
             Await.until(TIMEOUT, () -> events.lines().contains(
                     "waiting dws_users 20230303: dwd_orders partition 20230303: not built (no run in the ledger,"
-                            + " and no streaming writer records a watermark)"), () -> events.lines().toString());
+                            + " and no stream writes it)"), () -> events.lines().toString());
             assertTrue(ledger.latest("test", "dws_users", "20230303").isEmpty(), "not run before its upstream is built");
             StatusReport status = new StatusCollector(conf, lake, clockAt(NOW)).collect();
             StatusReport.Waiting waiting = status.waiting().stream()

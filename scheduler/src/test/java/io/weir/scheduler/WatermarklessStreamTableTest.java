@@ -1,10 +1,13 @@
-package io.weir.runner.lake;
+package io.weir.scheduler;
 
+import io.weir.backfill.Ledger;
 import io.weir.runner.Await;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Closing;
+import io.weir.runner.lake.Lake;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
@@ -35,8 +38,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A stream that writes dwd_orders without a watermark, as a regular join to a table without event
  * time does, while rows keep coming: dwd_orders closes by its inputs, a lag after they closed, and
- * never holds nothing open. Ignoring it let a backfill of dws_users seal the open day, which the
- * dws stream then kept out of. Real Paimon tables, committed to as Flink's sink commits.
+ * holds its readers' partitions open till then. Ignored, it let a backfill of dws_users seal the open
+ * day, which the dws stream then kept out of, while the scheduler judged it by an empty ledger and
+ * waited forever. Real Paimon tables, committed to as Flink's sink commits.
  */
 class WatermarklessStreamTableTest {
 
@@ -59,6 +63,8 @@ class WatermarklessStreamTableTest {
             }
             create(lake, conf, "ods_product_catalog", false);
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
+            Readiness readiness = new Readiness(conf, new LakeState(lake), new LedgerState(new Ledger(lake), conf.name()),
+                    closing, Clock.systemUTC());
             Duration lag = closing.lag();
 
             AtomicReference<Instant> inputWatermark = new AtomicReference<>(FEB_15_NOON);
@@ -94,6 +100,8 @@ class WatermarklessStreamTableTest {
                     assertTrue(early.state().contains("has not committed without a break"), early.state());
                     assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet(),
                             "before its job has run a lag, dwd_orders holds every day of its readers open");
+                    assertTrue(readiness.check(dws, days.get(0)).reason().startsWith("dwd_orders: no watermark, not closed"),
+                            readiness.check(dws, days.get(0)).reason());
                 }
 
                 // Rows keep coming, so no quiet rule applies: closed through the inputs' least watermark of a lag ago.
@@ -105,6 +113,17 @@ class WatermarklessStreamTableTest {
                 assertTrue(closing.openPartitions(dws, days).get("20230215").contains(
                         "dwd_orders no watermark, closed through 2023-02-15 11:59:00 by its inputs"),
                         closing.openPartitions(dws, days).toString());
+                // The scheduler asks the same: the first day may run, the second waits, saying why.
+                assertTrue(readiness.check(dws, days.get(0)).ready(), readiness.check(dws, days.get(0)).reason());
+                assertTrue(readiness.check(dws, days.get(1)).reason().startsWith("dwd_orders: no watermark, closed through"
+                        + " 2023-02-15 11:59:00 by its inputs has not reached 2023-02-16 00:00:00"),
+                        readiness.check(dws, days.get(1)).reason());
+                StatusReport.TableStatus dwd = new StatusCollector(conf, lake, Clock.systemUTC()).collect().tables().stream()
+                        .filter(t -> t.table().equals("dwd_orders")).findFirst().orElseThrow();
+                assertEquals("20230214", dwd.closedThrough());
+                long age = Duration.between(FEB_15_NOON.minusSeconds(60), Instant.now()).toMillis();
+                assertTrue(Math.abs(dwd.freshness().ageMs() - age) < 60_000,
+                        "fresh up to where it is closed, not the day's start: " + dwd.freshness());
 
                 inputWatermark.set(FEB_16_ONE);
                 Await.until(Duration.ofSeconds(30), () -> lake.watermark("ods_orders_pay").orElse(0L)
