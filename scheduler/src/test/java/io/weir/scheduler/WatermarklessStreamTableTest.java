@@ -46,6 +46,7 @@ class WatermarklessStreamTableTest {
 
     private static final Instant FEB_15_NOON = Instant.parse("2023-02-15T12:00:00Z");
     private static final Instant FEB_16_ONE = Instant.parse("2023-02-16T01:00:00Z");
+    private static final Instant FEB_17_ONE = Instant.parse("2023-02-17T01:00:00Z");
 
     @TempDir Path dir;
 
@@ -97,7 +98,8 @@ class WatermarklessStreamTableTest {
                 Closing.Closed early = closing.of("dwd_orders");
                 if (Duration.between(started, Instant.now()).compareTo(lag) < 0) {
                     assertEquals(Closing.Basis.OPEN, early.basis(), early.state());
-                    assertTrue(early.state().contains("has not committed without a break"), early.state());
+                    assertTrue(early.state().contains("dwd_orders's stream has not run " ) && early.state().contains(" without a stop yet"),
+                            early.state());
                     assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet(),
                             "before its job has run a lag, dwd_orders holds every day of its readers open");
                     assertTrue(readiness.check(dws, days.get(0)).reason().startsWith("dwd_orders: no watermark, not closed"),
@@ -135,11 +137,32 @@ class WatermarklessStreamTableTest {
                 assertTrue(took.compareTo(lag.minusSeconds(1)) >= 0,
                         "the day closed " + took + " after its inputs passed it, less than the lag " + lag);
 
-                // Its job stops: nothing is known to close any more.
+                // Its job stops: what it closed stays closed, and it closes nothing more while the inputs move on.
+                Instant closedBeforeStop = closing.of("dwd_orders").through().orElseThrow();
+                assertEquals(FEB_16_ONE.minusSeconds(60), closedBeforeStop, closing.of("dwd_orders").state());
                 dwdRuns.set(false);
-                Await.until(Duration.ofSeconds(60).plus(closing.liveness()),
-                        () -> closing.of("dwd_orders").basis() == Closing.Basis.OPEN, () -> closing.of("dwd_orders").state());
-                assertEquals(Set.of("20230214", "20230215"), closing.openPartitions(dws, days).keySet());
+                inputWatermark.set(FEB_17_ONE);
+                Await.until(Duration.ofSeconds(60).plus(closing.liveness()), () -> lake.lastStreamCommitMillis("dwd_orders",
+                        System.currentTimeMillis() - closing.liveness().toMillis()).isEmpty(), () -> "dwd_orders still commits");
+                Closing.Closed stopped = closing.of("dwd_orders");
+                assertEquals(Closing.Basis.INPUTS, stopped.basis(), stopped.state());
+                assertEquals(closedBeforeStop, stopped.through().orElseThrow(), "a stopped job keeps what it closed");
+                assertEquals(Set.of(), closing.openPartitions(dws, days).keySet());
+                assertEquals(Set.of("20230216"), closing.openPartitions(dws, List.of(day("20230216"))).keySet());
+
+                // Restarted, it keeps that closing until it has run a lag again, then follows its inputs.
+                dwdRuns.set(true);
+                Await.until(Duration.ofSeconds(30), () -> lake.lastStreamCommitMillis("dwd_orders",
+                        System.currentTimeMillis() - 1000).isPresent(), () -> "dwd_orders does not commit again");
+                Instant restarted = Instant.now();
+                Closing.Closed justRestarted = closing.of("dwd_orders");
+                if (Duration.between(restarted, Instant.now()).compareTo(lag) < 0) {
+                    assertEquals(closedBeforeStop, justRestarted.through().orElseThrow(), justRestarted.state());
+                }
+                Await.until(Duration.ofSeconds(60).plus(lag), () -> closing.openPartitions(dws, List.of(day("20230216"))).isEmpty(),
+                        () -> closing.of("dwd_orders").state());
+                assertTrue(Duration.between(restarted, Instant.now()).compareTo(lag.minusSeconds(1)) >= 0,
+                        "closed more before the restarted job had run a lag");
                 assertEquals(Closing.Basis.NONE, closing.of("ods_product_catalog").basis(), "unpartitioned: it closes nothing");
             } finally {
                 // Not an interrupt: it would close a writer's file channel under it.

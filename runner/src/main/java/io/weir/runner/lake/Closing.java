@@ -35,8 +35,9 @@ import java.util.Optional;
  *
  * <p>A partitioned table a stream writes without a watermark (a regular join to a table without
  * event time leaves none) is closed by its inputs instead: through what they were closed through
- * {@link #lag()} ago, while its job has committed without a break since then. Until then it holds
- * its readers' partitions open, where ignoring it would let a backfill seal them too early.
+ * {@link #lag()} before its job's latest commit, its job having run without a stop in between; a
+ * stopped job keeps what it closed. Until its job has run a lag it holds its readers' partitions
+ * open, where ignoring it would let a backfill seal them too early.
  */
 public final class Closing {
 
@@ -68,7 +69,8 @@ public final class Closing {
         QUIET,
         /**
          * A stream writes it without a watermark (its rows carry no event time): closed through what
-         * its inputs were closed through {@link #lag()} ago, its job having run the whole time since.
+         * its inputs were closed through {@link #lag()} before its job's latest commit, the job having
+         * run without a stop in between.
          */
         INPUTS,
         /** A stream writes it without a watermark, and nothing closes it yet: every partition is open. */
@@ -223,8 +225,9 @@ public final class Closing {
     /**
      * A table without a watermark is judged by the ledger, unless a stream writes it partitioned:
      * say a regular join to a table without event time. Its partitions then close when its inputs
-     * had closed them {@link #lag()} ago and its job has run since. A job that falls further behind
-     * writes its rows late, and those make the downstream partitions built on them due again.
+     * had closed them {@link #lag()} before its job's latest commit, the job having run without a
+     * stop in between. A job that falls further behind writes its rows late, and those make the
+     * downstream partitions built on them due again.
      */
     private Closed withoutWatermark(String table, Map<String, Closed> seen) {
         LayerConf layer = conf.layerWritingTable(table).orElse(null);
@@ -246,19 +249,27 @@ public final class Closing {
                     + (quietTimeout.isZero() ? " nothing closes it" : " it closes once quiet for " + human(quietTimeout)));
         }
         List<String> why = new ArrayList<>();
-        Optional<Instant> through = carried(layer, now, true, seen, why);
+        Optional<Instant> through = carried(layer, Long.MAX_VALUE, seen, why);
         return through.map(t -> new Closed(table, Optional.of(t), Basis.INPUTS, quiet, ""))
                 .orElseGet(() -> new Closed(table, Optional.empty(), Basis.OPEN, quiet, String.join("; ", why)));
     }
 
-    /** What the watermark-less stream table of the layer was closed through at {@code atMillis}. */
-    private Optional<Instant> carried(LayerConf layer, long atMillis, boolean current, Map<String, Closed> seen,
-            List<String> why) {
-        long since = atMillis - lag().toMillis();
-        if (!lake.streamedWithoutBreak(layer.table(), since, liveness().toMillis())) {
-            why.add("its stream has not committed without a break since " + show(Instant.ofEpochMilli(since)));
+    /**
+     * What the watermark-less stream table of the layer was closed through, by its job's commits up
+     * to {@code atMillis}: what its inputs were closed through a lag before the end of the job's
+     * last run of at least a lag, since in that run it read them. A job that stopped keeps what it
+     * closed; one that restarted closes more once it has run a lag again.
+     */
+    private Optional<Instant> carried(LayerConf layer, long atMillis, Map<String, Closed> seen, List<String> why) {
+        Optional<Long> ranUntil = lake.endOfStreamRun(layer.table(), atMillis, lag().toMillis(), liveness().toMillis());
+        if (ranUntil.isEmpty()) {
+            why.add(layer.table() + "'s stream has not run " + human(lag()) + " without a stop"
+                    + (atMillis == Long.MAX_VALUE ? " yet" : " by " + show(Instant.ofEpochMilli(atMillis))));
             return Optional.empty();
         }
+        long since = ranUntil.get() - lag().toMillis();
+        boolean runningNow = atMillis == Long.MAX_VALUE
+                && System.currentTimeMillis() - ranUntil.get() <= liveness().toMillis();
         Instant through = Instant.ofEpochMilli(since);
         boolean judged = false;
         for (String upstream : layer.upstream()) {
@@ -268,10 +279,10 @@ public final class Closing {
             }
             Optional<Instant> then = switch (input.basis()) {
                 case WATERMARK -> lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
-                // Quiet now, so it brought nothing the job had less than the quiet timeout to read.
-                case QUIET -> current ? input.through()
+                // Quiet for the quiet timeout while the job runs: it has read the input's last rows.
+                case QUIET -> runningNow ? input.through()
                         : lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
-                case INPUTS -> carried(conf.layerWritingTable(upstream).orElseThrow(), since, false, seen, why);
+                case INPUTS -> carried(conf.layerWritingTable(upstream).orElseThrow(), since, seen, why);
                 default -> Optional.empty();
             };
             if (then.isEmpty()) {

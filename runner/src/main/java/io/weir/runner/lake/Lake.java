@@ -362,13 +362,14 @@ public final class Lake implements AutoCloseable {
     }
 
     /**
-     * Whether a streaming writer committed to the table all through {@code [sinceMillis, now]}, no two
-     * of its commits (nor the last and now) further apart than {@code maxGapMillis}: its job ran the
-     * whole time, without a stop or a restart that lost more than that.
+     * When the table's streaming writer last ended a stretch of at least {@code spanMillis} with no
+     * two commits further apart than {@code maxGapMillis}: the newest commit of a job that ran that
+     * long without a stop, now or before it stopped, among the commits up to {@code atMillis}
+     * ({@code Long.MAX_VALUE}: all). Empty where no such stretch is kept.
      */
-    public boolean streamedWithoutBreak(String tableName, long sinceMillis, long maxGapMillis) {
+    public Optional<Long> endOfStreamRun(String tableName, long atMillis, long spanMillis, long maxGapMillis) {
         return streamCommits.computeIfAbsent(tableName, t -> new StreamCommitLog())
-                .withoutBreak(table(tableName).snapshotManager(), sinceMillis, System.currentTimeMillis(), maxGapMillis);
+                .endOfRun(table(tableName).snapshotManager(), atMillis, spanMillis, maxGapMillis);
     }
 
     /** A table's watermark as of its newest snapshot, named by id and commit time (a rollback reuses ids). */

@@ -5,12 +5,13 @@ import org.apache.paimon.table.sink.BatchWriteBuilder;
 import org.apache.paimon.utils.SnapshotManager;
 
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
  * When a table's snapshots were committed, and which were a streaming writer's, each read once: a
- * snapshot never changes, and whether a stream ran without a break is asked every few seconds over
- * the last minutes of commits. Only the window last asked about is kept.
+ * snapshot never changes, and how long a stream has run without a break is asked every few seconds.
+ * Only the commits back to the last answer are kept.
  */
 final class StreamCommitLog {
 
@@ -19,37 +20,47 @@ final class StreamCommitLog {
     private final NavigableMap<Long, Commit> commits = new TreeMap<>();
 
     /**
-     * Whether a streaming writer committed all through {@code [sinceMillis, nowMillis]}, no two of
-     * its commits (nor the last and now) further apart than {@code maxGapMillis}.
+     * The newest commit of a streaming writer that ends a stretch of at least {@code spanMillis} in
+     * which it committed with no gap over {@code maxGapMillis}: a job that ran that long without a
+     * stop. A job that stopped, or restarted less than the span ago, is answered by its last stretch.
+     * Commits after {@code atMillis} are not looked at.
      */
-    synchronized boolean withoutBreak(SnapshotManager snapshots, long sinceMillis, long nowMillis, long maxGapMillis) {
+    synchronized Optional<Long> endOfRun(SnapshotManager snapshots, long atMillis, long spanMillis, long maxGapMillis) {
         Snapshot newest = snapshots.latestSnapshot();
         Long earliest = snapshots.earliestSnapshotId();
         if (newest == null || earliest == null) {
-            return false;
+            return Optional.empty();
         }
         Commit known = commits.get(newest.id());
         if ((!commits.isEmpty() && commits.lastKey() > newest.id())
                 || (known != null && known.timeMillis() != newest.timeMillis())) {
             commits.clear(); // rolled back: the ids name other commits now
         }
-        long later = nowMillis;
+        Long runEnd = null;
+        long runStart = 0;
         for (long id = newest.id(); id >= earliest; id--) {
             Commit commit = commits.computeIfAbsent(id, i -> of(i == newest.id() ? newest : snapshots.snapshot(i)));
-            if (later - commit.timeMillis() > maxGapMillis) {
-                commits.headMap(id, false).clear();
-                return false;
+            if (commit.timeMillis() > atMillis) {
+                continue;
+            }
+            if (runEnd != null && runStart - commit.timeMillis() > maxGapMillis) {
+                runEnd = null; // the stretch broke before reaching the span: look at the one before
             }
             if (!commit.streaming()) {
                 continue;
             }
-            if (commit.timeMillis() <= sinceMillis) {
-                commits.headMap(id, false).clear();
-                return true;
+            if (runEnd == null) {
+                runEnd = commit.timeMillis();
             }
-            later = commit.timeMillis();
+            runStart = commit.timeMillis();
+            if (runEnd - runStart >= spanMillis) {
+                if (atMillis == Long.MAX_VALUE) {
+                    commits.headMap(id, false).clear();
+                }
+                return Optional.of(runEnd);
+            }
         }
-        return false;
+        return Optional.empty();
     }
 
     private static Commit of(Snapshot s) {
