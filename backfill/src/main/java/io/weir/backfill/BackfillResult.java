@@ -8,9 +8,11 @@ import java.util.List;
  * @param unfinished the chunks that failed or never ran, in the plan's order
  * @param ledgerComplete whether the ledger holds the outcome of every chunk that did not finish, so
  *     that {@code weir backfill --retry} finds them all (it cannot when the ledger's own disk is full)
+ * @param streamKeepsOut the layers whose running stream now keeps out of the partitions this run
+ *     sealed: later changes reach those partitions only by a rebuild
  */
 public record BackfillResult(String runId, int partitionsDone, int partitionsFailed, long rowsWritten,
-        List<String> failures, List<Chunk> unfinished, boolean ledgerComplete) {
+        List<String> failures, List<Chunk> unfinished, boolean ledgerComplete, List<String> streamKeepsOut) {
 
     public boolean succeeded() {
         return partitionsFailed == 0;

@@ -117,7 +117,7 @@ public final class BackfillRunner {
             progress.finished();
         }
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
-                ledgerComplete.get());
+                ledgerComplete.get(), plan.layers().stream().map(l -> l.layer().name()).filter(keptOut::contains).toList());
     }
 
     /**
@@ -471,12 +471,18 @@ public final class BackfillRunner {
         boolean streaming = lake.lastStreamCommitMillis(layer.table(),
                 now - 10 * conf.flink().checkpointInterval().toMillis() - delay).isPresent();
         sealings.put(layer.name(), new Sealing(java.util.Set.copyOf(sealed), streaming ? now + delay : now));
+        if (streaming) {
+            keptOut.add(layer.name());
+        }
     }
 
     /** A layer's partitions that batch now owns, and when a running stream has surely seen that. */
     private record Sealing(java.util.Set<String> partitions, long settledAt) {}
 
     private final Map<String, Sealing> sealings = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Layers whose running stream keeps out of the partitions this runner sealed. */
+    private final java.util.Set<String> keptOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Whether the layer's stream keeps out of sealed partitions; planned once per layer and runner. */
     private boolean fenced(LayerConf layer) {

@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -157,6 +158,8 @@ class SealedPartitionConsistencyTest {
         assertEquals(mysqlUsers("20230216"), users("20230216"),
                 "the cascade follows the lookback: payment day D+1 reads the rebuilt order day D");
         assertTrue(new Seals(lake).of("dws_user_stats").contains(DS), "D is sealed for dws_user_stats");
+        assertTrue(cascade.streamKeepsOut().contains("dws_user_stats"), "weir backfill says so: " + cascade.streamKeepsOut());
+        assertFalse(cascade.streamKeepsOut().contains("ods_orders"), "a copy's stream is not fenced: " + cascade.streamKeepsOut());
         Map<String, String> repaired = stats();
 
         // A later change to D reaches the stream, whose COUNT(DISTINCT)/MAX state lacks the repaired

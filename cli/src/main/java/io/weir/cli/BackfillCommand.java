@@ -148,6 +148,13 @@ final class BackfillCommand implements Callable<Integer> {
                         out.flush();
                         return WeirException.JOB_FAILURE;
                     }
+                    for (String layer : result.streamKeepsOut()) {
+                        if (!pipeline.layer(layer).scheduled()) {
+                            out.println("note: the running " + layer + " stream keeps out of the partitions this run"
+                                    + " sealed: later changes to their inputs reach them only by a rebuild. `weir status`"
+                                    + " lists those that need one; a schedule on " + layer + " rebuilds them by itself.");
+                        }
+                    }
                     return 0;
                 }
             }
