@@ -134,7 +134,7 @@ public final class StatusCollector {
             PartitionSpec spec = layer.partition().get();
             Optional<Instant> closedAt = closing.of(layer.table()).through();
             Optional<LocalDateTime> closedUntil = closedAt.map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
-                    .or(() -> newestBuilt(layer, spec));
+                    .or(() -> newestBuilt(layer, spec).flatMap(built -> closedInputsUntil(layer, built)));
             if (closedUntil.isPresent()) {
                 LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
                 LocalDateTime closedEnd = spec.partitionOf(closedUntil.get()).start();
@@ -177,6 +177,22 @@ public final class StatusCollector {
     }
 
     /** For a batch-built table: the end of the newest partition the ledger shows done. */
+    /**
+     * A batch-built table is closed as far as it is built, and no further than its inputs are: a
+     * partition built while still open (--allow-open) may change yet.
+     */
+    private Optional<LocalDateTime> closedInputsUntil(LayerConf layer, LocalDateTime built) {
+        LocalDateTime until = built;
+        for (Closing.Closed judge : closing.judges(layer)) {
+            if (judge.through().isEmpty()) {
+                return Optional.empty();
+            }
+            LocalDateTime closed = LocalDateTime.ofInstant(judge.through().get(), ZoneOffset.UTC);
+            until = closed.isBefore(until) ? closed : until;
+        }
+        return Optional.of(until);
+    }
+
     private Optional<LocalDateTime> newestBuilt(LayerConf layer, PartitionSpec spec) {
         if (newestBuiltVersion != ledger.version()) {
             newestBuilt.clear();
