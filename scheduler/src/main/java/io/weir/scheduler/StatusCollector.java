@@ -6,6 +6,7 @@ import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
+import io.weir.runner.conf.PartitionMapping;
 import io.weir.runner.conf.PartitionSpec;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Closing;
@@ -71,11 +72,17 @@ public final class StatusCollector {
         }
         List<StatusReport.Waiting> waiting = new ArrayList<>();
         Map<String, Integer> dueCounts = new LinkedHashMap<>();
+        Map<String, java.util.Set<String>> dueByTable = new java.util.HashMap<>();
         for (LayerConf layer : conf.layers()) {
             if (layer.partition().isEmpty()) {
                 continue;
             }
-            List<MissingPartitions.Missing> dueNow = layer.scheduled() ? due.of(layer, now) : due.stale(layer, now);
+            List<MissingPartitions.Missing> dueNow = new ArrayList<>(layer.scheduled() ? due.of(layer, now) : due.stale(layer, now));
+            if (!layer.scheduled()) {
+                dueNow.addAll(behindInputsDue(layer, dueNow, dueByTable));
+            }
+            dueByTable.put(layer.table(), dueNow.stream().map(d -> d.partition().value())
+                    .collect(java.util.stream.Collectors.toSet()));
             if (dueNow.isEmpty() && !layer.scheduled()) {
                 continue;
             }
@@ -86,6 +93,43 @@ public final class StatusCollector {
             }
         }
         return new StatusReport(conf.name(), now, tables, runs(), waiting, dueCounts, List.of(), "", List.of());
+    }
+
+    /**
+     * Of a layer without a schedule, the built partitions that read an input partition which itself
+     * needs building again: once it is rebuilt they will differ, though nothing they read has changed yet.
+     */
+    private List<MissingPartitions.Missing> behindInputsDue(LayerConf layer, List<MissingPartitions.Missing> listed,
+            Map<String, java.util.Set<String>> dueByTable) {
+        java.util.Set<String> already = listed.stream().map(d -> d.partition().value()).collect(java.util.stream.Collectors.toSet());
+        PartitionSpec spec = layer.partition().orElseThrow();
+        List<MissingPartitions.Missing> found = new ArrayList<>();
+        for (LedgerEntry built : ledger.latestByPartition(layer.table()).values()) {
+            Optional<Partition> partition = spec.parse(built.partition());
+            if (built.status() != RunStatus.DONE || already.contains(built.partition()) || partition.isEmpty()) {
+                continue;
+            }
+            inputDue(layer, partition.get(), dueByTable).ifPresent(input -> found.add(new MissingPartitions.Missing(
+                    partition.get(), MissingPartitions.Reason.UPSTREAM_CHANGED, "its input " + input + " needs building again first")));
+        }
+        found.sort(Comparator.comparing(m -> m.partition().start()));
+        return found;
+    }
+
+    private Optional<String> inputDue(LayerConf layer, Partition partition, Map<String, java.util.Set<String>> dueByTable) {
+        for (String upstream : layer.upstream()) {
+            java.util.Set<String> upstreamDue = dueByTable.getOrDefault(upstream, java.util.Set.of());
+            Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(upstream).flatMap(LayerConf::partition);
+            if (upstreamDue.isEmpty() || upstreamSpec.isEmpty()) {
+                continue;
+            }
+            for (Partition read : PartitionMapping.read(layer, partition, upstreamSpec.get())) {
+                if (upstreamDue.contains(read.value())) {
+                    return Optional.of(upstream + " partition " + read.value());
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     /** Every partitioned layer's partitions that overlap {@code [from, until)}, each with its state. */

@@ -213,8 +213,14 @@ class SchedulerTest {
         }
         Map<String, BigDecimal> before = Totals.of(lake, "dws_users", "user_id", "20230301");
         backfill("ods_orders", MAR_1, MAR_1);
-        backfill("dwd_orders", MAR_1, MAR_1);
         Instant marchFourth = NOW.minus(Duration.ofDays(1));
+        // dwd_orders read the old ods day, and dws_users was built on that dwd day: both need building again.
+        List<StatusReport.Waiting> behind = new StatusCollector(base, lake, clockAt(marchFourth)).collect().waiting();
+        assertTrue(behind.stream().anyMatch(w -> w.layer().equals("dwd_orders") && w.partition().equals("20230301")
+                && w.due().contains("ods_orders")), behind.toString());
+        assertTrue(behind.stream().anyMatch(w -> w.layer().equals("dws_users") && w.partition().equals("20230301")
+                && w.due().equals("its input dwd_orders partition 20230301 needs building again first")), behind.toString());
+        backfill("dwd_orders", MAR_1, MAR_1);
         // Without a schedule no tick will rebuild it: status names the partition and why.
         List<StatusReport.Waiting> unscheduled = new StatusCollector(base, lake, clockAt(marchFourth)).collect().waiting()
                 .stream().filter(w -> w.layer().equals("dws_users")).toList();
