@@ -1,0 +1,143 @@
+package io.weir.bench;
+
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.conf.PipelineConfLoader;
+import io.weir.runner.lake.Closing;
+import io.weir.runner.lake.Lake;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.GenericRow;
+import org.apache.paimon.manifest.ManifestCommittable;
+import org.apache.paimon.schema.Schema;
+import org.apache.paimon.table.sink.CommitMessage;
+import org.apache.paimon.table.sink.StreamTableWrite;
+import org.apache.paimon.table.sink.StreamWriteBuilder;
+import org.apache.paimon.table.sink.TableCommitImpl;
+import org.apache.paimon.types.DataTypes;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one closing answer costs for a table a stream writes without a watermark (closed by its
+ * inputs), against one with its own watermark: the status page and the scheduler ask it every few
+ * seconds. The streams are stand-ins that commit to real Paimon tables as Flink's sink does, as
+ * fast as they can or at a given pace, for a lag and a bit; the answer then walks every commit of
+ * the lag. Cold: a new Lake (every snapshot file read once); warm: the same Lake asked again
+ * (median of five, after one).
+ *
+ * <p>Usage: bench/run InputClosingBench [pace ms between commit rounds, default 0,100,1000]
+ */
+public final class InputClosingBench {
+
+    public static void main(String[] args) throws Exception {
+        String[] paces = (args.length > 0 ? args[0] : "0,100,1000").split(",");
+        System.out.printf("Closing of a watermark-less stream table (by its inputs) vs one with a watermark%n");
+        System.out.printf("%8s %10s %14s %14s %14s %14s%n", "PACE ms", "COMMITS", "inputs cold ms", "inputs warm ms",
+                "watermark ms", "state");
+        for (String pace : paces) {
+            measure(Integer.parseInt(pace.trim()));
+        }
+    }
+
+    private static void measure(int paceMillis) throws Exception {
+        Path work = Files.createTempDirectory("weir-closing-bench");
+        PipelineConf conf = conf(work);
+        Instant watermark = Instant.parse("2023-02-15T12:00:00Z");
+        int rounds = 0;
+        try (Lake lake = new Lake(conf)) {
+            lake.catalog().createDatabase(conf.warehouse().database(), true);
+            for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders")) {
+                lake.catalog().createTable(Identifier.create(conf.warehouse().database(), table), Schema.newBuilder()
+                        .column("ds", DataTypes.STRING().notNull()).column("k", DataTypes.BIGINT().notNull())
+                        .primaryKey("ds", "k").partitionKeys("ds").option("bucket", "1").build(), false);
+            }
+            Closing closing = new Closing(conf, lake, Clock.systemUTC());
+            long until = Long.MAX_VALUE;
+            try (Writer orders = new Writer(lake, "ods_orders"); Writer pay = new Writer(lake, "ods_orders_pay");
+                    Writer dwd = new Writer(lake, "dwd_orders")) {
+                while (System.currentTimeMillis() < until) {
+                    if (rounds == 1) {
+                        // From the first commit on: the stretch must span a lag, whatever the warm-up took.
+                        until = System.currentTimeMillis() + closing.lag().toMillis() + 2000;
+                    }
+                    orders.commit(watermark);
+                    pay.commit(watermark);
+                    dwd.commit(null);
+                    rounds++;
+                    if (paceMillis > 0) {
+                        Thread.sleep(paceMillis); // the stand-in streams' checkpoint interval
+                    }
+                }
+            }
+        }
+        try (Lake lake = new Lake(conf)) {
+            long started = System.nanoTime();
+            Closing.Closed cold = new Closing(conf, lake, Clock.systemUTC()).of("dwd_orders");
+            double coldMillis = (System.nanoTime() - started) / 1e6;
+            double warm = medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("dwd_orders"));
+            double own = medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("ods_orders"));
+            System.out.printf("%8d %10d %14.1f %14.1f %14.1f   %s%n", paceMillis, rounds, coldMillis, warm, own, cold.state());
+        }
+    }
+
+    /** The quickstart's pipeline on a scratch warehouse, with a short lag: checkpoints of 200 ms, quiet after 2 s. */
+    private static PipelineConf conf(Path work) throws Exception {
+        Path home = Path.of(System.getProperty("weir.home", "."));
+        String yaml = Files.readString(home.resolve("conf/quickstart.yaml"))
+                .replace("templates: ../sql-templates", "templates: " + home.resolve("sql-templates"))
+                .replaceAll("(?m)^  checkpoint-interval: .*$", "  checkpoint-interval: 200ms\n  quiet-timeout: 2s")
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + work.resolve("warehouse").toUri());
+        Path file = work.resolve("pipeline.yaml");
+        Files.writeString(file, yaml);
+        return new PipelineConfLoader().load(file);
+    }
+
+    private static double medianMillis(Runnable call) {
+        call.run();
+        double[] times = new double[5];
+        for (int i = 0; i < times.length; i++) {
+            long t = System.nanoTime();
+            call.run();
+            times[i] = (System.nanoTime() - t) / 1e6;
+        }
+        java.util.Arrays.sort(times);
+        return times[times.length / 2];
+    }
+
+    /** Commits as Flink's Paimon sink does: a checkpoint id for identifier, and the operator's watermark. */
+    private static final class Writer implements AutoCloseable {
+        private static final org.apache.paimon.disk.IOManager IO =
+                org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir"));
+        private final StreamTableWrite write;
+        private final TableCommitImpl commit;
+        private long checkpoint;
+
+        Writer(Lake lake, String table) {
+            StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
+            write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
+            commit = (TableCommitImpl) builder.newCommit();
+        }
+
+        void commit(Instant watermark) throws Exception {
+            checkpoint++;
+            write.write(GenericRow.of(BinaryString.fromString("20230215"), checkpoint));
+            ManifestCommittable committable = new ManifestCommittable(checkpoint,
+                    watermark == null ? null : watermark.toEpochMilli());
+            for (CommitMessage message : write.prepareCommit(false, checkpoint)) {
+                committable.addFileCommittable(message);
+            }
+            commit.commit(committable);
+        }
+
+        @Override
+        public void close() throws Exception {
+            write.close();
+            commit.close();
+        }
+    }
+}
