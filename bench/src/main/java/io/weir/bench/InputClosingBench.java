@@ -79,8 +79,8 @@ public final class InputClosingBench {
             long started = System.nanoTime();
             Closing.Closed cold = new Closing(conf, lake, Clock.systemUTC()).of("dwd_orders");
             double coldMillis = (System.nanoTime() - started) / 1e6;
-            double warm = medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("dwd_orders"));
-            double own = medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("ods_orders"));
+            double warm = LedgerBench.medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("dwd_orders"));
+            double own = LedgerBench.medianMillis(() -> new Closing(conf, lake, Clock.systemUTC()).of("ods_orders"));
             System.out.printf("%8d %10d %14.1f %14.1f %14.1f   %s%n", paceMillis, rounds, coldMillis, warm, own, cold.state());
         }
     }
@@ -95,18 +95,6 @@ public final class InputClosingBench {
         Path file = work.resolve("pipeline.yaml");
         Files.writeString(file, yaml);
         return new PipelineConfLoader().load(file);
-    }
-
-    private static double medianMillis(Runnable call) {
-        call.run();
-        double[] times = new double[5];
-        for (int i = 0; i < times.length; i++) {
-            long t = System.nanoTime();
-            call.run();
-            times[i] = (System.nanoTime() - t) / 1e6;
-        }
-        java.util.Arrays.sort(times);
-        return times[times.length / 2];
     }
 
     /** Commits as Flink's Paimon sink does: a checkpoint id for identifier, and the operator's watermark. */

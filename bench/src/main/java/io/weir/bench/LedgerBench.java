@@ -90,7 +90,8 @@ public final class LedgerBench {
         return someRun;
     }
 
-    private static double medianMillis(Runnable call) {
+    /** The median of five calls after one warm-up, in milliseconds. */
+    static double medianMillis(Runnable call) {
         call.run();
         double[] times = new double[5];
         for (int i = 0; i < times.length; i++) {

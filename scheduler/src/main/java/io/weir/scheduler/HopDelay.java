@@ -45,7 +45,7 @@ final class HopDelay {
             Long committedAt = null;
             for (String table : layer.upstream()) {
                 LakeState.TableState upstream = lakeState.of(table);
-                if (!upstream.streamWritten() && !upstream.streamCommits()) {
+                if (!upstream.recordsWatermark() && !upstream.streamCommits()) {
                     continue; // built in batch: no stream hop to measure
                 }
                 Optional<Long> before = dataCommitBefore(table, consumedAt.get());

@@ -98,7 +98,8 @@ final class LakeState {
 
         static final TableState MISSING = new TableState(false, 0, Optional.empty(), Map.of(), Map.of(), Optional.empty(), false);
 
-        boolean streamWritten() {
+        /** Whether a streaming writer recorded a watermark in it; one that writes without any still {@link #streamCommits}. */
+        boolean recordsWatermark() {
             return watermark.isPresent();
         }
     }

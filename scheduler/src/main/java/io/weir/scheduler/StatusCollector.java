@@ -160,7 +160,7 @@ public final class StatusCollector {
                 .map(StatusCollector::verified).orElse(null);
         boolean hasData = state.exists() && state.snapshotId() != 0;
         StatusReport.WrittenBy writtenBy = !hasData ? StatusReport.WrittenBy.NONE
-                : state.streamWritten() || state.streamCommits() ? StatusReport.WrittenBy.STREAM : StatusReport.WrittenBy.BATCH;
+                : state.recordsWatermark() || state.streamCommits() ? StatusReport.WrittenBy.STREAM : StatusReport.WrittenBy.BATCH;
         StatusReport.TableKind kind = layer.scheduled() ? StatusReport.TableKind.SCHEDULED
                 : switch (writtenBy) {
                     case STREAM -> StatusReport.TableKind.STREAM;
@@ -220,7 +220,6 @@ public final class StatusCollector {
                 v.missing(), v.extra(), v.sample());
     }
 
-    /** For a batch-built table: the end of the newest partition the ledger shows done. */
     /**
      * A batch-built table is closed as far as it is built, and no further than its inputs are: a
      * partition built while still open (--allow-open) may change yet.
@@ -237,6 +236,7 @@ public final class StatusCollector {
         return Optional.of(until);
     }
 
+    /** For a batch-built table: the end of the newest partition the ledger shows done. */
     private Optional<LocalDateTime> newestBuilt(LayerConf layer, PartitionSpec spec) {
         if (newestBuiltVersion != ledger.version()) {
             newestBuilt.clear();
