@@ -17,7 +17,10 @@ import io.weir.runner.session.RunningStream;
 import io.weir.runner.template.Renderer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -37,12 +40,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * partition is then backfilled without --allow-open. A stopped stream closes nothing, and after a
  * restart from savepoints the next quiet partition closes the same way.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class QuietSourceTest {
 
     private static final Duration QUIET = Duration.ofSeconds(5);
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
     private static final Instant FEB_16 = Instant.parse("2023-02-16T00:00:00Z");
     private static final Instant FEB_17 = Instant.parse("2023-02-17T00:00:00Z");
+    private static final Instant FEB_18 = Instant.parse("2023-02-18T00:00:00Z");
     private static final List<String> TABLES = List.of("ods_orders", "ods_orders_pay", "dwd_orders", "dws_users");
 
     @TempDir static Path dir;
@@ -60,8 +65,9 @@ class QuietSourceTest {
     }
 
     @Test
+    @Order(1)
     void aQuietSourcesLastPartitionClosesThroughEveryLayerAlsoAfterARestart() throws Exception {
-        List<LayerConf> layers = fx.conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
+        List<LayerConf> layers = layers();
         stream = fx.stream(layers);
         // The seed rows end on 2023-02-15 18:40:56: no watermark will pass the day's end.
         awaitClosedAndBackfill(FEB_16, LocalDate.of(2023, 2, 15),
@@ -90,6 +96,67 @@ class QuietSourceTest {
                 "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
         awaitClosedAndBackfill(FEB_17, LocalDate.of(2023, 2, 16), Totals.expected("user_001", "10.00"));
+    }
+
+    /**
+     * Orders keep coming, payments stop. Flink's source of ods_orders_pay in the dwd_orders job keeps
+     * the watermark of the last payment it read and never turns idle, so dwd_orders' watermark stands
+     * there while the orders move on: a day would stay open forever, and no quiet rule helps while
+     * rows come. Weir sees the watermark stand through a lag of the job's run and closes dwd_orders by
+     * its inputs, so the day's backfill runs without --allow-open, and agrees with the stream.
+     */
+    @Test
+    @Order(2)
+    void aJoinSideThatGetsNothingNewDoesNotHoldADayOpenWhileTheOtherSideFlows() throws Exception {
+        if (stream == null) {
+            stream = fx.stream(layers());
+        }
+        SampleSource.execute(fx.mariaDb,
+                "INSERT INTO orders VALUES (100041, 'user_002', 12345, 1, 7.00, '2023-02-17 01:00:00', '2023-02-17 01:00:00', 1)",
+                "INSERT INTO orders_pay VALUES (2041, 100041, 1, '2023-02-17 01:00:00')");
+        java.util.Map<String, java.math.BigDecimal> totals = Totals.expected("user_002", "7.00");
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return Totals.of(fx.lake, "dws_users", "user_id", "20230217").equals(totals);
+        }, () -> Totals.of(fx.lake, "dws_users", "user_id", "20230217").toString());
+
+        Closing closing = new Closing(fx.conf, fx.lake, Clock.systemUTC());
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicLong passedAt = new java.util.concurrent.atomic.AtomicLong();
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            int n = next.getAndIncrement(); // an unpaid order every poll, ten minutes later each
+            java.time.LocalDateTime at = java.time.LocalDateTime.of(2023, 2, 17, 2, 0).plusMinutes(10L * n);
+            try {
+                SampleSource.execute(fx.mariaDb, "INSERT INTO orders VALUES (" + (100100 + n) + ", 'user_003', 12345, 1, 1.00, '"
+                        + at + "', '" + at + "', 1)");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (passedAt.get() == 0 && fx.lake.watermark("ods_orders").orElse(0L) >= FEB_18.toEpochMilli()) {
+                passedAt.set(System.currentTimeMillis());
+            }
+            return TABLES.stream().allMatch(t -> closing.of(t).passed(FEB_18));
+        }, () -> TABLES.stream().map(t -> t + ": " + closing.of(t).state()).toList().toString());
+        Duration took = Duration.ofMillis(System.currentTimeMillis() - passedAt.get());
+        System.out.println("stalled-close: dwd_orders closed the day " + took + " after ods_orders' watermark passed it (lag "
+                + closing.lag() + ")");
+
+        Closing.Closed dwd = closing.of("dwd_orders");
+        assertTrue(fx.lake.watermark("dwd_orders").orElseThrow() < Instant.parse("2023-02-17T01:00:00Z").toEpochMilli(),
+                "the premise: Flink holds dwd_orders' watermark at the last payment's, " + dwd.state());
+        assertEquals(Closing.Basis.STALLED, dwd.basis(), dwd.state());
+        assertTrue(dwd.state().contains("its watermark stood at 2023-02-17 00:59:5"), dwd.state());
+        BackfillResult result = new BackfillRunner(fx.conf, fx.session, new Renderer(fx.conf), fx.lake, new Ledger(fx.lake)).run(
+                planner().plan(new BackfillRequest("dws_users", LocalDate.of(2023, 2, 17), LocalDate.of(2023, 2, 17),
+                        false, 1, 1, true, false)), 1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(1, result.partitionsDone());
+        assertEquals(totals, Totals.of(fx.lake, "dws_users", "user_id", "20230217"), "the batch recomputation agrees");
+    }
+
+    private static List<LayerConf> layers() {
+        return fx.conf.layers().stream().filter(l -> !l.table().equals("dws_shops")).toList();
     }
 
     /**

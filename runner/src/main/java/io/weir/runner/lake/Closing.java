@@ -38,6 +38,10 @@ import java.util.Optional;
  * {@link #lag()} before its job's latest commit, its job having run without a stop in between; a
  * stopped job keeps what it closed. Until its job has run a lag it holds its readers' partitions
  * open, where ignoring it would let a backfill seal them too early.
+ *
+ * <p>A table whose own watermark stood still through the last lag of its job's run, while its inputs
+ * closed further, is closed by its inputs the same way ({@link Basis#STALLED}): an input with nothing
+ * new to read holds a Flink job's watermark at its own last one.
  */
 public final class Closing {
 
@@ -73,6 +77,11 @@ public final class Closing {
          * run without a stop in between.
          */
         INPUTS,
+        /**
+         * Its own watermark stood still through the last {@link #lag()} of its job's run while its
+         * inputs closed further: closed by its inputs as {@link #INPUTS}.
+         */
+        STALLED,
         /** A stream writes it without a watermark, and nothing closes it yet: every partition is open. */
         OPEN,
         /** No stream has recorded a watermark in it. */
@@ -96,6 +105,7 @@ public final class Closing {
                 case WATERMARK -> "watermark " + show(through.orElseThrow());
                 case QUIET -> "quiet, closed through " + show(through.orElseThrow());
                 case INPUTS -> "no watermark, closed through " + show(through.orElseThrow()) + " by its inputs";
+                case STALLED -> "closed through " + show(through.orElseThrow()) + " by its inputs";
                 case OPEN -> "no watermark, not closed";
                 case NONE -> "no watermark";
             };
@@ -180,6 +190,13 @@ public final class Closing {
         if (watermark.isEmpty()) {
             return withoutWatermark(table, seen);
         }
+        Closed closed = byWatermark(table, watermark, seen);
+        // quiet-timeout 0 asks for watermarks only
+        return closed.basis() == Basis.WATERMARK && !conf.flink().quietTimeout().isZero()
+                ? stalled(table, closed, seen).orElse(closed) : closed;
+    }
+
+    private Closed byWatermark(String table, Optional<Instant> watermark, Map<String, Closed> seen) {
         Duration quiet = conf.flink().quietTimeout();
         if (quiet.isZero()) {
             return new Closed(table, watermark, Basis.WATERMARK, false, "");
@@ -211,6 +228,46 @@ public final class Closing {
             return new Closed(table, watermark, Basis.WATERMARK, true, "");
         }
         return new Closed(table, Optional.of(carried), Basis.QUIET, true, "");
+    }
+
+    /**
+     * A watermark that stood still through the last {@link #lag()} of its job's run, while its inputs
+     * closed further, is held back by an input with nothing new to read: Flink's source of a lake table
+     * keeps the watermark of the last snapshot it read and never turns idle, so a side of a join, or
+     * of a union, that gets no rows holds the job's watermark at its own last one forever. The table
+     * is then closed by its inputs, as one without a watermark is. A watermark that moved in that
+     * time is the job's own progress, a backlog it is reading say, and is trusted as it is.
+     */
+    private Optional<Closed> stalled(String table, Closed byWatermark, Map<String, Closed> seen) {
+        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        if (layer == null || layer.upstream().isEmpty() || !inputsPassed(layer, byWatermark.through().get(), seen)) {
+            return Optional.empty();
+        }
+        Optional<StreamCommitLog.Run> run = lake.streamRun(table, Long.MAX_VALUE, lag().toMillis(), liveness().toMillis());
+        if (run.isEmpty() || run.get().stoodWatermark().isEmpty()) {
+            return Optional.empty();
+        }
+        Instant stood = Instant.ofEpochMilli(run.get().stoodWatermark().get());
+        return carried(layer, Long.MAX_VALUE, seen, new ArrayList<>())
+                .filter(through -> through.isAfter(stood) && through.isAfter(byWatermark.through().get()))
+                .map(through -> new Closed(table, Optional.of(through), Basis.STALLED, byWatermark.quiet(),
+                        "its watermark stood at " + show(stood) + " for " + human(lag()) + " while its job ran"));
+    }
+
+    /** Whether every input that closes in event time is closed past the instant: only then can they close the table further. */
+    private boolean inputsPassed(LayerConf layer, Instant instant, Map<String, Closed> seen) {
+        boolean any = false;
+        for (String upstream : layer.upstream()) {
+            Closed input = of(upstream, seen);
+            if (input.basis() == Basis.NONE) {
+                continue;
+            }
+            if (!input.through().map(t -> t.isAfter(instant)).orElse(false)) {
+                return false;
+            }
+            any = true;
+        }
+        return any;
     }
 
     /**
@@ -280,9 +337,12 @@ public final class Closing {
             Optional<Instant> then = switch (input.basis()) {
                 case WATERMARK -> lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
                 // Quiet for the quiet timeout while the job runs: it has read the input's last rows.
-                case QUIET -> runningNow ? input.through()
-                        : lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
+                case QUIET -> runningNow ? input.through() : later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
+                        quietThen(upstream, since));
                 case INPUTS -> carried(conf.layerWritingTable(upstream).orElseThrow(), since, seen, why);
+                // What its watermark had reached then, or its inputs, whichever closed it further.
+                case STALLED -> later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
+                        carried(conf.layerWritingTable(upstream).orElseThrow(), since, seen, new ArrayList<>()));
                 default -> Optional.empty();
             };
             if (then.isEmpty()) {
@@ -297,6 +357,25 @@ public final class Closing {
             return Optional.empty();
         }
         return Optional.of(through);
+    }
+
+    /**
+     * What a table fed by the source, quiet now, was closed through by quiet at an earlier instant:
+     * the quiet timeout before it, if it was quiet then too. A table fed by lake tables is left to
+     * its watermark then: what closed its inputs then is not kept.
+     */
+    private Optional<Instant> quietThen(String table, long atMillis) {
+        LayerConf layer = conf.layerWritingTable(table).orElse(null);
+        Duration quiet = conf.flink().quietTimeout();
+        if (layer == null || !layer.upstream().isEmpty() || quiet.isZero()
+                || !lake.quietAt(table, atMillis, quiet.toMillis(), liveness().toMillis())) {
+            return Optional.empty();
+        }
+        return Optional.of(Instant.ofEpochMilli(atMillis).minus(quiet));
+    }
+
+    private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {
+        return a.isEmpty() ? b : b.isEmpty() || a.get().isAfter(b.get()) ? a : b;
     }
 
     public static String show(Instant instant) {

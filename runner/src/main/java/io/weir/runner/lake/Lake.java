@@ -368,6 +368,11 @@ public final class Lake implements AutoCloseable {
      * ({@code Long.MAX_VALUE}: all). Empty where no such stretch is kept.
      */
     public Optional<Long> endOfStreamRun(String tableName, long atMillis, long spanMillis, long maxGapMillis) {
+        return streamRun(tableName, atMillis, spanMillis, maxGapMillis).map(StreamCommitLog.Run::endMillis);
+    }
+
+    /** As {@link #endOfStreamRun}, with the watermark that stood through the run's last span, if one did. */
+    Optional<StreamCommitLog.Run> streamRun(String tableName, long atMillis, long spanMillis, long maxGapMillis) {
         return streamCommits.computeIfAbsent(tableName, t -> new StreamCommitLog())
                 .endOfRun(table(tableName).snapshotManager(), atMillis, spanMillis, maxGapMillis);
     }
@@ -391,6 +396,26 @@ public final class Lake implements AutoCloseable {
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the table was quiet at {@code atMillis}: its streaming writer committed within
+     * {@code livenessMillis} before it, and none of its commits in the {@code quietMillis} before it
+     * brought rows. False where those snapshots have expired.
+     */
+    public boolean quietAt(String tableName, long atMillis, long quietMillis, long livenessMillis) {
+        FileStoreTable table = table(tableName);
+        boolean alive = false;
+        for (Snapshot s = newestCommittedBy(table, atMillis);
+                s != null && s.timeMillis() >= atMillis - Math.max(quietMillis, livenessMillis); s = previous(table, s)) {
+            boolean append = s.commitKind() == Snapshot.CommitKind.APPEND;
+            alive |= append && s.timeMillis() >= atMillis - livenessMillis
+                    && s.commitIdentifier() != org.apache.paimon.table.sink.BatchWriteBuilder.COMMIT_IDENTIFIER;
+            if (append && !empty(s) && s.timeMillis() >= atMillis - quietMillis) {
+                return false;
+            }
+        }
+        return alive;
     }
 
     /** The newest snapshot committed at or before the time, by bisection: snapshot times grow with ids. */

@@ -15,7 +15,15 @@ import java.util.TreeMap;
  */
 final class StreamCommitLog {
 
-    private record Commit(long timeMillis, boolean streaming) {}
+    private record Commit(long timeMillis, boolean streaming, Long watermark) {}
+
+    /**
+     * A stretch of a streaming writer's commits with no gap over the limit.
+     *
+     * @param endMillis      its newest commit
+     * @param stoodWatermark the watermark every commit of its last span carried, where none moved it
+     */
+    record Run(long endMillis, Optional<Long> stoodWatermark) {}
 
     private final NavigableMap<Long, Commit> commits = new TreeMap<>();
 
@@ -25,7 +33,7 @@ final class StreamCommitLog {
      * stop. A job that stopped, or restarted less than the span ago, is answered by its last stretch.
      * Commits after {@code atMillis} are not looked at.
      */
-    synchronized Optional<Long> endOfRun(SnapshotManager snapshots, long atMillis, long spanMillis, long maxGapMillis) {
+    synchronized Optional<Run> endOfRun(SnapshotManager snapshots, long atMillis, long spanMillis, long maxGapMillis) {
         Snapshot newest = snapshots.latestSnapshot();
         Long earliest = snapshots.earliestSnapshotId();
         if (newest == null || earliest == null) {
@@ -38,6 +46,8 @@ final class StreamCommitLog {
         }
         Long runEnd = null;
         long runStart = 0;
+        Long endWatermark = null;
+        boolean stood = false;
         for (long id = newest.id(); id >= earliest; id--) {
             Commit commit = commits.computeIfAbsent(id, i -> of(i == newest.id() ? newest : snapshots.snapshot(i)));
             if (commit.timeMillis() > atMillis) {
@@ -51,20 +61,24 @@ final class StreamCommitLog {
             }
             if (runEnd == null) {
                 runEnd = commit.timeMillis();
+                endWatermark = commit.watermark();
+                stood = endWatermark != null;
             }
             runStart = commit.timeMillis();
+            stood = stood && endWatermark.equals(commit.watermark());
             if (runEnd - runStart >= spanMillis) {
                 if (atMillis == Long.MAX_VALUE) {
                     commits.headMap(id, false).clear();
                 }
-                return Optional.of(runEnd);
+                return Optional.of(new Run(runEnd, stood ? Optional.of(endWatermark) : Optional.empty()));
             }
         }
         return Optional.empty();
     }
 
     private static Commit of(Snapshot s) {
+        Long watermark = s.watermark() == null || s.watermark() == Long.MIN_VALUE ? null : s.watermark();
         return new Commit(s.timeMillis(), s.commitKind() == Snapshot.CommitKind.APPEND
-                && s.commitIdentifier() != BatchWriteBuilder.COMMIT_IDENTIFIER);
+                && s.commitIdentifier() != BatchWriteBuilder.COMMIT_IDENTIFIER, watermark);
     }
 }
