@@ -39,7 +39,7 @@ final class PartitionColumnOrigin {
 
     /** The aggregate the partition column is computed by, if it is; empty when it comes from rows. */
     static Optional<String> aggregateOf(TableEnvironment tEnv, String insert, String partitionColumn) {
-        return column(tEnv, insert, partitionColumn).flatMap(c -> trace(c.tree(), c.index()));
+        return column(tEnv, insert, partitionColumn).flatMap(c -> walk(c.tree(), c.index(), AGGREGATE));
     }
 
     /**
@@ -47,7 +47,7 @@ final class PartitionColumnOrigin {
      * pattern, through renames, casts, filters, joins and group keys; empty for any other expression.
      */
     static Optional<String> dateFormatOf(TableEnvironment tEnv, String insert, String partitionColumn) {
-        return column(tEnv, insert, partitionColumn).flatMap(c -> formatIn(c.tree(), c.index()));
+        return column(tEnv, insert, partitionColumn).flatMap(c -> walk(c.tree(), c.index(), DATE_FORMAT));
     }
 
     private record Column(RelNode tree, int index) {}
@@ -67,91 +67,89 @@ final class PartitionColumnOrigin {
         return Optional.empty();
     }
 
-    private static Optional<String> formatIn(RelNode rel, int index) {
-        if (rel instanceof Project project) {
-            RexNode expression = project.getProjects().get(index);
+    /** What a walk looks for where a column is computed: in a projected expression, or by an aggregate. */
+    private interface Search {
+        /** The answer this expression gives, or else the input columns to follow it into. */
+        Either atExpression(RexNode expression);
+
+        Optional<String> atAggregate(AggregateCall call);
+    }
+
+    private record Either(Optional<String> answer, List<Integer> follow) {
+        static Either answer(String answer) {
+            return new Either(Optional.of(answer), List.of());
+        }
+
+        static Either follow(List<Integer> inputs) {
+            return new Either(Optional.empty(), inputs);
+        }
+    }
+
+    /** An aggregate's name, or an OVER window's, that makes the column's value; any input column may carry one. */
+    private static final Search AGGREGATE = new Search() {
+        @Override
+        public Either atExpression(RexNode expression) {
+            return overIn(expression).map(Either::answer).orElseGet(() -> Either.follow(inputRefs(expression)));
+        }
+
+        @Override
+        public Optional<String> atAggregate(AggregateCall call) {
+            return Optional.of(call.getAggregation().getName() + "(...)");
+        }
+    };
+
+    /** The literal pattern of a DATE_FORMAT that makes the column, followed through casts and plain columns only. */
+    private static final Search DATE_FORMAT = new Search() {
+        @Override
+        public Either atExpression(RexNode expression) {
             while (expression.getKind() == SqlKind.CAST) {
                 expression = ((RexCall) expression).getOperands().get(0);
             }
             if (expression instanceof RexInputRef ref) {
-                return formatIn(project.getInput(), ref.getIndex());
+                return Either.follow(List.of(ref.getIndex()));
             }
             if (expression instanceof RexCall call && call.getOperator().getName().equalsIgnoreCase("DATE_FORMAT")
                     && call.getOperands().size() == 2 && call.getOperands().get(1) instanceof RexLiteral pattern
                     && pattern.getValueAs(String.class) != null) {
-                return Optional.of(pattern.getValueAs(String.class));
+                return Either.answer(pattern.getValueAs(String.class));
             }
-            return Optional.empty();
+            return Either.follow(List.of());
         }
-        if (rel instanceof Aggregate aggregate) {
-            List<Integer> keys = aggregate.getGroupSet().asList();
-            return index < keys.size() ? formatIn(aggregate.getInput(), keys.get(index)) : Optional.empty();
-        }
-        if (rel instanceof Join join) {
-            int left = join.getLeft().getRowType().getFieldCount();
-            return index < left ? formatIn(join.getLeft(), index) : formatIn(join.getRight(), index - left);
-        }
-        if (rel instanceof SetOp setOp) {
-            for (RelNode input : setOp.getInputs()) {
-                Optional<String> found = formatIn(input, index);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-            return Optional.empty();
-        }
-        if (rel.getInputs().size() == 1
-                && rel.getInput(0).getRowType().getFieldCount() == rel.getRowType().getFieldCount()) {
-            return formatIn(rel.getInput(0), index);
-        }
-        return Optional.empty();
-    }
 
-    private static Optional<String> trace(RelNode rel, int index) {
-        if (rel instanceof TableScan || rel instanceof Values) {
+        @Override
+        public Optional<String> atAggregate(AggregateCall call) {
             return Optional.empty();
         }
+    };
+
+    /** Follows output column {@code index} of {@code rel} down to where it is computed, and asks the search there. */
+    private static Optional<String> walk(RelNode rel, int index, Search search) {
         if (rel instanceof Project project) {
-            RexNode expression = project.getProjects().get(index);
-            Optional<String> over = overIn(expression);
-            if (over.isPresent()) {
-                return over;
-            }
-            for (int input : inputRefs(expression)) {
-                Optional<String> found = trace(project.getInput(), input);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-            return Optional.empty();
+            Either found = search.atExpression(project.getProjects().get(index));
+            return found.answer().isPresent() ? found.answer() : first(found.follow(), i -> walk(project.getInput(), i, search));
         }
         if (rel instanceof Aggregate aggregate) {
             List<Integer> keys = aggregate.getGroupSet().asList();
-            if (index < keys.size()) {
-                return trace(aggregate.getInput(), keys.get(index));
-            }
-            AggregateCall call = aggregate.getAggCallList().get(index - keys.size());
-            return Optional.of(call.getAggregation().getName() + "(...)");
+            return index < keys.size() ? walk(aggregate.getInput(), keys.get(index), search)
+                    : search.atAggregate(aggregate.getAggCallList().get(index - keys.size()));
         }
         if (rel instanceof Join join) {
             int left = join.getLeft().getRowType().getFieldCount();
-            return index < left ? trace(join.getLeft(), index) : trace(join.getRight(), index - left);
+            return index < left ? walk(join.getLeft(), index, search) : walk(join.getRight(), index - left, search);
         }
         if (rel instanceof SetOp setOp) {
-            for (RelNode input : setOp.getInputs()) {
-                Optional<String> found = trace(input, index);
-                if (found.isPresent()) {
-                    return found;
-                }
-            }
-            return Optional.empty();
+            return first(setOp.getInputs(), input -> walk(input, index, search));
         }
         // Filters, sorts, snapshots and the like pass their input's columns through unchanged.
         if (rel.getInputs().size() == 1
                 && rel.getInput(0).getRowType().getFieldCount() == rel.getRowType().getFieldCount()) {
-            return trace(rel.getInput(0), index);
+            return walk(rel.getInput(0), index, search);
         }
-        return Optional.empty(); // a shape this does not know: not refused on a guess
+        return Optional.empty(); // a scan, values, or a shape this does not know: not refused on a guess
+    }
+
+    private static <T> Optional<String> first(List<T> items, java.util.function.Function<T, Optional<String>> find) {
+        return items.stream().map(find).flatMap(Optional::stream).findFirst();
     }
 
     private static Optional<String> overIn(RexNode expression) {
