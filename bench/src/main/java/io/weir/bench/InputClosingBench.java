@@ -1,18 +1,12 @@
 package io.weir.bench;
 
+import io.weir.runner.StandInStreamWriter;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.PipelineConfLoader;
 import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
 import org.apache.paimon.catalog.Identifier;
-import org.apache.paimon.data.BinaryString;
-import org.apache.paimon.data.GenericRow;
-import org.apache.paimon.manifest.ManifestCommittable;
 import org.apache.paimon.schema.Schema;
-import org.apache.paimon.table.sink.CommitMessage;
-import org.apache.paimon.table.sink.StreamTableWrite;
-import org.apache.paimon.table.sink.StreamWriteBuilder;
-import org.apache.paimon.table.sink.TableCommitImpl;
 import org.apache.paimon.types.DataTypes;
 
 import java.nio.file.Files;
@@ -20,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /**
  * What one closing answer costs for dwd_orders, whose inputs are closed by their watermarks: written
@@ -66,8 +59,9 @@ public final class InputClosingBench {
             }
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
             long until = Long.MAX_VALUE;
-            try (Writer orders = new Writer(lake, "ods_orders"); Writer pay = new Writer(lake, "ods_orders_pay");
-                    Writer dwd = new Writer(lake, "dwd_orders")) {
+            try (StandInStreamWriter orders = new StandInStreamWriter(lake, "ods_orders", "20230215");
+                    StandInStreamWriter pay = new StandInStreamWriter(lake, "ods_orders_pay", "20230215");
+                    StandInStreamWriter dwd = new StandInStreamWriter(lake, "dwd_orders", "20230215")) {
                 while (System.currentTimeMillis() < until) {
                     if (rounds == 1) {
                         // From the first commit on: the stretch must span a lag, whatever the warm-up took.
@@ -109,37 +103,5 @@ public final class InputClosingBench {
         Path file = work.resolve("pipeline.yaml");
         Files.writeString(file, yaml);
         return new PipelineConfLoader().load(file);
-    }
-
-    /** Commits as Flink's Paimon sink does: a checkpoint id for identifier, and the operator's watermark. */
-    private static final class Writer implements AutoCloseable {
-        private static final org.apache.paimon.disk.IOManager IO =
-                org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir"));
-        private final StreamTableWrite write;
-        private final TableCommitImpl commit;
-        private long checkpoint;
-
-        Writer(Lake lake, String table) {
-            StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
-            write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
-            commit = (TableCommitImpl) builder.newCommit();
-        }
-
-        void commit(Instant watermark) throws Exception {
-            checkpoint++;
-            write.write(GenericRow.of(BinaryString.fromString("20230215"), checkpoint));
-            ManifestCommittable committable = new ManifestCommittable(checkpoint,
-                    watermark == null ? null : watermark.toEpochMilli());
-            for (CommitMessage message : write.prepareCommit(false, checkpoint)) {
-                committable.addFileCommittable(message);
-            }
-            commit.commit(committable);
-        }
-
-        @Override
-        public void close() throws Exception {
-            write.close();
-            commit.close();
-        }
     }
 }

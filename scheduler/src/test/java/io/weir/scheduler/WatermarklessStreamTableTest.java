@@ -2,6 +2,7 @@ package io.weir.scheduler;
 
 import io.weir.backfill.Ledger;
 import io.weir.runner.Await;
+import io.weir.runner.StandInStreamWriter;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
@@ -11,12 +12,7 @@ import io.weir.runner.lake.Lake;
 import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
-import org.apache.paimon.manifest.ManifestCommittable;
 import org.apache.paimon.schema.Schema;
-import org.apache.paimon.table.sink.CommitMessage;
-import org.apache.paimon.table.sink.StreamTableWrite;
-import org.apache.paimon.table.sink.StreamWriteBuilder;
-import org.apache.paimon.table.sink.TableCommitImpl;
 import org.apache.paimon.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -73,8 +68,10 @@ class WatermarklessStreamTableTest {
             AtomicBoolean streaming = new AtomicBoolean(true);
             AtomicReference<Throwable> failed = new AtomicReference<>();
             Thread streams = new Thread(() -> {
-                try (Writer orders = new Writer(lake, "ods_orders"); Writer pay = new Writer(lake, "ods_orders_pay");
-                        Writer catalog = new Writer(lake, "ods_product_catalog"); Writer dwd = new Writer(lake, "dwd_orders")) {
+                try (StandInStreamWriter orders = new StandInStreamWriter(lake, "ods_orders", "20230215");
+                        StandInStreamWriter pay = new StandInStreamWriter(lake, "ods_orders_pay", "20230215");
+                        StandInStreamWriter catalog = new StandInStreamWriter(lake, "ods_product_catalog", "20230215");
+                        StandInStreamWriter dwd = new StandInStreamWriter(lake, "dwd_orders", "20230215")) {
                     while (streaming.get()) {
                         orders.commit(inputWatermark.get());
                         pay.commit(inputWatermark.get().minusSeconds(60));
@@ -201,37 +198,5 @@ class WatermarklessStreamTableTest {
             schema.partitionKeys("ds");
         }
         lake.catalog().createTable(Identifier.create(conf.warehouse().database(), name), schema.build(), false);
-    }
-
-    /** Commits as Flink's Paimon sink does: a checkpoint id for identifier, and the operator's watermark. */
-    private static final class Writer implements AutoCloseable {
-        private static final org.apache.paimon.disk.IOManager IO =
-                org.apache.paimon.disk.IOManager.create(System.getProperty("java.io.tmpdir"));
-        private final StreamTableWrite write;
-        private final TableCommitImpl commit;
-        private long checkpoint;
-
-        Writer(Lake lake, String table) {
-            StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
-            write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
-            commit = (TableCommitImpl) builder.newCommit();
-        }
-
-        void commit(Instant watermark) throws Exception {
-            checkpoint++;
-            write.write(GenericRow.of(BinaryString.fromString("20230215"), checkpoint));
-            ManifestCommittable committable = new ManifestCommittable(checkpoint,
-                    watermark == null ? null : watermark.toEpochMilli());
-            for (CommitMessage message : write.prepareCommit(false, checkpoint)) {
-                committable.addFileCommittable(message);
-            }
-            commit.commit(committable);
-        }
-
-        @Override
-        public void close() throws Exception {
-            write.close();
-            commit.close();
-        }
     }
 }

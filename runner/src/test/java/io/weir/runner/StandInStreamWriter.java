@@ -1,0 +1,52 @@
+package io.weir.runner;
+
+import io.weir.runner.lake.Lake;
+import org.apache.paimon.data.BinaryString;
+import org.apache.paimon.data.GenericRow;
+import org.apache.paimon.disk.IOManager;
+import org.apache.paimon.manifest.ManifestCommittable;
+import org.apache.paimon.table.sink.CommitMessage;
+import org.apache.paimon.table.sink.StreamTableWrite;
+import org.apache.paimon.table.sink.StreamWriteBuilder;
+import org.apache.paimon.table.sink.TableCommitImpl;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Commits to a lake table as Flink's Paimon sink does at each checkpoint: a checkpoint id for
+ * identifier, and the operator's watermark (none for a job without event time). Each commit adds one
+ * row, keyed by the checkpoint, to a table of columns {@code (ds STRING, k BIGINT)}.
+ */
+public final class StandInStreamWriter implements AutoCloseable {
+
+    private static final IOManager IO = IOManager.create(System.getProperty("java.io.tmpdir"));
+    private final StreamTableWrite write;
+    private final TableCommitImpl commit;
+    private final String partition;
+    private long checkpoint;
+
+    public StandInStreamWriter(Lake lake, String table, String partition) {
+        StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
+        this.write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
+        this.commit = (TableCommitImpl) builder.newCommit();
+        this.partition = partition;
+    }
+
+    /** @param watermark the watermark the commit records, or null for none */
+    public void commit(Instant watermark) throws Exception {
+        checkpoint++;
+        write.write(GenericRow.of(BinaryString.fromString(partition), checkpoint));
+        ManifestCommittable committable = new ManifestCommittable(checkpoint, watermark == null ? null : watermark.toEpochMilli());
+        for (CommitMessage message : write.prepareCommit(false, checkpoint)) {
+            committable.addFileCommittable(message);
+        }
+        commit.commit(committable);
+    }
+
+    @Override
+    public void close() throws Exception {
+        write.close();
+        commit.close();
+    }
+}
