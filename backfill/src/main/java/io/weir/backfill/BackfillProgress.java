@@ -10,6 +10,9 @@ public interface BackfillProgress {
 
     void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded);
 
+    /** A chunk not run because another live run was building its partitions when this one came to it. */
+    default void chunkLeftToOtherRun(Chunk chunk, String why) {}
+
     void finished();
 
     /** Something the user should know that is not a chunk's outcome, such as a dead run resolved. */

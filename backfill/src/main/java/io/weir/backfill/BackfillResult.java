@@ -10,9 +10,12 @@ import java.util.List;
  *     that {@code weir backfill --retry} finds them all (it cannot when the ledger's own disk is full)
  * @param streamKeepsOut the layers whose running stream now keeps out of the partitions this run
  *     sealed: later changes reach those partitions only by a rebuild
+ * @param leftToOthers the chunks another live run was building when this one came to them, each
+ *     saying which run: not built twice at once
  */
 public record BackfillResult(String runId, int partitionsDone, int partitionsFailed, long rowsWritten,
-        List<String> failures, List<Chunk> unfinished, boolean ledgerComplete, List<String> streamKeepsOut) {
+        List<String> failures, List<Chunk> unfinished, boolean ledgerComplete, List<String> streamKeepsOut,
+        List<String> leftToOthers) {
 
     public boolean succeeded() {
         return partitionsFailed == 0;

@@ -20,8 +20,8 @@ import org.apache.flink.table.api.TableEnvironment;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -117,7 +117,8 @@ public final class BackfillRunner {
             progress.finished();
         }
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
-                ledgerComplete.get(), plan.layers().stream().map(l -> l.layer().name()).filter(keptOut::contains).toList());
+                ledgerComplete.get(), plan.layers().stream().map(l -> l.layer().name()).filter(keptOut::contains).toList(),
+                List.copyOf(leftToOthers));
     }
 
     /**
@@ -196,13 +197,15 @@ public final class BackfillRunner {
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean ledgerComplete = new java.util.concurrent.atomic.AtomicBoolean(true);
+    private final List<String> leftToOthers = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile String stoppedBecause;
 
     private ChunkOutcome runChunk(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
         List<LedgerEntry> running = entries(plan, layerPlan, chunk, RunStatus.RUNNING, null, upstreamRead(chunk.layer(), List.of()))
                 .stream().map(e -> e.withLease(new Lease(Lease.currentOwner(), java.time.Instant.now()))).toList();
+        Optional<LedgerEntry> taken;
         try {
-            ledger.record(running);
+            taken = ledger.claim(running);
         } catch (RuntimeException e) {
             // Not started, so nothing to undo; but the ledger holds no word of this chunk.
             stopIfDiskFull(e);
@@ -210,6 +213,13 @@ public final class BackfillRunner {
             progress.chunkFinished(chunk, 0, false);
             return new ChunkOutcome(chunk, chunk.partitionValues().size(), 0,
                     "not started: the ledger could not record it: " + conf.secrets().mask(Failures.rootCause(e)));
+        }
+        if (taken.isPresent()) {
+            String why = "run " + taken.get().runId() + " (" + (taken.get().lease() == null ? "?" : taken.get().lease().owner())
+                    + ") is building it now; left to it";
+            leftToOthers.add(chunk.describe() + ": " + why);
+            progress.chunkLeftToOtherRun(chunk, why);
+            return new ChunkOutcome(chunk, 0, 0, null);
         }
         leased.addAll(running);
         try {

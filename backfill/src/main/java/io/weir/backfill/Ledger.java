@@ -29,12 +29,18 @@ import java.util.function.Predicate;
  */
 public final class Ledger {
 
+    /** One claim at a time in this process: an operating-system lock is held per process, not per thread. */
+    private static final Object CLAIMING = new Object();
+    private static final String CLAIM_LOCK = "weir-ledger-claims.lock";
+
     private final Catalog catalog;
     private final LedgerTables tables;
+    private final java.nio.file.Path claimLock;
 
     public Ledger(Lake lake) {
         this.catalog = lake.catalog();
         this.tables = new LedgerTables(catalog, lake.ledgerDatabase());
+        this.claimLock = io.weir.runner.lake.LockFiles.fileFor(lake.warehouseUri(), CLAIM_LOCK);
     }
 
     /** Creates the ledger tables if missing (and moves a ledger of an older Weir into them). */
@@ -74,6 +80,47 @@ public final class Ledger {
         record(completed);
         record(resolved);
         return resolved;
+    }
+
+    /**
+     * Records RUNNING entries of one table unless another live run is building one of their
+     * partitions now, in which case nothing is recorded and one of its entries is returned. Checking
+     * and recording happen under a lock that every Weir process on this host shares (the warehouse's
+     * own directory, when it is local), so two runs that planned the same partitions at once, a
+     * backfill and a scheduler tick say, cannot both start building them.
+     */
+    public Optional<LedgerEntry> claim(List<LedgerEntry> running) {
+        if (running.isEmpty()) {
+            return Optional.empty();
+        }
+        synchronized (CLAIMING) {
+            try {
+                java.nio.file.Files.createDirectories(claimLock.getParent());
+                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(claimLock,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+                        java.nio.channels.FileLock held = channel.lock()) {
+                    Optional<LedgerEntry> other = buildingElsewhere(running);
+                    if (other.isEmpty()) {
+                        record(running);
+                    }
+                    return other;
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot lock " + claimLock, e);
+            }
+        }
+    }
+
+    /** A live RUNNING entry of another run on one of the entries' partitions, if any. */
+    private Optional<LedgerEntry> buildingElsewhere(List<LedgerEntry> running) {
+        java.time.Instant now = java.time.Instant.now();
+        LedgerEntry first = running.get(0);
+        java.util.Set<String> partitions = new java.util.HashSet<>();
+        running.forEach(e -> partitions.add(e.partition()));
+        return states(first.pipeline(), first.table()).stream()
+                .filter(e -> partitions.contains(e.partition()) && e.status() == RunStatus.RUNNING
+                        && !e.runId().equals(first.runId()) && !e.interrupted(now))
+                .findFirst();
     }
 
     /** Appends the entries to the history and makes them their partitions' current state. */

@@ -72,6 +72,73 @@ class LedgerTest {
         }
     }
 
+    /**
+     * A backfill and a scheduler tick that planned the same partitions at once: the first to claim
+     * builds them, the other is told which run has them and records nothing. A dead run's claim
+     * holds nothing, and a finished one's leaves the partitions free.
+     */
+    @Test
+    void aPartitionIsClaimedByOneLiveRunAtATime() throws Exception {
+        try (Lake lake = lake()) {
+            Ledger ledger = new Ledger(lake).open();
+            LocalDateTime t = LocalDateTime.of(2024, 3, 1, 10, 0);
+            Lease alive = new Lease(Lease.currentOwner(), Instant.now());
+            List<LedgerEntry> first = List.of(entry("run-a", "dws", "20240301", RunStatus.RUNNING, t).withLease(alive),
+                    entry("run-a", "dws", "20240302", RunStatus.RUNNING, t).withLease(alive));
+            assertEquals(java.util.Optional.empty(), ledger.claim(first));
+
+            List<LedgerEntry> second = List.of(entry("run-b", "dws", "20240302", RunStatus.RUNNING, t).withLease(alive),
+                    entry("run-b", "dws", "20240303", RunStatus.RUNNING, t).withLease(alive));
+            LedgerEntry holder = ledger.claim(second).orElseThrow();
+            assertEquals("run-a", holder.runId());
+            assertEquals("20240302", holder.partition());
+            assertEquals(java.util.Optional.empty(), ledger.latest("p", "dws", "20240303"), "a refused claim records nothing");
+            assertEquals(java.util.Optional.empty(), ledger.claim(List.of(entry("run-b", "ods", "20240302",
+                    RunStatus.RUNNING, t).withLease(alive))), "another table's partition is free");
+
+            ledger.record(first.stream().map(e -> e.finished(RunStatus.DONE, 1, null, t.plusMinutes(1))).toList());
+            assertEquals(java.util.Optional.empty(), ledger.claim(second), "free once run-a has finished");
+            assertEquals("run-b", ledger.latest("p", "dws", "20240303").orElseThrow().runId());
+
+            Lease dead = new Lease("some-host-that-is-gone:1", Instant.now().minusSeconds(600));
+            ledger.record(List.of(entry("run-dead", "dws", "20240304", RunStatus.RUNNING, t).withLease(dead)));
+            assertEquals(java.util.Optional.empty(), ledger.claim(List.of(entry("run-c", "dws", "20240304",
+                    RunStatus.RUNNING, t).withLease(alive))), "a dead run's claim holds nothing");
+        }
+    }
+
+    /** Many runs claiming one partition at the same moment: exactly one gets it. */
+    @Test
+    void racingClaimsOfOnePartitionLetExactlyOneRunBuildIt() throws Exception {
+        try (Lake lake = lake()) {
+            new Ledger(lake).open();
+            LocalDateTime t = LocalDateTime.of(2024, 3, 1, 10, 0);
+            Lease alive = new Lease(Lease.currentOwner(), Instant.now());
+            int runs = 6;
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(runs);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(runs);
+            try {
+                List<java.util.concurrent.Future<Boolean>> won = new ArrayList<>();
+                for (int i = 0; i < runs; i++) {
+                    String run = "run-" + i;
+                    // Each its own Ledger, as separate processes would have.
+                    Ledger own = new Ledger(lake);
+                    won.add(pool.submit(() -> {
+                        start.await();
+                        return own.claim(List.of(entry(run, "dws", "20240301", RunStatus.RUNNING, t).withLease(alive))).isEmpty();
+                    }));
+                }
+                int winners = 0;
+                for (java.util.concurrent.Future<Boolean> f : won) {
+                    winners += f.get(60, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+                }
+                assertEquals(1, winners);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     @Test
     void aRunningEntryWhoseProcessIsGoneIsResolvedFromTheCurrentState() throws Exception {
         try (Lake lake = lake()) {

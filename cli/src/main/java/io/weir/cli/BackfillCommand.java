@@ -148,6 +148,7 @@ final class BackfillCommand implements Callable<Integer> {
                         out.flush();
                         return WeirException.JOB_FAILURE;
                     }
+                    result.leftToOthers().forEach(chunk -> out.println("  skipped: " + chunk));
                     for (String layer : result.streamKeepsOut()) {
                         if (!pipeline.layer(layer).scheduled()) {
                             out.println("note: the running " + layer + " stream keeps out of the partitions this run"

@@ -42,6 +42,11 @@ final class ProgressBarReporter implements BackfillProgress {
     }
 
     @Override
+    public synchronized void chunkLeftToOtherRun(Chunk chunk, String why) {
+        bar.stepBy(chunk.partitionValues().size());
+    }
+
+    @Override
     public synchronized void note(String message) {
         stream.println(message);
     }

@@ -35,6 +35,7 @@ public final class Lake implements AutoCloseable {
     private final Catalog catalog;
     private final String database;
     private final String ledgerDatabase;
+    private final String warehouseUri;
     private final Map<String, org.apache.paimon.utils.SnapshotManager> snapshotManagers =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, KnownWatermark> watermarks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -71,6 +72,7 @@ public final class Lake implements AutoCloseable {
         }
         this.database = warehouse.database();
         this.ledgerDatabase = warehouse.ledgerDatabase();
+        this.warehouseUri = warehouse.uri();
         WarehouseDatabases databases = new WarehouseDatabases(catalog, warehouse.uri());
         try {
             if (metastore != null) {
@@ -176,6 +178,10 @@ public final class Lake implements AutoCloseable {
     }
 
     /** The database of Weir's own tables: the ledger, seals, upgrades, verifications and staging. */
+    public String warehouseUri() {
+        return warehouseUri;
+    }
+
     public String ledgerDatabase() {
         return ledgerDatabase;
     }

@@ -1,7 +1,6 @@
 package io.weir.runner.session;
 
 import io.weir.runner.WeirException;
-import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,9 +12,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * One streaming job per layer: an operating-system lock held for as long as a process streams the
@@ -70,13 +66,7 @@ final class StreamLock implements AutoCloseable {
     }
 
     private static java.nio.file.Path fileFor(String stateRoot) {
-        Path root = new Path(stateRoot);
-        String scheme = root.toUri().getScheme();
-        if (scheme == null || scheme.equals("file")) {
-            return java.nio.file.Path.of(root.toUri().getPath(), FILE);
-        }
-        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "weir-stream-locks",
-                sha256(stateRoot) + ".lock");
+        return io.weir.runner.lake.LockFiles.fileFor(stateRoot, FILE);
     }
 
     private static String readHolder(FileChannel channel) throws IOException {
@@ -93,15 +83,6 @@ final class StreamLock implements AutoCloseable {
             host = "localhost";
         }
         return ProcessHandle.current().pid() + " on " + host;
-    }
-
-    private static String sha256(String text) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(text.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Releases the lock; a second close does nothing. */
