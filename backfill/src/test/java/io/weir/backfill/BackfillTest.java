@@ -313,6 +313,35 @@ class BackfillTest {
         assertEquals(1, ledger.run(plan.runId()).size(), "the chunks not started are not recorded: they stay due");
     }
 
+    /**
+     * Another run (a scheduler tick, say) claimed a partition after this run planned it: this run
+     * leaves that chunk to it, names the run, records nothing for it, and builds the rest.
+     */
+    @Test
+    @Order(7)
+    void aChunkAnotherLiveRunClaimedAfterThePlanIsLeftToIt() {
+        BackfillPlan plan = planner().plan(request("dws_shops", DAY, NEXT, false, 1, true));
+        assertEquals(2, plan.layers().get(0).chunks().size());
+        java.time.LocalDateTime now = java.time.LocalDateTime.now(java.time.ZoneOffset.UTC);
+        LedgerEntry held = new LedgerEntry("20230215-other-run", "dws_shops", "20230215", conf.name(), "dws_shops", "schedule",
+                "2023-02-15", "2023-02-15", "hash", "{}", 0, RunStatus.RUNNING, null, now, null, null)
+                .withLease(new Lease(Lease.currentOwner(), java.time.Instant.now()));
+        ledger.record(List.of(held));
+        try {
+            BackfillResult result = new BackfillRunner(conf, session, new Renderer(conf), lake, ledger)
+                    .run(plan, 1, BackfillProgress.NONE);
+            assertTrue(result.succeeded(), result.failures().toString());
+            assertEquals(1, result.partitionsDone());
+            assertEquals(1, result.leftToOthers().size(), result.leftToOthers().toString());
+            assertTrue(result.leftToOthers().get(0).contains("20230215") && result.leftToOthers().get(0).contains(
+                    "run 20230215-other-run (" + Lease.currentOwner() + ") is building it now; left to it"), result.leftToOthers().toString());
+            assertEquals(List.of("20230216"), ledger.run(plan.runId()).stream().map(LedgerEntry::partition).toList());
+            assertEquals("20230215-other-run", ledger.latest(conf.name(), "dws_shops", "20230215").orElseThrow().runId());
+        } finally {
+            ledger.record(List.of(held.finished(RunStatus.FAILED, 0, "a stand-in run", now)));
+        }
+    }
+
     @Test
     @Order(7)
     void multiPartitionChunksRunConcurrently() {
