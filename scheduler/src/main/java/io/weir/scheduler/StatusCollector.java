@@ -176,7 +176,12 @@ public final class StatusCollector {
         Instant completeUntil = watermark;
         if (hasData && layer.partition().isPresent()) {
             PartitionSpec spec = layer.partition().get();
-            Optional<Instant> closedAt = closing.of(layer.table()).through();
+            Closing.Closed closed = closing.of(layer.table());
+            Optional<Instant> closedAt = closed.through();
+            if (closed.basis() == Closing.Basis.STALLED) {
+                // Its watermark is held back by a quiet input: its inputs say how complete it is.
+                completeUntil = closedAt.orElseThrow();
+            }
             Optional<LocalDateTime> closedUntil = closedAt.map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
                     .or(() -> newestBuilt(layer, spec).flatMap(built -> closedInputsUntil(layer, built)));
             if (closedUntil.isPresent()) {

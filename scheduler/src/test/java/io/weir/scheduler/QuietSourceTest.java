@@ -153,6 +153,10 @@ class QuietSourceTest {
                 "the premise: Flink holds dwd_orders' watermark at the last payment's, " + dwd.state());
         assertEquals(Closing.Basis.STALLED, dwd.basis(), dwd.state());
         assertTrue(dwd.state().contains("its watermark stood at 2023-02-17 00:59:5"), dwd.state());
+        StatusReport.TableStatus shown = status("dwd_orders");
+        assertTrue(shown.closedThrough() != null && shown.closedThrough().compareTo("20230217") >= 0, "status: " + shown);
+        assertTrue(shown.freshness().ageMs() < shown.lagMs() - Duration.ofHours(20).toMillis(),
+                "fresh up to where its inputs close it, not its held-back watermark: " + shown);
         BackfillResult result = new BackfillRunner(fx.conf, fx.session, new Renderer(fx.conf), fx.lake, new Ledger(fx.lake)).run(
                 planner().plan(new BackfillRequest("dws_users", LocalDate.of(2023, 2, 17), LocalDate.of(2023, 2, 17),
                         false, 1, 1, true, false)), 1, BackfillProgress.NONE);

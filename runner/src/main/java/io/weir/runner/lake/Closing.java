@@ -251,7 +251,7 @@ public final class Closing {
         return carried(layer, Long.MAX_VALUE, seen, new ArrayList<>())
                 .filter(through -> through.isAfter(stood) && through.isAfter(byWatermark.through().get()))
                 .map(through -> new Closed(table, Optional.of(through), Basis.STALLED, byWatermark.quiet(),
-                        "its watermark stood at " + show(stood) + " for " + human(lag()) + " while its job ran"));
+                        "its watermark stood at " + show(stood) + " through the last " + human(lag()) + " of its job's run"));
     }
 
     /** Whether every input that closes in event time is closed past the instant: only then can they close the table further. */
