@@ -29,7 +29,7 @@ public final class StandInStreamWriter implements AutoCloseable {
     public StandInStreamWriter(Lake lake, String table, String partition) {
         StreamWriteBuilder builder = lake.table(table).copy(Map.of("write-only", "true")).newStreamWriteBuilder();
         this.write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
-        this.commit = (TableCommitImpl) builder.newCommit();
+        this.commit = ((TableCommitImpl) builder.newCommit()).ignoreEmptyCommit(false);
         this.partition = partition;
     }
 
@@ -42,6 +42,12 @@ public final class StandInStreamWriter implements AutoCloseable {
             committable.addFileCommittable(message);
         }
         commit.commit(committable);
+    }
+
+    /** Commits no row, as the sink does at a checkpoint with nothing to write: a heartbeat. */
+    public void heartbeat(Instant watermark) throws Exception {
+        checkpoint++;
+        commit.commit(new ManifestCommittable(checkpoint, watermark == null ? null : watermark.toEpochMilli()));
     }
 
     @Override

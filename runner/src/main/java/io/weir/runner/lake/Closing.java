@@ -335,7 +335,9 @@ public final class Closing {
                 continue;
             }
             Optional<Instant> then = switch (input.basis()) {
-                case WATERMARK -> lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli);
+                // Quiet then (and not now, rows having come since) is what closed it then.
+                case WATERMARK -> later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
+                        quietThen(upstream, since));
                 // Quiet for the quiet timeout while the job runs: it has read the input's last rows.
                 case QUIET -> runningNow ? input.through() : later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
                         quietThen(upstream, since));
@@ -360,9 +362,9 @@ public final class Closing {
     }
 
     /**
-     * What a table fed by the source, quiet now, was closed through by quiet at an earlier instant:
-     * the quiet timeout before it, if it was quiet then too. A table fed by lake tables is left to
-     * its watermark then: what closed its inputs then is not kept.
+     * What a table fed by the source was closed through by quiet at an earlier instant: the quiet
+     * timeout before it, if it was quiet then. A table fed by lake tables is left to its watermark
+     * then: what closed its inputs then is not kept.
      */
     private Optional<Instant> quietThen(String table, long atMillis) {
         LayerConf layer = conf.layerWritingTable(table).orElse(null);

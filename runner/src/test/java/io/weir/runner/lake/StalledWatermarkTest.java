@@ -1,0 +1,113 @@
+package io.weir.runner.lake;
+
+import io.weir.runner.Await;
+import io.weir.runner.StandInStreamWriter;
+import io.weir.runner.TestConfs;
+import io.weir.runner.conf.PipelineConf;
+import org.apache.paimon.catalog.Identifier;
+import org.apache.paimon.schema.Schema;
+import org.apache.paimon.types.DataTypes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * dwd_orders' stream keeps a watermark that stands still, held back by ods_orders_pay, which brings
+ * no rows, while ods_orders moves on: dwd_orders is closed by its inputs. When the quiet input brings
+ * a row again, its new watermark reaches dwd_orders only a checkpoint or more later; in between,
+ * dwd_orders stays closed as far as it was (it once fell back to its held-back watermark). Real Paimon
+ * tables, committed to as Flink's sink commits.
+ */
+class StalledWatermarkTest {
+
+    private static final Instant START = Instant.parse("2023-02-15T12:00:00Z");
+    private static final Instant HELD = Instant.parse("2023-02-15T08:00:00Z");
+
+    @TempDir Path dir;
+
+    @Test
+    void aWatermarkHeldBackByAQuietInputClosesByTheInputsAndStaysClosedWhenThatInputWakes() throws Exception {
+        PipelineConf conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, 3306, "shop")
+                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: 2s\n")
+                .replace("checkpoint-interval: 1s", "checkpoint-interval: 200ms")));
+        try (Lake lake = new Lake(conf.warehouse())) {
+            lake.catalog().createDatabase(conf.warehouse().database(), true);
+            for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders")) {
+                lake.catalog().createTable(Identifier.create(conf.warehouse().database(), table), Schema.newBuilder()
+                        .column("ds", DataTypes.STRING().notNull()).column("k", DataTypes.BIGINT().notNull())
+                        .primaryKey("ds", "k").partitionKeys("ds").option("bucket", "1").build(), false);
+            }
+            Closing closing = new Closing(conf, lake, Clock.systemUTC());
+            AtomicReference<Instant> payWatermark = new AtomicReference<>(HELD);
+            AtomicBoolean payRow = new AtomicBoolean();
+            AtomicReference<Instant> dwdWatermark = new AtomicReference<>(HELD);
+            AtomicBoolean streaming = new AtomicBoolean(true);
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            long began = System.currentTimeMillis();
+            Thread streams = new Thread(() -> {
+                try (StandInStreamWriter orders = new StandInStreamWriter(lake, "ods_orders", "20230215");
+                        StandInStreamWriter pay = new StandInStreamWriter(lake, "ods_orders_pay", "20230215");
+                        StandInStreamWriter dwd = new StandInStreamWriter(lake, "dwd_orders", "20230215")) {
+                    while (streaming.get()) {
+                        // Event time runs a minute per wall-clock second in ods_orders.
+                        orders.commit(START.plusSeconds((System.currentTimeMillis() - began) * 60 / 1000));
+                        if (payRow.getAndSet(false)) {
+                            pay.commit(payWatermark.get());
+                        } else {
+                            pay.heartbeat(payWatermark.get());
+                        }
+                        dwd.commit(dwdWatermark.get());
+                        Thread.sleep(150); // the pace of the stand-in streams' checkpoints
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            });
+            streams.start();
+            try {
+                Await.until(Duration.ofSeconds(60).plus(closing.lag()), () -> closing.of("dwd_orders").basis() == Closing.Basis.STALLED,
+                        () -> closing.of("dwd_orders").state() + " " + failed.get());
+                Closing.Closed stalled = closing.of("dwd_orders");
+                assertTrue(stalled.through().orElseThrow().isAfter(START), stalled.state());
+                assertTrue(stalled.state().contains("its watermark stood at 2023-02-15 08:00:00 through the last"), stalled.state());
+                assertEquals(Closing.Basis.QUIET, closing.of("ods_orders_pay").basis(), closing.of("ods_orders_pay").state());
+
+                // The quiet input brings a row; dwd_orders' job has not passed its watermark on yet.
+                Instant payNow = lake.watermark("ods_orders").map(Instant::ofEpochMilli).orElseThrow();
+                payWatermark.set(payNow);
+                payRow.set(true);
+                Await.until(Duration.ofSeconds(30), () -> closing.of("ods_orders_pay").basis() == Closing.Basis.WATERMARK,
+                        () -> closing.of("ods_orders_pay").state());
+                Instant closedBefore = stalled.through().orElseThrow();
+                for (int i = 0; i < 5; i++) {
+                    Closing.Closed now = closing.of("dwd_orders");
+                    assertTrue(!now.through().orElseThrow().isBefore(closedBefore),
+                            "closed through " + closedBefore + " before, now " + now.state());
+                }
+                // Its job passes the new watermark on: it is its own again.
+                dwdWatermark.set(payNow);
+                Await.until(Duration.ofSeconds(30), () -> closing.of("dwd_orders").basis() == Closing.Basis.WATERMARK,
+                        () -> closing.of("dwd_orders").state());
+                assertEquals(payNow, closing.of("dwd_orders").through().orElseThrow());
+            } finally {
+                streaming.set(false); // not an interrupt: it would close a writer's file channel under it
+                streams.join();
+            }
+            if (failed.get() != null) {
+                throw new AssertionError("a stand-in stream failed", failed.get());
+            }
+        }
+    }
+}
