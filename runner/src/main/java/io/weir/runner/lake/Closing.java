@@ -240,7 +240,7 @@ public final class Closing {
      */
     private Optional<Closed> stalled(String table, Closed byWatermark, Map<String, Closed> seen) {
         LayerConf layer = conf.layerWritingTable(table).orElse(null);
-        if (layer == null || layer.upstream().isEmpty() || !inputsPassed(layer, byWatermark.through().get(), seen)) {
+        if (layer == null || layer.upstream().isEmpty()) {
             return Optional.empty();
         }
         Optional<StreamCommitLog.Run> run = lake.streamRun(table, Long.MAX_VALUE, lag().toMillis(), liveness().toMillis());
@@ -252,22 +252,6 @@ public final class Closing {
                 .filter(through -> through.isAfter(stood) && through.isAfter(byWatermark.through().get()))
                 .map(through -> new Closed(table, Optional.of(through), Basis.STALLED, byWatermark.quiet(),
                         "its watermark stood at " + show(stood) + " through the last " + human(lag()) + " of its job's run"));
-    }
-
-    /** Whether every input that closes in event time is closed past the instant: only then can they close the table further. */
-    private boolean inputsPassed(LayerConf layer, Instant instant, Map<String, Closed> seen) {
-        boolean any = false;
-        for (String upstream : layer.upstream()) {
-            Closed input = of(upstream, seen);
-            if (input.basis() == Basis.NONE) {
-                continue;
-            }
-            if (!input.through().map(t -> t.isAfter(instant)).orElse(false)) {
-                return false;
-            }
-            any = true;
-        }
-        return any;
     }
 
     /**

@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * dwd_orders' stream keeps a watermark that stands still, held back by ods_orders_pay, which brings
  * no rows, while ods_orders moves on: dwd_orders is closed by its inputs. When the quiet input brings
- * a row again, its new watermark reaches dwd_orders only a checkpoint or more later; in between,
- * dwd_orders stays closed as far as it was (it once fell back to its held-back watermark). Real Paimon
- * tables, committed to as Flink's sink commits.
+ * a row again, late or of now, it is no longer quiet, and its new watermark, if any, reaches
+ * dwd_orders only a checkpoint or more later; meanwhile dwd_orders stays closed as far as it was (it
+ * fell back to its held-back watermark for a minute, a helper saw). Real Paimon tables, committed to
+ * as Flink's sink commits.
  */
 class StalledWatermarkTest {
 
@@ -84,18 +85,20 @@ class StalledWatermarkTest {
                 assertTrue(stalled.state().contains("its watermark stood at 2023-02-15 08:00:00 through the last"), stalled.state());
                 assertEquals(Closing.Basis.QUIET, closing.of("ods_orders_pay").basis(), closing.of("ods_orders_pay").state());
 
-                // The quiet input brings a row; dwd_orders' job has not passed its watermark on yet.
-                Instant payNow = lake.watermark("ods_orders").map(Instant::ofEpochMilli).orElseThrow();
-                payWatermark.set(payNow);
+                // The quiet input brings a late row, which moves no watermark: it is no longer quiet.
+                Instant closedBefore = stalled.through().orElseThrow();
                 payRow.set(true);
                 Await.until(Duration.ofSeconds(30), () -> closing.of("ods_orders_pay").basis() == Closing.Basis.WATERMARK,
                         () -> closing.of("ods_orders_pay").state());
-                Instant closedBefore = stalled.through().orElseThrow();
-                for (int i = 0; i < 5; i++) {
-                    Closing.Closed now = closing.of("dwd_orders");
-                    assertTrue(!now.through().orElseThrow().isBefore(closedBefore),
-                            "closed through " + closedBefore + " before, now " + now.state());
-                }
+                assertStaysClosedThrough(closing, closedBefore);
+
+                // It brings a row of now; dwd_orders' job has not passed the new watermark on yet.
+                Instant payNow = lake.watermark("ods_orders").map(Instant::ofEpochMilli).orElseThrow();
+                payWatermark.set(payNow);
+                payRow.set(true);
+                Await.until(Duration.ofSeconds(30), () -> closing.of("ods_orders_pay").through().orElseThrow().equals(payNow),
+                        () -> closing.of("ods_orders_pay").state());
+                assertStaysClosedThrough(closing, closedBefore);
                 // Its job passes the new watermark on: it is its own again.
                 dwdWatermark.set(payNow);
                 Await.until(Duration.ofSeconds(30), () -> closing.of("dwd_orders").basis() == Closing.Basis.WATERMARK,
@@ -108,6 +111,13 @@ class StalledWatermarkTest {
             if (failed.get() != null) {
                 throw new AssertionError("a stand-in stream failed", failed.get());
             }
+        }
+    }
+
+    private static void assertStaysClosedThrough(Closing closing, Instant closedBefore) {
+        for (int i = 0; i < 5; i++) {
+            Closing.Closed now = closing.of("dwd_orders");
+            assertTrue(!now.through().orElseThrow().isBefore(closedBefore), "closed through " + closedBefore + " before, now " + now.state());
         }
     }
 }
