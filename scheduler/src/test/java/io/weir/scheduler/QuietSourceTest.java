@@ -85,8 +85,9 @@ class QuietSourceTest {
         stream.stopWithSavepoints(Duration.ofMinutes(2));
         stream = null;
         Closing closing = new Closing(fx.conf, fx.lake, Clock.systemUTC());
-        Await.until(TIMEOUT, () -> closing.of("ods_orders").basis() == Closing.Basis.WATERMARK,
-                () -> closing.of("ods_orders").state());
+        // Each job counts as stopped once it has not committed for the liveness window.
+        Await.until(TIMEOUT, () -> TABLES.stream().allMatch(t -> closing.of(t).basis() == Closing.Basis.WATERMARK),
+                () -> TABLES.stream().map(t -> t + ": " + closing.of(t).state()).toList().toString());
         assertTrue(closing.of("ods_orders").state().contains("not running?"), closing.of("ods_orders").state());
         WeirException open = assertThrows(WeirException.class, () -> planner().plan(
                 new BackfillRequest("dws_users", LocalDate.of(2023, 2, 15), LocalDate.of(2023, 2, 15), false, 1, 1, true, false)));

@@ -235,8 +235,9 @@ public final class Closing {
      * closed further, is held back by an input with nothing new to read: Flink's source of a lake table
      * keeps the watermark of the last snapshot it read and never turns idle, so a side of a join, or
      * of a union, that gets no rows holds the job's watermark at its own last one forever. The table
-     * is then closed by its inputs, as one without a watermark is. A watermark that moved in that
-     * time is the job's own progress, a backlog it is reading say, and is trusted as it is.
+     * is then closed by its inputs, as one without a watermark is, while its job runs. A watermark
+     * that moved in that time is the job's own progress, a backlog it is reading say, and is trusted
+     * as it is.
      */
     private Optional<Closed> stalled(String table, Closed byWatermark, Map<String, Closed> seen) {
         LayerConf layer = conf.layerWritingTable(table).orElse(null);
@@ -244,7 +245,9 @@ public final class Closing {
             return Optional.empty();
         }
         Optional<StreamCommitLog.Run> run = lake.streamRun(table, Long.MAX_VALUE, lag().toMillis(), liveness().toMillis());
-        if (run.isEmpty() || run.get().stoodWatermark().isEmpty()) {
+        // As with quiet, only while its job runs: a stopped one goes back to its watermark.
+        if (run.isEmpty() || run.get().stoodWatermark().isEmpty()
+                || System.currentTimeMillis() - run.get().endMillis() > liveness().toMillis()) {
             return Optional.empty();
         }
         Instant stood = Instant.ofEpochMilli(run.get().stoodWatermark().get());
