@@ -52,6 +52,7 @@ final class ScheduleCommand implements Callable<Integer> {
         if (!yes) {
             checkCatchUp(pipeline);
         }
+        WeirScheduler.openStore(pipeline);
         PrintWriter out = spec.commandLine().getOut();
         // The scheduler's own cluster lives as long as the command, beside any stream's: any free port.
         PipelineConf scheduleConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));

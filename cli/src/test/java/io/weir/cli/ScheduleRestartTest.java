@@ -112,6 +112,11 @@ class ScheduleRestartTest {
                     assertTrue(second.isAlive(), "scheduler ended early: " + read(log));
                     return done(ledger).size() == DAYS;
                 }, () -> read(log));
+                // A third on the same store is refused at once, saying why.
+                Path third = dir.resolve("schedule-third.log");
+                assertEquals(2, ChildWeir.run(third, Duration.ofMinutes(2), "schedule", "--conf", confFile.toString(),
+                        "--duration", "1min"), read(third));
+                assertTrue(read(third).contains("another `weir schedule` runs on the scheduler store"), read(third));
             } finally {
                 second.destroy();
                 assertTrue(second.waitFor(60, TimeUnit.SECONDS));

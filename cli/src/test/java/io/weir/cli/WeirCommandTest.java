@@ -64,6 +64,17 @@ class WeirCommandTest {
         assertTrue(run.err().contains(conf + ": flink.checkpoint-intervall: unknown key"), run.err());
     }
 
+    /** A duration without a unit would be milliseconds to Flink, and zero would stop at once: both refused. */
+    @Test
+    void aDurationNeedsAUnitAndSomeTime() throws Exception {
+        for (String command : new String[] {"schedule", "stream", "ui"}) {
+            assertBadInput(CliRun.of(command, "--conf", QUICKSTART, "--duration", "10"),
+                    "'10' has no unit: give 10s, 10min or 10h (without one Flink would read it as milliseconds)");
+            assertBadInput(CliRun.of(command, "--conf", QUICKSTART, "--duration", "0min"),
+                    "'0min' is no time at all: give a duration above zero");
+        }
+    }
+
     /** Cluster commands: each refuses the embedded target plainly, and a cluster that does not answer is one line. */
     @Test
     void clusterCommandsNeedAReachableRemoteCluster() throws Exception {

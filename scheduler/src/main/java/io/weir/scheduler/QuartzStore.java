@@ -67,6 +67,10 @@ final class QuartzStore {
                 c.commit();
             }
         } catch (SQLException e) {
+            if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                throw WeirException.badInput("another `weir schedule` runs on the scheduler store " + describe()
+                        + " (its H2 file is locked): stop it first, or give this one its own scheduler.dir");
+            }
             throw WeirException.badInput("cannot open the scheduler store " + describe() + ": "
                     + conf.secrets().mask(e.getMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {

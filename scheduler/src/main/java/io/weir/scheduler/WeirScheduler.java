@@ -51,6 +51,14 @@ public final class WeirScheduler implements AutoCloseable {
         this.quartz = quartz;
     }
 
+    /**
+     * Opens the scheduler's store, making its tables if missing: refused at once, before any cluster
+     * starts, when another scheduler holds it.
+     */
+    public static void openStore(PipelineConf conf) {
+        new QuartzStore(conf).createTablesIfMissing();
+    }
+
     /** Opens the store, registers the layers' triggers and starts firing them. */
     public static WeirScheduler start(PipelineConf conf, FlinkSession session, Lake lake, ScheduleEvents events) {
         return start(conf, session, lake, events, Clock.systemUTC());

@@ -208,8 +208,9 @@ public final class Closing {
                     "rows came " + human(Duration.ofMillis(now - lastRows.get())) + " ago; quiet after " + human(quiet));
         }
         if (lake.lastStreamCommitMillis(table, now - liveness().toMillis()).isEmpty()) {
+            long since = lake.latestCommitMillis(table).orElse(now - liveness().toMillis());
             return new Closed(table, watermark, Basis.WATERMARK, true,
-                    "its stream has not committed for " + human(liveness()) + ": not running?");
+                    "its stream has not committed for " + human(Duration.ofMillis(now - since)) + ": not running?");
         }
         Instant carried = clock.instant().minus(quiet);
         LayerConf layer = conf.layerWritingTable(table).orElse(null);
