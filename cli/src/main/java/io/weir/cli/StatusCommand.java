@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -83,6 +84,14 @@ final class StatusCommand implements Callable<Integer> {
         }
         tables.print(out);
         out.println();
+        List<StatusReport.TableStatus> closedOtherwise = report.tables().stream().filter(t -> t.closing() != null
+                && !t.closing().basis().equals("WATERMARK")).toList();
+        if (!closedOtherwise.isEmpty()) {
+            // Why CLOSED THROUGH is not the watermark: quiet, closed by inputs, or open without event time.
+            out.println("Closed otherwise than by their own watermark:");
+            closedOtherwise.forEach(t -> out.println("  " + t.layer() + ": " + t.closing().state()));
+            out.println();
+        }
         report.endpoints().forEach(e -> out.println(e.name() + ": " + (e.reachable() ? "reachable" : "UNREACHABLE: " + e.problem())));
         if (!report.endpoints().isEmpty()) {
             out.println();

@@ -174,9 +174,13 @@ public final class StatusCollector {
         Partition lastOpen = null;
         long openCount = 0;
         Instant completeUntil = watermark;
+        StatusReport.Closed shownClosing = null;
         if (hasData && layer.partition().isPresent()) {
             PartitionSpec spec = layer.partition().get();
             Closing.Closed closed = closing.of(layer.table());
+            if (closed.basis() != Closing.Basis.NONE) {
+                shownClosing = new StatusReport.Closed(closed.through().orElse(null), closed.basis().name(), closed.state());
+            }
             Optional<Instant> closedAt = closed.through();
             if (closed.basis() == Closing.Basis.STALLED) {
                 // Its watermark is held back by a quiet input: its inputs say how complete it is.
@@ -209,7 +213,7 @@ public final class StatusCollector {
                 writtenBy == StatusReport.WrittenBy.STREAM ? hopDelay.millisOf(layer).orElse(null) : null);
         return new StatusReport.TableStatus(layer.name(), layer.table(), kind, List.copyOf(layer.upstream()), writtenBy,
                 watermark, lag, closedThrough, firstOpen == null ? null : firstOpen.value(),
-                lastOpen == null ? null : lastOpen.value(), openCount, schedule, freshness, verified);
+                lastOpen == null ? null : lastOpen.value(), openCount, schedule, freshness, verified, shownClosing);
     }
 
     private static StatusReport.Freshness freshness(LayerConf layer, Instant completeUntil, Instant now, Long hopMs) {

@@ -54,7 +54,16 @@ public record StatusReport(String pipeline, Instant now, List<TableStatus> table
      */
     public record TableStatus(String layer, String table, TableKind kind, List<String> upstream, WrittenBy writtenBy,
             Instant watermark, Long lagMs, String closedThrough, String firstOpen, String lastOpen, long openCount,
-            Schedule schedule, Freshness freshness, Verified verified) {}
+            Schedule schedule, Freshness freshness, Verified verified, Closed closing) {}
+
+    /**
+     * How far a stream-written table is complete in event time, and what decided it.
+     *
+     * @param through instants before this are complete; null when nothing is known to be
+     * @param basis   its own watermark, quiet, its inputs, a stalled watermark, ... ({@code Closing.Basis})
+     * @param state   the same in words, as readiness and backfill say it
+     */
+    public record Closed(Instant through, String basis, String state) {}
 
     /** A layer's schedule block and its next tick. */
     public record Schedule(String cron, long allowedLatenessMs, Instant nextTick) {}

@@ -158,6 +158,9 @@ class QuietSourceTest {
         assertTrue(shown.closedThrough() != null && shown.closedThrough().compareTo("20230217") >= 0, "status: " + shown);
         assertTrue(shown.freshness().ageMs() < shown.lagMs() - Duration.ofHours(20).toMillis(),
                 "fresh up to where its inputs close it, not its held-back watermark: " + shown);
+        assertEquals("STALLED", shown.closing().basis(), "status says why: " + shown);
+        assertTrue(shown.closing().state().contains("by its inputs (its watermark stood at 2023-02-17 00:59:5"), shown.toString());
+        assertEquals("QUIET", status("ods_orders_pay").closing().basis(), status("ods_orders_pay").toString());
         BackfillResult result = new BackfillRunner(fx.conf, fx.session, new Renderer(fx.conf), fx.lake, new Ledger(fx.lake)).run(
                 planner().plan(new BackfillRequest("dws_users", LocalDate.of(2023, 2, 17), LocalDate.of(2023, 2, 17),
                         false, 1, 1, true, false)), 1, BackfillProgress.NONE);
