@@ -323,12 +323,10 @@ public final class Closing {
                 continue;
             }
             Optional<Instant> then = switch (input.basis()) {
-                // Quiet then (and not now, rows having come since) is what closed it then.
-                case WATERMARK -> later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
-                        quietThen(upstream, since));
                 // Quiet for the quiet timeout while the job runs: it has read the input's last rows.
-                case QUIET -> runningNow ? input.through() : later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
-                        quietThen(upstream, since));
+                // Otherwise its watermark then, or its quiet then (rows may have come since).
+                case WATERMARK, QUIET -> input.basis() == Basis.QUIET && runningNow ? input.through()
+                        : later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli), quietThen(upstream, since));
                 case INPUTS -> carried(conf.layerWritingTable(upstream).orElseThrow(), since, seen, why);
                 // What its watermark had reached then, or its inputs, whichever closed it further.
                 case STALLED -> later(lake.watermarkAsOf(upstream, since).map(Instant::ofEpochMilli),
