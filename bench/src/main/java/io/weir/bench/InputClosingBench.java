@@ -5,9 +5,6 @@ import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.PipelineConfLoader;
 import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
-import org.apache.paimon.catalog.Identifier;
-import org.apache.paimon.schema.Schema;
-import org.apache.paimon.types.DataTypes;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,11 +48,8 @@ public final class InputClosingBench {
         Instant start = Instant.parse("2023-02-15T12:00:00Z");
         int rounds = 0;
         try (Lake lake = new Lake(conf)) {
-            lake.catalog().createDatabase(conf.warehouse().database(), true);
             for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders")) {
-                lake.catalog().createTable(Identifier.create(conf.warehouse().database(), table), Schema.newBuilder()
-                        .column("ds", DataTypes.STRING().notNull()).column("k", DataTypes.BIGINT().notNull())
-                        .primaryKey("ds", "k").partitionKeys("ds").option("bucket", "1").build(), false);
+                StandInStreamWriter.createTable(lake, table, true);
             }
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
             long until = Long.MAX_VALUE;

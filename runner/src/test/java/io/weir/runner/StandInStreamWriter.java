@@ -1,14 +1,17 @@
 package io.weir.runner;
 
 import io.weir.runner.lake.Lake;
+import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
 import org.apache.paimon.disk.IOManager;
 import org.apache.paimon.manifest.ManifestCommittable;
+import org.apache.paimon.schema.Schema;
 import org.apache.paimon.table.sink.CommitMessage;
 import org.apache.paimon.table.sink.StreamTableWrite;
 import org.apache.paimon.table.sink.StreamWriteBuilder;
 import org.apache.paimon.table.sink.TableCommitImpl;
+import org.apache.paimon.types.DataTypes;
 
 import java.time.Instant;
 import java.util.Map;
@@ -31,6 +34,17 @@ public final class StandInStreamWriter implements AutoCloseable {
         this.write = (StreamTableWrite) builder.newWrite().withIOManager(IO);
         this.commit = ((TableCommitImpl) builder.newCommit()).ignoreEmptyCommit(false);
         this.partition = partition;
+    }
+
+    /** Creates a table of the columns a stand-in writes, {@code (ds STRING, k BIGINT)}, partitioned by ds or not. */
+    public static void createTable(Lake lake, String name, boolean partitioned) throws Exception {
+        Schema.Builder schema = Schema.newBuilder().column("ds", DataTypes.STRING().notNull())
+                .column("k", DataTypes.BIGINT().notNull()).primaryKey("ds", "k").option("bucket", "1");
+        if (partitioned) {
+            schema.partitionKeys("ds");
+        }
+        lake.catalog().createDatabase(lake.database(), true);
+        lake.catalog().createTable(Identifier.create(lake.database(), name), schema.build(), false);
     }
 
     /** @param watermark the watermark the commit records, or null for none */

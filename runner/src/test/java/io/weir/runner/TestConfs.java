@@ -65,6 +65,16 @@ public final class TestConfs {
                 + "  restart-attempts: 0\n";
     }
 
+    /**
+     * The example's pipeline with a short lag for closing tests on stand-in streams: checkpoints of
+     * 200 ms, quiet after 2 s (a lag of 10.6 s). No source is reached.
+     */
+    public static PipelineConf shortLag(Path dir) {
+        return load(write(dir, standardSections(dir, 3306, "shop")
+                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: 2s\n")
+                .replace("checkpoint-interval: 1s", "checkpoint-interval: 200ms")));
+    }
+
     public static PipelineConf load(Path file) {
         return new PipelineConfLoader(PipelineConfLoader.environmentWith(
                 Map.of("WEIR_TEST_MYSQL_PASSWORD", "s3cr3t-pw"))).load(file);

@@ -3,17 +3,15 @@ package io.weir.scheduler;
 import io.weir.backfill.Ledger;
 import io.weir.runner.Await;
 import io.weir.runner.StandInStreamWriter;
+import io.weir.runner.StandInStreams;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.Partition;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.lake.Closing;
 import io.weir.runner.lake.Lake;
-import org.apache.paimon.catalog.Identifier;
 import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.data.GenericRow;
-import org.apache.paimon.schema.Schema;
-import org.apache.paimon.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,17 +45,14 @@ class WatermarklessStreamTableTest {
 
     @Test
     void aStreamTableWithoutWatermarkClosesByItsInputsALagAfterThemAndHoldsItsReadersOpenTillThen() throws Exception {
-        PipelineConf conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, 3306, "shop")
-                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: 2s\n")
-                .replace("checkpoint-interval: 1s", "checkpoint-interval: 200ms")));
+        PipelineConf conf = TestConfs.shortLag(dir);
         LayerConf dws = conf.layers().stream().filter(l -> l.name().equals("dws_users")).findFirst().orElseThrow();
         List<Partition> days = List.of(day("20230214"), day("20230215"));
         try (Lake lake = new Lake(conf.warehouse())) {
-            lake.catalog().createDatabase(conf.warehouse().database(), true);
             for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders", "dws_users")) {
-                create(lake, conf, table, true);
+                StandInStreamWriter.createTable(lake, table, true);
             }
-            create(lake, conf, "ods_product_catalog", false);
+            StandInStreamWriter.createTable(lake, "ods_product_catalog", false);
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
             Readiness readiness = new Readiness(conf, new LakeState(lake), new LedgerState(new Ledger(lake), conf.name()),
                     closing, Clock.systemUTC());
@@ -65,32 +60,17 @@ class WatermarklessStreamTableTest {
 
             AtomicReference<Instant> inputWatermark = new AtomicReference<>(FEB_15_NOON);
             AtomicBoolean dwdRuns = new AtomicBoolean(true);
-            AtomicBoolean streaming = new AtomicBoolean(true);
-            AtomicReference<Throwable> failed = new AtomicReference<>();
-            Thread streams = new Thread(() -> {
-                try (StandInStreamWriter orders = new StandInStreamWriter(lake, "ods_orders", "20230215");
-                        StandInStreamWriter pay = new StandInStreamWriter(lake, "ods_orders_pay", "20230215");
-                        StandInStreamWriter catalog = new StandInStreamWriter(lake, "ods_product_catalog", "20230215");
-                        StandInStreamWriter dwd = new StandInStreamWriter(lake, "dwd_orders", "20230215")) {
-                    while (streaming.get()) {
-                        orders.commit(inputWatermark.get());
-                        pay.commit(inputWatermark.get().minusSeconds(60));
-                        catalog.commit(null);
+            try (StandInStreams streams = StandInStreams.start(lake,
+                    List.of("ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders"), w -> {
+                        w.get("ods_orders").commit(inputWatermark.get());
+                        w.get("ods_orders_pay").commit(inputWatermark.get().minusSeconds(60));
+                        w.get("ods_product_catalog").commit(null);
                         if (dwdRuns.get()) {
-                            dwd.commit(null);
+                            w.get("dwd_orders").commit(null);
                         }
-                        Thread.sleep(150); // the pace of the stand-in streams' checkpoints
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Throwable t) {
-                    failed.set(t);
-                }
-            });
-            streams.start();
-            try {
+                    })) {
                 Await.until(Duration.ofSeconds(30), () -> lake.snapshotIdIfExists("dwd_orders").orElse(0L) > 0,
-                        () -> "no commit " + failed.get());
+                        () -> "no commit " + streams.failure());
                 Instant started = Instant.now();
                 Closing.Closed early = closing.of("dwd_orders");
                 if (Duration.between(started, Instant.now()).compareTo(lag) < 0) {
@@ -105,7 +85,7 @@ class WatermarklessStreamTableTest {
 
                 // Rows keep coming, so no quiet rule applies: closed through the inputs' least watermark of a lag ago.
                 Await.until(Duration.ofSeconds(60).plus(lag), () -> closing.of("dwd_orders").basis() == Closing.Basis.INPUTS,
-                        () -> closing.of("dwd_orders").state() + " " + failed.get());
+                        () -> closing.of("dwd_orders").state() + " " + streams.failure());
                 Closing.Closed closed = closing.of("dwd_orders");
                 assertEquals(FEB_15_NOON.minusSeconds(60), closed.through().orElseThrow(), closed.state());
                 assertEquals(Set.of("20230215"), closing.openPartitions(dws, days).keySet());
@@ -175,13 +155,6 @@ class WatermarklessStreamTableTest {
                 assertTrue(Duration.between(restarted, Instant.now()).compareTo(lag.minusSeconds(1)) >= 0,
                         "closed more before the restarted job had run a lag");
                 assertEquals(Closing.Basis.NONE, closing.of("ods_product_catalog").basis(), "unpartitioned: it closes nothing");
-            } finally {
-                // Not an interrupt: it would close a writer's file channel under it.
-                streaming.set(false);
-                streams.join();
-            }
-            if (failed.get() != null) {
-                throw new AssertionError("a stand-in stream failed", failed.get());
             }
         }
     }
@@ -189,14 +162,5 @@ class WatermarklessStreamTableTest {
     private static Partition day(String value) {
         return new io.weir.runner.conf.PartitionSpec("ds", "yyyyMMdd", io.weir.runner.conf.Granularity.DAY)
                 .parse(value).orElseThrow();
-    }
-
-    private static void create(Lake lake, PipelineConf conf, String name, boolean partitioned) throws Exception {
-        Schema.Builder schema = Schema.newBuilder().column("ds", DataTypes.STRING().notNull())
-                .column("k", DataTypes.BIGINT().notNull()).primaryKey("ds", "k").option("bucket", "1");
-        if (partitioned) {
-            schema.partitionKeys("ds");
-        }
-        lake.catalog().createTable(Identifier.create(conf.warehouse().database(), name), schema.build(), false);
     }
 }

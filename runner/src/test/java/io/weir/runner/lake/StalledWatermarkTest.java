@@ -2,11 +2,9 @@ package io.weir.runner.lake;
 
 import io.weir.runner.Await;
 import io.weir.runner.StandInStreamWriter;
+import io.weir.runner.StandInStreams;
 import io.weir.runner.TestConfs;
 import io.weir.runner.conf.PipelineConf;
-import org.apache.paimon.catalog.Identifier;
-import org.apache.paimon.schema.Schema;
-import org.apache.paimon.types.DataTypes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,48 +36,28 @@ class StalledWatermarkTest {
 
     @Test
     void aWatermarkHeldBackByAQuietInputClosesByTheInputsAndStaysClosedWhenThatInputWakes() throws Exception {
-        PipelineConf conf = TestConfs.load(TestConfs.write(dir, TestConfs.standardSections(dir, 3306, "shop")
-                .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: 2s\n")
-                .replace("checkpoint-interval: 1s", "checkpoint-interval: 200ms")));
+        PipelineConf conf = TestConfs.shortLag(dir);
         try (Lake lake = new Lake(conf.warehouse())) {
-            lake.catalog().createDatabase(conf.warehouse().database(), true);
             for (String table : List.of("ods_orders", "ods_orders_pay", "dwd_orders")) {
-                lake.catalog().createTable(Identifier.create(conf.warehouse().database(), table), Schema.newBuilder()
-                        .column("ds", DataTypes.STRING().notNull()).column("k", DataTypes.BIGINT().notNull())
-                        .primaryKey("ds", "k").partitionKeys("ds").option("bucket", "1").build(), false);
+                StandInStreamWriter.createTable(lake, table, true);
             }
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
             AtomicReference<Instant> payWatermark = new AtomicReference<>(HELD);
             AtomicBoolean payRow = new AtomicBoolean();
             AtomicReference<Instant> dwdWatermark = new AtomicReference<>(HELD);
-            AtomicBoolean streaming = new AtomicBoolean(true);
-            AtomicReference<Throwable> failed = new AtomicReference<>();
             long began = System.currentTimeMillis();
-            Thread streams = new Thread(() -> {
-                try (StandInStreamWriter orders = new StandInStreamWriter(lake, "ods_orders", "20230215");
-                        StandInStreamWriter pay = new StandInStreamWriter(lake, "ods_orders_pay", "20230215");
-                        StandInStreamWriter dwd = new StandInStreamWriter(lake, "dwd_orders", "20230215")) {
-                    while (streaming.get()) {
-                        // Event time runs a minute per wall-clock second in ods_orders.
-                        orders.commit(START.plusSeconds((System.currentTimeMillis() - began) * 60 / 1000));
-                        if (payRow.getAndSet(false)) {
-                            pay.commit(payWatermark.get());
-                        } else {
-                            pay.heartbeat(payWatermark.get());
-                        }
-                        dwd.commit(dwdWatermark.get());
-                        Thread.sleep(150); // the pace of the stand-in streams' checkpoints
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (Throwable t) {
-                    failed.set(t);
+            try (StandInStreams streams = StandInStreams.start(lake, List.of("ods_orders", "ods_orders_pay", "dwd_orders"), w -> {
+                // Event time runs a minute per wall-clock second in ods_orders.
+                w.get("ods_orders").commit(START.plusSeconds((System.currentTimeMillis() - began) * 60 / 1000));
+                if (payRow.getAndSet(false)) {
+                    w.get("ods_orders_pay").commit(payWatermark.get());
+                } else {
+                    w.get("ods_orders_pay").heartbeat(payWatermark.get());
                 }
-            });
-            streams.start();
-            try {
+                w.get("dwd_orders").commit(dwdWatermark.get());
+            })) {
                 Await.until(Duration.ofSeconds(60).plus(closing.lag()), () -> closing.of("dwd_orders").basis() == Closing.Basis.STALLED,
-                        () -> closing.of("dwd_orders").state() + " " + failed.get());
+                        () -> closing.of("dwd_orders").state() + " " + streams.failure());
                 Closing.Closed stalled = closing.of("dwd_orders");
                 assertTrue(stalled.through().orElseThrow().isAfter(START), stalled.state());
                 assertTrue(stalled.state().contains("its watermark stood at 2023-02-15 08:00:00 through the last"), stalled.state());
@@ -104,12 +82,6 @@ class StalledWatermarkTest {
                 Await.until(Duration.ofSeconds(30), () -> closing.of("dwd_orders").basis() == Closing.Basis.WATERMARK,
                         () -> closing.of("dwd_orders").state());
                 assertEquals(payNow, closing.of("dwd_orders").through().orElseThrow());
-            } finally {
-                streaming.set(false); // not an interrupt: it would close a writer's file channel under it
-                streams.join();
-            }
-            if (failed.get() != null) {
-                throw new AssertionError("a stand-in stream failed", failed.get());
             }
         }
     }
