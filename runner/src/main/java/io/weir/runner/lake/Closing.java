@@ -367,7 +367,7 @@ public final class Closing {
     }
 
     public static String show(Instant instant) {
-        return instant.toString().replace("T", " ").replace("Z", "");
+        return instant.truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString().replace("T", " ").replace("Z", "");
     }
 
     private static String human(Duration d) {
