@@ -28,11 +28,23 @@ final class MariaDbBinaries {
     private MariaDbBinaries() {
     }
 
-    /** {@code $XDG_CACHE_HOME/weir/<version>}, or {@code ~/.cache/weir/<version>}. */
+    /**
+     * {@code $XDG_CACHE_HOME/weir/<version>}, or {@code ~/.cache/weir/<version>}; where that cannot
+     * be written (a read-only home on a build machine), a directory of the user's under the JVM's temp.
+     */
     static Path baseDir(String version) {
         String xdg = System.getenv("XDG_CACHE_HOME");
-        Path cache = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return cache.resolve("weir").resolve(version).toAbsolutePath();
+        Path cache = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+                .resolve("weir");
+        try {
+            Files.createDirectories(cache);
+        } catch (IOException | SecurityException e) {
+            // falls through to the writability check
+        }
+        if (!Files.isDirectory(cache) || !Files.isWritable(cache)) {
+            cache = Path.of(System.getProperty("java.io.tmpdir"), "weir-cache-" + System.getProperty("user.name"));
+        }
+        return cache.resolve(version).toAbsolutePath();
     }
 
     /**
