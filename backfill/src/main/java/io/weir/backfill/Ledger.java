@@ -6,13 +6,25 @@ import org.apache.paimon.data.BinaryString;
 import org.apache.paimon.predicate.PredicateBuilder;
 import org.apache.paimon.table.FileStoreTable;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
@@ -35,7 +47,7 @@ public final class Ledger {
 
     private final Catalog catalog;
     private final LedgerTables tables;
-    private final java.nio.file.Path claimLock;
+    private final Path claimLock;
 
     public Ledger(Lake lake) {
         this.catalog = lake.catalog();
@@ -56,8 +68,8 @@ public final class Ledger {
      * gets that end instead.
      */
     public List<LedgerEntry> resolveInterrupted(String pipeline) {
-        java.time.Instant now = java.time.Instant.now();
-        LocalDateTime at = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        Instant now = Instant.now();
+        LocalDateTime at = LocalDateTime.now(ZoneOffset.UTC);
         List<LedgerEntry> resolved = new ArrayList<>();
         List<LedgerEntry> completed = new ArrayList<>();
         Map<String, List<LedgerEntry>> runs = new HashMap<>();
@@ -95,27 +107,26 @@ public final class Ledger {
         }
         synchronized (CLAIMING) {
             try {
-                java.nio.file.Files.createDirectories(claimLock.getParent());
-                try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(claimLock,
-                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
-                        java.nio.channels.FileLock held = channel.lock()) {
+                Files.createDirectories(claimLock.getParent());
+                try (FileChannel channel = FileChannel.open(claimLock, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                        FileLock held = channel.lock()) {
                     Optional<LedgerEntry> other = buildingElsewhere(running);
                     if (other.isEmpty()) {
                         record(running);
                     }
                     return other;
                 }
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot lock " + claimLock, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot lock " + claimLock, e);
             }
         }
     }
 
     /** A live RUNNING entry of another run on one of the entries' partitions, if any. */
     private Optional<LedgerEntry> buildingElsewhere(List<LedgerEntry> running) {
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         LedgerEntry first = running.get(0);
-        java.util.Set<String> partitions = new java.util.HashSet<>();
+        Set<String> partitions = new HashSet<>();
         running.forEach(e -> partitions.add(e.partition()));
         return states(first.pipeline(), first.table()).stream()
                 .filter(e -> partitions.contains(e.partition()) && e.status() == RunStatus.RUNNING
@@ -208,7 +219,7 @@ public final class Ledger {
      * read from the commits since: a reader of the state then re-reads those tables only. Empty when
      * that history is gone, or was overwritten: read everything.
      */
-    public Optional<java.util.Set<String>> tablesChangedSince(String pipeline, long version) {
+    public Optional<Set<String>> tablesChangedSince(String pipeline, long version) {
         Optional<FileStoreTable> state = tables.existingState();
         if (state.isEmpty()) {
             return Optional.empty();
@@ -219,7 +230,7 @@ public final class Ledger {
         if (latest == null || version <= 0 || latest < version || earliest == null || earliest > version + 1) {
             return Optional.empty();
         }
-        java.util.Set<String> changed = new java.util.TreeSet<>();
+        Set<String> changed = new TreeSet<>();
         try {
             for (long id = version + 1; id <= latest; id++) {
                 org.apache.paimon.Snapshot.CommitKind kind = snapshots.snapshot(id).commitKind();
@@ -243,13 +254,13 @@ public final class Ledger {
     }
 
     /** Ids of the runs, of any pipeline, that have an entry RUNNING in a process still alive. */
-    public java.util.Set<String> liveRunIds() {
+    public Set<String> liveRunIds() {
         Optional<FileStoreTable> state = tables.existingState();
         if (state.isEmpty()) {
-            return java.util.Set.of();
+            return Set.of();
         }
-        java.time.Instant now = java.time.Instant.now();
-        java.util.Set<String> live = new java.util.HashSet<>();
+        Instant now = Instant.now();
+        Set<String> live = new HashSet<>();
         for (LedgerEntry e : LedgerRows.entries(Lake.rows(state.get(), null, Map.of()))) {
             if (e.status() == RunStatus.RUNNING && !e.interrupted(now)) {
                 live.add(e.runId());

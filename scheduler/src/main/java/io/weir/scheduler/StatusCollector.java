@@ -182,8 +182,8 @@ public final class StatusCollector {
                 shownClosing = new StatusReport.Closed(closed.through().orElse(null), closed.basis().name(), closed.state());
             }
             Optional<Instant> closedAt = closed.through();
-            if (closed.basis() == Closing.Basis.STALLED) {
-                // Its watermark is held back by a quiet input: its inputs say how complete it is.
+            if (closed.basis().byInputs()) {
+                // A watermark held back by a quiet input, or none: its inputs say how complete it is.
                 completeUntil = closedAt.orElseThrow();
             }
             Optional<LocalDateTime> closedUntil = closedAt.map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))

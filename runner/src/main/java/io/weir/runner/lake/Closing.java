@@ -85,7 +85,12 @@ public final class Closing {
         /** A stream writes it without a watermark, and nothing closes it yet: every partition is open. */
         OPEN,
         /** No stream has recorded a watermark in it. */
-        NONE
+        NONE;
+
+        /** Closed by what its inputs were closed through, not by its own watermark. */
+        public boolean byInputs() {
+            return this == INPUTS || this == STALLED;
+        }
     }
 
     /**
