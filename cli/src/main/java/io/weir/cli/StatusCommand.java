@@ -146,7 +146,7 @@ final class StatusCommand implements Callable<Integer> {
                 more(report, listed, previous, waiting);
             }
             waiting.row(w.layer(), w.partition(), w.due(), !w.waitingOn().isEmpty() ? w.waitingOn()
-                    : pipeline.layer(w.layer()).scheduled() ? "nothing: runs at the next tick"
+                    : pipeline.layer(w.layer()).scheduled() ? report.scheduler().whenNothingWaits()
                     : "no schedule: weir backfill --layer " + w.layer() + " rebuilds it");
             previous = w.layer();
         }

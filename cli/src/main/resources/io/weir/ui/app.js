@@ -389,10 +389,19 @@
 
   // ---------- waiting ----------
 
-  function waitingRow(w) {
+  // As `weir status` words it: whether a scheduler runs decides when a partition waiting on nothing runs.
+  function whenNothingWaits(status, layer) {
+    const table = (status.tables || []).find((t) => t.layer === layer);
+    if (!table || !table.schedule) return "no schedule: weir backfill --layer " + layer + " rebuilds it";
+    if (status.scheduler === "NOT_RUNNING") return "nothing, but no `weir schedule` runs: it runs once one does";
+    if (status.scheduler === "UNKNOWN") return "nothing: runs at the next tick (the scheduler store could not be asked)";
+    return "nothing: runs at the next tick";
+  }
+
+  function waitingRow(w, status) {
     const on = w.waitingOn
       ? esc(w.waitingOn)
-      : '<span class="ready">nothing: runs at the next tick</span>';
+      : `<span class="ready">${esc(whenNothingWaits(status, w.layer))}</span>`;
     return `<tr class="waiting" data-layer="${esc(w.layer)}" data-partition="${esc(w.partition)}">` +
       `<td>${esc(w.layer)}</td><td>${esc(w.partition)}</td><td>${esc(w.due)}</td><td>${on}</td></tr>`;
   }
@@ -410,7 +419,7 @@
     const rows = [];
     // The server lists only the first few per layer; say how many more are due right under them.
     byLayer.forEach((list, layer) => {
-      list.forEach((w) => rows.push(waitingRow(w)));
+      list.forEach((w) => rows.push(waitingRow(w, status)));
       const more = (due[layer] || 0) - list.length;
       if (more > 0) rows.push(moreRow(layer, more));
     });

@@ -16,6 +16,8 @@ import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.scheduler.StatusCollector;
+import io.weir.scheduler.StatusReport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -116,11 +118,15 @@ class ScheduleRestartTest {
                 Path third = dir.resolve("schedule-third.log");
                 assertEquals(2, ChildWeir.run(third, Duration.ofMinutes(2), "schedule", "--conf", confFile.toString(),
                         "--duration", "1min"), read(third));
-                assertTrue(read(third).contains("another `weir schedule` runs on the scheduler store"), read(third));
+                assertTrue(read(third).contains("another `weir schedule` of pipeline test runs on the scheduler store"),
+                        read(third));
+                // Status, in another process, sees the scheduler by its lock on the store.
+                assertEquals(StatusReport.SchedulerState.RUNNING, new StatusCollector(conf, lake, java.time.Clock.systemUTC()).collect().scheduler());
             } finally {
                 second.destroy();
                 assertTrue(second.waitFor(60, TimeUnit.SECONDS));
             }
+            assertEquals(StatusReport.SchedulerState.NOT_RUNNING, new StatusCollector(conf, lake, java.time.Clock.systemUTC()).collect().scheduler());
 
             List<LedgerEntry> entries = ledger.entries().stream().filter(e -> e.table().equals("dws_users")).toList();
             for (LocalDate day = FROM; !day.isAfter(TO); day = day.plusDays(1)) {

@@ -47,7 +47,10 @@ final class GridBuilder {
         this.verifications = verifications;
     }
 
-    PartitionGrid build(Instant from, Instant until, Instant now) {
+    private StatusReport.SchedulerState scheduler = StatusReport.SchedulerState.UNKNOWN;
+
+    PartitionGrid build(Instant from, Instant until, Instant now, StatusReport.SchedulerState scheduler) {
+        this.scheduler = scheduler;
         PartitionRange range = new PartitionRange(LocalDateTime.ofInstant(from, ZoneOffset.UTC),
                 LocalDateTime.ofInstant(until, ZoneOffset.UTC));
         long cells = conf.layers().stream().flatMap(l -> l.partition().stream()).mapToLong(s -> s.count(range)).sum();
@@ -107,7 +110,7 @@ final class GridBuilder {
         if (dueNow != null) {
             String waitingOn = readiness.check(layer, dueNow.partition()).reason();
             return cell(p, CellState.WAITING, dueNow.why() + "; " + (waitingOn.isEmpty()
-                    ? "waiting on nothing: runs at the next tick" : "waiting on " + waitingOn));
+                    ? "waiting on " + scheduler.whenNothingWaits() : "waiting on " + waitingOn));
         }
         if (checkedSinceBuild) {
             return cell(p, CellState.VERIFIED, verification.summary());

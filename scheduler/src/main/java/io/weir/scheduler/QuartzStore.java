@@ -24,6 +24,9 @@ final class QuartzStore {
 
     static final String DATA_SOURCE = "weirStore";
 
+    /** The stores this process's schedulers hold. */
+    private static final java.util.Set<String> HELD_HERE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     private final PipelineConf conf;
 
     QuartzStore(PipelineConf conf) {
@@ -51,7 +54,10 @@ final class QuartzStore {
             if (scheduler.store() == SchedulerStore.H2) {
                 Files.createDirectories(scheduler.dir());
             }
-            try (Connection c = DriverManager.getConnection(jdbcUrl(), user(), password())) {
+            try (Connection c = connect()) {
+                if (scheduler.store() == SchedulerStore.POSTGRESQL && heldElsewhere(c)) {
+                    throw anotherScheduler("a PostgreSQL session holds its advisory lock");
+                }
                 if (hasTables(c)) {
                     return;
                 }
@@ -68,13 +74,121 @@ final class QuartzStore {
             }
         } catch (SQLException e) {
             if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1) {
-                throw WeirException.badInput("another `weir schedule` runs on the scheduler store " + describe()
-                        + " (its H2 file is locked): stop it first, or give this one its own scheduler.dir");
+                throw anotherScheduler("its H2 file is locked");
             }
             throw WeirException.badInput("cannot open the scheduler store " + describe() + ": "
                     + conf.secrets().mask(e.getMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {
             throw WeirException.badInput("cannot create the scheduler store directory " + scheduler.dir() + ": " + e);
+        }
+    }
+
+    /** A status check may hold the H2 file for a moment: that is waited out, a scheduler's lock is not. */
+    private Connection connect() throws SQLException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (true) {
+            try {
+                return DriverManager.getConnection(jdbcUrl(), user(), password());
+            } catch (SQLException e) {
+                if (e.getErrorCode() != org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1 || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private WeirException anotherScheduler(String how) {
+        return WeirException.badInput("another `weir schedule` of pipeline " + conf.name() + " runs on the scheduler store "
+                + describe() + " (" + how + "): stop it first, or give this one its own "
+                + (conf.scheduler().store() == SchedulerStore.POSTGRESQL ? "scheduler.jdbc-url" : "scheduler.dir"));
+    }
+
+    /**
+     * Holds the store for this scheduler until closed. An H2 file is locked by the connections
+     * Quartz keeps open. A PostgreSQL store takes a session advisory lock, keyed by the scheduler's
+     * name, on a connection of its own: Quartz's tables are shared by every scheduler of that name
+     * there, and two unclustered schedulers on them would both fire each tick. PostgreSQL releases the
+     * lock when the session ends, so a killed scheduler's successor starts at once.
+     */
+    AutoCloseable hold() {
+        String key = heldHereKey();
+        if (conf.scheduler().store() != SchedulerStore.POSTGRESQL) {
+            HELD_HERE.add(key);
+            return () -> HELD_HERE.remove(key);
+        }
+        try {
+            Connection c = DriverManager.getConnection(jdbcUrl(), user(), password());
+            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                    "SELECT pg_try_advisory_lock(" + advisoryKey() + ")")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    c.close();
+                    throw anotherScheduler("a PostgreSQL session holds its advisory lock");
+                }
+            }
+            HELD_HERE.add(key);
+            return () -> {
+                HELD_HERE.remove(key);
+                c.close();
+            };
+        } catch (SQLException e) {
+            throw WeirException.badInput("cannot open the scheduler store " + describe() + ": "
+                    + conf.secrets().mask(e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    /**
+     * Whether a live scheduler holds the store now; empty when that cannot be told. An H2 file is
+     * opened for a moment to see whether it is locked; a scheduler starting in that moment waits it out.
+     */
+    java.util.Optional<Boolean> heldByAScheduler() {
+        if (HELD_HERE.contains(heldHereKey())) {
+            return java.util.Optional.of(true); // this process's own: H2 would let it open the file again
+        }
+        SchedulerConf scheduler = conf.scheduler();
+        if (scheduler.store() == SchedulerStore.H2 && !Files.exists(scheduler.dir().resolve("quartz.mv.db"))) {
+            return java.util.Optional.of(false);
+        }
+        String url = scheduler.store() == SchedulerStore.H2 ? jdbcUrl() + ";IFEXISTS=TRUE" : jdbcUrl();
+        try (Connection c = DriverManager.getConnection(url, user(), password())) {
+            return java.util.Optional.of(scheduler.store() == SchedulerStore.POSTGRESQL && heldElsewhere(c));
+        } catch (SQLException e) {
+            if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                return java.util.Optional.of(true);
+            }
+            return java.util.Optional.empty();
+        }
+    }
+
+    private String heldHereKey() {
+        return jdbcUrl() + " " + schedulerName();
+    }
+
+    private boolean heldElsewhere(Connection c) throws SQLException {
+        long key = advisoryKey();
+        // pg_locks shows a bigint advisory key as its high (classid) and low (objid) halves.
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks"
+                + " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = " + (key >>> 32)
+                + " AND objid = " + (key & 0xFFFFFFFFL))) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
+    }
+
+    /** A stable 64-bit key for this scheduler's name. */
+    private long advisoryKey() {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("weir-schedule/" + schedulerName()).getBytes(StandardCharsets.UTF_8));
+            return java.nio.ByteBuffer.wrap(digest).getLong();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

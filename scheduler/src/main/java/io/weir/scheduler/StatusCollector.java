@@ -62,6 +62,10 @@ public final class StatusCollector {
         this.hopDelay = new HopDelay(lake, lakeState);
     }
 
+    private static final long SCHEDULER_ASKED_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private StatusReport.SchedulerState schedulerState;
+    private long schedulerAskedNanos;
+
     /** Reads everything afresh but what has not changed; one collector may serve many requests, one at a time. */
     public synchronized StatusReport collect() {
         Instant now = clock.instant();
@@ -92,7 +96,23 @@ public final class StatusCollector {
                         readiness.check(layer, d.partition()).reason()));
             }
         }
-        return new StatusReport(conf.name(), now, tables, runs(), waiting, dueCounts, List.of(), "", List.of());
+        return new StatusReport(conf.name(), now, tables, runs(), waiting, dueCounts, List.of(), "", List.of(),
+                schedulerState());
+    }
+
+    /** Asked at most every few seconds: a page refreshing often would otherwise open the store each time. */
+    private StatusReport.SchedulerState schedulerState() {
+        if (conf.scheduledLayers().isEmpty()) {
+            return StatusReport.SchedulerState.NONE_SCHEDULED;
+        }
+        long nowNanos = System.nanoTime();
+        if (schedulerState == null || nowNanos - schedulerAskedNanos > SCHEDULER_ASKED_EVERY_NANOS) {
+            schedulerState = new QuartzStore(conf).heldByAScheduler()
+                    .map(held -> held ? StatusReport.SchedulerState.RUNNING : StatusReport.SchedulerState.NOT_RUNNING)
+                    .orElse(StatusReport.SchedulerState.UNKNOWN);
+            schedulerAskedNanos = nowNanos;
+        }
+        return schedulerState;
     }
 
     /**
@@ -136,7 +156,8 @@ public final class StatusCollector {
     public synchronized PartitionGrid grid(Instant from, Instant until) {
         Instant now = clock.instant();
         ledger.refresh();
-        return new GridBuilder(conf, lakeState, ledger, due, readiness, closing, verifications).build(from, until, now);
+        return new GridBuilder(conf, lakeState, ledger, due, readiness, closing, verifications).build(from, until, now,
+                schedulerState());
     }
 
     /** The ledger's entries of one partition of a layer's table, newest first. */

@@ -14,11 +14,12 @@ import java.util.Map;
  */
 public record StatusReport(String pipeline, Instant now, List<TableStatus> tables, List<RunSummary> runs,
         List<Waiting> waiting, Map<String, Integer> dueCounts, List<JobRow> jobs, String cluster,
-        List<EndpointStatus> endpoints) {
+        List<EndpointStatus> endpoints, SchedulerState scheduler) {
 
     /** The same report with each endpoint (source, serving) and whether it answers. */
     public StatusReport withEndpoints(List<EndpointStatus> probed) {
-        return new StatusReport(pipeline, now, tables, runs, waiting, dueCounts, jobs, cluster, List.copyOf(probed));
+        return new StatusReport(pipeline, now, tables, runs, waiting, dueCounts, jobs, cluster, List.copyOf(probed),
+                scheduler);
     }
 
     /**
@@ -28,11 +29,29 @@ public record StatusReport(String pipeline, Instant now, List<TableStatus> table
      */
     public StatusReport withJobs(List<JobRow> clusterJobs, String clusterNote) {
         return new StatusReport(pipeline, now, tables, runs, waiting, dueCounts, List.copyOf(clusterJobs), clusterNote,
-                endpoints);
+                endpoints, scheduler);
     }
 
     /** What a layer is: continuously streamed, built in batch runs, or scheduled (built per partition as it seals). */
     public enum TableKind { STREAM, BATCH, SCHEDULED, EMPTY }
+
+    /**
+     * Whether a {@code weir schedule} holds the pipeline's scheduler store now, so that what waits on
+     * nothing runs at the next tick: NONE_SCHEDULED when no layer has a schedule, UNKNOWN when the
+     * store could not be asked.
+     */
+    public enum SchedulerState {
+        RUNNING, NOT_RUNNING, UNKNOWN, NONE_SCHEDULED;
+
+        /** When a due partition of a scheduled layer that waits on nothing will run. */
+        public String whenNothingWaits() {
+            return switch (this) {
+                case NOT_RUNNING -> "nothing, but no `weir schedule` runs: it runs once one does";
+                case UNKNOWN -> "nothing: runs at the next tick (the scheduler store could not be asked)";
+                default -> "nothing: runs at the next tick";
+            };
+        }
+    }
 
     /** Who wrote the table's newest data: a checkpointed streaming job, batch runs only, or nobody yet. */
     public enum WrittenBy { STREAM, BATCH, NONE }

@@ -43,12 +43,24 @@ public final class WeirScheduler implements AutoCloseable {
     private final QuartzStore store;
     private final Scheduler quartz;
 
-    private WeirScheduler(PipelineConf conf, Ledger ledger, LayerTicks ticks, QuartzStore store, Scheduler quartz) {
+    private final AutoCloseable hold;
+
+    private WeirScheduler(PipelineConf conf, Ledger ledger, LayerTicks ticks, QuartzStore store, Scheduler quartz,
+            AutoCloseable hold) {
         this.conf = conf;
         this.ledger = ledger;
         this.ticks = ticks;
         this.store = store;
         this.quartz = quartz;
+        this.hold = hold;
+    }
+
+    private static void closeQuietly(AutoCloseable hold) {
+        try {
+            hold.close();
+        } catch (Exception e) {
+            LOG.debug("releasing the scheduler store failed: {}", e.getMessage());
+        }
     }
 
     /**
@@ -81,14 +93,16 @@ public final class WeirScheduler implements AutoCloseable {
         ticks.checkUpstream(layers);
         QuartzStore store = new QuartzStore(conf);
         store.createTablesIfMissing();
+        AutoCloseable hold = store.hold();
         Scheduler quartz;
         try {
             quartz = new StdSchedulerFactory(store.quartzProperties(Math.max(2, layers.size()))).getScheduler();
         } catch (SchedulerException e) {
+            closeQuietly(hold);
             throw WeirException.badInput("cannot start the scheduler on the " + store.describe() + ": "
                     + conf.secrets().mask(String.valueOf(e.getMessage())));
         }
-        WeirScheduler scheduler = new WeirScheduler(conf, ledger, ticks, store, quartz);
+        WeirScheduler scheduler = new WeirScheduler(conf, ledger, ticks, store, quartz, hold);
         try {
             scheduler.resolveInterruptedRuns();
             quartz.getContext().put(LayerTickJob.TICKS, ticks);
@@ -189,6 +203,8 @@ public final class WeirScheduler implements AutoCloseable {
             }
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot stop the scheduler on the " + store.describe(), e);
+        } finally {
+            closeQuietly(hold);
         }
     }
 }

@@ -8,7 +8,9 @@ import io.weir.backfill.Ledger;
 import io.weir.backfill.LedgerEntry;
 import io.weir.backfill.RunStatus;
 import io.weir.runner.Await;
+import io.weir.runner.SampleServing;
 import io.weir.runner.SampleSource;
+import io.weir.runner.WeirException;
 import io.weir.runner.TestConfs;
 import io.weir.runner.Totals;
 import io.weir.runner.conf.LayerConf;
@@ -17,6 +19,7 @@ import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.template.Renderer;
 import io.weir.sandbox.EmbeddedMariaDb;
+import io.weir.sandbox.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -40,11 +43,13 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -161,11 +166,13 @@ class SchedulerTest {
             StatusReport.TableStatus dwd = status.tables().stream().filter(t -> t.table().equals("dwd_orders")).findFirst().orElseThrow();
             assertEquals(StatusReport.WrittenBy.BATCH, dwd.writtenBy());
             assertEquals("20230302", dwd.closedThrough());
+            assertEquals(StatusReport.SchedulerState.RUNNING, status.scheduler());
 
             backfill("dwd_orders", LocalDate.of(2023, 3, 3), LocalDate.of(2023, 3, 3));
             awaitDone("dws_users", "20230303");
             assertEquals(mysqlTotals("20230303"), Totals.of(lake, "dws_users", "user_id", "20230303"));
         }
+        assertEquals(StatusReport.SchedulerState.NOT_RUNNING, new StatusCollector(conf, lake, clockAt(NOW)).collect().scheduler());
         assertEquals(1, doneCount("dws_users", "20230301"), "built once");
         assertEquals(1, doneCount("dws_users", "20230303"), "built once");
     }
@@ -239,16 +246,29 @@ class SchedulerTest {
 
     @Test
     @Order(4)
-    void aTickMissedWhileTheSchedulerWasDownFiresOnRestart() throws Exception {
-        Instant fireAt = Instant.now().plusSeconds(15).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    void aTickMissedWhileTheSchedulerWasDownFiresOnRestartFromAPostgresStoreThatOneSchedulerHolds() throws Exception {
+        Instant fireAt = Instant.now().plusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String oneShot = DateTimeFormatter.ofPattern("s m H d M '?' yyyy").withZone(ZoneOffset.UTC).format(fireAt);
-        PipelineConf conf = conf("misfire", Map.of("dws_shops", "{ cron: '" + oneShot + "', start-date: 2023-03-01 }"));
+        EmbeddedPostgres postgres = SampleServing.start(dir);
+        String store = "  store: postgresql\n  jdbc-url: jdbc:postgresql://127.0.0.1:" + postgres.port() + "/"
+                + SampleServing.DATABASE + "\n  username: weir\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n";
+        PipelineConf conf = conf("misfire", Map.of("dws_shops", "{ cron: '" + oneShot + "', start-date: 2023-03-01 }"),
+                store);
         RecordingEvents events = new RecordingEvents();
         // The first start catches up at once; dwd_orders 20230304 is not built, so that partition waits.
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
             Await.until(TIMEOUT, () -> events.lines().stream().anyMatch(l -> l.startsWith("waiting dws_shops 20230304")),
                     () -> events.lines().toString());
+            // Quartz's tables on PostgreSQL are shared by name: a second scheduler there would fire every tick again.
+            WeirException refused = assertThrows(WeirException.class,
+                    () -> WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(NOW)));
+            assertEquals(2, refused.exitCode());
+            assertTrue(refused.getMessage().startsWith("another `weir schedule` of pipeline test runs on the scheduler"
+                    + " store scheduler.jdbc-url jdbc:postgresql://127.0.0.1:" + postgres.port()), refused.getMessage());
+            assertFalse(refused.getMessage().contains(SampleServing.PASSWORD), refused.getMessage());
+            assertEquals(Optional.of(true), new QuartzStore(conf).heldByAScheduler());
         }
+        assertEquals(Optional.of(false), new QuartzStore(conf).heldByAScheduler(), "closing the scheduler frees its store");
         assertTrue(Instant.now().isBefore(fireAt), "the first scheduler stopped before the fire time, so it is missed");
         backfill("dwd_orders", MAR_4, MAR_4);
         Await.until(Duration.ofSeconds(30), () -> Instant.now().isAfter(fireAt.plusSeconds(1)), () -> "fire time passed");
@@ -257,6 +277,8 @@ class SchedulerTest {
         // Restarted after its only fire time: the stored trigger misfired and fires once now.
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(NOW))) {
             awaitDone("dws_shops", "20230304");
+        } finally {
+            postgres.close();
         }
         assertEquals(mysqlShopTotals("20230304"), Totals.of(lake, "dws_shops", "shop_id", "20230304"));
     }
