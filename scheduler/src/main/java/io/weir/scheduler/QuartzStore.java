@@ -174,8 +174,8 @@ final class QuartzStore {
         long key = advisoryKey();
         // pg_locks shows a bigint advisory key as its high (classid) and low (objid) halves.
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks"
-                + " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid = " + (key >>> 32)
-                + " AND objid = " + (key & 0xFFFFFFFFL))) {
+                + " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid::bigint = " + (key >>> 32)
+                + " AND objid::bigint = " + (key & 0xFFFFFFFFL))) {
             rs.next();
             return rs.getLong(1) > 0;
         }
