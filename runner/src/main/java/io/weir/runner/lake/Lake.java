@@ -471,14 +471,7 @@ public final class Lake implements AutoCloseable {
      * included) at or after {@code notBefore}.
      */
     public Optional<Long> lastStreamCommitMillis(String tableName, long notBefore) {
-        FileStoreTable table = table(tableName);
-        for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;
-                s = previous(table, s)) {
-            if (s.commitKind() == Snapshot.CommitKind.APPEND) {
-                return Optional.of(s.timeMillis());
-            }
-        }
-        return Optional.empty();
+        return newestCommitMillis(tableName, notBefore, s -> s.commitKind() == Snapshot.CommitKind.APPEND);
     }
 
     /**
@@ -486,10 +479,15 @@ public final class Lake implements AutoCloseable {
      * a streaming writer's heartbeat (an empty commit) does not count.
      */
     public Optional<Long> lastDataAppendMillis(String tableName, long notBefore) {
+        return newestCommitMillis(tableName, notBefore, s -> s.commitKind() == Snapshot.CommitKind.APPEND && !empty(s));
+    }
+
+    /** Commit time of the newest snapshot at or after {@code notBefore} that {@code counts}, walking back from the latest. */
+    private Optional<Long> newestCommitMillis(String tableName, long notBefore, java.util.function.Predicate<Snapshot> counts) {
         FileStoreTable table = table(tableName);
         for (Snapshot s = table.snapshotManager().latestSnapshot(); s != null && s.timeMillis() >= notBefore;
                 s = previous(table, s)) {
-            if (s.commitKind() == Snapshot.CommitKind.APPEND && !empty(s)) {
+            if (counts.test(s)) {
                 return Optional.of(s.timeMillis());
             }
         }
