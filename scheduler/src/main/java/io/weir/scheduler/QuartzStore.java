@@ -88,7 +88,14 @@ final class QuartzStore {
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
         while (true) {
             try {
-                return DriverManager.getConnection(jdbcUrl(), user(), password());
+                Properties properties = new Properties();
+                properties.setProperty("user", user());
+                properties.setProperty("password", password());
+                if (conf.scheduler().store() == SchedulerStore.POSTGRESQL) {
+                    // A held store's session lasts the scheduler's life: a dead peer must end it, not idle it.
+                    properties.setProperty("tcpKeepAlive", "true");
+                }
+                return DriverManager.getConnection(jdbcUrl(), properties);
             } catch (SQLException e) {
                 if (e.getErrorCode() != org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1 || System.nanoTime() > deadline) {
                     throw e;
@@ -118,28 +125,52 @@ final class QuartzStore {
      */
     AutoCloseable hold() {
         String key = heldHereKey();
-        if (conf.scheduler().store() != SchedulerStore.POSTGRESQL) {
-            HELD_HERE.add(key);
-            return () -> HELD_HERE.remove(key);
+        if (!HELD_HERE.add(key)) {
+            throw anotherScheduler("a scheduler of this process holds it");
         }
+        Connection c = null;
         try {
-            Connection c = DriverManager.getConnection(jdbcUrl(), user(), password());
-            try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                    "SELECT pg_try_advisory_lock(" + advisoryKey() + ")")) {
-                rs.next();
-                if (!rs.getBoolean(1)) {
-                    c.close();
-                    throw anotherScheduler("a PostgreSQL session holds its advisory lock");
+            // H2: this connection keeps the file open, and locked against other processes, from before
+            // Quartz's pool opens it until the scheduler closes.
+            c = connect();
+            if (conf.scheduler().store() == SchedulerStore.POSTGRESQL) {
+                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                        "SELECT pg_try_advisory_lock(" + advisoryKey(c) + ")")) {
+                    rs.next();
+                    if (!rs.getBoolean(1)) {
+                        throw anotherScheduler("a PostgreSQL session holds its advisory lock");
+                    }
                 }
             }
-            HELD_HERE.add(key);
+            Connection held = c;
+            java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
             return () -> {
-                HELD_HERE.remove(key);
-                c.close();
+                if (released.compareAndSet(false, true)) {
+                    HELD_HERE.remove(key);
+                    held.close();
+                }
             };
-        } catch (SQLException e) {
+        } catch (SQLException | RuntimeException e) {
+            HELD_HERE.remove(key);
+            closeQuietly(c);
+            if (e instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (((SQLException) e).getErrorCode() == org.h2.api.ErrorCode.DATABASE_ALREADY_OPEN_1) {
+                throw anotherScheduler("its H2 file is locked");
+            }
             throw WeirException.badInput("cannot open the scheduler store " + describe() + ": "
                     + conf.secrets().mask(e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                // the session ends with the connection either way
+            }
         }
     }
 
@@ -151,6 +182,11 @@ final class QuartzStore {
         if (HELD_HERE.contains(heldHereKey())) {
             return java.util.Optional.of(true); // this process's own: H2 would let it open the file again
         }
+        return lockedInStore();
+    }
+
+    /** What the store itself says: a locked H2 file, or the advisory lock in PostgreSQL's pg_locks. */
+    java.util.Optional<Boolean> lockedInStore() {
         SchedulerConf scheduler = conf.scheduler();
         if (scheduler.store() == SchedulerStore.H2 && !Files.exists(scheduler.dir().resolve("quartz.mv.db"))) {
             return java.util.Optional.of(false);
@@ -171,21 +207,31 @@ final class QuartzStore {
     }
 
     private boolean heldElsewhere(Connection c) throws SQLException {
-        long key = advisoryKey();
-        // pg_locks shows a bigint advisory key as its high (classid) and low (objid) halves.
+        long key = advisoryKey(c);
+        // pg_locks lists every database's locks, and shows a bigint advisory key as its high (classid)
+        // and low (objid) halves.
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_locks"
-                + " WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND classid::bigint = " + (key >>> 32)
-                + " AND objid::bigint = " + (key & 0xFFFFFFFFL))) {
+                + " WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                + " AND classid::bigint = " + (key >>> 32) + " AND objid::bigint = " + (key & 0xFFFFFFFFL))) {
             rs.next();
             return rs.getLong(1) > 0;
         }
     }
 
-    /** A stable 64-bit key for this scheduler's name. */
-    private long advisoryKey() {
+    /**
+     * A stable 64-bit key for this scheduler's name in the schema its Quartz tables lie in (an advisory
+     * lock is already per database).
+     */
+    private long advisoryKey(Connection c) throws SQLException {
+        String schema;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_schema()")) {
+            rs.next();
+            schema = rs.getString(1);
+        }
         try {
             byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(("weir-schedule/" + schedulerName()).getBytes(StandardCharsets.UTF_8));
+                    .digest(("weir-schedule/" + schema + "/" + schedulerName()).getBytes(StandardCharsets.UTF_8));
             return java.nio.ByteBuffer.wrap(digest).getLong();
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -196,8 +196,8 @@ public final class WeirScheduler implements AutoCloseable {
     /** Stops firing, wakes waiting ticks, and waits for jobs already submitted to end. */
     @Override
     public void close() {
-        ticks.stop();
         try {
+            ticks.stop();
             if (!quartz.isShutdown()) {
                 quartz.shutdown(true);
             }
