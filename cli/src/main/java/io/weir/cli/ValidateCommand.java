@@ -22,9 +22,10 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         PipelineConf pipeline = conf.load();
         new Renderer(pipeline).checkAll();
-        PlanCheck.check(pipeline, pipeline.layers());
+        PlanCheck.Checked checked = PlanCheck.checked(pipeline, pipeline.layers());
         spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers planned, in dependency order: "
                 + String.join(" -> ", pipeline.layers().stream().map(LayerConf::name).toList()));
+        checked.notes().forEach(spec.commandLine().getOut()::println);
         java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
         for (LayerConf layer : pipeline.scheduledLayers()) {
             if (layer.schedule().orElseThrow().startsAfter(today)) {

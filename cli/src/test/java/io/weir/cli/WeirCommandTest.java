@@ -53,6 +53,37 @@ class WeirCommandTest {
         assertFalse(run.out().contains("note: layer 'dws_shops'"), run.out());
     }
 
+    /** A window over event time drops rows behind the watermark in the stream, never in batch: validate says so. */
+    @Test
+    void validateNotesALayerWhoseStreamDropsLateRowsUnlessAScheduleRebuildsIt() throws Exception {
+        Path template = dir.resolve("dws_shop_hourly.sql");
+        Files.writeString(template, "CREATE TABLE IF NOT EXISTS dws_shop_hourly (shop_id BIGINT NOT NULL, dh STRING NOT NULL,"
+                + " n BIGINT, PRIMARY KEY (shop_id, dh) NOT ENFORCED) PARTITIONED BY (dh) WITH ('bucket' = '1');\n"
+                + "INSERT INTO dws_shop_hourly SELECT order_shop_id, DATE_FORMAT(window_start, 'yyyyMMddHH'), COUNT(*)"
+                + " FROM TABLE(TUMBLE(TABLE dwd_orders, DESCRIPTOR(event_time), INTERVAL '1' HOUR))"
+                + " WHERE ds BETWEEN SUBSTRING('${start_date}', 1, 8) AND SUBSTRING('${end_date}', 1, 8)"
+                + " GROUP BY order_shop_id, window_start, window_end;\n");
+        String quickstart = Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"));
+        String layer = "  - name: dws_shop_hourly\n    template: " + template + "\n"
+                + "    partition: { column: dh, format: yyyyMMddHH, granularity: hour }\n    upstream: [dwd_orders]\n";
+        Path unscheduled = dir.resolve("window-unscheduled.yaml");
+        Files.writeString(unscheduled, quickstart.stripTrailing() + "\n" + layer);
+        CliRun run = CliRun.of("validate", "--conf", unscheduled.toString());
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("note: layer 'dws_shop_hourly': its stream's "), run.out());
+        assertTrue(run.out().contains("drops rows that arrive behind the watermark"), run.out());
+        assertEquals(1, run.out().lines().filter(l -> l.startsWith("note: layer ")).count(),
+                "a GROUP BY per day keeps every row: " + run.out());
+
+        Path scheduled = dir.resolve("window-scheduled.yaml");
+        Files.writeString(scheduled, quickstart.stripTrailing() + "\n" + layer
+                + "    schedule: { cron: '0 5 * * * ?', start-date: 2023-02-15 }\n");
+        CliRun withSchedule = CliRun.of("validate", "--conf", scheduled.toString());
+        assertEquals(0, withSchedule.exitCode(), withSchedule.err());
+        assertFalse(withSchedule.out().contains("note: layer 'dws_shop_hourly'"), withSchedule.out());
+    }
+
     @Test
     void badConfIsExitCodeTwoWithFileAndKey() throws Exception {
         Path conf = dir.resolve("bad.yaml");

@@ -35,7 +35,21 @@ public final class PlanCheck {
      * @throws WeirException (bad input) naming the template and Flink's reason for the first layer that does not plan
      */
     public static java.util.Set<String> check(PipelineConf conf, List<LayerConf> layers) {
+        return checked(conf, layers).fenced();
+    }
+
+    /**
+     * What planning found beyond refusals.
+     *
+     * @param fenced the layers whose stream keeps out of sealed partitions
+     * @param notes  one line per layer whose stream can drop late rows and that no schedule rebuilds
+     */
+    public record Checked(java.util.Set<String> fenced, List<String> notes) {}
+
+    /** As {@link #check}, with the notes a user should read before running the layers. */
+    public static Checked checked(PipelineConf conf, List<LayerConf> layers) {
         java.util.Set<String> fenced = new java.util.TreeSet<>();
+        List<String> notes = new java.util.ArrayList<>();
         Path scratch = createScratch();
         try {
             PipelineConf scratchConf = conf.withWarehouse(
@@ -58,11 +72,21 @@ public final class PlanCheck {
                 if (StreamFence.applies(layer, tEnv, rendered)) {
                     fenced.add(layer.name());
                 }
+                if (layer.schedule().isEmpty()) {
+                    StatefulPlan.lateDropping(tEnv, rendered.inserts()).ifPresent(node -> notes.add(lateRowsNote(layer, node)));
+                }
             }
         } finally {
             delete(scratch);
         }
-        return fenced;
+        return new Checked(fenced, List.copyOf(notes));
+    }
+
+    private static String lateRowsNote(LayerConf layer, String node) {
+        return "note: layer '" + layer.name() + "': its stream's " + node + " drops rows that arrive behind the"
+                + " watermark, so what the stream writes can miss late rows that a batch build counts. Give the"
+                + " layer a schedule (each partition is then rebuilt in batch once it seals), or backfill what the"
+                + " stream wrote; `weir verify --layer " + layer.name() + "` shows what it missed";
     }
 
     private static void plan(PipelineConf conf, LayerConf layer, Runnable planning) {

@@ -27,7 +27,31 @@ public final class StatefulPlan {
             "WindowRank", "WindowDeduplicate", "Match",
             "LookupJoin");
 
+    /**
+     * Operators that drop a row arriving behind their watermark: event-time windows, interval joins,
+     * event-time OVER windows, MATCH_RECOGNIZE and event-time sorts. (On processing time nothing is
+     * late; the plan's node names do not tell the two apart, so these count as "can drop".)
+     */
+    private static final Set<String> LATE_DROPPING_NODES = Set.of(
+            "GroupWindowAggregate", "WindowAggregate", "LocalWindowAggregate", "GlobalWindowAggregate",
+            "WindowRank", "WindowDeduplicate", "WindowJoin", "WindowTableFunction", "IntervalJoin",
+            "OverAggregate", "PythonOverAggregate", "Match", "TemporalSort");
+
     private StatefulPlan() {}
+
+    /**
+     * The first operator of the job, as Flink's plan names it, that can drop rows arriving behind its
+     * watermark: a batch recomputation counts such rows, the stream never does.
+     */
+    public static java.util.Optional<String> lateDropping(TableEnvironment tEnv, List<String> inserts) {
+        StatementSet job = tEnv.createStatementSet();
+        inserts.forEach(job::addInsertSql);
+        return lateDropping(job.explain());
+    }
+
+    static java.util.Optional<String> lateDropping(String explain) {
+        return nodes(explain).stream().map(StatefulPlan::name).filter(LATE_DROPPING_NODES::contains).findFirst();
+    }
 
     /**
      * Plans every INSERT of the job together, as it runs: a layer whose first INSERT only copies

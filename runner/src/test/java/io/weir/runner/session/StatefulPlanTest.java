@@ -29,6 +29,18 @@ class StatefulPlanTest {
     }
 
     @Test
+    void anEventTimeWindowDropsLateRowsAndAGroupByDoesNot() {
+        tEnv.executeSql("CREATE TABLE ev (k STRING, v INT, ts TIMESTAMP(3), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND)"
+                + " WITH ('connector' = 'datagen')");
+        tEnv.executeSql("CREATE TABLE win_sink (k STRING, w TIMESTAMP(3), n BIGINT) WITH ('connector' = 'blackhole')");
+        assertEquals(java.util.Optional.of("WindowAggregate"), StatefulPlan.lateDropping(tEnv, List.of(
+                "INSERT INTO win_sink SELECT k, window_start, COUNT(*) FROM TABLE(TUMBLE(TABLE ev, DESCRIPTOR(ts),"
+                        + " INTERVAL '1' HOUR)) GROUP BY k, window_start, window_end")).map(n -> n.replaceFirst("^(Local|Global)", "")));
+        assertEquals(java.util.Optional.empty(), StatefulPlan.lateDropping(tEnv, List.of(COUNT)));
+        assertEquals(java.util.Optional.empty(), StatefulPlan.lateDropping(tEnv, List.of(COPY)));
+    }
+
+    @Test
     void aCopyIsStatelessAndAnAggregateIsNot() {
         assertFalse(StatefulPlan.isStateful(tEnv, List.of(COPY)));
         assertTrue(StatefulPlan.isStateful(tEnv, List.of(COUNT)));
