@@ -35,7 +35,7 @@ public final class PlanCheck {
      * @throws WeirException (bad input) naming the template and Flink's reason for the first layer that does not plan
      */
     public static java.util.Set<String> check(PipelineConf conf, List<LayerConf> layers) {
-        return checked(conf, layers).fenced();
+        return checked(conf, layers, false).fenced();
     }
 
     /**
@@ -48,6 +48,11 @@ public final class PlanCheck {
 
     /** As {@link #check}, with the notes a user should read before running the layers. */
     public static Checked checked(PipelineConf conf, List<LayerConf> layers) {
+        return checked(conf, layers, true);
+    }
+
+    /** @param withNotes whether to plan what the notes need too (one more explain per unscheduled layer) */
+    private static Checked checked(PipelineConf conf, List<LayerConf> layers, boolean withNotes) {
         java.util.Set<String> fenced = new java.util.TreeSet<>();
         List<String> notes = new java.util.ArrayList<>();
         Path scratch = createScratch();
@@ -72,7 +77,7 @@ public final class PlanCheck {
                 if (StreamFence.applies(layer, tEnv, rendered)) {
                     fenced.add(layer.name());
                 }
-                if (layer.schedule().isEmpty()) {
+                if (withNotes && layer.schedule().isEmpty()) {
                     StatefulPlan.lateDropping(tEnv, rendered.inserts()).ifPresent(node -> notes.add(lateRowsNote(layer, node)));
                 }
             }
