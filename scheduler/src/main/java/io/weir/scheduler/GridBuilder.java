@@ -35,9 +35,10 @@ final class GridBuilder {
     private final Readiness readiness;
     private final Closing closing;
     private final Verifications verifications;
+    private final StatusReport.SchedulerState scheduler;
 
     GridBuilder(PipelineConf conf, LakeState lake, LedgerState ledger, DuePartitions due, Readiness readiness,
-            Closing closing, Verifications verifications) {
+            Closing closing, Verifications verifications, StatusReport.SchedulerState scheduler) {
         this.conf = conf;
         this.lake = lake;
         this.ledger = ledger;
@@ -45,12 +46,10 @@ final class GridBuilder {
         this.readiness = readiness;
         this.closing = closing;
         this.verifications = verifications;
+        this.scheduler = scheduler;
     }
 
-    private StatusReport.SchedulerState scheduler = StatusReport.SchedulerState.UNKNOWN;
-
-    PartitionGrid build(Instant from, Instant until, Instant now, StatusReport.SchedulerState scheduler) {
-        this.scheduler = scheduler;
+    PartitionGrid build(Instant from, Instant until, Instant now) {
         PartitionRange range = new PartitionRange(LocalDateTime.ofInstant(from, ZoneOffset.UTC),
                 LocalDateTime.ofInstant(until, ZoneOffset.UTC));
         long cells = conf.layers().stream().flatMap(l -> l.partition().stream()).mapToLong(s -> s.count(range)).sum();

@@ -156,8 +156,8 @@ public final class StatusCollector {
     public synchronized PartitionGrid grid(Instant from, Instant until) {
         Instant now = clock.instant();
         ledger.refresh();
-        return new GridBuilder(conf, lakeState, ledger, due, readiness, closing, verifications).build(from, until, now,
-                schedulerState());
+        return new GridBuilder(conf, lakeState, ledger, due, readiness, closing, verifications, schedulerState())
+                .build(from, until, now);
     }
 
     /** The ledger's entries of one partition of a layer's table, newest first. */
