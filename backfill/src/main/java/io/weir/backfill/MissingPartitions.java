@@ -73,6 +73,8 @@ public final class MissingPartitions {
         LATE,
         INTERRUPTED,
         UPSTREAM_CHANGED,
+        /** An input partition was rebuilt in batch after the layer's stream began, which skips overwrites. */
+        INPUT_REBUILT,
         /** Built by other SQL than the layer's template renders now; only asked for by backfills. */
         SQL_CHANGED
     }

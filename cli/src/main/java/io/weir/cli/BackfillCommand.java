@@ -149,6 +149,10 @@ final class BackfillCommand implements Callable<Integer> {
                         return WeirException.JOB_FAILURE;
                     }
                     result.leftToOthers().forEach(chunk -> out.println("  skipped: " + chunk));
+                    streamsThatMissTheRebuild(toRun, effective).forEach(layer -> out.println("note: the " + layer
+                            + " stream never reads an overwrite, so its partitions that read the ones this run rebuilt"
+                            + " keep their old results; rebuild them with --cascade or `weir backfill --layer " + layer
+                            + "` (`weir status` lists them), or give " + layer + " a schedule."));
                     for (String layer : result.streamKeepsOut()) {
                         if (!pipeline.layer(layer).scheduled()) {
                             out.println("note: the running " + layer + " stream keeps out of the partitions this run"
@@ -164,6 +168,28 @@ final class BackfillCommand implements Callable<Integer> {
         } catch (Exception e) {
             throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
         }
+    }
+
+    /**
+     * The layers downstream of the run's that it did not rebuild, that no schedule rebuilds, and
+     * whose stream has read the rebuilt tables: streaming readers skip overwrites.
+     */
+    static List<String> streamsThatMissTheRebuild(BackfillPlan plan, PipelineConf conf) {
+        java.util.Set<String> rebuilt = new java.util.HashSet<>();
+        plan.layers().stream().filter(l -> l.partitionCount() > 0).forEach(l -> rebuilt.add(l.layer().name()));
+        java.util.Set<String> missing = new java.util.LinkedHashSet<>();
+        for (LayerPlan layer : plan.layers()) {
+            if (!rebuilt.contains(layer.layer().name())) {
+                continue;
+            }
+            for (io.weir.runner.conf.LayerConf downstream : conf.downstreamOf(layer.layer())) {
+                if (!rebuilt.contains(downstream.name()) && !downstream.scheduled() && downstream.partitioned()
+                        && new io.weir.runner.session.LayerState(conf, downstream).streamingSince().isPresent()) {
+                    missing.add(downstream.name());
+                }
+            }
+        }
+        return List.copyOf(missing);
     }
 
     /**

@@ -2,7 +2,7 @@
 // The live page of `weir ui`: polls the JSON API and redraws each section in place.
 (function () {
   const POLL_MS = 3000;
-  const STATES = ["RUNNING", "FAILED", "LATE", "DIFFERING", "WAITING", "VERIFIED", "BUILT", "SEALED",
+  const STATES = ["RUNNING", "FAILED", "LATE", "DIFFERING", "STALE", "WAITING", "VERIFIED", "BUILT", "SEALED",
     "PROVISIONAL", "EMPTY", "FUTURE"];
   const RUN_STATES = ["RUNNING", "DONE", "FAILED", "LATE"];
   const ERROR_LINES = 20;

@@ -1,11 +1,21 @@
 package io.weir.cli;
 
+import io.weir.backfill.BackfillPlan;
+import io.weir.backfill.Chunk;
+import io.weir.backfill.LayerPlan;
+import io.weir.runner.TestConfs;
+import io.weir.runner.conf.LayerConf;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.session.LayerState;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -22,7 +32,8 @@ class BackfillCommandTest {
         conf = dir.resolve("pipeline.yaml");
         Files.writeString(conf, Files.readString(CliRun.projectDir().resolve("conf/quickstart.yaml"))
                 .replace("templates: ../sql-templates", "templates: " + CliRun.projectDir().resolve("sql-templates"))
-                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("warehouse")));
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("warehouse"))
+                .replace("state-dir: ../.weir/quickstart/state", "state-dir: " + dir.resolve("state")));
     }
 
     @Test
@@ -72,6 +83,34 @@ class BackfillCommandTest {
         assertTrue(run.out().contains("No runs recorded for pipeline order_dw"), run.out());
         CliRun json = CliRun.of("runs", "--conf", conf.toString(), "--json");
         assertEquals("[ ]", json.out().trim());
+    }
+
+    @Test
+    void namesTheUnscheduledLayersWhoseStreamNeverReadsWhatItRebuilt() {
+        PipelineConf pipeline = TestConfs.load(conf);
+        BackfillPlan ods = plan(pipeline, "ods_orders");
+        assertEquals(List.of(), BackfillCommand.streamsThatMissTheRebuild(ods, pipeline), "no stream has run");
+
+        Instant started = Instant.parse("2023-02-15T00:00:00Z");
+        new LayerState(pipeline, pipeline.layer("dwd_orders")).recordFreshStart(started);
+        new LayerState(pipeline, pipeline.layer("dws_users")).recordFreshStart(started);
+        assertEquals(List.of("dwd_orders"), BackfillCommand.streamsThatMissTheRebuild(ods, pipeline));
+        assertEquals(List.of(), BackfillCommand.streamsThatMissTheRebuild(plan(pipeline, "dwd_orders"), pipeline),
+                "dws_users and dws_shops have schedules, which rebuild what an input's rebuild changed");
+        assertEquals(List.of(), BackfillCommand.streamsThatMissTheRebuild(plan(pipeline, "ods_orders", "dwd_orders"), pipeline),
+                "a cascade rebuilds it in the same run");
+    }
+
+    /** A plan that rebuilds 20230215 of each layer. */
+    private static BackfillPlan plan(PipelineConf pipeline, String... layers) {
+        List<LayerPlan> plans = new java.util.ArrayList<>();
+        for (String name : layers) {
+            LayerConf layer = pipeline.layer(name);
+            Chunk chunk = new Chunk(layer, List.of(layer.partition().orElseThrow().named("20230215")), null);
+            plans.add(new LayerPlan(layer, "hash", List.of(chunk), List.of(), List.of()));
+        }
+        LocalDate day = LocalDate.of(2023, 2, 15);
+        return new BackfillPlan("20230215-000000-test", "backfill", day, day, plans, null);
     }
 
     private static void assertBadInput(CliRun run, String message) {

@@ -24,9 +24,11 @@ final class DuePartitions {
 
     private final LedgerState ledger;
     private final MissingPartitions missing;
+    private final RebuiltInputs rebuiltInputs;
 
     DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
         this.ledger = ledger;
+        this.rebuiltInputs = new RebuiltInputs(conf, ledger);
         this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitions(),
                 new PartitionRemovals(lake));
     }
@@ -52,14 +54,19 @@ final class DuePartitions {
 
     /**
      * Of a layer without a schedule, the partitions batch built (or tried to) that need building
-     * again: failed, interrupted, or an upstream partition they read changed since. No scheduler
-     * will rebuild them, so status names them; partitions only the stream wrote are the stream's.
+     * again: failed, interrupted, or an upstream partition they read changed since; and of the ones
+     * its stream wrote, those whose input was rebuilt in batch after the stream began
+     * ({@link RebuiltInputs}). No scheduler will rebuild them, so status names them.
      */
     List<MissingPartitions.Missing> stale(LayerConf layer, Instant now) {
         PartitionSpec spec = layer.partition().orElseThrow();
         java.util.Map<String, io.weir.backfill.LedgerEntry> built = ledger.refresh().latestByPartition(layer.table());
         List<Partition> partitions = built.keySet().stream().map(spec::parse).flatMap(java.util.Optional::stream)
                 .sorted(java.util.Comparator.comparing(Partition::start)).toList();
-        return missing.of(layer, partitions, built, null, now);
+        List<MissingPartitions.Missing> stale = new ArrayList<>(missing.of(layer, partitions, built, null, now));
+        java.util.Set<String> listed = new java.util.HashSet<>(stale.stream().map(m -> m.partition().value()).toList());
+        rebuiltInputs.of(layer, now).stream().filter(m -> listed.add(m.partition().value())).forEach(stale::add);
+        stale.sort(java.util.Comparator.comparing(m -> m.partition().start()));
+        return stale;
     }
 }

@@ -74,9 +74,8 @@ final class GridBuilder {
         Map<String, Verifications.Verification> verified = layer.verify()
                 ? verifications.byPartition(conf.name(), layer.table()) : Map.of();
         Map<String, MissingPartitions.Missing> dueNow = new HashMap<>();
-        if (layer.scheduled()) {
-            due.of(layer, now).forEach(d -> dueNow.put(d.partition().value(), d));
-        }
+        (layer.scheduled() ? due.of(layer, now) : due.stale(layer, now))
+                .forEach(d -> dueNow.put(d.partition().value(), d));
         LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
         List<Cell> cells = new ArrayList<>();
         for (Partition p : spec.partitions(range)) {
@@ -105,6 +104,10 @@ final class GridBuilder {
                 || !verification.verifiedAt().isBefore(last.finishedAt().toInstant(ZoneOffset.UTC)));
         if (checkedSinceBuild && !verification.same()) {
             return cell(p, CellState.DIFFERING, verification.summary());
+        }
+        if (dueNow != null && !layer.scheduled()) {
+            return cell(p, CellState.STALE, dueNow.why() + "; no schedule rebuilds it: weir backfill --layer "
+                    + layer.name() + " --from " + p.value() + " --to " + p.value());
         }
         if (dueNow != null) {
             String waitingOn = readiness.check(layer, dueNow.partition()).reason();

@@ -34,6 +34,11 @@ public record PartitionGrid(Instant from, Instant until, List<Row> rows) {
         LATE,
         /** Its newest verification found rows that differ from a batch recomputation. */
         DIFFERING,
+        /**
+         * Of a layer without a schedule: needs a rebuild that nothing will run by itself (an input
+         * changed or was rebuilt after it was written, or its last run failed); `weir backfill` does it.
+         */
+        STALE,
         /** Due for a scheduled run, waiting on its upstream (or on the next tick). */
         WAITING,
         /** Built in batch, and a verification after the build found it equal to its recomputation. */

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -162,6 +163,50 @@ class WatermarkGateTest {
                 .replace("  restart-attempts: 0\n", "  restart-attempts: 0\n  quiet-timeout: " + idleTimeout + "\n")
                 + "scheduler:\n  dir: " + dir.resolve("scheduler-" + name) + "\n  poll-interval: " + POLL.toMillis() + "ms\n";
         return TestConfs.load(TestConfs.write(dir.resolve(name), sections, layers));
+    }
+
+    /**
+     * A streaming reader skips overwrites. An ODS backfill brings in an order the binlog never
+     * carried; the dwd_orders stream, which has no schedule, never sees it. Status names the
+     * partition until a rebuild of dwd_orders brings the order in.
+     */
+    @Test
+    @Order(4)
+    void statusNamesAStreamWrittenPartitionWhoseInputWasRebuiltUntilItIsRebuiltToo() throws Exception {
+        PipelineConf conf = conf("rebuilt", "0s");
+        StatusCollector status = new StatusCollector(conf, lake, java.time.Clock.systemUTC());
+        assertTrue(waiting(status, "dwd_orders").isEmpty(), "nothing to rebuild yet: " + status.collect().waiting());
+
+        SampleSource.execute(mariaDb, true, "INSERT INTO orders VALUES (100050, 'user_002', 12345, 1, 7.00,"
+                + " '2023-02-15 12:00:00', '2023-02-15 12:00:00', 1)");
+        assertTrue(backfill(conf, "ods_orders").succeeded());
+        assertTrue(hasOrder("ods_orders", 100050), "the ODS backfill read the order from MySQL");
+        assertFalse(hasOrder("dwd_orders", 100050), "the stream never reads an overwrite");
+        List<StatusReport.Waiting> listed = waiting(status, "dwd_orders");
+        assertEquals(List.of("20230215"), listed.stream().map(StatusReport.Waiting::partition).toList(), listed.toString());
+        assertTrue(listed.get(0).due().startsWith("its stream never read the rebuild of ods_orders partition 20230215 (run "),
+                listed.get(0).due());
+
+        assertTrue(backfill(conf, "dwd_orders").succeeded());
+        assertTrue(hasOrder("dwd_orders", 100050), "the rebuild brought the order in");
+        assertTrue(waiting(status, "dwd_orders").isEmpty(), "rebuilt after its input: " + status.collect().waiting());
+    }
+
+    private static io.weir.backfill.BackfillResult backfill(PipelineConf conf, String layer) {
+        io.weir.runner.template.Renderer renderer = new io.weir.runner.template.Renderer(conf);
+        LocalDate day = LocalDate.of(2023, 2, 15);
+        return new io.weir.backfill.BackfillRunner(conf, session, renderer, lake, ledger).run(
+                new io.weir.backfill.BackfillPlanner(conf, renderer, lake, ledger).plan(
+                        new io.weir.backfill.BackfillRequest(layer, day, day, false, 1, 1, false, false)),
+                1, io.weir.backfill.BackfillProgress.NONE);
+    }
+
+    private static boolean hasOrder(String table, long orderId) {
+        return lake.rowsOfPartitions(table, List.of("20230215")).stream().anyMatch(r -> Long.valueOf(orderId).equals(r.get("order_id")));
+    }
+
+    private static List<StatusReport.Waiting> waiting(StatusCollector status, String layer) {
+        return status.collect().waiting().stream().filter(w -> w.layer().equals(layer)).toList();
     }
 
     @Test

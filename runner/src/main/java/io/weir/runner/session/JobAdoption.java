@@ -103,6 +103,9 @@ final class JobAdoption {
         for (int attempt = 0; ; attempt++) {
             JobID id = identity.jobId(restoreFrom, attempt);
             state.recordSql(id, identity.sqlHash());
+            if (restoreFrom.isEmpty()) {
+                state.recordFreshStart(java.time.Instant.now());
+            }
             try {
                 return new RunningLayer(layer, submit.apply(id), restoreFrom, state.savepointsDir(), false);
             } catch (RuntimeException e) {

@@ -8,6 +8,8 @@ import org.apache.flink.core.fs.Path;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -16,6 +18,7 @@ import java.util.Optional;
  */
 public final class LayerState {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerState.class);
     private static final String METADATA = "_metadata";
 
     private final Path root;
@@ -52,7 +55,7 @@ public final class LayerState {
         try {
             FileSystem fs = root.getFileSystem();
             try (java.io.OutputStream out = fs.create(file, FileSystem.WriteMode.OVERWRITE)) {
-                out.write(sqlHash.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                out.write(sqlHash.getBytes(StandardCharsets.UTF_8));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
@@ -83,7 +86,7 @@ public final class LayerState {
             for (FileStatus file : fs.listStatus(sql)) {
                 if (file.getPath().getName().startsWith(jobPrefix)) {
                     try (java.io.InputStream in = fs.open(file.getPath())) {
-                        hashes.add(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
+                        hashes.add(new String(in.readAllBytes(), StandardCharsets.UTF_8).trim());
                     }
                 }
             }
@@ -92,6 +95,48 @@ public final class LayerState {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + new Path(root, SQL_DIR), e);
         }
+    }
+
+    /** When the layer's stream last started without state, reading its upstream tables whole. */
+    private static final String FRESH_START = "fresh-start";
+
+    /**
+     * Notes that a job of the layer starts now without state. Its sources read every upstream table
+     * whole as of now; from then on they skip overwrites, so a batch rebuild of an input after this
+     * instant never reaches the stream's state.
+     */
+    public void recordFreshStart(Instant at) {
+        Path file = new Path(root, FRESH_START);
+        try {
+            try (java.io.OutputStream out = root.getFileSystem().create(file, FileSystem.WriteMode.OVERWRITE)) {
+                out.write(at.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    /**
+     * Since when the layer's stream state has been built, as far as the state dir tells: the last
+     * start without state; {@link Instant#MIN} when the layer streamed (it has a restore
+     * point) but its start was not noted (an older Weir); empty when it never streamed here.
+     */
+    public Optional<Instant> streamingSince() {
+        Path file = new Path(root, FRESH_START);
+        try {
+            FileSystem fs = root.getFileSystem();
+            if (fs.exists(file)) {
+                try (java.io.InputStream in = fs.open(file)) {
+                    return Optional.of(Instant.parse(
+                            new String(in.readAllBytes(), StandardCharsets.UTF_8).trim()));
+                }
+            }
+        } catch (IOException | java.time.format.DateTimeParseException e) {
+            // Unknown is taken as "streamed all along": it may list a partition too many, never one too few.
+            LOG.warn("cannot read {}: {}", file, e.toString());
+            return Optional.of(Instant.MIN);
+        }
+        return latestRestorePoint().map(point -> Instant.MIN);
     }
 
     /** The newest restore point, if the layer ran before. */
