@@ -43,7 +43,8 @@ final class ClusterCommands {
             ClusterJobDetails details = session.jobs().details(job);
             return new JobRow(job.identity().orElseThrow().job(), job.state().name(), job.id().toString(),
                     job.start(), details.lastCheckpoint().orElse(null), details.restarts(),
-                    job.identity().orElseThrow().sqlHash(), details.rootCause().map(pipeline.secrets()::mask).orElse(""));
+                    job.identity().orElseThrow().sqlHash(), details.rootCause().map(pipeline.secrets()::mask).orElse(""),
+                    details.lateRecordsDropped().orElse(null));
         }).toList();
     }
 
@@ -53,10 +54,16 @@ final class ClusterCommands {
     }
 
     static void print(List<JobRow> rows, java.io.PrintWriter out) {
-        TextTable table = new TextTable("JOB", "STATE", "ID", "STARTED", "LAST CHECKPOINT", "RESTARTS", "SQL", "ROOT CAUSE");
+        TextTable table = new TextTable("JOB", "STATE", "ID", "STARTED", "LAST CHECKPOINT", "RESTARTS", "LATE DROPPED",
+                "SQL", "ROOT CAUSE");
         rows.forEach(r -> table.row(r.job(), r.state(), r.id(), shown(r.started()), shown(r.lastCheckpoint()),
-                String.valueOf(r.restarts()), r.sqlHash(), r.rootCause()));
+                String.valueOf(r.restarts()), r.lateRowsDropped() == null ? "-" : String.valueOf(r.lateRowsDropped()),
+                r.sqlHash(), r.rootCause()));
         table.print(out);
+        rows.stream().filter(r -> r.lateRowsDropped() != null && r.lateRowsDropped() > 0).forEach(r -> out.println(
+                "note: the " + r.job() + " stream dropped " + r.lateRowsDropped() + " row(s) that came behind its"
+                        + " watermark since it started, which a batch build counts: rebuild the partitions they"
+                        + " belong to with weir backfill --layer " + r.job() + ", or give " + r.job() + " a schedule."));
     }
 
     /** The pipeline's jobs, all of them or those of the named layers (or serving syncs, serve_<table>). */

@@ -223,7 +223,10 @@
     if (!job) return "";
     const cause = job.rootCause ? `<div class="root-cause" title="${esc(job.rootCause)}">${esc(job.rootCause)}</div>` : "";
     return `<span class="job-state" data-state="${esc(job.state)}">${esc(job.state)}</span> · ` +
-      `${plural(job.restarts || 0, "restart")}${cause}`;
+      `${plural(job.restarts || 0, "restart")}` +
+      (job.lateRowsDropped ? ` · <span class="late-dropped" title="rows its event-time windows dropped behind the` +
+        ` watermark since it started; a batch build counts them">${plural(job.lateRowsDropped, "late row")} dropped</span>` : "") +
+      cause;
   }
 
   function tableRow(t, job) {

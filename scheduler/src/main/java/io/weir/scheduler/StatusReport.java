@@ -56,9 +56,13 @@ public record StatusReport(String pipeline, Instant now, List<TableStatus> table
     /** Who wrote the table's newest data: a checkpointed streaming job, batch runs only, or nobody yet. */
     public enum WrittenBy { STREAM, BATCH, NONE }
 
-    /** A streaming job of the pipeline on the cluster. {@code state} is Flink's job status. */
+    /**
+     * A streaming job of the pipeline on the cluster. {@code state} is Flink's job status;
+     * {@code lateRowsDropped} counts the rows its event-time windows and OVER windows dropped behind
+     * their watermark since it started, {@code null} when it has no such operator or is not running.
+     */
     public record JobRow(String job, String state, String id, Instant started, Instant lastCheckpoint, long restarts,
-            String sqlHash, String rootCause) {}
+            String sqlHash, String rootCause, Long lateRowsDropped) {}
 
     /** A source or serving store, and why it does not answer ({@code null} when it does). */
     public record EndpointStatus(String name, boolean reachable, String problem) {}

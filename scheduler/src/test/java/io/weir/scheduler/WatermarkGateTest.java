@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -190,6 +192,58 @@ class WatermarkGateTest {
         assertTrue(backfill(conf, "dwd_orders").succeeded());
         assertTrue(hasOrder("dwd_orders", 100050), "the rebuild brought the order in");
         assertTrue(waiting(status, "dwd_orders").isEmpty(), "rebuilt after its input: " + status.collect().waiting());
+    }
+
+    /**
+     * An event-time window drops a row behind its watermark; a batch build would count it. The
+     * cluster's count of such rows is what status shows of the job.
+     */
+    @Test
+    @Order(5)
+    void theClusterCountsTheLateRowsAWindowDrops() throws Exception {
+        Path templates = Files.createDirectories(dir.resolve("templates-late"));
+        try (Stream<Path> project = Files.list(TestConfs.templatesDir())) {
+            for (Path template : project.toList()) {
+                Files.copy(template, templates.resolve(template.getFileName().toString()));
+            }
+        }
+        Files.copy(Path.of(WatermarkGateTest.class.getResource("/late/dws_shop_hourly.sql").toURI()),
+                templates.resolve("dws_shop_hourly.sql"));
+        Path file = Files.createDirectories(dir.resolve("late")).resolve("pipeline.yaml");
+        Files.writeString(file, "templates: " + templates + "\n"
+                + TestConfs.standardSections(dir, mariaDb.port(), SampleSource.DATABASE) + "\n" + TestConfs.exampleLayers()
+                + "  - name: dws_shop_hourly\n    template: dws_shop_hourly.sql\n"
+                + "    partition: { column: dh, format: yyyyMMddHH, granularity: hour }\n    upstream: [dwd_orders]\n");
+        PipelineConf conf = TestConfs.load(file);
+        RunningStream window = new StreamRunner(conf, session).start(List.of(conf.layer("dws_shop_hourly")), false);
+        try {
+            io.weir.runner.cluster.ClusterJobs jobs = session.jobs();
+            org.apache.flink.api.common.JobID job = jobs.activeOf("test").stream()
+                    .filter(j -> j.identity().orElseThrow().job().equals("dws_shop_hourly")).findFirst().orElseThrow().id();
+            // Reading the table whole, splits of earlier hours that come after later ones are late too: wait until the count rests.
+            long[] seen = {-1};
+            Await.until(TIMEOUT, () -> {
+                window.checkHealthy();
+                long now = jobs.lateRecordsDropped(job).orElse(-1L);
+                boolean rests = now >= 0 && now == seen[0] && lake.tableExists("dws_shop_hourly")
+                        && lake.latestSnapshotId("dws_shop_hourly").orElse(0L) > 0;
+                seen[0] = now;
+                return rests;
+            }, () -> "late rows dropped: " + seen[0]);
+            long before = seen[0];
+
+            SampleSource.execute(mariaDb, "INSERT INTO orders VALUES (100060, 'user_003', 77777, 1, 3.00,"
+                    + " '2023-02-15 10:00:00', '2023-02-15 10:00:00', 1)");
+            Await.until(TIMEOUT, () -> {
+                window.checkHealthy();
+                return jobs.lateRecordsDropped(job).orElse(-1L) > before;
+            }, () -> "late rows dropped: " + jobs.lateRecordsDropped(job) + ", before the late order " + before);
+            assertTrue(hasOrder("dwd_orders", 100060), "the order reached dwd_orders");
+            assertTrue(lake.rows("dws_shop_hourly").stream().noneMatch(r -> Long.valueOf(77777).equals(r.get("shop_id"))),
+                    "the window dropped it");
+        } finally {
+            window.cancel();
+        }
     }
 
     private static io.weir.backfill.BackfillResult backfill(PipelineConf conf, String layer) {

@@ -79,7 +79,39 @@ public final class ClusterJobs {
         }
         Optional<String> cause = job.state() == JobStatus.RUNNING || job.state() == JobStatus.FINISHED
                 ? Optional.empty() : rootCause(job.id());
-        return new ClusterJobDetails(job, checkpoint, restarts, cause);
+        Optional<Long> late = job.state() == JobStatus.RUNNING ? lateRecordsDropped(job.id()) : Optional.empty();
+        return new ClusterJobDetails(job, checkpoint, restarts, cause, late);
+    }
+
+    /** What Flink's event-time windows and OVER windows count as dropped for lateness. */
+    private static final String LATE_DROPPED = "numLateRecordsDropped";
+
+    /**
+     * How many rows the job's event-time operators dropped for arriving behind their watermark,
+     * summed over operators and subtasks since the job (re)started; empty when none of its
+     * operators counts them (it has no such operator, or its tasks are not up).
+     */
+    public Optional<Long> lateRecordsDropped(JobID job) {
+        long dropped = 0;
+        boolean counted = false;
+        for (JsonNode vertex : get("/jobs/" + job).path("vertices")) {
+            String metrics = "/jobs/" + job + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+            List<String> ids = new ArrayList<>();
+            for (JsonNode metric : get(metrics)) {
+                String id = metric.path("id").asText();
+                if (id.equals(LATE_DROPPED) || id.endsWith("." + LATE_DROPPED)) {
+                    ids.add(id);
+                }
+            }
+            for (String id : ids) {
+                for (JsonNode value : get(metrics + "?agg=sum&get="
+                        + java.net.URLEncoder.encode(id, java.nio.charset.StandardCharsets.UTF_8))) {
+                    dropped += (long) value.path("sum").asDouble(0);
+                    counted = true;
+                }
+            }
+        }
+        return counted ? Optional.of(dropped) : Optional.empty();
     }
 
     private JsonNode get(String path) {
