@@ -82,6 +82,9 @@ final class ScheduleCommand implements Callable<Integer> {
                 Instant deadline = duration == null ? Instant.MAX : Instant.now().plus(duration);
                 while (!stop.requested() && Instant.now().isBefore(deadline)) {
                     Thread.sleep(POLL.toMillis());
+                    if (scheduler.stoppedBecause().isPresent()) {
+                        throw WeirException.jobFailed(scheduler.stoppedBecause().get(), null);
+                    }
                 }
                 out.println("Stopping: no new ticks; jobs already running finish first.");
                 out.flush();

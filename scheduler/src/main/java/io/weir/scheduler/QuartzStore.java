@@ -123,7 +123,7 @@ final class QuartzStore {
      * there, and two unclustered schedulers on them would both fire each tick. PostgreSQL releases the
      * lock when the session ends, so a killed scheduler's successor starts at once.
      */
-    AutoCloseable hold() {
+    StoreHold hold() {
         String key = heldHereKey();
         if (!HELD_HERE.add(key)) {
             throw anotherScheduler("a scheduler of this process holds it");
@@ -133,23 +133,10 @@ final class QuartzStore {
             // H2: this connection keeps the file open, and locked against other processes, from before
             // Quartz's pool opens it until the scheduler closes.
             c = connect();
-            if (conf.scheduler().store() == SchedulerStore.POSTGRESQL) {
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
-                        "SELECT pg_try_advisory_lock(" + advisoryKey(c) + ")")) {
-                    rs.next();
-                    if (!rs.getBoolean(1)) {
-                        throw anotherScheduler("a PostgreSQL session holds its advisory lock");
-                    }
-                }
+            if (conf.scheduler().store() == SchedulerStore.POSTGRESQL && !tryLock(c)) {
+                throw anotherScheduler("a PostgreSQL session holds its advisory lock");
             }
-            Connection held = c;
-            java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
-            return () -> {
-                if (released.compareAndSet(false, true)) {
-                    HELD_HERE.remove(key);
-                    held.close();
-                }
-            };
+            return new StoreHold(c, () -> HELD_HERE.remove(key));
         } catch (SQLException | RuntimeException e) {
             HELD_HERE.remove(key);
             closeQuietly(c);
@@ -161,6 +148,78 @@ final class QuartzStore {
             }
             throw WeirException.badInput("cannot open the scheduler store " + describe() + ": "
                     + conf.secrets().mask(e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    private boolean tryLock(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(
+                "SELECT pg_try_advisory_lock(" + advisoryKey(c) + ")")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    /** What became of a held store since it was last looked at. */
+    enum Kept {
+        /** The session that holds it lives. */
+        HELD,
+        /** Its session had ended, so its lock was gone; a new session took it again. */
+        TAKEN_AGAIN,
+        /** Its session had ended and another session holds the lock now: another scheduler. */
+        LOST,
+        /** Its session ended and the store does not answer: no one can take it meanwhile. */
+        UNREACHABLE
+    }
+
+    /**
+     * A store held by this scheduler. A PostgreSQL advisory lock lives as long as its session, which
+     * a restart of the server, a network cut or an idle-session timeout can end while the scheduler
+     * goes on; {@link #keep()} notices and takes the lock again, unless another scheduler has it now.
+     */
+    final class StoreHold implements AutoCloseable {
+        private Connection session;
+        private final Runnable onClose;
+        private boolean closed;
+
+        private StoreHold(Connection session, Runnable onClose) {
+            this.session = session;
+            this.onClose = onClose;
+        }
+
+        synchronized Kept keep() {
+            if (closed || conf.scheduler().store() != SchedulerStore.POSTGRESQL) {
+                return Kept.HELD;
+            }
+            try {
+                if (session.isValid(5)) {
+                    return Kept.HELD;
+                }
+            } catch (SQLException e) {
+                // not valid either way
+            }
+            closeQuietly(session);
+            Connection again = null;
+            try {
+                again = connect();
+                if (tryLock(again)) {
+                    session = again;
+                    return Kept.TAKEN_AGAIN;
+                }
+                closeQuietly(again);
+                return Kept.LOST;
+            } catch (SQLException e) {
+                closeQuietly(again);
+                return Kept.UNREACHABLE;
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                onClose.run();
+                closeQuietly(session);
+            }
         }
     }
 
@@ -223,7 +282,7 @@ final class QuartzStore {
      * A stable 64-bit key for this scheduler's name in the schema its Quartz tables lie in (an advisory
      * lock is already per database).
      */
-    private long advisoryKey(Connection c) throws SQLException {
+    long advisoryKey(Connection c) throws SQLException {
         String schema;
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT current_schema()")) {
             rs.next();

@@ -43,10 +43,21 @@ public final class WeirScheduler implements AutoCloseable {
     private final QuartzStore store;
     private final Scheduler quartz;
 
-    private final AutoCloseable hold;
+    private final QuartzStore.StoreHold hold;
+    /** Looks after the store's hold between ticks: a lost lock session is taken again or stops this scheduler. */
+    private final java.util.concurrent.ScheduledExecutorService keeper =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "weir-scheduler-store");
+                t.setDaemon(true);
+                return t;
+            });
+    private volatile String lost;
+
+    /** How often the hold of the store is looked after. */
+    static final java.time.Duration KEEP_EVERY = java.time.Duration.ofSeconds(5);
 
     private WeirScheduler(PipelineConf conf, Ledger ledger, LayerTicks ticks, QuartzStore store, Scheduler quartz,
-            AutoCloseable hold) {
+            QuartzStore.StoreHold hold) {
         this.conf = conf;
         this.ledger = ledger;
         this.ticks = ticks;
@@ -93,7 +104,7 @@ public final class WeirScheduler implements AutoCloseable {
         ticks.checkUpstream(layers);
         QuartzStore store = new QuartzStore(conf);
         store.createTablesIfMissing();
-        AutoCloseable hold = store.hold();
+        QuartzStore.StoreHold hold = store.hold();
         Scheduler quartz;
         try {
             quartz = new StdSchedulerFactory(store.quartzProperties(Math.max(2, layers.size()))).getScheduler();
@@ -108,6 +119,8 @@ public final class WeirScheduler implements AutoCloseable {
             quartz.getContext().put(LayerTickJob.TICKS, ticks);
             scheduler.registerTriggers(layers);
             quartz.start();
+            scheduler.keeper.scheduleWithFixedDelay(scheduler::keepStore, KEEP_EVERY.toMillis(), KEEP_EVERY.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (SchedulerException | RuntimeException e) {
             scheduler.close();
             if (e instanceof WeirException) {
@@ -116,6 +129,33 @@ public final class WeirScheduler implements AutoCloseable {
             throw new WeirException(WeirException.JOB_FAILURE, "cannot start the scheduler: " + e.getMessage(), e);
         }
         return scheduler;
+    }
+
+    private void keepStore() {
+        try {
+            switch (hold.keep()) {
+                case HELD -> { }
+                case TAKEN_AGAIN -> LOG.warn("The session holding the scheduler store {} ended; its lock is taken again",
+                        store.describe());
+                case UNREACHABLE -> LOG.warn("The scheduler store {} does not answer; its lock is taken again once it does",
+                        store.describe());
+                case LOST -> {
+                    lost = "the session holding the scheduler store " + store.describe() + " ended, and another `weir"
+                            + " schedule` of pipeline " + conf.name() + " took the store meanwhile: this one stopped"
+                            + " firing, so that each tick fires once";
+                    LOG.error(lost);
+                    quartz.standby();
+                    keeper.shutdown();
+                }
+            }
+        } catch (RuntimeException | SchedulerException e) {
+            LOG.warn("Looking after the scheduler store {} failed: {}", store.describe(), e.toString());
+        }
+    }
+
+    /** Why this scheduler stopped firing by itself: another one took its store. Empty while it runs. */
+    public Optional<String> stoppedBecause() {
+        return Optional.ofNullable(lost);
     }
 
     /** Next fire time per scheduled layer. */
@@ -196,6 +236,7 @@ public final class WeirScheduler implements AutoCloseable {
     /** Stops firing, wakes waiting ticks, and waits for jobs already submitted to end. */
     @Override
     public void close() {
+        keeper.shutdownNow();
         try {
             ticks.stop();
             if (!quartz.isShutdown()) {

@@ -249,16 +249,66 @@ class SchedulerTest {
     void aTickMissedWhileTheSchedulerWasDownFiresOnRestartFromAPostgresStoreThatOneSchedulerHolds() throws Exception {
         try (EmbeddedPostgres postgres = SampleServing.start(dir)) {
             missedTickFiresOnRestart(postgres);
+            aLostLockSessionIsTakenAgainOrStopsTheScheduler(postgres);
+        }
+    }
+
+    /**
+     * The session holding the store's advisory lock ends under a running scheduler (a server restart,
+     * a network cut): it takes the lock again; if another session took it first, it stops firing.
+     */
+    private void aLostLockSessionIsTakenAgainOrStopsTheScheduler(EmbeddedPostgres postgres) throws Exception {
+        PipelineConf conf = conf("lock", Map.of("dws_shops", "{ cron: '0 0 0 1 1 ? 2099', start-date: 2023-03-04,"
+                + " end-date: 2023-03-04 }"), postgresStore(postgres));
+        try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, ScheduleEvents.NONE, clockAt(NOW));
+                Connection admin = postgres.connect(SampleServing.DATABASE);
+                Connection other = java.sql.DriverManager.getConnection(postgres.jdbcUrl(SampleServing.DATABASE), "weir",
+                        SampleServing.PASSWORD)) {
+            int first = lockHolder(admin).orElseThrow();
+            terminate(admin, first);
+            Await.until(TIMEOUT, () -> lockHolder(admin).filter(pid -> pid != first).isPresent(),
+                    () -> "the lock was not taken again: " + lockHolder(admin));
+            assertEquals(Optional.empty(), scheduler.stoppedBecause());
+
+            terminate(admin, lockHolder(admin).orElseThrow());
+            try (Statement s = other.createStatement()) {
+                s.execute("SET statement_timeout = '20s'");
+                s.execute("SELECT pg_advisory_lock(" + new QuartzStore(conf).advisoryKey(other) + ")");
+            }
+            Await.until(TIMEOUT, () -> scheduler.stoppedBecause().isPresent(), () -> "still firing");
+            assertTrue(scheduler.stoppedBecause().get().endsWith("ended, and another `weir schedule` of pipeline test"
+                    + " took the store meanwhile: this one stopped firing, so that each tick fires once"),
+                    scheduler.stoppedBecause().get());
+        }
+    }
+
+    private static String postgresStore(EmbeddedPostgres postgres) {
+        return "  store: postgresql\n  jdbc-url: jdbc:postgresql://127.0.0.1:" + postgres.port() + "/"
+                + SampleServing.DATABASE + "\n  username: weir\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n";
+    }
+
+    /** The backend holding an advisory lock in the store's database (one scheduler runs at a time here). */
+    private static Optional<Integer> lockHolder(Connection admin) {
+        try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery("SELECT pid FROM pg_locks"
+                + " WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database"
+                + " WHERE datname = current_database())")) {
+            return rs.next() ? Optional.of(rs.getInt(1)) : Optional.empty();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void terminate(Connection admin, int pid) throws Exception {
+        try (Statement s = admin.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(" + pid + ")");
         }
     }
 
     private void missedTickFiresOnRestart(EmbeddedPostgres postgres) throws Exception {
         Instant fireAt = Instant.now().plusSeconds(20).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         String oneShot = DateTimeFormatter.ofPattern("s m H d M '?' yyyy").withZone(ZoneOffset.UTC).format(fireAt);
-        String store = "  store: postgresql\n  jdbc-url: jdbc:postgresql://127.0.0.1:" + postgres.port() + "/"
-                + SampleServing.DATABASE + "\n  username: weir\n  password: ${env:WEIR_TEST_MYSQL_PASSWORD}\n";
         PipelineConf conf = conf("misfire", Map.of("dws_shops", "{ cron: '" + oneShot + "', start-date: 2023-03-01 }"),
-                store);
+                postgresStore(postgres));
         RecordingEvents events = new RecordingEvents();
         // The first start catches up at once; dwd_orders 20230304 is not built, so that partition waits.
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
