@@ -14,6 +14,7 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The partitions of a scheduled layer a tick must build: of every partition from the layer's start
@@ -50,6 +51,24 @@ final class DuePartitions {
             ended.add(p);
         }
         return missing.of(layer, ended, ledger.refresh().latestByPartition(layer.table()), null, now);
+    }
+
+    /**
+     * Why a built partition of a scheduled layer is due again (an input of it changed since its
+     * build), when its schedule will rebuild it: a partition before the schedule's start or after
+     * its end is left as built. A downstream run that read it now would read what is about to change.
+     */
+    Optional<MissingPartitions.Missing> dueAgain(LayerConf layer, Partition partition, Instant now) {
+        if (layer.schedule().isEmpty() || layer.partition().isEmpty()) {
+            return Optional.empty();
+        }
+        LocalDateTime start = layer.schedule().get().startDate().atStartOfDay();
+        Optional<LocalDateTime> end = layer.schedule().get().until();
+        if (partition.start().isBefore(start) || end.map(e -> partition.end().isAfter(e)).orElse(false)) {
+            return Optional.empty();
+        }
+        return missing.of(layer, List.of(partition), ledger.latestByPartition(layer.table()), null, now).stream()
+                .findFirst();
     }
 
     /**

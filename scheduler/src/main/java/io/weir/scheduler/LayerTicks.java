@@ -66,7 +66,7 @@ final class LayerTicks {
         this.ledger = ledger;
         LakeState lakeState = new LakeState(lake);
         this.duePartitions = new DuePartitions(conf, lake, lakeState, ledger);
-        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock, duePartitions);
         this.planner = new BackfillPlanner(conf, renderer, lake, ledger.ledger());
         this.runner = session == null ? null : new BackfillRunner(conf, session, renderer, lake, ledger.ledger());
         this.verifier = session == null ? null : new Verifier(conf, session, renderer, lake);

@@ -1,6 +1,7 @@
 package io.weir.scheduler;
 
 import io.weir.backfill.LedgerEntry;
+import io.weir.backfill.MissingPartitions;
 import io.weir.backfill.RunStatus;
 import io.weir.backfill.UpstreamRead;
 import io.weir.runner.conf.LayerConf;
@@ -28,7 +29,9 @@ import java.util.Optional;
  *       {@code e} plus the layer's allowed lateness, by its watermark or because it went quiet
  *       ({@link Closing}).</li>
  *   <li>A table built in batch, or by a scheduled layer: the ledger shows each of its partitions
- *       within {@code [s, e)} done, and nothing but that build (or a compaction) wrote the partition.
+ *       within {@code [s, e)} done, and nothing but that build (or a compaction) wrote the partition;
+ *       and of a scheduled layer, no input of that partition changed since its build, since its
+ *       schedule will rebuild it.
  *       A failed upstream partition therefore holds back the same partition downstream, and only
  *       that one.</li>
  *   <li>An unpartitioned table (a dimension) is ready once it holds data.</li>
@@ -44,13 +47,15 @@ final class Readiness {
     private final LedgerState ledger;
     private final Clock clock;
     private final Closing closing;
+    private final DuePartitions due;
 
-    Readiness(PipelineConf conf, LakeState lake, LedgerState ledger, Closing closing, Clock clock) {
+    Readiness(PipelineConf conf, LakeState lake, LedgerState ledger, Closing closing, Clock clock, DuePartitions due) {
         this.conf = conf;
         this.lake = lake;
         this.ledger = ledger;
         this.closing = closing;
         this.clock = clock;
+        this.due = due;
     }
 
     /** Closing as the scheduler asks it: about one table for many partitions, so answers are reused briefly. */
@@ -128,6 +133,11 @@ final class Readiness {
             if (writtenAfter(table, upstream, e, state)) {
                 return Optional.of(name + ": written after its build in run " + e.runId()
                         + "; waiting for its rebuild");
+            }
+            Optional<String> dueAgain = due.dueAgain(conf.layerWritingTable(table).orElseThrow(), upstream, clock.instant())
+                    .map(MissingPartitions.Missing::why);
+            if (dueAgain.isPresent()) {
+                return Optional.of(name + ": due for its schedule's rebuild (" + dueAgain.get() + ")");
             }
         }
         return Optional.empty();

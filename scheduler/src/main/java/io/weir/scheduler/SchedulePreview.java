@@ -30,7 +30,7 @@ public final class SchedulePreview {
         LakeState lakeState = new LakeState(lake);
         LedgerState ledger = new LedgerState(new Ledger(lake), conf.name());
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
-        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, Readiness.closing(conf, lake, clock), clock, due);
         this.clock = clock;
         this.emptyInputs = new EmptyInputs(conf, lake, new io.weir.runner.template.Renderer(conf));
     }

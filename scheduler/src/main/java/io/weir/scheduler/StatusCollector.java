@@ -56,7 +56,7 @@ public final class StatusCollector {
         this.ledger = new LedgerState(new Ledger(lake), conf.name());
         this.due = new DuePartitions(conf, lake, lakeState, ledger);
         this.closing = Readiness.closing(conf, lake, clock);
-        this.readiness = new Readiness(conf, lakeState, ledger, closing, clock);
+        this.readiness = new Readiness(conf, lakeState, ledger, closing, clock, due);
         this.clock = clock;
         this.verifications = new io.weir.backfill.verify.Verifications(lake);
         this.hopDelay = new HopDelay(lake, lakeState);

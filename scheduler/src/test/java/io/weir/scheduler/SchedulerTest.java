@@ -389,6 +389,11 @@ class SchedulerTest {
         // whose input changed; no day yet, since no hour it reads has been rebuilt.
         assertEquals(List.of("2023030103", "2023030109"), plannedWithoutForce("dws_users_hourly"));
         assertEquals(List.of(), plannedWithoutForce("dws_users_daily"));
+        // Nor may the day run before those hours are rebuilt: it would read what is about to change.
+        LayerConf daily = conf.layer("dws_users_daily");
+        assertEquals(List.of("dws_users_hourly partition 2023030103: due for its schedule's rebuild (late data:"
+                + " ods_orders_hourly partition 2023030103 changed after the build)"),
+                readiness(conf).check(daily, daily.partition().orElseThrow().named("20230301")).waitingOn());
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
             Await.until(TIMEOUT, () -> doneCount("dws_users_hourly", "2023030109") == 2
                             && doneCount("dws_users_hourly", "2023030103") == 2
@@ -443,8 +448,10 @@ class SchedulerTest {
 
     private static Readiness readiness(PipelineConf conf) {
         Clock clock = clockAt(NOW);
-        return new Readiness(conf, new LakeState(lake), new LedgerState(ledger, conf.name()).refresh(),
-                Readiness.closing(conf, lake, clock), clock);
+        LakeState lakeState = new LakeState(lake);
+        LedgerState ledgerState = new LedgerState(ledger, conf.name()).refresh();
+        return new Readiness(conf, lakeState, ledgerState, Readiness.closing(conf, lake, clock), clock,
+                new DuePartitions(conf, lake, lakeState, ledgerState));
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -54,8 +54,10 @@ class WatermarklessStreamTableTest {
             }
             StandInStreamWriter.createTable(lake, "ods_product_catalog", false);
             Closing closing = new Closing(conf, lake, Clock.systemUTC());
-            Readiness readiness = new Readiness(conf, new LakeState(lake), new LedgerState(new Ledger(lake), conf.name()),
-                    closing, Clock.systemUTC());
+            LakeState lakeState = new LakeState(lake);
+            LedgerState ledgerState = new LedgerState(new Ledger(lake), conf.name());
+            Readiness readiness = new Readiness(conf, lakeState, ledgerState, closing, Clock.systemUTC(),
+                    new DuePartitions(conf, lake, lakeState, ledgerState));
             Duration lag = closing.lag();
 
             AtomicReference<Instant> inputWatermark = new AtomicReference<>(FEB_15_NOON);
