@@ -192,6 +192,13 @@ class WatermarkGateTest {
         assertTrue(backfill(conf, "dwd_orders").succeeded());
         assertTrue(hasOrder("dwd_orders", 100050), "the rebuild brought the order in");
         assertTrue(waiting(status, "dwd_orders").isEmpty(), "rebuilt after its input: " + status.collect().waiting());
+
+        // A cascade rebuilds the layer after its input in one run: nothing is left to name.
+        SampleSource.execute(mariaDb, true, "INSERT INTO orders VALUES (100051, 'user_002', 12345, 1, 8.00,"
+                + " '2023-02-15 13:00:00', '2023-02-15 13:00:00', 1)");
+        assertTrue(backfill(conf, "ods_orders", true).succeeded());
+        assertTrue(hasOrder("dwd_orders", 100051), "the cascade brought the order into dwd_orders");
+        assertTrue(waiting(status, "dwd_orders").isEmpty(), "cascaded: " + status.collect().waiting());
     }
 
     /**
@@ -247,11 +254,15 @@ class WatermarkGateTest {
     }
 
     private static io.weir.backfill.BackfillResult backfill(PipelineConf conf, String layer) {
+        return backfill(conf, layer, false);
+    }
+
+    private static io.weir.backfill.BackfillResult backfill(PipelineConf conf, String layer, boolean cascade) {
         io.weir.runner.template.Renderer renderer = new io.weir.runner.template.Renderer(conf);
         LocalDate day = LocalDate.of(2023, 2, 15);
         return new io.weir.backfill.BackfillRunner(conf, session, renderer, lake, ledger).run(
                 new io.weir.backfill.BackfillPlanner(conf, renderer, lake, ledger).plan(
-                        new io.weir.backfill.BackfillRequest(layer, day, day, false, 1, 1, false, false)),
+                        new io.weir.backfill.BackfillRequest(layer, day, day, cascade, 1, 1, false, false)),
                 1, io.weir.backfill.BackfillProgress.NONE);
     }
 
