@@ -79,8 +79,8 @@ class StreamBackfillConsistencyTest {
         io.weir.runner.WeirException open = org.junit.jupiter.api.Assertions.assertThrows(io.weir.runner.WeirException.class,
                 () -> planner.plan(new BackfillRequest("dws_users", D, D, false, 1, 1, true, false)));
         assertEquals(io.weir.runner.WeirException.BAD_INPUT, open.exitCode());
-        assertTrue(open.getMessage().contains("20230215: dwd_orders watermark 2023-02-15 "), open.getMessage());
-        assertTrue(open.getMessage().contains("has not passed the partition's end 2023-02-16 00:00"), open.getMessage());
+        assertTrue(open.getMessage().contains("20230215: dwd_orders is not closed through the partition's end"
+                + " 2023-02-16 00:00:00: watermark 2023-02-15 "), open.getMessage());
         assertTrue(open.getMessage().contains("--allow-open"), open.getMessage());
         BackfillRunner runner = new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger);
         assertTrue(runner.run(planner.plan(new BackfillRequest("ods_orders_pay", D, D, false, 1, 1, true, true)), 1,

@@ -390,10 +390,10 @@ class SchedulerTest {
         assertEquals(List.of("2023030103", "2023030109"), plannedWithoutForce("dws_users_hourly"));
         assertEquals(List.of(), plannedWithoutForce("dws_users_daily"));
         // Nor may the day run before those hours are rebuilt: it would read what is about to change.
-        LayerConf daily = conf.layer("dws_users_daily");
+        LayerConf dailyLayer = conf.layer("dws_users_daily");
         assertEquals(List.of("dws_users_hourly partition 2023030103: due for its schedule's rebuild (late data:"
                 + " ods_orders_hourly partition 2023030103 changed after the build)"),
-                readiness(conf).check(daily, daily.partition().orElseThrow().named("20230301")).waitingOn());
+                readiness(conf).check(dailyLayer, dailyLayer.partition().orElseThrow().named("20230301")).waitingOn());
         try (WeirScheduler scheduler = WeirScheduler.start(conf, session, lake, events, clockAt(NOW))) {
             Await.until(TIMEOUT, () -> doneCount("dws_users_hourly", "2023030109") == 2
                             && doneCount("dws_users_hourly", "2023030103") == 2

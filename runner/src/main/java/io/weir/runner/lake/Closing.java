@@ -152,8 +152,8 @@ public final class Closing {
         for (Partition partition : partitions) {
             Instant end = partition.end().toInstant(ZoneOffset.UTC);
             judges.stream().filter(judge -> !judge.passed(end)).findFirst().ifPresent(judge -> open.put(
-                    partition.value(), partition.value() + ": " + judge.table() + " " + judge.state()
-                            + " has not passed the partition's end " + show(end)));
+                    partition.value(), partition.value() + ": " + judge.table() + " is not closed through the"
+                            + " partition's end " + show(end) + ": " + judge.state()));
         }
         return open;
     }
