@@ -128,7 +128,9 @@ class StreamBackfillConsistencyTest {
         }
         Path shops = templates.resolve("dws_shops.sql");
         java.nio.file.Files.writeString(shops, java.nio.file.Files.readString(shops)
-                .replace("SUM(order_fee)", "SUM(order_fee) + MIN(order_fee) - MIN(order_fee)"));
+                // The same plan with another accumulator: Flink maps the state, then refuses it when a task
+                // first reads it ("Error while getting state" caused by a StateMigrationException).
+                .replace("SUM(order_fee)", "SUM(CAST(order_fee AS DECIMAL(38, 4)))"));
         Path confFile = dir.resolve("pipeline.yaml");
         Path upgradedFile = dir.resolve("upgraded.yaml");
         java.nio.file.Files.writeString(upgradedFile, java.nio.file.Files.readString(confFile)
@@ -141,6 +143,7 @@ class StreamBackfillConsistencyTest {
                 java.util.Optional.of(new io.weir.runner.session.StreamRunner.Upgrading(
                         new UpgradeRebuild(upgraded, fx.session, BackfillProgress.NONE), said::add)));
         String words = String.join("\n", said);
+        assertTrue(words.contains("does not fit the new SQL (org.apache.flink.util.StateMigrationException: "), words);
         assertTrue(words.contains("dws_shops: the state at ") && words.contains("does not fit the new SQL")
                 && words.contains("dws_shops: emptying ") && words.contains("dws_shops: upgraded to sql:")
                 && words.contains("without state, reading its sources from their start"), words);

@@ -61,11 +61,16 @@ public final class ClusterJobs {
 
     /** The root cause of a job's latest failure, if it has one. */
     public Optional<String> rootCause(JobID job) {
+        return failureTrace(job).map(trace -> trace.lines().findFirst().orElse(""));
+    }
+
+    /** The whole stack trace of a job's latest failure, with its causes, if it has one. */
+    public Optional<String> failureTrace(JobID job) {
         JsonNode root = get("/jobs/" + job + "/exceptions").path("root-exception");
         if (root.isMissingNode() || root.isNull() || root.asText().isBlank()) {
             return Optional.empty();
         }
-        return Optional.of(root.asText().lines().findFirst().orElse(""));
+        return Optional.of(root.asText());
     }
 
     /** The job's last completed checkpoint, restart count and failure root cause. */

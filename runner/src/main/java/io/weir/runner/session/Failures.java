@@ -97,4 +97,20 @@ public final class Failures {
                 || message.contains("incompatible with the old state serializer")
                 || message.contains("is not compatible with the old");
     }
+
+    /**
+     * The innermost cause of a stack trace as Flink's REST API gives it: its last {@code Caused by:}
+     * line, or its first line when it has none. Flink wraps a state that does not fit in a
+     * "Error while getting state" whose cause says which state and why.
+     */
+    public static String innermostCause(String trace) {
+        String innermost = trace.lines().findFirst().orElse("");
+        for (String line : trace.lines().toList()) {
+            String trimmed = line.strip();
+            if (trimmed.startsWith("Caused by: ")) {
+                innermost = trimmed.substring("Caused by: ".length());
+            }
+        }
+        return innermost;
+    }
 }

@@ -205,12 +205,13 @@ final class LayerUpgrade {
                 }
                 if (state != JobStatus.RUNNING && state != JobStatus.CREATED && state != JobStatus.INITIALIZING
                         || details.restarts() > 0) {
-                    Optional<String> rootCause = jobs.rootCause(id).map(conf.secrets()::mask);
-                    if (rootCause.isPresent()) {
-                        if (Failures.isStateIncompatible(rootCause.get())) {
-                            return new Start(layer, false, true, rootCause.get());
+                    // The whole trace: a state that does not fit may show only in a cause ("Error while getting state").
+                    Optional<String> trace = jobs.failureTrace(id).map(conf.secrets()::mask);
+                    if (trace.isPresent()) {
+                        if (Failures.isStateIncompatible(trace.get())) {
+                            return new Start(layer, false, true, Failures.innermostCause(trace.get()));
                         }
-                        cause = rootCause.get();
+                        cause = trace.get().lines().findFirst().orElse("");
                         if (state.isGloballyTerminalState()) {
                             return new Start(layer, false, false, cause);
                         }
