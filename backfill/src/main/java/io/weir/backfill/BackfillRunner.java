@@ -127,6 +127,7 @@ public final class BackfillRunner {
      * warehouse, so a refusal creates no table, then on the real one with the missing tables made.
      */
     public void checkUpstream(List<LayerConf> layers) {
+        io.weir.runner.session.TargetColumns.check(conf, lake, renderer, layers);
         io.weir.runner.session.PlanCheck.check(conf, layers);
         new TableCreator(conf, session, renderer).createMissingTables();
         layers.forEach(layer -> io.weir.runner.session.LayerPlanCheck.check(conf, layer, session, renderer));

@@ -63,6 +63,7 @@ public final class StreamRunner {
     /** What {@code --upgrade} would do to each layer, for {@code --dry-run}: nothing is stopped or started. */
     public List<String> planUpgrades(List<LayerConf> layers) {
         renderer.checkAll();
+        checkTargetColumns(layers);
         JobAdoption adoption = new JobAdoption(conf, session);
         LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
         List<String> lines = new ArrayList<>();
@@ -99,6 +100,16 @@ public final class StreamRunner {
                 ? Optional.of(upgrade.plan(layer, identity, other, state)) : Optional.empty();
     }
 
+    private void checkTargetColumns(List<LayerConf> layers) {
+        try (io.weir.runner.lake.Lake lake = new io.weir.runner.lake.Lake(conf)) {
+            TargetColumns.check(conf, lake, renderer, layers);
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot read the warehouse's tables: " + e.getMessage(), e);
+        }
+    }
+
     public RunningStream start(List<LayerConf> layers, boolean fresh, Optional<Upgrading> upgrading) {
         renderer.checkAll();
         // A job already running on the cluster is adopted whatever its source's state: a source that
@@ -107,6 +118,7 @@ public final class StreamRunner {
         List<LayerConf> submitting = layers.stream().filter(layer -> !before.runsSameSql(identity(layer))).toList();
         submitting.forEach(renderer::checkStreamSources);
         if (!submitting.isEmpty()) {
+            checkTargetColumns(submitting);
             // On a scratch warehouse: a layer refused here leaves no table of any layer behind.
             PlanCheck.check(conf, submitting);
         }

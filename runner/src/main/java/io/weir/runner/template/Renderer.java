@@ -58,6 +58,12 @@ public final class Renderer {
         return stream(layer, false);
     }
 
+    /** The names of the physical columns the template's CREATE TABLE declares for the layer's table, in order. */
+    public List<String> declaredColumns(LayerConf layer) {
+        return template(layer).bind(parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()))
+                .targetColumns().stream().map(c -> c.getName().getSimple()).toList();
+    }
+
     /**
      * @param fenced drop the rows of partitions batch owns (see {@link io.weir.runner.lake.Seals});
      *               an unpartitioned layer has no partitions to seal and is never fenced

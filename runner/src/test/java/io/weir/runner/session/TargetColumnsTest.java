@@ -1,0 +1,70 @@
+package io.weir.runner.session;
+
+import io.weir.runner.TestConfs;
+import io.weir.runner.WeirException;
+import io.weir.runner.conf.PipelineConf;
+import io.weir.runner.lake.Lake;
+import io.weir.runner.template.Renderer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A template whose table's columns changed after the table was made: CREATE TABLE IF NOT EXISTS
+ * leaves the table as it is, so a run is refused before it starts, naming the columns.
+ */
+class TargetColumnsTest {
+
+    @TempDir Path dir;
+
+    @Test
+    void aColumnAddedRemovedOrMovedInTheTemplateIsRefusedNamingTheColumns() throws Exception {
+        PipelineConf made = conf("made", sql -> sql);
+        try (FlinkSession session = FlinkSession.start(made.flink()); Lake lake = new Lake(made)) {
+            new TableCreator(made, session, new Renderer(made)).createMissingTable(made.layer("dws_users"));
+            assertDoesNotThrow(() -> TargetColumns.check(made, lake, new Renderer(made), List.of(made.layer("dws_users"))));
+
+            PipelineConf added = conf("added", sql -> sql.replace("  PRIMARY KEY (user_id, ds)",
+                    "  max_fee DECIMAL(20, 2),\n  PRIMARY KEY (user_id, ds)"));
+            WeirException refused = assertThrows(WeirException.class,
+                    () -> TargetColumns.check(added, lake, new Renderer(added), added.layers()));
+            assertEquals(WeirException.BAD_INPUT, refused.exitCode());
+            assertTrue(refused.getMessage().startsWith(added.layer("dws_users").template() + ": layer 'dws_users' declares"
+                    + " table dws_users with (user_id, ds, paied_buy_fee_sum, max_fee), but order_dw.dws_users in the"
+                    + " warehouse has (user_id, ds, paied_buy_fee_sum): it declares max_fee, which the table lacks."
+                    + " CREATE TABLE IF NOT EXISTS does not change a table that exists."), refused.getMessage());
+
+            PipelineConf moved = conf("moved", sql -> sql.replace("  user_id STRING NOT NULL,\n  ds STRING NOT NULL,",
+                    "  ds STRING NOT NULL,\n  user_id STRING NOT NULL,"));
+            WeirException reordered = assertThrows(WeirException.class,
+                    () -> TargetColumns.check(moved, lake, new Renderer(moved), moved.layers()));
+            assertTrue(reordered.getMessage().contains("): the same columns in another order."), reordered.getMessage());
+        }
+    }
+
+    /** The example conf on its own warehouse, with dws_users' template edited. */
+    private PipelineConf conf(String name, UnaryOperator<String> dwsUsers) throws Exception {
+        Path templates = Files.createDirectories(dir.resolve(name + "-templates"));
+        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String sql = Files.readString(file);
+                Files.writeString(templates.resolve(file.getFileName()),
+                        file.getFileName().toString().equals("dws_users.sql") ? dwsUsers.apply(sql) : sql);
+            }
+        }
+        Path file = TestConfs.write(dir.resolve(name), TestConfs.standardSections(dir, 1, "none"));
+        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(),
+                "templates: " + templates));
+        return TestConfs.load(file);
+    }
+}
