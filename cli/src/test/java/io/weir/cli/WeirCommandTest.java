@@ -129,8 +129,8 @@ class WeirCommandTest {
         long started = System.nanoTime();
         CliRun jobs = CliRun.of("jobs", "--conf", conf.toString());
         assertEquals(1, jobs.exitCode(), jobs.out() + jobs.err());
-        assertTrue(jobs.err().contains("cannot reach the Flink cluster at http://127.0.0.1:" + closed + " (flink.address)"),
-                jobs.err());
+        assertTrue(jobs.err().contains("cannot reach the Flink cluster at http://127.0.0.1:" + closed + " (flink.address):"
+                + " connection refused (nothing listens there)"), jobs.err());
         assertTrue(jobs.err().strip().lines().count() <= 2 && !jobs.err().contains("\tat "), "one line, no trace: " + jobs.err());
         assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
                 "no minute of retries");

@@ -128,13 +128,36 @@ public final class ClusterJobs {
                         + response.statusCode(), null);
             }
             return JSON.readTree(response.body());
+        } catch (java.net.ProtocolException e) {
+            throw WeirException.jobFailed("the Flink cluster at " + webUrl + " (flink.address) does not answer as"
+                    + " Flink's REST API does (" + e.getMessage() + "): name the JobManager's REST port (rest.port,"
+                    + " 8081 unless set)", null);
         } catch (IOException e) {
             throw WeirException.jobFailed("cannot reach the Flink cluster at " + webUrl + " (flink.address): "
-                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), null);
+                    + unreachable(e), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw WeirException.jobFailed("interrupted while asking the Flink cluster at " + webUrl, e);
         }
+    }
+
+    /** Why a connection failed, in words: the JDK's client often gives a bare exception with no message. */
+    private static String unreachable(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.UnknownHostException || t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t instanceof java.net.ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) {
+                return "connection refused (nothing listens there)";
+            }
+            if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+                return "no answer within " + TIMEOUT.toSeconds() + " s";
+            }
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        return e.getClass().getSimpleName();
     }
 
     /** One GET, asked again once when the connection fails: a kept-alive connection the server closed. */

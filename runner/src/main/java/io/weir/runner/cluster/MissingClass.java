@@ -25,7 +25,7 @@ public final class MissingClass {
     public static String hint(String failure) {
         Matcher m = MISSING.matcher(failure);
         if (!m.find()) {
-            return "";
+            return unreadable(failure);
         }
         String className = m.group(1).replace('/', '.');
         String entry = className.replace('.', '/') + ".class";
@@ -34,6 +34,20 @@ public final class MissingClass {
                         + " leaving flink.jars out to ship Weir's whole job lib, or put it in the cluster's lib/)")
                 .orElse(" (the cluster cannot load " + className + ": a jar is missing from flink.jars or from the"
                         + " cluster's lib/)");
+    }
+
+    /**
+     * The cluster could not read the objects the client serialized (sources, formats, Jackson
+     * mappers): the classes it loaded from the job's jars are not the ones the client wrote them with.
+     */
+    private static String unreadable(String failure) {
+        if (!failure.contains("StreamCorruptedException") && !failure.contains("InvalidClassException")
+                && !failure.contains("local class incompatible")) {
+            return "";
+        }
+        return " (the cluster could not read what this client serialized: the jars shipped with the job hold other"
+                + " versions of its classes than Weir's own, or lack them. Leave flink.jars out to ship Weir's job lib,"
+                + " or list the same, unshaded jars)";
     }
 
     private static Optional<String> jarOf(String entry) {

@@ -18,4 +18,14 @@ class MissingClassTest {
         assertTrue(MissingClass.hint("ClassNotFoundException: com.example.Nowhere").contains("a jar is missing from flink.jars"));
         assertEquals("", MissingClass.hint("File deletion conflicts detected"));
     }
+
+    /** Jars that hold other versions of the client's classes (a shaded connector, a wrong list) make the job unreadable. */
+    @Test
+    void anUnreadableJobPointsAtTheShippedJars() {
+        String hint = MissingClass.hint("StreamCorruptedException: unexpected block data");
+        assertTrue(hint.startsWith(" (the cluster could not read what this client serialized: the jars shipped with the"
+                + " job hold other versions of its classes than Weir's own, or lack them. Leave flink.jars out"), hint);
+        assertTrue(MissingClass.hint("InvalidClassException: com.fasterxml.jackson.databind.ObjectMapper; local class"
+                + " incompatible").contains("could not read what this client serialized"));
+    }
 }
