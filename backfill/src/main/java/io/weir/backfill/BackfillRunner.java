@@ -168,6 +168,7 @@ public final class BackfillRunner {
      * run or tick.
      */
     private ChunkOutcome notRun(BackfillPlan plan, LayerPlan layerPlan, Chunk chunk, BackfillProgress progress) {
+        unsealUnbuilt(plan, chunk);
         String because = stoppedBecause;
         if (because == null) {
             return new ChunkOutcome(chunk, 0, 0, null);
@@ -244,6 +245,7 @@ public final class BackfillRunner {
             stopIfDiskFull(e);
             String error = conf.secrets().mask(Failures.rootCause(e));
             LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
+            unsealUnbuilt(plan, chunk);
             synchronized (leased) {
                 leased.removeAll(running);
                 recordOrNote(running.stream().map(entry -> entry.finished(RunStatus.FAILED, 0, error, now)).toList());
@@ -473,6 +475,9 @@ public final class BackfillRunner {
         }
         List<io.weir.runner.conf.Partition> all = layerPlan.chunks().stream().flatMap(c -> c.partitions().stream()).toList();
         List<String> sealed = new Closing(conf, lake, java.time.Clock.systemUTC()).sealedPartitions(layer, all);
+        java.util.Set<String> before = seals.of(layer.table());
+        newlySealed.put(layer.name(), sealed.stream().filter(p -> !before.contains(p)).collect(
+                java.util.stream.Collectors.toUnmodifiableSet()));
         seals.seal(layer.table(), sealed, plan.runId());
         if (sealed.isEmpty() || !fenced(layer)) {
             return;
@@ -484,6 +489,28 @@ public final class BackfillRunner {
         sealings.put(layer.name(), new Sealing(java.util.Set.copyOf(sealed), streaming ? now + delay : now));
         if (streaming) {
             keptOut.add(layer.name());
+        }
+    }
+
+    /** Per layer, the partitions this run sealed that no run had sealed before. */
+    private final Map<String, java.util.Set<String>> newlySealed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * A chunk that did not build its partitions gives back to the stream those this run was first to
+     * seal: the table is as it was, and so is who writes it. Rows the stream dropped while they were
+     * sealed are missing from them until a rebuild, which the chunk's FAILED entry asks for.
+     */
+    private void unsealUnbuilt(BackfillPlan plan, Chunk chunk) {
+        java.util.Set<String> mine = newlySealed.getOrDefault(chunk.layer().name(), java.util.Set.of());
+        List<String> giveBack = chunk.partitionValues().stream().filter(mine::contains).toList();
+        if (giveBack.isEmpty()) {
+            return;
+        }
+        try {
+            seals.unseal(chunk.layer().table(), giveBack, plan.runId());
+        } catch (RuntimeException e) {
+            LOG.warn("Could not give partitions {} of {} back to the stream: {}", giveBack, chunk.layer().table(),
+                    conf.secrets().mask(Failures.rootCause(e)));
         }
     }
 

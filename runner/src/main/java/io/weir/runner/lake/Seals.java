@@ -59,6 +59,25 @@ public final class Seals {
                 BinaryString.fromString(partition), now, BinaryString.fromString(runId))).toList(), "sealed partitions");
     }
 
+    /**
+     * Gives partitions back to the stream: those of {@code partitions} whose seal is still
+     * {@code runId}'s, for a run that sealed them and then could not build them. A seal another run
+     * wrote since stays.
+     */
+    public synchronized void unseal(String table, Collection<String> partitions, String runId) {
+        String key = key(database, table);
+        Set<String> wanted = new java.util.HashSet<>(partitions);
+        java.util.List<GenericRow> deletes = new java.util.ArrayList<>();
+        for (Map<String, Object> row : seals.rows()) {
+            if (key.equals(row.get("table_name")) && wanted.contains(row.get("partition_value"))
+                    && runId.equals(row.get("run_id"))) {
+                deletes.add(GenericRow.ofKind(org.apache.paimon.types.RowKind.DELETE, BinaryString.fromString(key),
+                        BinaryString.fromString((String) row.get("partition_value")), null, BinaryString.fromString(runId)));
+            }
+        }
+        seals.write(deletes, "partitions given back to the stream");
+    }
+
     /** The sealed partitions of a table. */
     public Set<String> of(String table) {
         Set<String> sealed = new TreeSet<>();
