@@ -98,7 +98,9 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (!report.cluster().isEmpty()) {
             if (report.jobs().isEmpty()) {
-                out.println("Flink cluster " + report.cluster() + ": no job of this pipeline.");
+                // The note is the cluster's address when it answered, else why it could not be asked.
+                out.println(report.cluster().startsWith("http") ? "Flink cluster " + report.cluster()
+                        + ": no job of this pipeline." : "Flink cluster: " + report.cluster());
             } else {
                 out.println("Jobs on " + report.cluster() + ":");
                 ClusterCommands.print(report.jobs(), out);

@@ -134,6 +134,16 @@ class WeirCommandTest {
         assertTrue(jobs.err().strip().lines().count() <= 2 && !jobs.err().contains("\tat "), "one line, no trace: " + jobs.err());
         assertTrue(System.nanoTime() - started < java.util.concurrent.TimeUnit.SECONDS.toNanos(30),
                 "no minute of retries");
+
+        // Status goes on without the cluster and says why it has no jobs to show.
+        Files.writeString(conf, Files.readString(conf).replace("uri: ../.weir/quickstart/warehouse",
+                "uri: " + dir.resolve("warehouse")).replace("state-dir: ../.weir/quickstart/state",
+                "state-dir: " + dir.resolve("state")));
+        CliRun status = CliRun.of("status", "--conf", conf.toString());
+        assertEquals(0, status.exitCode(), status.out() + status.err());
+        assertTrue(status.out().contains("Flink cluster: cannot reach the Flink cluster at http://127.0.0.1:" + closed
+                + " (flink.address): connection refused (nothing listens there)\n"), status.out());
+        assertFalse(status.out().contains("no job of this pipeline"), status.out());
     }
 
     @Test
