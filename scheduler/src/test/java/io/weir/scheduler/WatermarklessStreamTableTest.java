@@ -92,7 +92,8 @@ class WatermarklessStreamTableTest {
                 assertEquals(FEB_15_NOON.minusSeconds(60), closed.through().orElseThrow(), closed.state());
                 assertEquals(Set.of("20230215"), closing.openPartitions(dws, days).keySet());
                 assertTrue(closing.openPartitions(dws, days).get("20230215").contains(
-                        "dwd_orders no watermark, closed through 2023-02-15 11:59:00 by its inputs"),
+                        "dwd_orders is not closed through the partition's end 2023-02-16 00:00:00: no watermark, closed"
+                                + " through 2023-02-15 11:59:00 by its inputs"),
                         closing.openPartitions(dws, days).toString());
                 // The scheduler asks the same: the first day may run, the second waits, saying why.
                 assertTrue(readiness.check(dws, days.get(0)).ready(), readiness.check(dws, days.get(0)).reason());
