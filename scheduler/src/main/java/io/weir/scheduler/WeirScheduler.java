@@ -119,8 +119,11 @@ public final class WeirScheduler implements AutoCloseable {
             quartz.getContext().put(LayerTickJob.TICKS, ticks);
             scheduler.registerTriggers(layers);
             quartz.start();
-            scheduler.keeper.scheduleWithFixedDelay(scheduler::keepStore, KEEP_EVERY.toMillis(), KEEP_EVERY.toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS);
+            // An H2 file stays locked while its connection is open: only a PostgreSQL session can be lost.
+            if (conf.scheduler().store() == io.weir.runner.conf.WeirOptions.SchedulerStore.POSTGRESQL) {
+                scheduler.keeper.scheduleWithFixedDelay(scheduler::keepStore, KEEP_EVERY.toMillis(),
+                        KEEP_EVERY.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
         } catch (SchedulerException | RuntimeException e) {
             scheduler.close();
             if (e instanceof WeirException) {
