@@ -51,8 +51,51 @@ public final class PlanCheck {
         return checked(conf, layers, true);
     }
 
+    /**
+     * What passed already, by everything planning reads: a scheduler checks before every run, and
+     * planning every layer against a scratch warehouse takes about a second, most of a run's start.
+     */
+    private static final Map<String, Checked> PASSED = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** @param withNotes whether to plan what the notes need too (one more explain per unscheduled layer) */
     private static Checked checked(PipelineConf conf, List<LayerConf> layers, boolean withNotes) {
+        String key = key(conf, layers, withNotes);
+        Checked passed = PASSED.get(key);
+        if (passed != null) {
+            return passed;
+        }
+        Checked checked = planned(conf, layers, withNotes);
+        if (PASSED.size() < 1_000) {
+            PASSED.put(key, checked);
+        }
+        return checked;
+    }
+
+    /**
+     * Every input of a check: each layer's conf and its stream form as rendered now (a template
+     * edited since makes another key), the layers asked for, and whether notes were. Hashed, since
+     * rendered sources can hold secrets.
+     */
+    private static String key(PipelineConf conf, List<LayerConf> layers, boolean withNotes) {
+        Renderer renderer = new Renderer(conf);
+        StringBuilder all = new StringBuilder(conf.warehouse().database()).append('\n').append(withNotes);
+        for (LayerConf layer : conf.layers()) {
+            RenderedLayer rendered = renderer.stream(layer);
+            all.append('\n').append(layer).append('\n').append(rendered.targetDdl()).append('\n')
+                    .append(String.join(";\n", rendered.setupStatements())).append('\n')
+                    .append(String.join(";\n", rendered.inserts()));
+        }
+        layers.forEach(layer -> all.append("\nchecking ").append(layer.name()));
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Checked planned(PipelineConf conf, List<LayerConf> layers, boolean withNotes) {
         java.util.Set<String> fenced = new java.util.TreeSet<>();
         List<String> notes = new java.util.ArrayList<>();
         Path scratch = createScratch();
