@@ -113,11 +113,37 @@ final class BackfillCommand implements Callable<Integer> {
                 out.println("Nothing to do: every partition is built with the current SQL (--force rebuilds them).");
                 return 0;
             }
-            try (EmbeddedSource embedded = needsSource(plan) ? EmbeddedSource.startIfEmbedded(backfillConf) : null;
+            try {
+                return run(plan, pipeline, backfillConf, lake, ledger, out);
+            } catch (RunNotStarted e) {
+                // The plan above named a run id; say that it never ran, so no one looks for it in the ledger.
+                Throwable cause = e.getCause();
+                int exit = cause instanceof WeirException w ? w.exitCode() : WeirException.JOB_FAILURE;
+                throw new WeirException(exit, "run " + plan.runId() + " did not start, and nothing was written or"
+                        + " recorded: " + cause.getMessage(), cause);
+            }
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    /** What failed before the run's first step, so that the run holds nothing. */
+    private static final class RunNotStarted extends RuntimeException {
+        RunNotStarted(Exception cause) {
+            super(cause);
+        }
+    }
+
+    private int run(BackfillPlan plan, PipelineConf pipeline, PipelineConf backfillConf, Lake lake, Ledger ledger,
+            PrintWriter out) throws Exception {
+        {
+            try (EmbeddedSource embedded = needsSource(plan) ? startSource(backfillConf) : null;
                     EmbeddedServing serving = servesAny(plan, backfillConf)
-                            ? EmbeddedServing.startIfEmbedded(embedded != null ? embedded.conf() : backfillConf) : null) {
+                            ? startServing(embedded != null ? embedded.conf() : backfillConf) : null) {
                 PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : backfillConf;
-                try (FlinkSession session = FlinkSession.start(effective.flink())) {
+                try (FlinkSession session = startSession(effective)) {
                     long started = System.nanoTime();
                     Renderer effectiveRenderer = new Renderer(effective);
                     BackfillPlan toRun = embedded == null && serving == null ? plan
@@ -163,10 +189,30 @@ final class BackfillCommand implements Callable<Integer> {
                     return 0;
                 }
             }
-        } catch (WeirException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new WeirException(WeirException.JOB_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    private static EmbeddedSource startSource(PipelineConf conf) {
+        try {
+            return EmbeddedSource.startIfEmbedded(conf);
+        } catch (RuntimeException e) {
+            throw new RunNotStarted(e);
+        }
+    }
+
+    private static EmbeddedServing startServing(PipelineConf conf) {
+        try {
+            return EmbeddedServing.startIfEmbedded(conf);
+        } catch (RuntimeException e) {
+            throw new RunNotStarted(e);
+        }
+    }
+
+    private static FlinkSession startSession(PipelineConf conf) {
+        try {
+            return FlinkSession.start(conf.flink());
+        } catch (RuntimeException e) {
+            throw new RunNotStarted(e);
         }
     }
 

@@ -144,6 +144,17 @@ class WeirCommandTest {
         assertTrue(status.out().contains("Flink cluster: cannot reach the Flink cluster at http://127.0.0.1:" + closed
                 + " (flink.address): connection refused (nothing listens there)\n"), status.out());
         assertFalse(status.out().contains("no job of this pipeline"), status.out());
+
+        // A backfill names its run before it starts; when the cluster is not there, it says the run never was.
+        CliRun backfill = CliRun.of("backfill", "--conf", conf.toString(), "--layer", "ods_orders",
+                "--from", "2024-03-01", "--to", "2024-03-02");
+        assertEquals(1, backfill.exitCode(), backfill.out() + backfill.err());
+        String runId = backfill.out().lines().filter(l -> l.startsWith("run ")).findFirst().orElseThrow().split(" ")[1];
+        assertTrue(backfill.err().contains("run " + runId + " did not start, and nothing was written or recorded: cannot"
+                + " reach the Flink cluster at http://127.0.0.1:" + closed), backfill.err());
+        CliRun runs = CliRun.of("runs", "--conf", conf.toString());
+        assertEquals(0, runs.exitCode(), runs.out() + runs.err());
+        assertTrue(runs.out().contains("No runs recorded"), runs.out());
     }
 
     @Test
