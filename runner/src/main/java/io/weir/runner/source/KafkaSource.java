@@ -30,7 +30,8 @@ import java.util.function.BiConsumer;
  * names the topic and the format ({@code debezium-json}, {@code canal-json} for changelogs, plain
  * {@code json} for append-only events); Weir adds the brokers and a consumer group. A stream reads
  * a topic from its earliest message. A backfill re-reads it from the start of its range up to the
- * moment it starts ({@code scan.startup.mode} and {@code scan.bounded.mode} = {@code timestamp}),
+ * newest message when its read starts ({@code scan.startup.mode = timestamp},
+ * {@code scan.bounded.mode = latest-offset}),
  * through staging as for MySQL, and is refused when retention has already deleted messages from
  * that range.
  */
@@ -94,9 +95,12 @@ public final class KafkaSource implements SourceKind {
             options.put("properties.commit.offsets.on.checkpoint", "false");
             options.put("scan.startup.mode", "timestamp");
             options.put("scan.startup.timestamp-millis", String.valueOf(readFrom(read.bounded().get()).toEpochMilli()));
-            // Up to now, not to the range's end: a change made later to a row of the range belongs to it.
-            options.put("scan.bounded.mode", "timestamp");
-            options.put("scan.bounded.timestamp-millis", String.valueOf(System.currentTimeMillis()));
+            // Up to the newest message when the read starts, not to the range's end: a change made later
+            // to a row of the range belongs to it. Not a time fixed when the plan is rendered either: the
+            // stream may write a message produced after it before the rebuild commits, and the rebuild
+            // would replace it without having read it; each round's read must reach past what the
+            // stream had committed when the round began.
+            options.put("scan.bounded.mode", "latest-offset");
         } else {
             options.put("scan.startup.mode", "earliest-offset");
         }
