@@ -45,8 +45,9 @@ public final class Failures {
                     || message.startsWith("Failed to deserialize JSON"))) {
                 // The message's content may be personal data: enough to recognise it, no more.
                 String shown = message.length() > 120 ? message.substring(0, 120) + "…'" : message;
-                return shown + " (a source message its format cannot read: fix what produced it, or skip such"
-                        + " messages with '<format>.ignore-parse-errors' = 'true' on the template's table) caused by ";
+                return shown + " (a source message its format cannot read: fix what produced it, or set"
+                        + " '<format>.ignore-parse-errors' = 'true' on the template's table, which skips such a message"
+                        + " and reads a field of the wrong type as NULL) caused by ";
             }
         }
         return "";
