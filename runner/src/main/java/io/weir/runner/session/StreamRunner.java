@@ -131,6 +131,11 @@ public final class StreamRunner {
             // Listed again under the locks: what runs now, not before them.
             JobAdoption adoption = new JobAdoption(conf, session);
             new TableCreator(conf, session, renderer).createMissingTables();
+            if (!served.isEmpty()) {
+                // Before any layer's job: a serving store that refuses Weir (a wrong password, a table
+                // that does not match) must not leave the layers' jobs started and checkpointing.
+                ensureServingTables();
+            }
             LayerUpgrade upgrade = new LayerUpgrade(conf, session, renderer);
             for (LayerConf layer : conf.layers()) {
                 if (layers.contains(layer)) {
@@ -153,7 +158,6 @@ public final class StreamRunner {
             if (!served.isEmpty()) {
                 try (Lake lake = new Lake(conf)) {
                     ServingSync sync = new ServingSync(conf, lake);
-                    sync.ensureTables();
                     Map<String, ServingSync.SettleWait> waits = new java.util.LinkedHashMap<>();
                     java.time.Duration patience = ServingSync.liveness(conf).multipliedBy(3).plusMinutes(1);
                     for (String table : served) {
@@ -294,6 +298,16 @@ public final class StreamRunner {
                         + " pending for the next weir stream, backfill or weir sync", table,
                         java.util.Collections.max(left.values()), patience.toSeconds(), left.keySet());
             }
+        }
+    }
+
+    private void ensureServingTables() {
+        try (Lake lake = new Lake(conf)) {
+            new ServingSync(conf, lake).ensureTables();
+        } catch (WeirException e) {
+            throw e;
+        } catch (Exception e) {
+            throw WeirException.jobFailed("serving sync could not start: " + conf.secrets().mask(Failures.rootCause(e)), e);
         }
     }
 

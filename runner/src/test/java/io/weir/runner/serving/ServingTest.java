@@ -175,6 +175,24 @@ class ServingTest {
             assertEquals(WeirException.BAD_INPUT, e.exitCode());
             assertFalse(e.getMessage().contains(PASSWORD) || e.getMessage().contains("not-the-password"), e.getMessage());
         }
+
+        // A stream whose serving store refuses it starts no layer's job: they ran and checkpointed before.
+        Path file = TestConfs.write(dir.resolve("wrong-stream"), TestConfs.standardSections(dir, mariaDb.port(),
+                SampleSource.DATABASE).replace("name: test", "name: wrong_password")
+                .replace(dir.resolve("state").toUri().toString(), dir.resolve("wrong-state").toUri().toString())
+                + serving(postgres.port(), "weir", "public").replace("${env:WEIR_TEST_MYSQL_PASSWORD}",
+                        "${env:WEIR_TEST_WRONG_PASSWORD}"));
+        PipelineConf wrongStream = new io.weir.runner.conf.PipelineConfLoader(io.weir.runner.conf.PipelineConfLoader
+                .environmentWith(Map.of("WEIR_TEST_MYSQL_PASSWORD", PASSWORD, "WEIR_TEST_WRONG_PASSWORD",
+                        "not-the-password"))).load(file);
+        WeirException refusedStream = assertThrows(WeirException.class,
+                () -> new StreamRunner(wrongStream, session).start(wrongStream.layers(), false));
+        assertEquals(WeirException.BAD_INPUT, refusedStream.exitCode());
+        assertTrue(refusedStream.getMessage().contains("cannot connect: authentication failed for user weir"),
+                refusedStream.getMessage());
+        assertEquals(List.of(), session.jobs().list().stream().filter(j -> j.identity()
+                .map(i -> i.pipeline().equals("wrong_password")).orElse(false)).toList(),
+                "no job of the refused stream was submitted");
     }
 
     /**
