@@ -148,6 +148,15 @@ class KafkaSourceTest {
         assertTrue(staged.contains("'scan.startup.mode' = 'timestamp'") && staged.contains("'scan.bounded.mode' = 'latest-offset'")
                 && staged.contains("'scan.startup.timestamp-millis' = '" + D.minusDays(1).atStartOfDay()
                 .toInstant(java.time.ZoneOffset.UTC).toEpochMilli() + "'"), staged);
+        // A producer whose clock runs an hour fast stamps a message (an order of another day, so the
+        // day's rows stay MySQL's): a read bounded by a time stops at it, and would miss what follows.
+        kafka.produce("order_dw.orders", Instant.now().plus(Duration.ofHours(1)), List.of("{\"before\":null,\"after\":"
+                + "{\"order_id\":100300,\"user_id\":\"user_009\",\"shop_id\":12345,\"product_id\":1,\"buy_fee\":1.00,"
+                + "\"create_time\":\"2023-03-01 10:00:00\",\"update_time\":\"2023-03-01 10:00:00\",\"state\":1},\"op\":\"c\"}"));
+        Await.until(TIMEOUT, () -> {
+            stream.checkHealthy();
+            return !lake.rowsOfPartitions("ods_orders", List.of("20230301")).isEmpty();
+        }, () -> "the stream never wrote the fast-stamped order 100300");
         // A change made after the plan, which the running stream writes before the rebuild begins: the
         // rebuild replaces the day, so it must read that change too. A bound fixed when the plan was
         // rendered lost it.
