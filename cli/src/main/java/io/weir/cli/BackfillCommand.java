@@ -138,79 +138,63 @@ final class BackfillCommand implements Callable<Integer> {
 
     private int run(BackfillPlan plan, PipelineConf pipeline, PipelineConf backfillConf, Lake lake, Ledger ledger,
             PrintWriter out) throws Exception {
-        {
-            try (EmbeddedSource embedded = needsSource(plan) ? startSource(backfillConf) : null;
-                    EmbeddedServing serving = servesAny(plan, backfillConf)
-                            ? startServing(embedded != null ? embedded.conf() : backfillConf) : null) {
-                PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : backfillConf;
-                try (FlinkSession session = startSession(effective)) {
-                    long started = System.nanoTime();
-                    Renderer effectiveRenderer = new Renderer(effective);
-                    BackfillPlan toRun = embedded == null && serving == null ? plan
-                            : new BackfillPlanner(effective, effectiveRenderer, lake, ledger).rendered(plan);
-                    // Ctrl-C ends the process: say what was interrupted and how to finish it.
-                    Thread interrupted = new Thread(() -> System.err.println("\nweir: interrupted: run " + toRun.runId()
-                            + " stopped; rebuild what it did not finish with: weir backfill --retry " + toRun.runId()));
-                    Runtime.getRuntime().addShutdownHook(interrupted);
-                    BackfillResult result;
-                    try {
-                        result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
-                                .run(toRun, concurrency, new ProgressBarReporter(progressStream()));
-                    } finally {
-                        removeHook(interrupted);
-                    }
-                    out.printf("run %s: %d partitions done, %d failed, %,d rows written in %.1f s%n", result.runId(),
-                            result.partitionsDone(), result.partitionsFailed(), result.rowsWritten(),
-                            (System.nanoTime() - started) / 1e9);
-                    if (!result.succeeded()) {
-                        result.failures().forEach(f -> out.println("  failed: " + f));
-                        if (result.ledgerComplete()) {
-                            out.println("Re-run the failed partitions with: weir backfill --retry " + result.runId());
-                        } else {
-                            out.println("The ledger could not record every outcome of this run, so --retry would miss"
-                                    + " some. Once the cause is fixed, rebuild what it did not finish with:");
-                            redoCommands(result.unfinished(), toRun).forEach(c -> out.println("  " + c));
-                        }
-                        out.flush();
-                        return WeirException.JOB_FAILURE;
-                    }
-                    result.leftToOthers().forEach(chunk -> out.println("  skipped: " + chunk));
-                    streamsThatMissTheRebuild(toRun, effective).forEach(layer -> out.println("note: the " + layer
-                            + " stream never reads an overwrite, so its partitions that read the ones this run rebuilt"
-                            + " keep their old results; rebuild them with --cascade or `weir backfill --layer " + layer
-                            + "` (`weir status` lists them), or give " + layer + " a schedule."));
-                    for (String layer : result.streamKeepsOut()) {
-                        if (!pipeline.layer(layer).scheduled()) {
-                            out.println("note: the running " + layer + " stream keeps out of the partitions this run"
-                                    + " sealed: later changes to their inputs reach them only by a rebuild. `weir status`"
-                                    + " lists those that need one; a schedule on " + layer + " rebuilds them by itself.");
-                        }
-                    }
-                    return 0;
+        try (EmbeddedSource embedded = needsSource(plan)
+                        ? beforeTheRun(() -> EmbeddedSource.startIfEmbedded(backfillConf)) : null;
+                EmbeddedServing serving = servesAny(plan, backfillConf) ? beforeTheRun(() -> EmbeddedServing
+                        .startIfEmbedded(embedded != null ? embedded.conf() : backfillConf)) : null) {
+            PipelineConf effective = serving != null ? serving.conf() : embedded != null ? embedded.conf() : backfillConf;
+            try (FlinkSession session = beforeTheRun(() -> FlinkSession.start(effective.flink()))) {
+                long started = System.nanoTime();
+                Renderer effectiveRenderer = new Renderer(effective);
+                BackfillPlan toRun = embedded == null && serving == null ? plan
+                        : new BackfillPlanner(effective, effectiveRenderer, lake, ledger).rendered(plan);
+                // Ctrl-C ends the process: say what was interrupted and how to finish it.
+                Thread interrupted = new Thread(() -> System.err.println("\nweir: interrupted: run " + toRun.runId()
+                        + " stopped; rebuild what it did not finish with: weir backfill --retry " + toRun.runId()));
+                Runtime.getRuntime().addShutdownHook(interrupted);
+                BackfillResult result;
+                try {
+                    result = new BackfillRunner(effective, session, effectiveRenderer, lake, ledger)
+                            .run(toRun, concurrency, new ProgressBarReporter(progressStream()));
+                } finally {
+                    removeHook(interrupted);
                 }
+                out.printf("run %s: %d partitions done, %d failed, %,d rows written in %.1f s%n", result.runId(),
+                        result.partitionsDone(), result.partitionsFailed(), result.rowsWritten(),
+                        (System.nanoTime() - started) / 1e9);
+                if (!result.succeeded()) {
+                    result.failures().forEach(f -> out.println("  failed: " + f));
+                    if (result.ledgerComplete()) {
+                        out.println("Re-run the failed partitions with: weir backfill --retry " + result.runId());
+                    } else {
+                        out.println("The ledger could not record every outcome of this run, so --retry would miss"
+                                + " some. Once the cause is fixed, rebuild what it did not finish with:");
+                        redoCommands(result.unfinished(), toRun).forEach(c -> out.println("  " + c));
+                    }
+                    out.flush();
+                    return WeirException.JOB_FAILURE;
+                }
+                result.leftToOthers().forEach(chunk -> out.println("  skipped: " + chunk));
+                streamsThatMissTheRebuild(toRun, effective).forEach(layer -> out.println("note: the " + layer
+                        + " stream never reads an overwrite, so its partitions that read the ones this run rebuilt"
+                        + " keep their old results; rebuild them with --cascade or `weir backfill --layer " + layer
+                        + "` (`weir status` lists them), or give " + layer + " a schedule."));
+                for (String layer : result.streamKeepsOut()) {
+                    if (!pipeline.layer(layer).scheduled()) {
+                        out.println("note: the running " + layer + " stream keeps out of the partitions this run"
+                                + " sealed: later changes to their inputs reach them only by a rebuild. `weir status`"
+                                + " lists those that need one; a schedule on " + layer + " rebuilds them by itself.");
+                    }
+                }
+                return 0;
             }
         }
     }
 
-    private static EmbeddedSource startSource(PipelineConf conf) {
+    /** Starts what the run needs; a failure here happened before the run's first step. */
+    private static <T> T beforeTheRun(java.util.function.Supplier<T> start) {
         try {
-            return EmbeddedSource.startIfEmbedded(conf);
-        } catch (RuntimeException e) {
-            throw new RunNotStarted(e);
-        }
-    }
-
-    private static EmbeddedServing startServing(PipelineConf conf) {
-        try {
-            return EmbeddedServing.startIfEmbedded(conf);
-        } catch (RuntimeException e) {
-            throw new RunNotStarted(e);
-        }
-    }
-
-    private static FlinkSession startSession(PipelineConf conf) {
-        try {
-            return FlinkSession.start(conf.flink());
+            return start.get();
         } catch (RuntimeException e) {
             throw new RunNotStarted(e);
         }
