@@ -255,6 +255,15 @@ class PipelineConfLoaderTest {
     }
 
     @Test
+    void aShortSecretIsMaskedWhereItStandsButNotInsideOtherWords() throws Exception {
+        Files.writeString(dir.resolve("mysql-password"), "x\n");
+        PipelineConf conf = TestConfs.load(TestConfs.write(dir,
+                sections().replace("${env:WEIR_TEST_MYSQL_PASSWORD}", "${file:mysql-password}"), TestConfs.exampleLayers()));
+        assertEquals("table txn: 'password' = '******', jdbc:mysql://weir:******@db/x_dw, user=******",
+                conf.secrets().mask("table txn: 'password' = 'x', jdbc:mysql://weir:x@db/x_dw, user=x"));
+    }
+
+    @Test
     void invalidTypedValuesAndMissingRequiredKeys() {
         WeirException e = rejected(sections().replace("checkpoint-interval: 1s", "checkpoint-interval: soon")
                 .replace("  name: test\n", ""), TestConfs.exampleLayers());
