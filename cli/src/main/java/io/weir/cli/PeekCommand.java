@@ -192,34 +192,35 @@ final class PeekCommand implements Callable<Integer> {
                     .stream().map(Partition::value).toList();
             TreeSet<String> existing = new TreeSet<>(lake.partitionRecordCounts(target.table()).keySet());
             if (values.stream().noneMatch(existing::contains)) {
-                throw WeirException.badInput("--partition " + partition + ": table " + target.table() + " has no partition "
-                        + String.join(", ", values) + (existing.isEmpty() ? " (it has none yet)" : " (it has "
+                throw WeirException.badInput("--partition " + partition + ": table " + target.table() + " has "
+                        + wanted(values) + (existing.isEmpty() ? " (it has none yet)" : " (it has "
                         + existing.size() + ", from " + existing.first() + " to " + existing.last() + ")"));
             }
             String column = layer.partition().get().column();
             conditions.add("`" + column + "` IN (" + String.join(", ", values.stream().map(FlinkSql::literal).toList()) + ")");
         }
         if (where != null) {
+            try {
+                // One expression to its end: a second statement after the condition cannot parse.
+                FlinkSql.parseExpression(where);
+            } catch (WeirException e) {
+                throw WeirException.badInput("--where " + where + ": not a condition Flink SQL can parse ("
+                        + e.getMessage() + ")");
+            }
             conditions.add("(" + where + ")");
         }
         String hint = !follow ? "" : fromSnapshot != null
                 ? " /*+ OPTIONS('scan.mode' = 'from-snapshot', 'scan.snapshot-id' = '" + fromSnapshot + "') */"
                 : " /*+ OPTIONS('scan.mode' = 'latest') */";
-        String sql = "SELECT * FROM " + target.quoted() + hint
+        return "SELECT * FROM " + target.quoted() + hint
                 + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions))
                 + (follow ? "" : " LIMIT " + (rowLimit() + 1));
-        // The condition is the user's SQL: it must be one expression, not more statements.
-        List<org.apache.calcite.sql.SqlNode> parsed;
-        try {
-            parsed = FlinkSql.parseStatements(sql, java.nio.file.Path.of("query"));
-        } catch (WeirException e) {
-            throw WeirException.badInput("--where " + where + ": not a condition Flink SQL can parse ("
-                    + e.getMessage() + ")");
-        }
-        if (parsed.size() != 1) {
-            throw WeirException.badInput("--where must be one condition, got: " + where);
-        }
-        return sql;
+    }
+
+    /** The partitions asked for, as "no partition X" or, for a day of hours, as the range they span. */
+    static String wanted(List<String> values) {
+        return values.size() <= 3 ? "no partition " + String.join(", ", values)
+                : "none of the " + values.size() + " partitions " + values.get(0) + " to " + values.get(values.size() - 1);
     }
 
     private int rowLimit() {

@@ -106,7 +106,11 @@ class PeekCommandTest {
                 partition.err());
         CliRun where = CliRun.of("peek", "--conf", conf.toString(), "--table", "dws_users", "--where", "1 = 1; DROP TABLE x");
         assertEquals(2, where.exitCode(), where.err());
-        assertTrue(where.err().contains("--where"), where.err());
+        // The position is the condition's own, not that of the query Weir wraps it in.
+        assertTrue(where.err().contains("--where 1 = 1; DROP TABLE x: not a condition Flink SQL can parse (syntax error:"
+                + " Encountered \";\" at line 1, column 6") && !where.err().contains("query:"), where.err());
+        assertEquals("none of the 24 partitions 2023030100 to 2023030123", PeekCommand.wanted(
+                java.util.stream.IntStream.range(0, 24).mapToObj(h -> String.format("20230301%02d", h)).toList()));
         CliRun unbuilt = CliRun.of("peek", "--conf", conf.toString(), "--table", "weir.nothing");
         assertEquals(2, unbuilt.exitCode(), unbuilt.err());
         CliRun column = CliRun.of("peek", "--conf", conf.toString(), "--table", "dws_users", "--where", "paied_sum > 100");

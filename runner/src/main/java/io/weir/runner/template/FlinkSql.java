@@ -11,6 +11,7 @@ import org.apache.calcite.sql.parser.SqlParseException;
 import org.apache.calcite.sql.parser.SqlParser;
 import org.apache.flink.sql.parser.impl.FlinkSqlParserImpl;
 import org.apache.flink.sql.parser.validate.FlinkSqlConformance;
+import io.weir.runner.WeirException;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -73,6 +74,23 @@ public final class FlinkSql {
                 throw new TemplateException(file, e.getPos(), reason);
             }
             throw new TemplateException(file, 1, 1, reason);
+        }
+    }
+
+    /**
+     * Parses one expression that a user typed (a condition), to its end: a second statement or
+     * trailing text is a syntax error. The error gives the column in the user's own text and begins
+     * "syntax error".
+     */
+    public static SqlNode parseExpression(String expression) {
+        try {
+            return SqlParser.create(expression, PARSER).parseExpression();
+        } catch (SqlParseException e) {
+            String message = String.valueOf(e.getMessage());
+            int newline = message.indexOf('\n');
+            throw WeirException.badInput("syntax error: " + (newline > 0 ? message.substring(0, newline) : message)
+                    + reservedWord(message).map(word -> "; " + word + " is a reserved word in Flink SQL: as a name,"
+                            + " quote it as `" + word.toLowerCase(java.util.Locale.ROOT) + "`").orElse(""));
         }
     }
 
