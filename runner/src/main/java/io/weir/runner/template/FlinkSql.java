@@ -60,11 +60,7 @@ public final class FlinkSql {
                         + " OR or AND terms, or of nested parentheses): write a long list of values as IN (...) or"
                         + " join a table of them");
             }
-            String message = String.valueOf(e.getMessage());
-            int newline = message.indexOf('\n');
-            String reason = "syntax error: " + (newline > 0 ? message.substring(0, newline) : message)
-                    + reservedWord(message).map(word -> "; " + word + " is a reserved word in Flink SQL: as a name,"
-                            + " quote it as `" + word.toLowerCase(java.util.Locale.ROOT) + "`").orElse("");
+            String reason = syntaxError(e);
             if (reason.contains(" literal '${")) {
                 // The parser checks a typed literal's text before Weir fills the parameter in.
                 reason += "; a parameter cannot sit in a typed literal (TIMESTAMP '...', DATE '...'): write"
@@ -86,12 +82,17 @@ public final class FlinkSql {
         try {
             return SqlParser.create(expression, PARSER).parseExpression();
         } catch (SqlParseException e) {
-            String message = String.valueOf(e.getMessage());
-            int newline = message.indexOf('\n');
-            throw WeirException.badInput("syntax error: " + (newline > 0 ? message.substring(0, newline) : message)
-                    + reservedWord(message).map(word -> "; " + word + " is a reserved word in Flink SQL: as a name,"
-                            + " quote it as `" + word.toLowerCase(java.util.Locale.ROOT) + "`").orElse(""));
+            throw WeirException.badInput(syntaxError(e));
         }
+    }
+
+    /** The parser's first line, and how to quote a reserved word it stopped at. */
+    private static String syntaxError(SqlParseException e) {
+        String message = String.valueOf(e.getMessage());
+        int newline = message.indexOf('\n');
+        return "syntax error: " + (newline > 0 ? message.substring(0, newline) : message)
+                + reservedWord(message).map(word -> "; " + word + " is a reserved word in Flink SQL: as a name,"
+                        + " quote it as `" + word.toLowerCase(java.util.Locale.ROOT) + "`").orElse("");
     }
 
     private static final java.util.Set<String> CLAUSE_WORDS = java.util.Set.of("SELECT", "FROM", "WHERE", "GROUP", "BY",
