@@ -97,7 +97,7 @@ public final class BackfillPlanner {
         }
         PartitionSpec spec = layer.partition().get();
         // Nor past the last partition that has ended.
-        LocalDateTime now = LocalDateTime.now(java.time.ZoneOffset.UTC);
+        LocalDateTime now = conf.eventDateTime(java.time.Instant.now());
         LocalDateTime last = spec.partitionOf(until.minusNanos(1)).end();
         List<Partition> candidates = new ArrayList<>();
         for (LocalDateTime t = last; t.isBefore(wanted) && !spec.partitionOf(t).end().isAfter(now);
@@ -164,7 +164,7 @@ public final class BackfillPlanner {
     public BackfillPlan ofPartitions(LayerConf layer, List<Partition> partitions, int batchSize, String mode) {
         List<Partition> sorted = partitions.stream().sorted(java.util.Comparator.comparing(Partition::start)).toList();
         LocalDate from = sorted.isEmpty() ? conf.startDate() : sorted.get(0).start().toLocalDate();
-        LocalDate to = sorted.isEmpty() ? LocalDate.now(java.time.ZoneOffset.UTC)
+        LocalDate to = sorted.isEmpty() ? conf.eventDateTime(java.time.Instant.now()).toLocalDate()
                 : sorted.get(sorted.size() - 1).end().minusNanos(1).toLocalDate();
         String runId = newRunId();
         List<Chunk> chunks = layer.partitioned() && sorted.isEmpty() ? List.of()

@@ -112,7 +112,7 @@ public final class StatusPageBench {
             layers.add(new LayerConf(name, Path.of(name + ".sql"), name, Optional.of(daily), upstream, schedule,
                     SealedPartitions.AUTO, Duration.ZERO));
         }
-        return new PipelineConf(base.file(), base.name(), FIRST_DAY, base.templatesDir(), base.warehouse(),
+        return new PipelineConf(base.file(), base.name(), FIRST_DAY, base.timeZone(), base.templatesDir(), base.warehouse(),
                 base.sources(), base.flink(), layers, base.scheduler(), base.serving(), base.secrets(), base.ui());
     }
 

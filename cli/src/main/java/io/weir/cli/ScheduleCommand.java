@@ -70,7 +70,7 @@ final class ScheduleCommand implements Callable<Integer> {
                     LayerSchedule s = layer.schedule().orElseThrow();
                     out.printf("  %-20s cron '%s', allowed lateness %s, from %s, next tick %s%n", layer.name(), s.cron(),
                             s.allowedLateness().toString().substring(2).toLowerCase(), s.startDate()
-                                    + (s.startsAfter(java.time.LocalDate.now(java.time.ZoneOffset.UTC))
+                                    + (s.startsAfter(pipeline.eventDateTime(java.time.Instant.now()).toLocalDate())
                                             ? " (in the future: nothing is built before it)" : ""),
                             next.get(layer.name()).map(d -> d.toInstant().toString().replace("T", " ").replace("Z", ""))
                                     .orElse("-"));

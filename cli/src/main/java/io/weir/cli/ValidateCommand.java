@@ -26,12 +26,12 @@ final class ValidateCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers planned, in dependency order: "
                 + String.join(" -> ", pipeline.layers().stream().map(LayerConf::name).toList()));
         checked.notes().forEach(spec.commandLine().getOut()::println);
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        java.time.LocalDate today = pipeline.eventDateTime(java.time.Instant.now()).toLocalDate();
         for (LayerConf layer : pipeline.scheduledLayers()) {
             if (layer.schedule().orElseThrow().startsAfter(today)) {
                 spec.commandLine().getOut().println("note: layer '" + layer.name() + "' schedule start-date "
                         + layer.schedule().get().startDate() + " is in the future (today is " + today
-                        + " UTC): its schedule builds nothing before that day");
+                        + " in " + pipeline.timeZone() + "): its schedule builds nothing before that day");
             }
         }
         return 0;

@@ -23,11 +23,13 @@ import java.util.Optional;
  */
 final class DuePartitions {
 
+    private final PipelineConf conf;
     private final LedgerState ledger;
     private final MissingPartitions missing;
     private final RebuiltInputs rebuiltInputs;
 
     DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
+        this.conf = conf;
         this.ledger = ledger;
         this.rebuiltInputs = new RebuiltInputs(conf, ledger);
         this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitions(),
@@ -37,7 +39,7 @@ final class DuePartitions {
     List<MissingPartitions.Missing> of(LayerConf layer, Instant now) {
         PartitionSpec spec = layer.partition().orElseThrow();
         LocalDate start = layer.schedule().orElseThrow().startDate();
-        LocalDateTime until = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+        LocalDateTime until = conf.eventDateTime(now); // partitions are wall-clock times of the pipeline's zone
         LocalDateTime end = layer.schedule().orElseThrow().until().orElse(null);
         if (end != null && end.isBefore(until)) {
             until = end;

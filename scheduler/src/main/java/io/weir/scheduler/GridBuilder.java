@@ -76,7 +76,7 @@ final class GridBuilder {
         Map<String, MissingPartitions.Missing> dueNow = new HashMap<>();
         (layer.scheduled() ? due.of(layer, now) : due.stale(layer, now))
                 .forEach(d -> dueNow.put(d.partition().value(), d));
-        LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+        LocalDateTime current = conf.eventDateTime(now);
         List<Cell> cells = new ArrayList<>();
         for (Partition p : spec.partitions(range)) {
             cells.add(cell(layer, p, built.get(p.value()), verified.get(p.value()), dueNow.get(p.value()),

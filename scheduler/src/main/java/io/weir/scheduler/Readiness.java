@@ -68,7 +68,7 @@ final class Readiness {
         Instant needed = partition.end().toInstant(ZoneOffset.UTC).plus(lateness);
         List<String> waitingOn = new ArrayList<>();
         if (layer.upstream().isEmpty()) {
-            if (clock.instant().isBefore(needed)) {
+            if (conf.eventTime(clock.instant()).isBefore(needed)) {
                 waitingOn.add((conf.sources().isEmpty() ? "source" : String.join(", ",
                         conf.sources().stream().map(s -> s.kind().label(s)).toList()))
                         + ": the wall clock has not reached " + show(needed) + " (partition end + allowed lateness "

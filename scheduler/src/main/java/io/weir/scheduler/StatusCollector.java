@@ -189,7 +189,9 @@ public final class StatusCollector {
                     case NONE -> StatusReport.TableKind.EMPTY;
                 };
         Instant watermark = hasData ? state.watermark().map(Instant::ofEpochMilli).orElse(null) : null;
-        Long lag = watermark == null ? null : Duration.between(watermark, now).toMillis();
+        // Watermarks and partitions are event times: now on the pipeline's wall clock, read as UTC.
+        Instant eventNow = conf.eventTime(now);
+        Long lag = watermark == null ? null : Duration.between(watermark, eventNow).toMillis();
         String closedThrough = null;
         Partition firstOpen = null;
         Partition lastOpen = null;
@@ -210,7 +212,7 @@ public final class StatusCollector {
             Optional<LocalDateTime> closedUntil = closedAt.map(w -> LocalDateTime.ofInstant(w, ZoneOffset.UTC))
                     .or(() -> newestBuilt(layer, spec).flatMap(built -> closedInputsUntil(layer, built)));
             if (closedUntil.isPresent()) {
-                LocalDateTime current = LocalDateTime.ofInstant(now, ZoneOffset.UTC);
+                LocalDateTime current = LocalDateTime.ofInstant(eventNow, ZoneOffset.UTC);
                 LocalDateTime closedEnd = spec.partitionOf(closedUntil.get()).start();
                 closedThrough = spec.partitionOf(closedEnd.minusNanos(1)).value();
                 // Counted, not listed: a watermark stalled for years leaves hundreds of thousands of hours open.
@@ -228,9 +230,9 @@ public final class StatusCollector {
         }
         if (completeUntil == null && writtenBy == StatusReport.WrittenBy.STREAM) {
             // A stream without event time (a dimension's copy) is as fresh as its last commit.
-            completeUntil = state.lastCommitMillis().map(Instant::ofEpochMilli).orElse(null);
+            completeUntil = state.lastCommitMillis().map(Instant::ofEpochMilli).map(conf::eventTime).orElse(null);
         }
-        StatusReport.Freshness freshness = freshness(layer, completeUntil, now,
+        StatusReport.Freshness freshness = freshness(layer, completeUntil, eventNow,
                 writtenBy == StatusReport.WrittenBy.STREAM ? hopDelay.millisOf(layer).orElse(null) : null);
         return new StatusReport.TableStatus(layer.name(), layer.table(), kind, List.copyOf(layer.upstream()), writtenBy,
                 watermark, lag, closedThrough, firstOpen == null ? null : firstOpen.value(),

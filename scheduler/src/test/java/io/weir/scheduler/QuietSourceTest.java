@@ -80,6 +80,7 @@ class QuietSourceTest {
         String closedThrough = status("dws_users").closedThrough();
         assertTrue(closedThrough != null && closedThrough.compareTo("20230215") >= 0, "status shows the quiet day closed: " + closedThrough);
         assertFreshness();
+        aPipelineWestOfUtcClosesNoHourItsClockHasNotReached();
 
         // Heartbeats keep a quiet stream alive; a stopped one closes nothing.
         stream.stopWithSavepoints(Duration.ofMinutes(2));
@@ -100,6 +101,26 @@ class QuietSourceTest {
                 "INSERT INTO orders VALUES (100040, 'user_001', 12345, 1, 10.00, '2023-02-16 01:00:00', '2023-02-16 01:00:00', 1)",
                 "INSERT INTO orders_pay VALUES (2040, 100040, 1, '2023-02-16 01:00:00')");
         awaitClosedAndBackfill(FEB_17, LocalDate.of(2023, 2, 16), Totals.expected("user_001", "10.00"));
+    }
+
+    /**
+     * Watermarks and partitions are wall-clock times of the source's zone, read as UTC. Quiet closes
+     * through now minus the quiet timeout on that clock: read as UTC, a source five hours west would
+     * close five hours that have not yet begun there, and the scheduler would build and seal them.
+     */
+    private void aPipelineWestOfUtcClosesNoHourItsClockHasNotReached() {
+        java.time.ZoneOffset west = java.time.ZoneOffset.ofHours(-5);
+        io.weir.runner.conf.PipelineConf c = fx.conf;
+        io.weir.runner.conf.PipelineConf westConf = new io.weir.runner.conf.PipelineConf(c.file(), c.name(), c.startDate(),
+                west, c.templatesDir(), c.warehouse(), c.sources(), c.flink(), c.layers(), c.scheduler(), c.serving(),
+                c.secrets(), c.ui());
+        Instant before = java.time.LocalDateTime.now(west).toInstant(java.time.ZoneOffset.UTC);
+        Closing.Closed closed = new Closing(westConf, fx.lake, Clock.systemUTC()).of("ods_orders");
+        Instant after = java.time.LocalDateTime.now(west).toInstant(java.time.ZoneOffset.UTC);
+        assertEquals(Closing.Basis.QUIET, closed.basis(), closed.state());
+        Instant through = closed.through().orElseThrow();
+        assertTrue(!through.isBefore(before.minus(QUIET)) && !through.isAfter(after.minus(QUIET)),
+                "closed through " + through + ", the west clock read " + before + " less " + QUIET);
     }
 
     /**
@@ -193,7 +214,7 @@ class QuietSourceTest {
                 : l.name().equals("dwd_orders") ? withFreshness(l, Duration.ofDays(365 * 100)) : l).toList();
         io.weir.runner.conf.PipelineConf conf = fx.conf;
         StatusReport report = new StatusCollector(new io.weir.runner.conf.PipelineConf(conf.file(), conf.name(),
-                conf.startDate(), conf.templatesDir(), conf.warehouse(), conf.sources(), conf.flink(), targeted,
+                conf.startDate(), conf.timeZone(), conf.templatesDir(), conf.warehouse(), conf.sources(), conf.flink(), targeted,
                 conf.scheduler(), conf.serving(), conf.secrets(), conf.ui()), fx.lake, Clock.systemUTC()).collect();
         StatusReport.Freshness missed = report.tables().stream().filter(t -> t.layer().equals("dws_users")).findFirst()
                 .orElseThrow().freshness();

@@ -15,6 +15,7 @@ public record PipelineConf(
         Path file,
         String name,
         LocalDate startDate,
+        java.time.ZoneId timeZone,
         Path templatesDir,
         WarehouseConf warehouse,
         List<SourceConf> sources,
@@ -24,6 +25,21 @@ public record PipelineConf(
         Optional<ServingConf> serving,
         Secrets secrets,
         UiConf ui) {
+
+    /**
+     * An instant as event time: the wall clock of {@link #timeZone} then, read as UTC. Flink's
+     * watermarks of {@code TIMESTAMP} columns, and partition bounds, are wall-clock times read so;
+     * "now" must be too before it is compared with them, or a source west of UTC would close hours
+     * that have not yet begun.
+     */
+    public java.time.Instant eventTime(java.time.Instant instant) {
+        return java.time.LocalDateTime.ofInstant(instant, timeZone).toInstant(java.time.ZoneOffset.UTC);
+    }
+
+    /** The partition time (wall clock of {@link #timeZone}) at an instant. */
+    public java.time.LocalDateTime eventDateTime(java.time.Instant instant) {
+        return java.time.LocalDateTime.ofInstant(instant, timeZone);
+    }
 
     public LayerConf layer(String layerName) {
         return layers.stream()
@@ -67,27 +83,27 @@ public record PipelineConf(
         if (!replaced.contains(newSource)) {
             replaced.add(newSource);
         }
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, List.copyOf(replaced), flink,
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, List.copyOf(replaced), flink,
                 layers, scheduler, serving, secrets, ui);
     }
 
     public PipelineConf withFlink(FlinkConf newFlink) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, newFlink, layers, scheduler, serving, secrets, ui);
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, sources, newFlink, layers, scheduler, serving, secrets, ui);
     }
 
     public PipelineConf withScheduler(SchedulerConf newScheduler) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, newScheduler,
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, sources, flink, layers, newScheduler,
                 serving, secrets, ui);
     }
 
     public PipelineConf withServing(ServingConf newServing) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, sources, flink, layers, scheduler,
                 Optional.of(newServing), secrets, ui);
     }
 
     /** The same pipeline with nothing served (benchmarks of the lake alone). */
     public PipelineConf withoutServing() {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, sources, flink, layers, scheduler,
                 Optional.empty(), secrets, ui);
     }
 
@@ -102,7 +118,7 @@ public record PipelineConf(
     }
 
     public PipelineConf withUi(UiConf newUi) {
-        return new PipelineConf(file, name, startDate, templatesDir, warehouse, sources, flink, layers, scheduler,
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, warehouse, sources, flink, layers, scheduler,
                 serving, secrets, newUi);
     }
 
@@ -111,6 +127,6 @@ public record PipelineConf(
     }
 
     public PipelineConf withWarehouse(WarehouseConf newWarehouse) {
-        return new PipelineConf(file, name, startDate, templatesDir, newWarehouse, sources, flink, layers, scheduler, serving, secrets, ui);
+        return new PipelineConf(file, name, startDate, timeZone, templatesDir, newWarehouse, sources, flink, layers, scheduler, serving, secrets, ui);
     }
 }

@@ -122,7 +122,9 @@ public final class PipelineConfLoader {
         errors.throwIfAny();
         List<LayerConf> ordered = new LayerGraph(layers).dependencyOrder(errors);
         errors.throwIfAny();
-        return new PipelineConf(confFile, name, startDate, templatesDir, warehouse, sources, flink, ordered, scheduler,
+        java.time.ZoneId timeZone = timeZone(options, sources, errors);
+        errors.throwIfAny();
+        return new PipelineConf(confFile, name, startDate, timeZone, templatesDir, warehouse, sources, flink, ordered, scheduler,
                 serving, secrets, ui);
     }
 
@@ -260,6 +262,44 @@ public final class PipelineConfLoader {
         if (value != null && (value < min || value > max)) {
             errors.add(option.key(), "must be between " + min + " and " + max + ", got " + value);
         }
+    }
+
+    /**
+     * The zone event times are written in: as said, or the one zone the MySQL sources' clocks are in
+     * (their DATETIME columns are that wall clock), or UTC.
+     */
+    private static java.time.ZoneId timeZone(Configuration options, List<SourceConf> sources, ConfErrors errors) {
+        String value = options.get(PIPELINE_TIME_ZONE);
+        if (value != null) {
+            try {
+                return java.time.ZoneId.of(value);
+            } catch (java.time.DateTimeException e) {
+                errors.add(PIPELINE_TIME_ZONE.key(), "expected a time zone such as UTC, Asia/Shanghai or -05:00, got '"
+                        + value + "'");
+                return java.time.ZoneOffset.UTC;
+            }
+        }
+        Map<String, String> zones = new java.util.TreeMap<>();
+        for (SourceConf source : sources) {
+            if (source.kind().keys().contains("server-time-zone")) {
+                zones.put(source.name(), source.serverTimeZone());
+            }
+        }
+        java.util.Set<java.time.ZoneId> distinct = new java.util.HashSet<>();
+        for (String zone : zones.values()) {
+            try {
+                distinct.add(java.time.ZoneId.of(zone).normalized());
+            } catch (java.time.DateTimeException e) {
+                return java.time.ZoneOffset.UTC; // the source's own check names it
+            }
+        }
+        if (distinct.size() > 1) {
+            errors.add(PIPELINE_TIME_ZONE.key(), "required when sources' clocks are in different zones ("
+                    + String.join(", ", zones.entrySet().stream().map(z -> z.getKey() + ": " + z.getValue()).toList())
+                    + "): name the zone that event times and partition values are in");
+            return java.time.ZoneOffset.UTC;
+        }
+        return distinct.isEmpty() ? java.time.ZoneOffset.UTC : java.time.ZoneId.of(zones.values().iterator().next());
     }
 
     private static LocalDate startDate(Configuration options, ConfErrors errors) {

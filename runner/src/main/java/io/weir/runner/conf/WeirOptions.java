@@ -26,6 +26,12 @@ public final class WeirOptions {
             key("pipeline.start-date").stringType().defaultValue("1970-01-01")
                     .withDescription("First date (yyyy-MM-dd) any layer holds; stream mode covers [start-date, forever).");
 
+    public static final ConfigOption<String> PIPELINE_TIME_ZONE =
+            key("pipeline.time-zone").stringType().noDefaultValue()
+                    .withDescription("The zone of the wall clock that event times and partition values are in (default:"
+                            + " the MySQL sources' server-time-zone, else UTC): the quiet rule, due partitions and"
+                            + " status compare them with now read on that clock.");
+
     public static final ConfigOption<String> TEMPLATES_DIR =
             key("templates").stringType().defaultValue("../sql-templates")
                     .withDescription("Directory of the layer SQL templates, relative to the conf file.");
@@ -355,7 +361,7 @@ public final class WeirOptions {
 
     /** The option keys of the top-level sections, for the unknown-key check. */
     static final List<ConfigOption<?>> TOP_LEVEL = List.of(
-            PIPELINE_NAME, PIPELINE_START_DATE, TEMPLATES_DIR,
+            PIPELINE_NAME, PIPELINE_START_DATE, PIPELINE_TIME_ZONE, TEMPLATES_DIR,
             WAREHOUSE_URI, WAREHOUSE_DATABASE, WAREHOUSE_LEDGER_DATABASE, WAREHOUSE_METASTORE_TYPE, WAREHOUSE_METASTORE_URI, WAREHOUSE_METASTORE_HIVE_CONF_DIR,
             SOURCE_TYPE, SOURCE_HOSTNAME, SOURCE_PORT, SOURCE_DATABASE, SOURCE_USERNAME, SOURCE_PASSWORD,
             SOURCE_SERVER_ID_START, SOURCE_SERVER_TIME_ZONE, SOURCE_BOOTSTRAP_SERVERS, SOURCE_GROUP_ID_PREFIX,

@@ -39,6 +39,9 @@ import java.util.Optional;
  * stopped job keeps what it closed. Until its job has run a lag it holds its readers' partitions
  * open, where ignoring it would let a backfill seal them too early.
  *
+ * <p>Times here are event times: wall-clock times of the pipeline's time zone read as UTC, as
+ * watermarks and partition bounds are. Now, and the times of commits, are read on that clock.
+ *
  * <p>A table whose own watermark stood still through the last lag of its job's run, while its inputs
  * closed further, is closed by its inputs the same way ({@link Basis#STALLED}): an input with nothing
  * new to read holds a Flink job's watermark at its own last one.
@@ -217,7 +220,7 @@ public final class Closing {
             return new Closed(table, watermark, Basis.WATERMARK, true,
                     "its stream has not committed for " + human(Duration.ofMillis(now - since)) + ": not running?");
         }
-        Instant carried = clock.instant().minus(quiet);
+        Instant carried = conf.eventTime(clock.instant()).minus(quiet);
         LayerConf layer = conf.layerWritingTable(table).orElse(null);
         for (String upstream : layer == null ? List.<String>of() : layer.upstream()) {
             Closed input = of(upstream, seen);
@@ -293,7 +296,7 @@ public final class Closing {
                 && lake.lastDataAppendMillis(table, now - quietTimeout.toMillis()).isEmpty();
         if (layer.upstream().isEmpty()) {
             if (quiet && lake.lastStreamCommitMillis(table, now - liveness().toMillis()).isPresent()) {
-                return new Closed(table, Optional.of(clock.instant().minus(quietTimeout)), Basis.QUIET, true, "");
+                return new Closed(table, Optional.of(conf.eventTime(clock.instant()).minus(quietTimeout)), Basis.QUIET, true, "");
             }
             return new Closed(table, Optional.empty(), Basis.OPEN, quiet, "its source brings no event time;"
                     + (quietTimeout.isZero() ? " nothing closes it" : " it closes once quiet for " + human(quietTimeout)));
@@ -320,7 +323,7 @@ public final class Closing {
         long since = ranUntil.get() - lag().toMillis();
         boolean runningNow = atMillis == Long.MAX_VALUE
                 && System.currentTimeMillis() - ranUntil.get() <= liveness().toMillis();
-        Instant through = Instant.ofEpochMilli(since);
+        Instant through = conf.eventTime(Instant.ofEpochMilli(since));
         boolean judged = false;
         for (String upstream : layer.upstream()) {
             Closed input = of(upstream, seen);
@@ -364,7 +367,7 @@ public final class Closing {
                 || !lake.quietAt(table, atMillis, quiet.toMillis(), liveness().toMillis())) {
             return Optional.empty();
         }
-        return Optional.of(Instant.ofEpochMilli(atMillis).minus(quiet));
+        return Optional.of(conf.eventTime(Instant.ofEpochMilli(atMillis)).minus(quiet));
     }
 
     private static Optional<Instant> later(Optional<Instant> a, Optional<Instant> b) {

@@ -240,6 +240,30 @@ class PipelineConfLoaderTest {
     }
 
     @Test
+    void eventTimesAreInTheSourcesZoneUnlessThePipelineNamesOne() {
+        assertEquals(java.time.ZoneId.of("UTC"), TestConfs.load(TestConfs.write(dir, sections())).timeZone());
+        PipelineConf east = TestConfs.load(TestConfs.write(dir, sections().replace("  database: order_dw\nsource:\n",
+                "  database: order_dw\nsource:\n  server-time-zone: Asia/Shanghai\n")));
+        assertEquals(java.time.ZoneId.of("Asia/Shanghai"), east.timeZone());
+        // 2026-11-24 19:30 UTC is 03:30 of the 25th on a Shanghai wall clock, which partitions and watermarks use.
+        assertEquals(java.time.Instant.parse("2026-11-25T03:30:00Z"), east.eventTime(java.time.Instant.parse("2026-11-24T19:30:00Z")));
+        PipelineConf west = TestConfs.load(TestConfs.write(dir, sections().replace("  start-date: 2023-01-01\n",
+                "  start-date: 2023-01-01\n  time-zone: '-05:00'\n")));
+        assertEquals(java.time.Instant.parse("2026-11-24T14:30:00Z"), west.eventTime(java.time.Instant.parse("2026-11-24T19:30:00Z")));
+
+        WeirException bad = rejected(sections().replace("  start-date: 2023-01-01\n", "  start-date: 2023-01-01\n  time-zone: Mars/Olympus\n"),
+                TestConfs.exampleLayers());
+        assertTrue(bad.getMessage().contains("pipeline.time-zone: expected a time zone such as UTC, Asia/Shanghai or -05:00,"
+                + " got 'Mars/Olympus'"), bad.getMessage());
+        WeirException two = rejected(sections().replace("  database: order_dw\nsource:\n",
+                "  database: order_dw\nsource:\n  server-time-zone: Asia/Shanghai\n")
+                + "sources:\n  archive:\n    hostname: 127.0.0.1\n    database: old_dw\n    username: root\n"
+                + "    password: x\n    server-time-zone: America/New_York\n", TestConfs.exampleLayers());
+        assertTrue(two.getMessage().contains("pipeline.time-zone: required when sources' clocks are in different zones"
+                + " (archive: America/New_York, source: Asia/Shanghai)"), two.getMessage());
+    }
+
+    @Test
     void missingSecretNamesTheVariableButPrintsNoValue() {
         WeirException e = rejected(sections().replace("WEIR_TEST_MYSQL_PASSWORD", "WEIR_TEST_UNSET_VARIABLE"), TestConfs.exampleLayers());
         assertTrue(e.getMessage().contains("source.password: environment variable WEIR_TEST_UNSET_VARIABLE is not set"), e.getMessage());
