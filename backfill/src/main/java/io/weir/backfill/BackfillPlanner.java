@@ -35,14 +35,12 @@ public final class BackfillPlanner {
     private final Renderer renderer;
     private final Lake lake;
     private final Ledger ledger;
-    private final MissingPartitions missing;
 
     public BackfillPlanner(PipelineConf conf, Renderer renderer, Lake lake, Ledger ledger) {
         this.conf = conf;
         this.renderer = renderer;
         this.lake = lake;
         this.ledger = ledger;
-        this.missing = new MissingPartitions(conf, lake);
     }
 
     /** The most partitions one backfill request may plan (a stated limit, not a guess). */
@@ -183,7 +181,9 @@ public final class BackfillPlanner {
         if (!force && layer.partitioned()) {
             Map<String, LedgerEntry> latest = ledger.latestByPartition(conf.name(), layer.table());
             Set<String> toRun = new java.util.HashSet<>();
-            missing.of(layer, partitions, latest, sqlHash, java.time.Instant.now())
+            // Files read afresh for each plan: a planner that plans again (a backfill that builds
+            // again what changed while it ran) must not judge by the files it saw before.
+            new MissingPartitions(conf, lake).of(layer, partitions, latest, sqlHash, java.time.Instant.now())
                     .forEach(m -> toRun.add(m.partition().value()));
             partitions.stream().map(Partition::value).filter(v -> !toRun.contains(v)).forEach(skipped::add);
             partitions = partitions.stream().filter(p -> toRun.contains(p.value())).toList();

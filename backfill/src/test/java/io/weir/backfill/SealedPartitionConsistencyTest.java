@@ -25,6 +25,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -142,18 +143,41 @@ class SealedPartitionConsistencyTest {
                         () -> "ods fee of 100004: " + odsFee(100004));
             }
 
+            /**
+             * Once the cascade has built dws_user_stats, a change to D reaches dwd_orders through the
+             * stream, whose sealed D dws_user_stats' stream keeps out of: only a rebuild brings it in.
+             */
             @Override
-            public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {}
+            public void chunkFinished(Chunk chunk, long rowsWritten, boolean succeeded) {
+                if (!chunk.layer().name().equals("dws_user_stats") || !chunk.partitionValues().contains(DS)) {
+                    return;
+                }
+                try {
+                    execute(false, "UPDATE orders SET buy_fee = 6000.00 WHERE order_id = 100005");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                Await.until(TIMEOUT, () -> new BigDecimal("6000.00").equals(dwdFee(100005)),
+                        () -> "dwd_orders fee of 100005: " + dwdFee(100005));
+            }
 
             @Override
             public void finished() {}
         };
-        BackfillResult cascade = runner.run(planner.plan(new BackfillRequest("ods_orders", D, D, true, 1, 1, true, false)),
-                1, raceOnOds);
+        BackfillPlan cascadePlan = planner.plan(new BackfillRequest("ods_orders", D, D, true, 1, 1, true, false));
+        BackfillResult cascade = runner.run(cascadePlan, 1, raceOnOds);
         assertTrue(cascade.succeeded(), cascade.failures().toString());
         assertEquals(new BigDecimal("2500.02"), odsFee(100004),
                 "the change committed while the backfill ran must survive its overwrite");
-        assertEquals(mysqlStats(), stats(), "the backfill repaired D");
+        assertEquals("2/4000.04", stats().get("user_002"), "built before the change: " + stats());
+        List<String> said = new java.util.ArrayList<>();
+        List<String> unsettled = new LateChanges(planner, runner).settle(cascadePlan, cascade, 1, 1, false,
+                () -> BackfillProgress.NONE, said::add);
+        assertEquals(List.of(), unsettled);
+        assertTrue(said.stream().anyMatch(line -> line.startsWith("Inputs of dws_user_stats changed after the run read"
+                + " them: building ")), said.toString());
+        assertEquals(mysqlStats(), stats(), "the backfill repaired D, and took the change made while it ran");
+        assertTrue(stats().get("user_002").endsWith("/6000.00"), stats().toString());
         assertEquals(mysqlUsers(DS), users(DS), "dws_users repaired");
         assertEquals(mysqlUsers("20230216"), users("20230216"),
                 "the cascade follows the lookback: payment day D+1 reads the rebuilt order day D");
@@ -183,9 +207,10 @@ class SealedPartitionConsistencyTest {
 
         // The late change is batch's to apply: the rebuild is not skipped (its upstream changed) and
         // ends equal to MySQL.
-        BackfillResult late = runner.run(planner.plan(new BackfillRequest("dws_user_stats", D, D, false, 1, 1, false, false)),
-                1, BackfillProgress.NONE);
-        assertTrue(late.succeeded() && late.partitionsDone() == 1, late.failures() + " done=" + late.partitionsDone());
+        BackfillPlan latePlan = planner.plan(new BackfillRequest("dws_user_stats", D, D, false, 1, 1, false, false));
+        BackfillResult late = runner.run(latePlan, 1, BackfillProgress.NONE);
+        assertTrue(late.succeeded() && late.partitionsDone() == 1, late.failures() + " done=" + late.partitionsDone()
+                + " skipped " + latePlan.layers().get(0).skipped());
         assertEquals(mysqlStats(), stats());
         stream.checkHealthy();
 

@@ -6,6 +6,7 @@ import io.weir.backfill.BackfillRequest;
 import io.weir.backfill.BackfillResult;
 import io.weir.backfill.BackfillRunner;
 import io.weir.backfill.Chunk;
+import io.weir.backfill.LateChanges;
 import io.weir.backfill.LayerPlan;
 import io.weir.backfill.Ledger;
 import io.weir.runner.WeirException;
@@ -175,6 +176,21 @@ final class BackfillCommand implements Callable<Integer> {
                     return WeirException.JOB_FAILURE;
                 }
                 result.leftToOthers().forEach(chunk -> out.println("  skipped: " + chunk));
+                List<String> unsettled = new LateChanges(new BackfillPlanner(effective, effectiveRenderer, lake, ledger),
+                        new BackfillRunner(effective, session, effectiveRenderer, lake, ledger))
+                        .settle(toRun, result, batchSize, concurrency, allowOpen,
+                                () -> new ProgressBarReporter(progressStream()), line -> {
+                                    out.println(line);
+                                    out.flush();
+                                });
+                if (!unsettled.isEmpty()) {
+                    out.println("Their inputs kept changing after " + LateChanges.PASSES + " more builds: "
+                            + String.join("; ", unsettled) + ". The running stream keeps out of those partitions, so they"
+                            + " miss the newest changes; `weir status` lists them. Run the backfill again once the"
+                            + " changes pause.");
+                    out.flush();
+                    return WeirException.JOB_FAILURE;
+                }
                 streamsThatMissTheRebuild(toRun, effective).forEach(layer -> out.println("note: the " + layer
                         + " stream never reads an overwrite, so its partitions that read the ones this run rebuilt"
                         + " keep their old results; rebuild them with --cascade or `weir backfill --layer " + layer
