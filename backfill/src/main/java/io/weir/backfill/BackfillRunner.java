@@ -308,7 +308,8 @@ public final class BackfillRunner {
             if (round == MAX_ROUNDS) {
                 throw new IllegalStateException(missed.outranked().isEmpty()
                         ? "the stream kept changing partitions " + missed.lost() + " of " + table + " while they were"
-                                + " rebuilt (" + MAX_ROUNDS + " rounds); run the backfill again when they are quiet"
+                                + " rebuilt (" + MAX_ROUNDS + " rounds)" + lostStreamChanges(missed.lost(), owned)
+                                + "; run the backfill again when they are quiet"
                         : "the stream's writer numbers its rows of " + table + " partitions " + missed.outranked()
                                 + " below the rebuild's in Paimon's write order (it kept writing them since before the"
                                 + " rebuild), so the rebuild's rows would win over its newer ones; restart the stream"
@@ -316,6 +317,18 @@ public final class BackfillRunner {
             }
             LOG.info("{}: the stream changed {} during the rebuild; rebuilding again", chunk.describe(), missed.all());
         }
+    }
+
+    /**
+     * The last round's overwrite replaced stream commits it may not have read. Where the stream owns
+     * the partitions, those changes are now missing from them, and the stream will not send them
+     * again: say so, since only a rebuild brings them back.
+     */
+    private static String lostStreamChanges(java.util.Set<String> lost, List<String> owned) {
+        java.util.Set<String> streamOwned = new java.util.TreeSet<>(lost);
+        streamOwned.removeAll(owned);
+        return streamOwned.isEmpty() ? "" : "; its last overwrite replaced changes the stream had committed to "
+                + streamOwned + ", which now lack them until they are rebuilt";
     }
 
     /**
