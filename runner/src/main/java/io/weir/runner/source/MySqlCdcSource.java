@@ -103,6 +103,7 @@ public class MySqlCdcSource implements SourceKind {
                     checkColumns(c, where, found[0], found[1], read.columns());
                 }
             }
+            checkTimeZone(c, where, conf, tableOptions.getOrDefault("server-time-zone", conf.serverTimeZone()));
             if (read.bounded().isEmpty()) {
                 String format = variable(c, "binlog_format");
                 if (format != null && !format.equalsIgnoreCase("ROW")) {
@@ -116,6 +117,41 @@ public class MySqlCdcSource implements SourceKind {
             throw WeirException.badInput(where + ": 'database-name' or 'table-name' is not a regular expression: "
                     + e.getDescription());
         }
+    }
+
+    /**
+     * The connector refuses a server whose clock is off the configured zone by more than half an hour,
+     * but only inside the running job, after restarts; and its DATETIME values are that zone's wall
+     * clock, which partitions and closing read. So the same check runs here, before any job.
+     */
+    private static void checkTimeZone(Connection c, String where, SourceConf conf, String zone) throws SQLException {
+        java.time.ZoneId zoneId;
+        try {
+            zoneId = java.time.ZoneId.of(zone);
+        } catch (java.time.DateTimeException e) {
+            return; // the conf's own check names it
+        }
+        try (PreparedStatement s = c.prepareStatement("SELECT TIME_TO_SEC(TIMEDIFF(NOW(), UTC_TIMESTAMP()))");
+                ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+                return;
+            }
+            int server = rs.getInt(1);
+            int configured = zoneId.getRules().getOffset(java.time.Instant.now()).getTotalSeconds();
+            if (Math.abs(server - configured) > TIME_ZONE_TOLERANCE_SECONDS) {
+                String key = ("source".equals(conf.name()) ? "source." : "sources." + conf.name() + ".") + "server-time-zone";
+                throw WeirException.badInput(where + ": the server's clock is at UTC" + offset(server) + ", but " + key
+                        + " " + zone + " is at UTC" + offset(configured) + " now; Flink CDC would refuse the server"
+                        + " once the job runs, and DATETIME values, partitions and closing follow that zone: set " + key
+                        + " to the server's zone (SELECT @@global.time_zone, @@system_time_zone names it)");
+            }
+        }
+    }
+
+    private static final int TIME_ZONE_TOLERANCE_SECONDS = 1800;
+
+    private static String offset(int seconds) {
+        return java.time.ZoneOffset.ofTotalSeconds(seconds).getId().replace("Z", "+00:00");
     }
 
     private static final int CHECK_TIMEOUT_MS = 10_000;

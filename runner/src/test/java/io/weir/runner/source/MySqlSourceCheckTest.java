@@ -103,6 +103,26 @@ class MySqlSourceCheckTest {
                 new SourceRead("mysql_orders", 1, 0, java.util.Optional.empty(), java.util.List.of("order_id", "buy_fee")));
     }
 
+    /**
+     * Flink CDC refuses a server whose clock is off the configured zone only inside the running job,
+     * after its restarts (a helper's stream gave up after 2.5 minutes): the same check runs first.
+     */
+    @Test
+    void aServerTimeZoneThatIsNotTheServersIsRefusedBeforeAnyJob() throws Exception {
+        int server;
+        try (java.sql.Connection c = mariaDb.connect(SampleSource.DATABASE); java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rs = s.executeQuery("SELECT TIME_TO_SEC(TIMEDIFF(NOW(), UTC_TIMESTAMP()))")) {
+            rs.next();
+            server = rs.getInt(1);
+        }
+        int hours = server / 3600 <= 8 ? server / 3600 + 5 : server / 3600 - 5;
+        String zone = String.format("%s%02d:00", hours < 0 ? "-" : "+", Math.abs(hours));
+        WeirException e = refused("zone", s -> s.replace("  username: root\n", "  username: root\n  server-time-zone: '" + zone + "'\n"));
+        assertTrue(e.getMessage().contains("table mysql_orders: MySQL at 127.0.0.1:" + mariaDb.port() + ": the server's clock"
+                + " is at UTC" + java.time.ZoneOffset.ofTotalSeconds(server).getId().replace("Z", "+00:00")
+                + ", but source.server-time-zone " + zone + " is at UTC" + zone + " now;"), e.getMessage());
+    }
+
     @Test
     void anUnreachableServerIsNamed() throws Exception {
         // Bound but never listening: refused, and no other server can take the port meanwhile.
