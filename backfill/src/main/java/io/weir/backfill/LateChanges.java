@@ -52,7 +52,10 @@ public final class LateChanges {
                     again = planner.plan(new BackfillRequest(layer, new PartitionRange(built.get(0).start(),
                             built.get(built.size() - 1).end()), false, batchSize, concurrency, false, allowOpen));
                 } catch (WeirException e) {
-                    return List.of(layer + ": cannot plan its rebuild (" + e.getMessage() + ")");
+                    // What it built stands; only the check for later changes could not be made.
+                    say.accept("note: could not look for changes that reached " + layer + "'s inputs during the run ("
+                            + e.getMessage() + "); `weir status` lists partitions that need a rebuild");
+                    continue;
                 }
                 List<String> values = again.layers().stream().flatMap(l -> l.chunks().stream())
                         .flatMap(c -> c.partitionValues().stream()).toList();
