@@ -57,6 +57,11 @@ public final class PipelineStatus {
         return lastReport;
     }
 
+    /** Now on the pipeline's wall clock, as partitions are read (see {@link PipelineConf#eventTime}). */
+    Instant eventNow() {
+        return pipeline.eventTime(Instant.now());
+    }
+
     public PartitionGrid grid(Instant from, Instant until) {
         return grids.get(collector.fingerprint() + "/" + from + "/" + until, () -> collector.grid(from, until));
     }

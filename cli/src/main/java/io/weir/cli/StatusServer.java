@@ -62,7 +62,7 @@ public final class StatusServer implements AutoCloseable {
                 .get("/api/status", api.json(exchange -> status.report()))
                 .get("/api/grid", api.json(exchange -> {
                     int days = intParam(exchange, "days", DEFAULT_DAYS, 1, MAX_DAYS);
-                    Instant until = endParam(exchange);
+                    Instant until = endParam(exchange, status.eventNow());
                     try {
                         return status.grid(until.minus(days, ChronoUnit.DAYS), until);
                     } catch (io.weir.scheduler.PartitionGrid.TooLarge e) {
@@ -281,10 +281,11 @@ public final class StatusServer implements AutoCloseable {
     }
 
     /** The window's end: the parameter, or the end of the current hour so today's partitions show. */
-    private static Instant endParam(HttpServerExchange exchange) {
+    /** The grid's end, in partition time: by default the hour after the pipeline's wall clock now. */
+    private static Instant endParam(HttpServerExchange exchange, Instant eventNow) {
         String value = param(exchange, "end");
         try {
-            return value == null ? Instant.now().truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : Instant.parse(value);
+            return value == null ? eventNow.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS) : Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw new BadParameter("end must be an instant such as 2023-02-18T00:00:00Z, got '" + value + "'");
         }
