@@ -59,6 +59,13 @@ public final class BackfillPlanner {
         }
         range.requireBounded(layer);
         renderer.checkAll();
+        // A layer that does not plan is refused before anything else is said of it (the run repeats
+        // the check, from its cache).
+        List<LayerConf> planned = new ArrayList<>(List.of(layer));
+        if (request.cascade()) {
+            planned.addAll(conf.downstreamOf(layer));
+        }
+        io.weir.runner.session.PlanCheck.check(conf, planned);
         String runId = newRunId();
         List<LayerPlan> layers = new ArrayList<>();
         checkRangeHasData(layer, range, Set.of());

@@ -261,6 +261,11 @@ class WeirCommandTest {
         assertEquals(0, CliRun.of("render", "--conf", conf.toString(), "--layer", "dws_shops", "--mode", "stream").exitCode(),
                 "the other layers still render");
         assertFalse(Files.exists(dir.resolve("untouched-warehouse")), "planning writes nothing to the warehouse");
+        // A backfill refuses it before it names a run, and before it looks at the data: no run id that never ran is shown.
+        CliRun backfill = CliRun.of("backfill", "--conf", conf.toString(), "--layer", "dws_users", "--from", "2023-02-15",
+                "--to", "2023-02-15");
+        assertBadInput(backfill, "dws_users.sql: layer 'dws_users' does not plan: Column 'order_fees' not found");
+        assertFalse(backfill.out().contains("run "), backfill.out());
     }
 
     /**
