@@ -373,10 +373,9 @@ class BackfillTest {
         Files.writeString(undeclaredFile, Files.readString(confFile).replace(declared, declared.replace("dwd_orders", "ods_orders")));
         PipelineConf undeclared = TestConfs.load(undeclaredFile);
         assertEquals(List.of("ods_orders"), undeclared.layer("dws_flaky").upstream());
-        BackfillPlan plan = new BackfillPlanner(undeclared, new Renderer(undeclared), lake, ledger)
-                .plan(request("dws_flaky", DAY, DAY, false, 1, true));
-        assertBadInput(() -> new BackfillRunner(undeclared, session, new Renderer(undeclared), lake, ledger)
-                .run(plan, 1, BackfillProgress.NONE), "layer 'dws_flaky' reads dwd_orders, the table of layer 'dwd_orders',"
+        // Refused while planning, before a run is named.
+        assertBadInput(() -> new BackfillPlanner(undeclared, new Renderer(undeclared), lake, ledger)
+                .plan(request("dws_flaky", DAY, DAY, false, 1, true)), "layer 'dws_flaky' reads dwd_orders, the table of layer 'dwd_orders',"
                 + " but layers[" + undeclared.layers().indexOf(undeclared.layer("dws_flaky")) + "].upstream [ods_orders] does not list it");
         assertEquals(before, ledger.entries().size(), "refused before any partition ran: nothing recorded");
 
