@@ -150,7 +150,7 @@ class RepeatedBackfillUnderStreamTest {
         }, 0, 700, TimeUnit.MILLISECONDS);
         BackfillResult result;
         try {
-            result = odsBackfill();
+            result = backfill("ods_orders", false);
         } finally {
             writer.shutdownNow();
             writer.awaitTermination(10, TimeUnit.SECONDS);
@@ -164,17 +164,9 @@ class RepeatedBackfillUnderStreamTest {
             stream.checkHealthy();
             return odsOrders().contains(last);
         }, () -> "ods_orders lacks the last order " + last);
-        BackfillResult rebuilt = odsBackfill();
+        BackfillResult rebuilt = backfill("ods_orders", false);
         assertTrue(rebuilt.succeeded(), rebuilt.failures().toString());
         assertEquals(mysqlOrders(), odsOrders(), "missing from ods_orders: " + missing());
-    }
-
-    private static BackfillResult odsBackfill() {
-        Renderer renderer = new Renderer(fx.conf);
-        Ledger ledger = new Ledger(fx.lake);
-        BackfillPlan plan = new BackfillPlanner(fx.conf, renderer, fx.lake, ledger)
-                .plan(new BackfillRequest("ods_orders", D, D, false, 1, 1, true, false));
-        return new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger).run(plan, 1, BackfillProgress.NONE);
     }
 
     private static List<Long> missing() {
@@ -192,11 +184,17 @@ class RepeatedBackfillUnderStreamTest {
         return mysqlLongs("SELECT order_id FROM orders WHERE DATE(create_time) = '2023-02-15' ORDER BY order_id");
     }
 
+    /** The cascading backfill of D from dwd_orders that the first test repeats. */
     private static BackfillResult backfill() {
+        return backfill("dwd_orders", true);
+    }
+
+    /** A forced backfill of D, as `weir backfill --force` runs it. */
+    private static BackfillResult backfill(String layer, boolean cascade) {
         Renderer renderer = new Renderer(fx.conf);
         Ledger ledger = new Ledger(fx.lake);
         BackfillPlan plan = new BackfillPlanner(fx.conf, renderer, fx.lake, ledger)
-                .plan(new BackfillRequest("dwd_orders", D, D, true, 1, 1, true, false));
+                .plan(new BackfillRequest(layer, D, D, cascade, 1, 1, true, false));
         return new BackfillRunner(fx.conf, fx.session, renderer, fx.lake, ledger).run(plan, 1, BackfillProgress.NONE);
     }
 

@@ -184,10 +184,11 @@ final class BackfillCommand implements Callable<Integer> {
                                     out.flush();
                                 });
                 if (!unsettled.isEmpty()) {
-                    out.println("Their inputs kept changing after " + LateChanges.PASSES + " more builds: "
-                            + String.join("; ", unsettled) + ". The running stream keeps out of those partitions, so they"
-                            + " miss the newest changes; `weir status` lists them. Run the backfill again once the"
-                            + " changes pause.");
+                    // Either the inputs kept changing through every pass, or a pass's rebuild failed (named as such).
+                    out.println("Not settled: " + String.join("; ", unsettled) + ". Their inputs changed during the run"
+                            + " (after " + LateChanges.PASSES + " more builds at most), and the running stream keeps"
+                            + " out of those partitions, so they miss the newest changes; `weir status` lists them. Run"
+                            + " the backfill again once the changes pause.");
                     out.flush();
                     return WeirException.JOB_FAILURE;
                 }
