@@ -256,7 +256,7 @@ class WeirCommandTest {
         Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
                 .replace("templates: ../sql-templates", "templates: " + templates)
                 .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("untouched-warehouse")));
-        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql: layer 'dws_users' does not plan: Column 'order_fees' not found");
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql:17:75: layer 'dws_users' does not plan: Column 'order_fees' not found");
         assertBadInput(CliRun.of("render", "--conf", conf.toString(), "--layer", "dws_users", "--mode", "stream"), "Column 'order_fees' not found");
         assertEquals(0, CliRun.of("render", "--conf", conf.toString(), "--layer", "dws_shops", "--mode", "stream").exitCode(),
                 "the other layers still render");
@@ -264,7 +264,7 @@ class WeirCommandTest {
         // A backfill refuses it before it names a run, and before it looks at the data: no run id that never ran is shown.
         CliRun backfill = CliRun.of("backfill", "--conf", conf.toString(), "--layer", "dws_users", "--from", "2023-02-15",
                 "--to", "2023-02-15");
-        assertBadInput(backfill, "dws_users.sql: layer 'dws_users' does not plan: Column 'order_fees' not found");
+        assertBadInput(backfill, "dws_users.sql:17:75: layer 'dws_users' does not plan: Column 'order_fees' not found");
         assertFalse(backfill.out().contains("run "), backfill.out());
     }
 

@@ -5,6 +5,7 @@ import io.weir.runner.conf.LayerConf;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.WarehouseConf;
 import io.weir.runner.template.RenderedLayer;
+import io.weir.runner.template.LayerTemplate;
 import io.weir.runner.template.Renderer;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
@@ -107,15 +108,13 @@ public final class PlanCheck {
             TableEnvironment tables = environment();
             renderer.catalogStatements().forEach(tables::executeSql);
             for (LayerConf layer : scratchConf.layers()) {
-                plan(conf, layer, () -> tables.executeSql(renderer.stream(layer).targetDdl()));
+                plan(conf, layer, List.of(renderer.stream(layer).targetDdl()), tables::executeSql);
             }
             for (LayerConf layer : layers) {
                 RenderedLayer rendered = renderer.stream(scratchConf.layer(layer.name()));
                 TableEnvironment tEnv = environment();
-                plan(conf, layer, () -> {
-                    rendered.setupStatements().forEach(tEnv::executeSql);
-                    rendered.inserts().forEach(tEnv::explainSql);
-                });
+                plan(conf, layer, rendered.setupStatements(), tEnv::executeSql);
+                plan(conf, layer, rendered.inserts(), tEnv::explainSql);
                 LayerPlanCheck.check(conf, layer, tEnv, rendered.inserts());
                 if (StreamFence.applies(layer, tEnv, rendered)) {
                     fenced.add(layer.name());
@@ -137,19 +136,29 @@ public final class PlanCheck {
                 + " stream wrote; `weir verify --layer " + layer.name() + "` shows what it missed";
     }
 
-    private static void plan(PipelineConf conf, LayerConf layer, Runnable planning) {
-        try {
-            planning.run();
-        } catch (WeirException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw doesNotPlan(layer, conf.secrets().mask(reason(e)));
+    private static void plan(PipelineConf conf, LayerConf layer, List<String> statements,
+            java.util.function.Consumer<String> planning) {
+        for (String statement : statements) {
+            try {
+                planning.accept(statement);
+            } catch (WeirException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                String where = LayerTemplate.load(layer).positionOf(statement, e)
+                        .map(pos -> layer.template() + ":" + pos.getLineNum() + ":" + pos.getColumnNum())
+                        .orElse(layer.template().toString());
+                throw doesNotPlan(where, layer, conf.secrets().mask(reason(e)));
+            }
         }
     }
 
     /** The error for a layer Flink's planner refuses, in the template's name. */
     static WeirException doesNotPlan(LayerConf layer, String reason) {
-        return WeirException.badInput(layer.template() + ": layer '" + layer.name() + "' does not plan: " + reason);
+        return doesNotPlan(layer.template().toString(), layer, reason);
+    }
+
+    private static WeirException doesNotPlan(String where, LayerConf layer, String reason) {
+        return WeirException.badInput(where + ": layer '" + layer.name() + "' does not plan: " + reason);
     }
 
     /** Flink's own words, without its wrapper lines and Java class names. */

@@ -93,6 +93,14 @@ public final class LayerTemplate {
         return layer;
     }
 
+    /**
+     * Where in this file lies the part of a rendered statement that Flink's planner refused, when its
+     * message gives a span ({@link PlannerErrorPosition}).
+     */
+    public java.util.Optional<SqlParserPos> positionOf(String renderedStatement, Throwable plannerError) {
+        return PlannerErrorPosition.locate(text, file, renderedStatement, plannerError);
+    }
+
     public Path file() {
         return file;
     }

@@ -41,14 +41,53 @@ class PlanCheckTest {
         Path dwsUsers = templates.resolve("dws_users.sql");
         String sql = Files.readString(dwsUsers);
         assertTrue(sql.contains("SUM(order_fee)"), sql);
-        Files.writeString(dwsUsers, sql.replace("SUM(order_fee)", "SUM(no_such_fee)"));
+        String edited = sql.replace("SUM(order_fee)", "SUM(no_such_fee)");
+        Files.writeString(dwsUsers, edited);
         WeirException refused = assertThrows(WeirException.class, () -> PlanCheck.check(conf, conf.layers()));
         assertEquals(WeirException.BAD_INPUT, refused.exitCode());
-        assertTrue(refused.getMessage().startsWith(conf.layer("dws_users").template() + ": layer 'dws_users' does not plan:"),
-                refused.getMessage());
+        // The planner counts in the rendered statement; the message counts in the user's file.
+        String before = edited.substring(0, edited.indexOf("no_such_fee"));
+        int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+        int column = before.length() - before.lastIndexOf('\n');
+        assertTrue(refused.getMessage().startsWith(conf.layer("dws_users").template() + ":" + line + ":" + column
+                + ": layer 'dws_users' does not plan:"), refused.getMessage());
         assertTrue(refused.getMessage().contains("no_such_fee"), refused.getMessage());
 
         Files.writeString(dwsUsers, sql);
         assertEquals(first, PlanCheck.check(conf, conf.layers()));
+    }
+
+    @Test
+    void aRefusedTableOrExpressionIsPlacedAtItsLineAndColumnInTheTemplate() throws Exception {
+        Path templates = Files.createDirectories(dir.resolve("templates"));
+        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Path file = TestConfs.write(dir.resolve("conf"), TestConfs.standardSections(dir, 1, "none"));
+        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(),
+                "templates: " + templates));
+        PipelineConf conf = TestConfs.load(file);
+        Path dwsUsers = templates.resolve("dws_users.sql");
+        String sql = Files.readString(dwsUsers);
+
+        // The renderer qualifies the table's name; the user's own name is found.
+        assertRefusedAt(conf, dwsUsers, sql.replace("FROM dwd_orders", "FROM dwd_orderz"), "dwd_orderz",
+                "Object 'dwd_orderz' not found");
+        // A column the target's DDL names too is placed in the INSERT, where the planner refused it.
+        assertRefusedAt(conf, dwsUsers, sql.replace("pay_id IS NOT NULL", "paied_buy_fee_sum IS NOT NULL"),
+                "paied_buy_fee_sum IS", "Column 'paied_buy_fee_sum' not found");
+    }
+
+    private static void assertRefusedAt(PipelineConf conf, Path template, String edited, String at, String reason)
+            throws Exception {
+        Files.writeString(template, edited);
+        WeirException refused = assertThrows(WeirException.class, () -> PlanCheck.check(conf, conf.layers()));
+        String before = edited.substring(0, edited.indexOf(at));
+        int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+        int column = before.length() - before.lastIndexOf('\n');
+        assertTrue(refused.getMessage().startsWith(template + ":" + line + ":" + column + ": layer 'dws_users' does not plan: "
+                + reason), refused.getMessage());
     }
 }

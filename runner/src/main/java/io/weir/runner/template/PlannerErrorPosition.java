@@ -1,0 +1,151 @@
+package io.weir.runner.template;
+
+import org.apache.calcite.sql.SqlIdentifier;
+import org.apache.calcite.sql.SqlNode;
+import org.apache.calcite.sql.parser.SqlParserPos;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where in a template the part lies that Flink's planner refused. The planner validates the
+ * rendered statement (parameters bound, printed again by Flink's unparser), so its line and column
+ * count in that text, not in the user's file: the refused part is cut out of the rendered
+ * statement and looked up among the template's own parsed nodes, whose positions are the file's.
+ */
+public final class PlannerErrorPosition {
+
+    /** Calcite's prefix on a validation error, the span counted in the validated statement. */
+    private static final Pattern SPAN = Pattern.compile("From line (\\d+), column (\\d+) to line (\\d+), column (\\d+): ");
+
+    private PlannerErrorPosition() {}
+
+    /**
+     * @param template  the template's text, as {@link LayerTemplate} reads it
+     * @param statement the rendered statement the planner refused
+     * @param error     the planner's error; the validator's span sits on one of its causes
+     * @return the position in the template of the first node that prints as the refused part, if any does
+     */
+    public static Optional<SqlParserPos> locate(String template, Path file, String statement, Throwable error) {
+        Matcher span = null;
+        for (Throwable t = error; t != null && span == null; t = t.getCause() == t ? null : t.getCause()) {
+            Matcher candidate = SPAN.matcher(String.valueOf(t.getMessage()));
+            span = candidate.find() ? candidate : null;
+        }
+        if (span == null) {
+            return Optional.empty();
+        }
+        Optional<String> refused = cut(statement, Integer.parseInt(span.group(1)), Integer.parseInt(span.group(2)),
+                Integer.parseInt(span.group(3)), Integer.parseInt(span.group(4)));
+        if (refused.isEmpty()) {
+            return Optional.empty();
+        }
+        List<SqlNode> statements;
+        try {
+            statements = FlinkSql.parseStatements(template, file);
+        } catch (RuntimeException e) {
+            return Optional.empty(); // a template that no longer parses has its own error
+        }
+        // The same name can be a column of the target's DDL and a refused reference in the INSERT.
+        Optional<org.apache.calcite.sql.SqlKind> kind = kind(statement);
+        List<SqlNode> sameKind = statements.stream().filter(s -> kind.isPresent() && s.getKind() == kind.get()).toList();
+        for (List<SqlNode> candidates : List.of(sameKind, statements)) {
+            Optional<SqlParserPos> found = find(nodes(candidates), normalized(refused.get()));
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<SqlParserPos> find(List<SqlNode> nodes, String wanted) {
+        Optional<SqlParserPos> same = first(nodes, node -> normalized(FlinkSql.unparse(node)).equals(wanted));
+        if (same.isPresent()) {
+            return same;
+        }
+        // The renderer may qualify a table's name; the name the user wrote is still its last part.
+        String lastName = lastName(wanted);
+        return first(nodes, node -> node instanceof SqlIdentifier id && !id.isStar()
+                && lastName.equals(normalized(id.names.get(id.names.size() - 1))));
+    }
+
+    private static Optional<org.apache.calcite.sql.SqlKind> kind(String statement) {
+        try {
+            List<SqlNode> parsed = FlinkSql.parseStatements(statement, Path.of("rendered"));
+            return parsed.size() == 1 ? Optional.of(parsed.get(0).getKind()) : Optional.empty();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<SqlParserPos> first(List<SqlNode> nodes, java.util.function.Predicate<SqlNode> matches) {
+        return nodes.stream()
+                .filter(node -> node.getParserPosition() != null && node.getParserPosition().getLineNum() > 0)
+                .filter(node -> {
+                    try {
+                        return matches.test(node);
+                    } catch (RuntimeException e) {
+                        return false; // a node that cannot be printed on its own
+                    }
+                })
+                .map(SqlNode::getParserPosition)
+                .min(java.util.Comparator.comparingInt(SqlParserPos::getLineNum).thenComparingInt(SqlParserPos::getColumnNum));
+    }
+
+    /** The text between two 1-based positions, both ends included, as Calcite counts them. */
+    static Optional<String> cut(String text, int line, int column, int endLine, int endColumn) {
+        String[] lines = text.split("\n", -1);
+        if (line < 1 || endLine > lines.length || endLine < line) {
+            return Optional.empty();
+        }
+        StringBuilder out = new StringBuilder();
+        for (int l = line; l <= endLine; l++) {
+            String current = lines[l - 1];
+            int from = l == line ? column - 1 : 0;
+            int to = l == endLine ? endColumn : current.length();
+            if (from < 0 || to > current.length() || from > to) {
+                return Optional.empty();
+            }
+            out.append(current, from, to).append(l == endLine ? "" : "\n");
+        }
+        return out.length() == 0 ? Optional.empty() : Optional.of(out.toString());
+    }
+
+    private static String normalized(String sql) {
+        return sql.replace("`", "").replaceAll("\\s+", " ").strip().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String lastName(String normalizedName) {
+        int dot = normalizedName.lastIndexOf('.');
+        return dot < 0 ? normalizedName : normalizedName.substring(dot + 1);
+    }
+
+    private static List<SqlNode> nodes(List<SqlNode> statements) {
+        List<SqlNode> all = new ArrayList<>();
+        SqlTreeVisitor collector = new SqlTreeVisitor() {
+            @Override
+            public Void visit(org.apache.calcite.sql.SqlCall call) {
+                all.add(call);
+                return super.visit(call);
+            }
+
+            @Override
+            public Void visit(SqlIdentifier id) {
+                all.add(id);
+                return null;
+            }
+
+            @Override
+            public Void visit(org.apache.calcite.sql.SqlLiteral literal) {
+                all.add(literal);
+                return null;
+            }
+        };
+        statements.forEach(statement -> statement.accept(collector));
+        return all;
+    }
+}
