@@ -242,6 +242,39 @@ class SealedPartitionConsistencyTest {
         assertEquals(0, planted.get(0).missing() + planted.get(0).extra(), planted.toString());
         assertTrue(planted.get(0).samples().get(0).contains("user_003") && planted.get(0).samples().get(0)
                 .contains("found (ds=20230215, user_id=user_003, shops=99, max_fee=1.00)"), planted.toString());
+
+        // A DWD row changed behind Weir's back, and dws_users rebuilt from it: dws_users equals a
+        // recomputation from its input, so only verifying what it reads (its lookback reaches the day
+        // before) shows that the input is stale.
+        java.util.List<String> columns = lake.table("dwd_orders").rowType().getFieldNames();
+        String changed = String.join(", ", columns.stream().map(c -> c.equals("order_fee") ? "order_fee + 100"
+                : c.equals("order_update_time") ? "order_update_time + INTERVAL '1' HOUR" : c).toList());
+        tEnv.executeSql("INSERT INTO dwd_orders SELECT " + changed + " FROM dwd_orders WHERE ds = '" + DS
+                + "' AND order_id = 100005").await();
+        assertTrue(runner.run(planner.plan(new BackfillRequest("dws_users", D, D, false, 1, 1, true, false)), 1,
+                BackfillProgress.NONE).succeeded());
+        io.weir.runner.conf.LayerConf dwsUsers = conf.layer("dws_users");
+        io.weir.runner.conf.PartitionRange day = io.weir.runner.conf.PartitionRange.ofDays(D, D);
+        assertEquals(java.util.List.of("ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders", "dws_users"),
+                io.weir.backfill.verify.Verifier.withUpstream(conf, dwsUsers, day).keySet().stream()
+                        .map(io.weir.runner.conf.LayerConf::name).sorted(java.util.Comparator.comparing(
+                                name -> conf.layers().indexOf(conf.layer(name)))).toList());
+        assertEquals(io.weir.runner.conf.PartitionRange.ofDays(D.minusDays(1), D),
+                io.weir.backfill.verify.Verifier.withUpstream(conf, dwsUsers, day).get(conf.layer("dwd_orders")));
+        java.util.List<io.weir.backfill.verify.RowDiff.PartitionDiff> own = verifier.verify(dwsUsers, day);
+        assertTrue(own.stream().allMatch(io.weir.backfill.verify.RowDiff.PartitionDiff::same), own.toString());
+        var inputs = verifier.verifyInputs(dwsUsers, day);
+        assertEquals(java.util.List.of("ods_orders", "ods_orders_pay", "ods_product_catalog", "dwd_orders"),
+                java.util.List.copyOf(inputs.keySet()));
+        inputs.forEach((name, diffs) -> diffs.forEach(d -> assertEquals(!(name.equals("dwd_orders")
+                && d.partition().equals(DS)), d.same(), name + " " + d)));
+        io.weir.backfill.verify.RowDiff.PartitionDiff stale = inputs.get("dwd_orders").stream()
+                .filter(d -> d.partition().equals(DS)).findFirst().orElseThrow();
+        assertEquals(1, stale.differing(), stale.toString());
+        assertEquals("note: dwd_orders differs from its own recomputation, so what dws_users was built from is stale"
+                + " (its equal result proves only that it matches those inputs): `weir backfill --layer dwd_orders"
+                + " --cascade` over those partitions rebuilds it and everything it feeds",
+                io.weir.backfill.verify.Verifier.staleInputNote("dws_users", inputs, own).orElseThrow());
         assertTrue(lake.catalog().listTables("weir").stream().noneMatch(t -> t.startsWith("verify_")),
                 "the scratch tables are dropped");
     }

@@ -48,6 +48,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the comparison as JSON.")
     boolean json;
 
+    @Option(names = "--upstream", description = "Also verify every layer this one reads, directly or through others,"
+            + " over the partitions it reads, upstream first: a layer equals a recomputation from a stale input, so"
+            + " only the input's own check shows it.")
+    boolean upstream;
+
     @Override
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
@@ -59,13 +64,19 @@ final class VerifyCommand implements Callable<Integer> {
         }
         new Renderer(pipeline).checkAll();
         PipelineConf verifyConf = pipeline.withFlink(pipeline.flink().withWebUiPort(0));
+        Map<LayerConf, PartitionRange> layers = upstream ? Verifier.withUpstream(pipeline, layerConf, range)
+                : Map.of(layerConf, range);
+        Map<String, List<RowDiff.PartitionDiff>> inputs = new LinkedHashMap<>();
         Map<String, List<RowDiff.PartitionDiff>> results = new LinkedHashMap<>();
         try (Lake lake = new Lake(pipeline)) {
-            if (!lake.tableExists(layerConf.table())) {
-                throw WeirException.badInput("table " + layerConf.table() + " does not exist yet: run or backfill "
-                        + layerConf.name() + " first");
+            for (LayerConf each : layers.keySet()) {
+                if (!lake.tableExists(each.table())) {
+                    throw WeirException.badInput("table " + each.table() + " does not exist yet: run or backfill "
+                            + each.name() + " first");
+                }
             }
-            boolean staged = new Renderer(verifyConf).batch(layerConf, range).staging().isPresent();
+            boolean staged = layers.entrySet().stream().anyMatch(e ->
+                    new Renderer(verifyConf).batch(e.getKey(), e.getValue()).staging().isPresent());
             try (EmbeddedSource embedded = staged ? EmbeddedSource.startIfEmbedded(verifyConf) : null;
                     EmbeddedServing servingStore = serving ? EmbeddedServing.startIfEmbedded(
                             embedded != null ? embedded.conf() : verifyConf) : null) {
@@ -73,6 +84,9 @@ final class VerifyCommand implements Callable<Integer> {
                         : embedded != null ? embedded.conf() : verifyConf;
                 try (FlinkSession session = FlinkSession.start(effective.flink())) {
                     Verifier verifier = new Verifier(effective, session, new Renderer(effective), lake);
+                    if (upstream) {
+                        inputs.putAll(verifier.verifyInputs(layerConf, range));
+                    }
                     results.put("lake", verifier.verify(layerConf, range));
                     if (serving) {
                         results.put("serving", verifier.verifyServing(layerConf, range));
@@ -80,21 +94,31 @@ final class VerifyCommand implements Callable<Integer> {
                 }
             }
         }
-        print(results);
-        boolean same = results.values().stream().flatMap(List::stream).allMatch(RowDiff.PartitionDiff::same);
+        print(inputs, results);
+        boolean same = java.util.stream.Stream.concat(inputs.values().stream(), results.values().stream())
+                .flatMap(List::stream).allMatch(RowDiff.PartitionDiff::same);
         return same ? 0 : WeirException.JOB_FAILURE;
     }
 
-    private void print(Map<String, List<RowDiff.PartitionDiff>> results) throws Exception {
+    private void print(Map<String, List<RowDiff.PartitionDiff>> inputs, Map<String, List<RowDiff.PartitionDiff>> results)
+            throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(results));
+            Map<String, Object> all = new LinkedHashMap<>(results);
+            if (upstream) {
+                all.put("upstream", inputs);
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             out.flush();
             return;
         }
-        for (Map.Entry<String, List<RowDiff.PartitionDiff>> result : results.entrySet()) {
+        Map<String, List<RowDiff.PartitionDiff>> shown = new LinkedHashMap<>();
+        inputs.forEach((name, diffs) -> shown.put("input " + name, diffs));
+        shown.putAll(results);
+        for (Map.Entry<String, List<RowDiff.PartitionDiff>> result : shown.entrySet()) {
             String against = result.getKey().equals("lake") ? layer + " vs its batch recomputation"
-                    : "serving " + layer + " vs the lake";
+                    : result.getKey().equals("serving") ? "serving " + layer + " vs the lake"
+                    : result.getKey().substring("input ".length()) + " (read by " + layer + ") vs its batch recomputation";
             TextTable table = new TextTable("PARTITION", "EQUAL", "DIFFERING", "MISSING", "EXTRA");
             int differing = 0;
             for (RowDiff.PartitionDiff d : result.getValue()) {
@@ -109,6 +133,7 @@ final class VerifyCommand implements Callable<Integer> {
                 d.samples().forEach(s -> out.println("  " + (d.partition().isEmpty() ? "" : d.partition() + " ") + s));
             }
         }
+        Verifier.staleInputNote(layer, inputs, results.get("lake")).ifPresent(out::println);
         out.flush();
     }
 }

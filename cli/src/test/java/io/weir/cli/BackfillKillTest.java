@@ -156,6 +156,15 @@ class BackfillKillTest {
             }
             assertTrue(replaced >= 3 && replaced < DAYS, replaced + " partitions replaced");
             runningAtKill = ledger.entries().stream().filter(e -> e.status() == RunStatus.RUNNING).toList();
+            // Before anything resolves its lease, status already shows the killed run as interrupted, not as a bare failure.
+            for (LedgerEntry dead : runningAtKill) {
+                io.weir.scheduler.StatusReport.RunSummary run = new io.weir.scheduler.StatusCollector(conf, lake,
+                        java.time.Clock.systemUTC()).collect().runs().stream()
+                        .filter(r -> r.runId().equals(dead.runId())).findFirst().orElseThrow();
+                assertEquals(RunStatus.FAILED, run.state());
+                assertTrue(String.valueOf(run.error()).startsWith("interrupted: the run stopped while it built dws_users "),
+                        String.valueOf(run.error()));
+            }
         }
 
         Process rerun = weir("backfill", "--conf", confFile.toString(), "--layer", "dws_users",

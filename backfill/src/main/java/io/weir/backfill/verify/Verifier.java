@@ -45,6 +45,65 @@ public final class Verifier {
         this.lake = lake;
     }
 
+    /**
+     * The layer and every layer it reads, directly or through others, each over the span that the
+     * range's partitions read (lookbacks widen it), upstream first. A layer equals a recomputation
+     * from a stale input, so only its inputs' own checks show that the input is stale.
+     */
+    public static Map<LayerConf, PartitionRange> withUpstream(PipelineConf conf, LayerConf layer, PartitionRange range) {
+        Map<String, java.time.LocalDateTime> readFrom = new java.util.HashMap<>(Map.of(layer.name(), range.from()));
+        List<LayerConf> ordered = conf.layers(); // dependency order: a layer after every layer it reads
+        for (int i = ordered.size() - 1; i >= 0; i--) {
+            LayerConf reader = ordered.get(i);
+            java.time.LocalDateTime from = readFrom.get(reader.name());
+            if (from == null) {
+                continue;
+            }
+            java.time.LocalDateTime reads = from.minus(reader.lookback());
+            for (String table : reader.upstream()) {
+                conf.layerWritingTable(table).ifPresent(written ->
+                        readFrom.merge(written.name(), reads, (a, b) -> a.isBefore(b) ? a : b));
+            }
+        }
+        Map<LayerConf, PartitionRange> chain = new java.util.LinkedHashMap<>();
+        for (LayerConf each : ordered) {
+            if (readFrom.containsKey(each.name())) {
+                chain.put(each, new PartitionRange(readFrom.get(each.name()), range.until()).requireBounded(each));
+            }
+        }
+        return chain;
+    }
+
+    /**
+     * Verifies every layer the layer reads ({@link #withUpstream}), upstream first.
+     *
+     * @return each input layer's comparison by name, in dependency order; the layer's own is not among them
+     */
+    public Map<String, List<RowDiff.PartitionDiff>> verifyInputs(LayerConf layer, PartitionRange range) {
+        Map<String, List<RowDiff.PartitionDiff>> inputs = new java.util.LinkedHashMap<>();
+        withUpstream(conf, layer, range).forEach((input, read) -> {
+            if (!input.name().equals(layer.name())) {
+                inputs.put(input.name(), verify(input, read));
+            }
+        });
+        return inputs;
+    }
+
+    /**
+     * What to tell a user whose layer was built from an input that differs from its own recomputation,
+     * since an equal result then proves only that the layer matches its stale input.
+     */
+    public static java.util.Optional<String> staleInputNote(String layer, Map<String, List<RowDiff.PartitionDiff>> inputs,
+            List<RowDiff.PartitionDiff> result) {
+        return inputs.entrySet().stream()
+                .filter(input -> !input.getValue().stream().allMatch(RowDiff.PartitionDiff::same)).findFirst()
+                .map(stale -> "note: " + stale.getKey() + " differs from its own recomputation, so what " + layer
+                        + " was built from is stale" + (result.stream().allMatch(RowDiff.PartitionDiff::same)
+                                ? " (its equal result proves only that it matches those inputs)" : "")
+                        + ": `weir backfill --layer " + stale.getKey() + " --cascade` over those partitions rebuilds it"
+                        + " and everything it feeds");
+    }
+
     public List<RowDiff.PartitionDiff> verify(LayerConf layer, LocalDate from, LocalDate to) {
         return verify(layer, PartitionRange.ofDays(from, to));
     }
