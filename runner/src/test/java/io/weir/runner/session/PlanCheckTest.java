@@ -24,16 +24,8 @@ class PlanCheckTest {
 
     @Test
     void aTemplateEditedAfterItsCheckPassedIsCheckedAgain() throws Exception {
-        Path templates = Files.createDirectories(dir.resolve("templates"));
-        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, templates.resolve(file.getFileName()));
-            }
-        }
-        Path file = TestConfs.write(dir.resolve("conf"), TestConfs.standardSections(dir, 1, "none"));
-        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(),
-                "templates: " + templates));
-        PipelineConf conf = TestConfs.load(file);
+        Path templates = dir.resolve("templates");
+        PipelineConf conf = withOwnTemplates(templates);
 
         java.util.Set<String> first = PlanCheck.check(conf, conf.layers());
         assertEquals(first, PlanCheck.check(conf, conf.layers()));
@@ -59,16 +51,8 @@ class PlanCheckTest {
 
     @Test
     void aRefusedTableOrExpressionIsPlacedAtItsLineAndColumnInTheTemplate() throws Exception {
-        Path templates = Files.createDirectories(dir.resolve("templates"));
-        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
-            for (Path file : files.filter(Files::isRegularFile).toList()) {
-                Files.copy(file, templates.resolve(file.getFileName()));
-            }
-        }
-        Path file = TestConfs.write(dir.resolve("conf"), TestConfs.standardSections(dir, 1, "none"));
-        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(),
-                "templates: " + templates));
-        PipelineConf conf = TestConfs.load(file);
+        Path templates = dir.resolve("templates");
+        PipelineConf conf = withOwnTemplates(templates);
         Path dwsUsers = templates.resolve("dws_users.sql");
         String sql = Files.readString(dwsUsers);
 
@@ -78,6 +62,20 @@ class PlanCheckTest {
         // A column the target's DDL names too is placed in the INSERT, where the planner refused it.
         assertRefusedAt(conf, dwsUsers, sql.replace("pay_id IS NOT NULL", "paied_buy_fee_sum IS NOT NULL"),
                 "paied_buy_fee_sum IS", "Column 'paied_buy_fee_sum' not found");
+    }
+
+    /** The example conf, reading copies of the templates in {@code templates} that a test may edit. */
+    private PipelineConf withOwnTemplates(Path templates) throws Exception {
+        Files.createDirectories(templates);
+        try (Stream<Path> files = Files.list(TestConfs.templatesDir())) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Path file = TestConfs.write(dir.resolve("conf"), TestConfs.standardSections(dir, 1, "none"));
+        Files.writeString(file, Files.readString(file).replace("templates: " + TestConfs.templatesDir(),
+                "templates: " + templates));
+        return TestConfs.load(file);
     }
 
     private static void assertRefusedAt(PipelineConf conf, Path template, String edited, String at, String reason)
