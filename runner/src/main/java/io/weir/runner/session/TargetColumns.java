@@ -36,7 +36,7 @@ public final class TargetColumns {
         List<String> declared = renderer.declaredColumns(layer);
         List<String> existing = lake.table(layer.table()).rowType().getFieldNames();
         if (lowered(declared).equals(lowered(existing))) {
-            return Optional.empty();
+            return typeProblem(conf, lake, renderer, layer);
         }
         List<String> added = missingFrom(declared, existing);
         List<String> removed = missingFrom(existing, declared);
@@ -58,6 +58,39 @@ public final class TargetColumns {
                 + " to match (Paimon: ALTER TABLE " + table + " ADD ... / DROP ...; rows written before read NULL in an"
                 + " added column until a backfill --force rebuilds them), or put the template back; then"
                 + " weir stream --upgrade restarts a running layer with it");
+    }
+
+    /**
+     * A column whose declared type differs from the table's. Flink casts a query's values to the
+     * sink's type where it may do so implicitly (a DECIMAL of another precision or scale, a TIMESTAMP
+     * of other precision), so a type changed in the template alone would round or drop values quietly.
+     * Nullability is not compared: a key column is NOT NULL whether the DDL says so or not.
+     */
+    private static Optional<String> typeProblem(PipelineConf conf, Lake lake, Renderer renderer, LayerConf layer) {
+        List<org.apache.paimon.types.DataField> fields = lake.table(layer.table()).rowType().getFields();
+        List<Renderer.DeclaredColumn> declared = renderer.declaredColumnTypes(layer);
+        for (int i = 0; i < declared.size(); i++) {
+            Renderer.DeclaredColumn column = declared.get(i);
+            org.apache.flink.table.types.logical.LogicalType wanted;
+            try {
+                wanted = org.apache.flink.table.types.logical.utils.LogicalTypeParser.parse(column.type()).copy(true);
+            } catch (RuntimeException e) {
+                continue; // a type the descriptor parser does not spell as the DDL does: Flink's planner judges it
+            }
+            org.apache.flink.table.types.logical.LogicalType has =
+                    org.apache.paimon.flink.LogicalTypeConversion.toLogicalType(fields.get(i).type()).copy(true);
+            if (!wanted.equals(has)) {
+                String table = conf.warehouse().database() + "." + layer.table();
+                return Optional.of(layer.template() + ":" + column.line() + ":" + column.column() + ": layer '"
+                        + layer.name() + "' declares column " + column.name() + " as " + wanted.asSummaryString()
+                        + ", but " + table + " in the warehouse has it as " + has.asSummaryString() + ". CREATE TABLE IF"
+                        + " NOT EXISTS does not change a table that exists, and Flink would cast every value to the"
+                        + " table's type. Change the column to match (Paimon: ALTER TABLE " + table + " MODIFY "
+                        + fields.get(i).name() + " " + wanted.asSerializableString() + "; then weir backfill --force"
+                        + " rebuilds the partitions written before), or put the template back");
+            }
+        }
+        return Optional.empty();
     }
 
     private static List<String> lowered(List<String> names) {

@@ -49,6 +49,26 @@ class TargetColumnsTest {
             WeirException reordered = assertThrows(WeirException.class,
                     () -> TargetColumns.check(moved, lake, new Renderer(moved), moved.layers()));
             assertTrue(reordered.getMessage().contains("): the same columns in another order."), reordered.getMessage());
+
+            // The same types spelled otherwise, and key columns without NOT NULL, are the same table.
+            PipelineConf respelled = conf("respelled", sql -> sql.replace("  user_id STRING NOT NULL,\n  ds STRING NOT NULL,",
+                    "  user_id VARCHAR(2147483647),\n  ds STRING,").replace("DECIMAL(20, 2) NOT NULL", "NUMERIC(20, 2) NOT NULL"));
+            assertDoesNotThrow(() -> TargetColumns.check(respelled, lake, new Renderer(respelled), respelled.layers()));
+
+            // A scale changed in the template alone would round every value into the table's.
+            PipelineConf rescaled = conf("rescaled", sql -> sql.replace("DECIMAL(20, 2) NOT NULL", "DECIMAL(20, 4) NOT NULL"));
+            WeirException retyped = assertThrows(WeirException.class,
+                    () -> TargetColumns.check(rescaled, lake, new Renderer(rescaled), rescaled.layers()));
+            assertEquals(WeirException.BAD_INPUT, retyped.exitCode());
+            String sql = Files.readString(rescaled.layer("dws_users").template());
+            String before = sql.substring(0, sql.indexOf("  paied_buy_fee_sum DECIMAL(20, 4)") + 2);
+            int line = (int) before.chars().filter(c -> c == '\n').count() + 1;
+            int column = before.length() - before.lastIndexOf('\n');
+            assertTrue(retyped.getMessage().startsWith(rescaled.layer("dws_users").template() + ":" + line + ":" + column
+                    + ": layer 'dws_users' declares column paied_buy_fee_sum as DECIMAL(20, 4), but order_dw.dws_users in"
+                    + " the warehouse has it as DECIMAL(20, 2). CREATE TABLE IF NOT EXISTS does not change a table that"
+                    + " exists, and Flink would cast every value to the table's type. Change the column to match (Paimon:"
+                    + " ALTER TABLE order_dw.dws_users MODIFY paied_buy_fee_sum DECIMAL(20, 4);"), retyped.getMessage());
         }
     }
 
