@@ -19,10 +19,26 @@ final class ValidateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         new Renderer(pipeline).checkAll();
         PlanCheck.Checked checked = PlanCheck.checked(pipeline, pipeline.layers());
+        // A warehouse that exists already holds tables the templates must still match; none is made here.
+        if (io.weir.runner.lake.Lake.exists(pipeline.warehouse())) {
+            io.weir.runner.lake.Lake lake;
+            try {
+                lake = new io.weir.runner.lake.Lake(pipeline);
+            } catch (RuntimeException e) {
+                lake = null;
+                spec.commandLine().getOut().println("note: the warehouse's tables were not compared with the templates:"
+                        + " cannot open it (" + pipeline.secrets().mask(String.valueOf(e.getMessage())) + ")");
+            }
+            if (lake != null) {
+                try (io.weir.runner.lake.Lake open = lake) {
+                    io.weir.runner.session.TargetColumns.check(pipeline, open, new Renderer(pipeline), pipeline.layers());
+                }
+            }
+        }
         spec.commandLine().getOut().println(pipeline.file() + ": ok, " + pipeline.layers().size() + " layers planned, in dependency order: "
                 + String.join(" -> ", pipeline.layers().stream().map(LayerConf::name).toList()));
         checked.notes().forEach(spec.commandLine().getOut()::println);

@@ -364,6 +364,37 @@ class WeirCommandTest {
         assertTrue(!Files.exists(warehouse), "no warehouse created");
     }
 
+    @Test
+    void validateComparesATableThatExistsWithItsTemplate() throws Exception {
+        Path templates = Files.createDirectories(dir.resolve("retyped-templates"));
+        try (var files = Files.list(CliRun.projectDir().resolve("sql-templates"))) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(file, templates.resolve(file.getFileName()));
+            }
+        }
+        Path conf = dir.resolve("retyped.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART))
+                .replace("templates: ../sql-templates", "templates: " + templates)
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: " + dir.resolve("retyped-warehouse")));
+        PipelineConf pipeline = io.weir.runner.TestConfs.load(conf);
+        try (io.weir.runner.lake.Lake lake = new io.weir.runner.lake.Lake(pipeline)) {
+            lake.catalog().createDatabase("order_dw", true);
+            lake.catalog().createTable(org.apache.paimon.catalog.Identifier.create("order_dw", "dws_users"),
+                    org.apache.paimon.schema.Schema.newBuilder()
+                            .column("user_id", org.apache.paimon.types.DataTypes.STRING().notNull())
+                            .column("ds", org.apache.paimon.types.DataTypes.STRING().notNull())
+                            .column("paied_buy_fee_sum", org.apache.paimon.types.DataTypes.DECIMAL(20, 2).notNull())
+                            .primaryKey("user_id", "ds").partitionKeys("ds").option("bucket", "2").build(), false);
+        }
+        CliRun same = CliRun.of("validate", "--conf", conf.toString());
+        assertEquals(0, same.exitCode(), same.out() + same.err());
+
+        Path dws = templates.resolve("dws_users.sql");
+        Files.writeString(dws, Files.readString(dws).replace("DECIMAL(20, 2) NOT NULL", "DECIMAL(20, 4) NOT NULL"));
+        assertBadInput(CliRun.of("validate", "--conf", conf.toString()), "dws_users.sql:7:3: layer 'dws_users' declares"
+                + " column paied_buy_fee_sum as DECIMAL(20, 4), but order_dw.dws_users in the warehouse has it as DECIMAL(20, 2).");
+    }
+
     private static void assertBadInput(CliRun run, String message) {
         assertEquals(2, run.exitCode(), run.out() + run.err());
         assertTrue(run.err().contains(message), run.err());
