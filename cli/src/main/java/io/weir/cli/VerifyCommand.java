@@ -107,6 +107,7 @@ final class VerifyCommand implements Callable<Integer> {
             Map<String, Object> all = new LinkedHashMap<>(results);
             if (upstream) {
                 all.put("upstream", inputs);
+                Verifier.staleInputNote(layer, inputs, results.get("lake")).ifPresent(note -> all.put("note", note));
             }
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             out.flush();

@@ -36,6 +36,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -141,6 +142,13 @@ class BackfillKillTest {
                 }
                 Thread.sleep(50);
             }
+            // Killed while a partition is being built, so a lease is left to resolve.
+            while (ledger.entries().stream().noneMatch(e -> e.status() == RunStatus.RUNNING)) {
+                if (!child.isAlive() || Instant.now().isAfter(deadline)) {
+                    fail("no partition being built to kill: " + Files.readString(dir.resolve("child.log")));
+                }
+                Thread.sleep(20);
+            }
             child.destroyForcibly();
             assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             int done = doneSince(ledger, started);
@@ -156,6 +164,7 @@ class BackfillKillTest {
             }
             assertTrue(replaced >= 3 && replaced < DAYS, replaced + " partitions replaced");
             runningAtKill = ledger.entries().stream().filter(e -> e.status() == RunStatus.RUNNING).toList();
+            assertFalse(runningAtKill.isEmpty(), "a partition was being built at the kill");
             // Before anything resolves its lease, status already shows the killed run as interrupted, not as a bare failure.
             for (LedgerEntry dead : runningAtKill) {
                 io.weir.scheduler.StatusReport.RunSummary run = new io.weir.scheduler.StatusCollector(conf, lake,

@@ -322,9 +322,9 @@ public final class StatusCollector {
             Instant finished = latest.values().stream().map(LedgerEntry::finishedAt).filter(java.util.Objects::nonNull)
                     .max(Comparator.naturalOrder()).map(t -> t.toInstant(ZoneOffset.UTC)).orElse(null);
             String error = latest.values().stream().map(LedgerEntry::error).filter(java.util.Objects::nonNull)
-                    .findFirst().orElse(latest.values().stream().filter(e -> e.interrupted(now)).findFirst()
+                    .findFirst().orElseGet(() -> latest.values().stream().filter(e -> e.interrupted(now)).findFirst()
                             .map(e -> "interrupted: the run stopped while it built " + e.layer() + " " + e.partition()
-                                    + " (its lease expired)")
+                                    + " (its process is gone)")
                             .orElse(null));
             RunStatus state = counts.containsKey(RunStatus.RUNNING) ? RunStatus.RUNNING
                     : counts.containsKey(RunStatus.FAILED) ? RunStatus.FAILED

@@ -47,31 +47,47 @@ public final class Verifier {
 
     /**
      * The layer and every layer it reads, directly or through others, each over the span that the
-     * range's partitions read (lookbacks widen it), upstream first. A layer equals a recomputation
-     * from a stale input, so only its inputs' own checks show that the input is stale.
+     * range's partitions read, upstream first. A layer equals a recomputation from a stale input, so
+     * only its inputs' own checks show that the input is stale. Each layer is recomputed in whole
+     * partitions, so its span is widened to them before it is passed on, and again by its lookback.
+     * An unpartitioned layer is recomputed whole, but its inputs are checked over the range only.
      */
     public static Map<LayerConf, PartitionRange> withUpstream(PipelineConf conf, LayerConf layer, PartitionRange range) {
-        Map<String, java.time.LocalDateTime> readFrom = new java.util.HashMap<>(Map.of(layer.name(), range.from()));
+        Map<String, PartitionRange> spans = new java.util.HashMap<>(Map.of(layer.name(), range));
         List<LayerConf> ordered = conf.layers(); // dependency order: a layer after every layer it reads
         for (int i = ordered.size() - 1; i >= 0; i--) {
             LayerConf reader = ordered.get(i);
-            java.time.LocalDateTime from = readFrom.get(reader.name());
-            if (from == null) {
+            PartitionRange span = spans.get(reader.name());
+            if (span == null) {
                 continue;
             }
-            java.time.LocalDateTime reads = from.minus(reader.lookback());
+            PartitionRange built = reader.partition().map(spec -> new PartitionRange(spec.partitionOf(span.from()).start(),
+                    spec.partitionOf(span.until().minusNanos(1)).end())).orElse(span);
+            spans.put(reader.name(), built);
+            PartitionRange reads = new PartitionRange(built.from().minus(reader.lookback()), built.until());
             for (String table : reader.upstream()) {
-                conf.layerWritingTable(table).ifPresent(written ->
-                        readFrom.merge(written.name(), reads, (a, b) -> a.isBefore(b) ? a : b));
+                conf.layerWritingTable(table).ifPresent(written -> spans.merge(written.name(), reads, Verifier::union));
             }
         }
         Map<LayerConf, PartitionRange> chain = new java.util.LinkedHashMap<>();
         for (LayerConf each : ordered) {
-            if (readFrom.containsKey(each.name())) {
-                chain.put(each, new PartitionRange(readFrom.get(each.name()), range.until()).requireBounded(each));
+            PartitionRange span = spans.get(each.name());
+            if (span == null) {
+                continue;
+            }
+            try {
+                chain.put(each, each.name().equals(layer.name()) ? range : span.requireBounded(each));
+            } catch (io.weir.runner.WeirException e) {
+                throw io.weir.runner.WeirException.badInput("--upstream: " + layer.name() + " reads " + each.name()
+                        + " over " + span + ": " + e.getMessage());
             }
         }
         return chain;
+    }
+
+    private static PartitionRange union(PartitionRange a, PartitionRange b) {
+        return new PartitionRange(a.from().isBefore(b.from()) ? a.from() : b.from(),
+                a.until().isAfter(b.until()) ? a.until() : b.until());
     }
 
     /**
@@ -97,11 +113,17 @@ public final class Verifier {
             List<RowDiff.PartitionDiff> result) {
         return inputs.entrySet().stream()
                 .filter(input -> !input.getValue().stream().allMatch(RowDiff.PartitionDiff::same)).findFirst()
-                .map(stale -> "note: " + stale.getKey() + " differs from its own recomputation, so what " + layer
-                        + " was built from is stale" + (result.stream().allMatch(RowDiff.PartitionDiff::same)
-                                ? " (its equal result proves only that it matches those inputs)" : "")
-                        + ": `weir backfill --layer " + stale.getKey() + " --cascade` over those partitions rebuilds it"
-                        + " and everything it feeds");
+                .map(stale -> {
+                    List<String> differing = stale.getValue().stream().filter(d -> !d.same())
+                            .map(RowDiff.PartitionDiff::partition).filter(p -> !p.isEmpty()).sorted().toList();
+                    String over = differing.isEmpty() ? "" : " --from " + differing.get(0) + " --to "
+                            + differing.get(differing.size() - 1);
+                    return "note: " + stale.getKey() + " differs from its own recomputation, so what " + layer
+                            + " was built from is stale" + (result.stream().allMatch(RowDiff.PartitionDiff::same)
+                                    ? " (its equal result proves only that it matches those inputs)" : "")
+                            + ": `weir backfill --layer " + stale.getKey() + over + " --cascade` rebuilds it and"
+                            + " everything it feeds";
+                });
     }
 
     public List<RowDiff.PartitionDiff> verify(LayerConf layer, LocalDate from, LocalDate to) {

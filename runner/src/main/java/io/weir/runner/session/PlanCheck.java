@@ -144,11 +144,20 @@ public final class PlanCheck {
             } catch (WeirException e) {
                 throw e;
             } catch (RuntimeException e) {
-                String where = LayerTemplate.load(layer).positionOf(statement, e)
+                String where = position(layer, statement, e)
                         .map(pos -> layer.template() + ":" + pos.getLineNum() + ":" + pos.getColumnNum())
                         .orElse(layer.template().toString());
                 throw doesNotPlan(where, layer, conf.secrets().mask(reason(e)));
             }
+        }
+    }
+
+    private static java.util.Optional<org.apache.calcite.sql.parser.SqlParserPos> position(LayerConf layer, String statement,
+            RuntimeException refusal) {
+        try {
+            return LayerTemplate.load(layer).positionOf(statement, refusal);
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty(); // the template changed since it rendered: Flink's reason still stands
         }
     }
 

@@ -28,7 +28,8 @@ public final class PlannerErrorPosition {
      * @param template  the template's text, as {@link LayerTemplate} reads it
      * @param statement the rendered statement the planner refused
      * @param error     the planner's error; the validator's span sits on one of its causes
-     * @return the position in the template of the first node that prints as the refused part, if any does
+     * @return the position in the template of the node that prints as the refused part, the same
+     *     occurrence of it in text order, if any node does
      */
     public static Optional<SqlParserPos> locate(String template, Path file, String statement, Throwable error) {
         Matcher span = null;
@@ -39,61 +40,77 @@ public final class PlannerErrorPosition {
         if (span == null) {
             return Optional.empty();
         }
-        Optional<String> refused = cut(statement, Integer.parseInt(span.group(1)), Integer.parseInt(span.group(2)),
-                Integer.parseInt(span.group(3)), Integer.parseInt(span.group(4)));
+        int line = Integer.parseInt(span.group(1));
+        int column = Integer.parseInt(span.group(2));
+        Optional<String> refused = cut(statement, line, column, Integer.parseInt(span.group(3)),
+                Integer.parseInt(span.group(4)));
         if (refused.isEmpty()) {
             return Optional.empty();
         }
         List<SqlNode> statements;
+        List<SqlNode> rendered;
         try {
             statements = FlinkSql.parseStatements(template, file);
+            rendered = FlinkSql.parseStatements(statement, Path.of("rendered"));
         } catch (RuntimeException e) {
             return Optional.empty(); // a template that no longer parses has its own error
         }
+        String wanted = normalized(refused.get());
+        // The same text can appear more than once (a column in SELECT and WHERE, which Calcite checks
+        // first): the refused one is the same occurrence, in text order, in the template.
+        long before = positions(nodes(rendered), node -> printsAs(node, wanted)).stream()
+                .filter(pos -> pos.getLineNum() < line || pos.getLineNum() == line && pos.getColumnNum() < column).count();
         // The same name can be a column of the target's DDL and a refused reference in the INSERT.
-        Optional<org.apache.calcite.sql.SqlKind> kind = kind(statement);
-        List<SqlNode> sameKind = statements.stream().filter(s -> kind.isPresent() && s.getKind() == kind.get()).toList();
+        Optional<org.apache.calcite.sql.SqlKind> kind = rendered.size() == 1 ? Optional.of(rendered.get(0).getKind())
+                : Optional.empty();
+        List<SqlNode> sameKind = statements.stream().filter(st -> kind.isPresent() && st.getKind() == kind.get()).toList();
         for (List<SqlNode> candidates : List.of(sameKind, statements)) {
-            Optional<SqlParserPos> found = find(nodes(candidates), normalized(refused.get()));
-            if (found.isPresent()) {
-                return found;
+            List<SqlParserPos> same = positions(nodes(candidates), node -> printsAs(node, wanted));
+            if (!same.isEmpty()) {
+                return Optional.of(same.get((int) Math.min(before, same.size() - 1)));
+            }
+        }
+        // The renderer may qualify a table's name; the name the user wrote is still its last part.
+        if (name(refused.get()).isPresent()) {
+            String last = normalized(name(refused.get()).get());
+            for (List<SqlNode> candidates : List.of(sameKind, statements)) {
+                List<SqlParserPos> named = positions(nodes(candidates), node -> node instanceof SqlIdentifier id
+                        && !id.isStar() && last.equals(normalized(id.names.get(id.names.size() - 1))));
+                if (!named.isEmpty()) {
+                    return Optional.of(named.get(0));
+                }
             }
         }
         return Optional.empty();
     }
 
-    private static Optional<SqlParserPos> find(List<SqlNode> nodes, String wanted) {
-        Optional<SqlParserPos> same = first(nodes, node -> normalized(FlinkSql.unparse(node)).equals(wanted));
-        if (same.isPresent()) {
-            return same;
+    private static boolean printsAs(SqlNode node, String wanted) {
+        try {
+            return normalized(FlinkSql.unparse(node)).equals(wanted);
+        } catch (RuntimeException e) {
+            return false; // a node that cannot be printed on its own
         }
-        // The renderer may qualify a table's name; the name the user wrote is still its last part.
-        String lastName = lastName(wanted);
-        return first(nodes, node -> node instanceof SqlIdentifier id && !id.isStar()
-                && lastName.equals(normalized(id.names.get(id.names.size() - 1))));
     }
 
-    private static Optional<org.apache.calcite.sql.SqlKind> kind(String statement) {
+    /** The last part of the refused text when it is a name, as Flink's parser reads it. */
+    private static Optional<String> name(String refused) {
         try {
-            List<SqlNode> parsed = FlinkSql.parseStatements(statement, Path.of("rendered"));
-            return parsed.size() == 1 ? Optional.of(parsed.get(0).getKind()) : Optional.empty();
+            return FlinkSql.parseExpression(refused) instanceof SqlIdentifier id && !id.isStar()
+                    ? Optional.of(id.names.get(id.names.size() - 1)) : Optional.empty();
         } catch (RuntimeException e) {
             return Optional.empty();
         }
     }
 
-    private static Optional<SqlParserPos> first(List<SqlNode> nodes, java.util.function.Predicate<SqlNode> matches) {
+    /** The positions of the matching nodes, in text order. */
+    private static List<SqlParserPos> positions(List<SqlNode> nodes, java.util.function.Predicate<SqlNode> matches) {
         return nodes.stream()
                 .filter(node -> node.getParserPosition() != null && node.getParserPosition().getLineNum() > 0)
-                .filter(node -> {
-                    try {
-                        return matches.test(node);
-                    } catch (RuntimeException e) {
-                        return false; // a node that cannot be printed on its own
-                    }
-                })
+                .filter(matches)
                 .map(SqlNode::getParserPosition)
-                .min(java.util.Comparator.comparingInt(SqlParserPos::getLineNum).thenComparingInt(SqlParserPos::getColumnNum));
+                .distinct()
+                .sorted(java.util.Comparator.comparingInt(SqlParserPos::getLineNum).thenComparingInt(SqlParserPos::getColumnNum))
+                .toList();
     }
 
     /** The text between two 1-based positions, both ends included, as Calcite counts them. */
@@ -117,11 +134,6 @@ public final class PlannerErrorPosition {
 
     private static String normalized(String sql) {
         return sql.replace("`", "").replaceAll("\\s+", " ").strip().toLowerCase(java.util.Locale.ROOT);
-    }
-
-    private static String lastName(String normalizedName) {
-        int dot = normalizedName.lastIndexOf('.');
-        return dot < 0 ? normalizedName : normalizedName.substring(dot + 1);
     }
 
     private static List<SqlNode> nodes(List<SqlNode> statements) {

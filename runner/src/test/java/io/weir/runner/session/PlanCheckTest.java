@@ -62,6 +62,19 @@ class PlanCheckTest {
         // A column the target's DDL names too is placed in the INSERT, where the planner refused it.
         assertRefusedAt(conf, dwsUsers, sql.replace("pay_id IS NOT NULL", "paied_buy_fee_sum IS NOT NULL"),
                 "paied_buy_fee_sum IS", "Column 'paied_buy_fee_sum' not found");
+        // Named in SELECT and WHERE: the occurrence the planner refused, not the first one.
+        String twice = sql.replace("order_fee", "order_feez");
+        String inWhere = twice.substring(0, twice.indexOf("AND order_feez IS NOT NULL") + "AND ".length());
+        int line = (int) inWhere.chars().filter(c -> c == '\n').count() + 1;
+        int column = inWhere.length() - inWhere.lastIndexOf('\n');
+        String refusedAt = refusal(conf, dwsUsers, twice);
+        assertTrue(refusedAt.startsWith(dwsUsers + ":" + line + ":" + column + ": layer 'dws_users' does not plan: Column"
+                + " 'order_feez' not found"), "Calcite validates WHERE before SELECT: " + refusedAt);
+    }
+
+    private static String refusal(PipelineConf conf, Path template, String edited) throws Exception {
+        Files.writeString(template, edited);
+        return assertThrows(WeirException.class, () -> PlanCheck.check(conf, conf.layers())).getMessage();
     }
 
     /** The example conf, reading copies of the templates in {@code templates} that a test may edit. */
