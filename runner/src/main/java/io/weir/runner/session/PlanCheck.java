@@ -45,7 +45,16 @@ public final class PlanCheck {
      * @param fenced the layers whose stream keeps out of sealed partitions
      * @param notes  one line per layer whose stream can drop late rows and that no schedule rebuilds
      */
-    public record Checked(java.util.Set<String> fenced, List<String> notes) {}
+    public record Checked(java.util.Set<String> fenced, List<String> notes,
+            Map<String, org.apache.flink.table.types.logical.RowType> declared) {}
+
+    /**
+     * Each layer's table as its template's DDL makes it, by layer name: the columns and types a
+     * table made now would have, as Flink reads them back from Paimon.
+     */
+    public static Map<String, org.apache.flink.table.types.logical.RowType> declaredTables(PipelineConf conf) {
+        return checked(conf, List.of(), false).declared();
+    }
 
     /** As {@link #check}, with the notes a user should read before running the layers. */
     public static Checked checked(PipelineConf conf, List<LayerConf> layers) {
@@ -99,6 +108,7 @@ public final class PlanCheck {
     private static Checked planned(PipelineConf conf, List<LayerConf> layers, boolean withNotes) {
         java.util.Set<String> fenced = new java.util.TreeSet<>();
         List<String> notes = new java.util.ArrayList<>();
+        Map<String, org.apache.flink.table.types.logical.RowType> declared = new java.util.HashMap<>();
         Path scratch = createScratch();
         try {
             PipelineConf scratchConf = conf.withWarehouse(
@@ -109,6 +119,9 @@ public final class PlanCheck {
             renderer.catalogStatements().forEach(tables::executeSql);
             for (LayerConf layer : scratchConf.layers()) {
                 plan(conf, layer, List.of(renderer.stream(layer).targetDdl()), tables::executeSql);
+                declared.put(layer.name(), (org.apache.flink.table.types.logical.RowType) tables
+                        .from("`" + layer.table().replace("`", "``") + "`").getResolvedSchema()
+                        .toPhysicalRowDataType().getLogicalType());
             }
             for (LayerConf layer : layers) {
                 RenderedLayer rendered = renderer.stream(scratchConf.layer(layer.name()));
@@ -126,7 +139,7 @@ public final class PlanCheck {
         } finally {
             delete(scratch);
         }
-        return new Checked(fenced, List.copyOf(notes));
+        return new Checked(fenced, List.copyOf(notes), Map.copyOf(declared));
     }
 
     private static String lateRowsNote(LayerConf layer, String node) {

@@ -64,22 +64,23 @@ public final class TargetColumns {
      * A column whose declared type differs from the table's. Flink casts a query's values to the
      * sink's type where it may do so implicitly (a DECIMAL of another precision or scale, a TIMESTAMP
      * of other precision), so a type changed in the template alone would round or drop values quietly.
-     * Nullability is not compared: a key column is NOT NULL whether the DDL says so or not.
+     * The declared types are those of the table the template's DDL makes ({@link PlanCheck#declaredTables}),
+     * so defaults and spellings (VARCHAR, NUMERIC) are Flink's own. Nullability is not compared: a
+     * key column is NOT NULL whether the DDL says so or not.
      */
     private static Optional<String> typeProblem(PipelineConf conf, Lake lake, Renderer renderer, LayerConf layer) {
         List<org.apache.paimon.types.DataField> fields = lake.table(layer.table()).rowType().getFields();
-        List<Renderer.DeclaredColumn> declared = renderer.declaredColumnTypes(layer);
-        for (int i = 0; i < declared.size(); i++) {
-            Renderer.DeclaredColumn column = declared.get(i);
-            org.apache.flink.table.types.logical.LogicalType wanted;
-            try {
-                wanted = org.apache.flink.table.types.logical.utils.LogicalTypeParser.parse(column.type()).copy(true);
-            } catch (RuntimeException e) {
-                continue; // a type the descriptor parser does not spell as the DDL does: Flink's planner judges it
-            }
+        org.apache.flink.table.types.logical.RowType declaredTable = PlanCheck.declaredTables(conf).get(layer.name());
+        List<Renderer.DeclaredColumn> declared = renderer.declaredColumnPositions(layer);
+        if (declaredTable == null || declaredTable.getFieldCount() != fields.size() || declared.size() != fields.size()) {
+            return Optional.empty();
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            org.apache.flink.table.types.logical.LogicalType wanted = declaredTable.getTypeAt(i).copy(true);
             org.apache.flink.table.types.logical.LogicalType has =
                     org.apache.paimon.flink.LogicalTypeConversion.toLogicalType(fields.get(i).type()).copy(true);
             if (!wanted.equals(has)) {
+                Renderer.DeclaredColumn column = declared.get(i);
                 String table = conf.warehouse().database() + "." + layer.table();
                 return Optional.of(layer.template() + ":" + column.line() + ":" + column.column() + ": layer '"
                         + layer.name() + "' declares column " + column.name() + " as " + wanted.asSummaryString()

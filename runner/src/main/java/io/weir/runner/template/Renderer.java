@@ -59,15 +59,12 @@ public final class Renderer {
     }
 
     /** The names of the physical columns the template's CREATE TABLE declares for the layer's table, in order. */
-    /**
-     * A column the template's target DDL declares, with its type as Flink's parser printed it, and
-     * where the file declares it.
-     */
-    public record DeclaredColumn(String name, String type, int line, int column) {}
+    /** A column the template's target DDL declares, and where the file declares it. */
+    public record DeclaredColumn(String name, int line, int column) {}
 
-    public List<DeclaredColumn> declaredColumnTypes(LayerConf layer) {
+    public List<DeclaredColumn> declaredColumnPositions(LayerConf layer) {
         return template(layer).bind(parameters(layer, conf.startDate().atStartOfDay(), END_OF_TIME.plusDays(1).atStartOfDay()))
-                .targetColumns().stream().map(c -> new DeclaredColumn(c.getName().getSimple(), FlinkSql.unparse(c.getType()),
+                .targetColumns().stream().map(c -> new DeclaredColumn(c.getName().getSimple(),
                         c.getName().getParserPosition().getLineNum(), c.getName().getParserPosition().getColumnNum())).toList();
     }
 
