@@ -76,18 +76,19 @@ public final class TargetColumns {
             return Optional.empty();
         }
         for (int i = 0; i < fields.size(); i++) {
-            org.apache.flink.table.types.logical.LogicalType wanted = declaredTable.getTypeAt(i).copy(true);
-            org.apache.flink.table.types.logical.LogicalType has =
-                    org.apache.paimon.flink.LogicalTypeConversion.toLogicalType(fields.get(i).type()).copy(true);
+            // As Paimon types: a watermark's column reads back from the catalog as a ROWTIME timestamp.
+            org.apache.paimon.types.DataType wanted =
+                    org.apache.paimon.flink.LogicalTypeConversion.toDataType(declaredTable.getTypeAt(i)).copy(true);
+            org.apache.paimon.types.DataType has = fields.get(i).type().copy(true);
             if (!wanted.equals(has)) {
                 Renderer.DeclaredColumn column = declared.get(i);
                 String table = conf.warehouse().database() + "." + layer.table();
                 return Optional.of(layer.template() + ":" + column.line() + ":" + column.column() + ": layer '"
-                        + layer.name() + "' declares column " + column.name() + " as " + wanted.asSummaryString()
-                        + ", but " + table + " in the warehouse has it as " + has.asSummaryString() + ". CREATE TABLE IF"
+                        + layer.name() + "' declares column " + column.name() + " as " + wanted.asSQLString()
+                        + ", but " + table + " in the warehouse has it as " + has.asSQLString() + ". CREATE TABLE IF"
                         + " NOT EXISTS does not change a table that exists, and Flink would cast every value to the"
                         + " table's type. Change the column to match (Paimon: ALTER TABLE " + table + " MODIFY "
-                        + fields.get(i).name() + " " + wanted.asSerializableString() + "; then weir backfill --force"
+                        + fields.get(i).name() + " " + wanted.asSQLString() + "; then weir backfill --force"
                         + " rebuilds the partitions written before), or put the template back");
             }
         }

@@ -33,6 +33,9 @@ class TargetColumnsTest {
         try (FlinkSession session = FlinkSession.start(made.flink()); Lake lake = new Lake(made)) {
             new TableCreator(made, session, new Renderer(made)).createMissingTable(made.layer("dws_users"));
             assertDoesNotThrow(() -> TargetColumns.check(made, lake, new Renderer(made), List.of(made.layer("dws_users"))));
+            // A watermark's column reads back as a rowtime attribute, and is still the same type.
+            new TableCreator(made, session, new Renderer(made)).createMissingTable(made.layer("dwd_orders"));
+            assertDoesNotThrow(() -> TargetColumns.check(made, lake, new Renderer(made), List.of(made.layer("dwd_orders"))));
 
             PipelineConf added = conf("added", sql -> sql.replace("  PRIMARY KEY (user_id, ds)",
                     "  max_fee DECIMAL(20, 2),\n  PRIMARY KEY (user_id, ds)"));
