@@ -29,11 +29,9 @@ import java.util.function.BiConsumer;
  * {@code source.type: kafka}: changelog topics read with Flink's Kafka connector. The template
  * names the topic and the format ({@code debezium-json}, {@code canal-json} for changelogs, plain
  * {@code json} for append-only events); Weir adds the brokers and a consumer group. A stream reads
- * a topic from its earliest message. A backfill re-reads it from the start of its range up to the
- * newest message when its read starts ({@code scan.startup.mode = timestamp},
- * {@code scan.bounded.mode = latest-offset}),
- * through staging as for MySQL, and is refused when retention has already deleted messages from
- * that range.
+ * a topic from its earliest message. A backfill re-reads it from its earliest message too, up to
+ * the newest message when its read starts ({@code scan.bounded.mode = latest-offset}), through
+ * staging as for MySQL, and is refused when retention has already deleted messages from that range.
  */
 public final class KafkaSource implements SourceKind {
 
@@ -60,11 +58,13 @@ public final class KafkaSource implements SourceKind {
     }
 
     /**
-     * Where a backfill starts reading. Kafka stamps a message in UTC when it is produced, while a
-     * partition's span is the source's wall clock, which may be up to 14 hours ahead of UTC: a day
-     * early covers every zone. Reading more is harmless, as the template's filter keeps the range.
+     * From when changes to a range's rows are surely stamped: Kafka stamps a message in UTC when it
+     * is produced, while a partition's span is the source's wall clock, which may be up to 14 hours
+     * ahead of UTC, so a day early covers every zone. Retention that deleted messages after this
+     * lost changes to the range. A backfill does not start its read here: a row's last message can
+     * be older than its partition (a ride booked days ahead), and a read from here would drop it.
      */
-    static Instant readFrom(SourceRead.Span span) {
+    static Instant changesFrom(SourceRead.Span span) {
         return span.start().minus(Duration.ofDays(1));
     }
 
@@ -93,8 +93,9 @@ public final class KafkaSource implements SourceKind {
         options.put("properties.group.id", read.bounded().isPresent() ? group + "-backfill" : group);
         if (read.bounded().isPresent()) {
             options.put("properties.commit.offsets.on.checkpoint", "false");
-            options.put("scan.startup.mode", "timestamp");
-            options.put("scan.startup.timestamp-millis", String.valueOf(readFrom(read.bounded().get()).toEpochMilli()));
+            // From the first message, whatever the range: the rebuild replaces the partition, so a row of
+            // it whose only message was produced before the range began must be read too.
+            options.put("scan.startup.mode", "earliest-offset");
             // Up to the newest message when the read starts, not to the range's end: a change made later
             // to a row of the range belongs to it. Not a time fixed when the plan is rendered either: the
             // stream may write a message produced after it before the rebuild commits, and the rebuild
@@ -144,7 +145,7 @@ public final class KafkaSource implements SourceKind {
         try (Admin admin = created) {
             Map<String, TopicDescription> described = described(conf, admin, topics, read);
             if (read.bounded().isPresent()) {
-                checkRetention(admin, described, readFrom(read.bounded().get()), read);
+                checkRetention(admin, described, changesFrom(read.bounded().get()), read);
             }
             if (!read.columns().isEmpty()) {
                 List<TopicPartition> partitions = partitions(described);
@@ -221,9 +222,9 @@ public final class KafkaSource implements SourceKind {
             Instant keptFrom = Instant.ofEpochMilli(kept.timestamp());
             if (keptFrom.isAfter(rangeStart)) {
                 throw WeirException.badInput(where + " has lost its messages before " + keptFrom + " to retention (it now"
-                        + " starts at offset " + earliest.get(partition).offset() + "), and the backfill must read from "
-                        + rangeStart + " (a day before the range, for the source's time zone): it would miss changes."
-                        + " Backfill a range that starts after " + keptFrom.plus(Duration.ofDays(1))
+                        + " starts at offset " + earliest.get(partition).offset() + "), and changes to the range may be"
+                        + " stamped from " + rangeStart + " (a day before the range, for the source's time zone): a"
+                        + " backfill would miss them. Backfill a range that starts after " + keptFrom.plus(Duration.ofDays(1))
                         + ", or feed the topic again from its source.");
             }
         }

@@ -38,7 +38,7 @@ public final class PlannerErrorPosition {
             span = candidate.find() ? candidate : null;
         }
         if (span == null) {
-            return Optional.empty();
+            return quotedLiteral(template, file, error);
         }
         int line = Integer.parseInt(span.group(1));
         int column = Integer.parseInt(span.group(2));
@@ -78,6 +78,35 @@ public final class PlannerErrorPosition {
                         && !id.isStar() && last.equals(normalized(id.names.get(id.names.size() - 1))));
                 if (!named.isEmpty()) {
                     return Optional.of(named.get(0));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A quoted word in an error message, as Flink quotes an option's value ('debezium-jsn'). */
+    private static final Pattern QUOTED = Pattern.compile("'([^'\\s]{1,200})'");
+
+    /**
+     * For an error without a span (a connector or format that no factory has, an option's bad value):
+     * the string literal of the template whose value the message quotes, when exactly one literal has it.
+     */
+    private static Optional<SqlParserPos> quotedLiteral(String template, Path file, Throwable error) {
+        List<SqlNode> literals;
+        try {
+            literals = nodes(FlinkSql.parseStatements(template, file)).stream()
+                    .filter(node -> node instanceof org.apache.calcite.sql.SqlCharStringLiteral).toList();
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            Matcher quoted = QUOTED.matcher(String.valueOf(t.getMessage()));
+            while (quoted.find()) {
+                String word = quoted.group(1);
+                List<SqlParserPos> same = positions(literals, node ->
+                        word.equals(((org.apache.calcite.sql.SqlCharStringLiteral) node).getValueAs(String.class)));
+                if (same.size() == 1) {
+                    return Optional.of(same.get(0));
                 }
             }
         }

@@ -70,6 +70,12 @@ class PlanCheckTest {
         String refusedAt = refusal(conf, dwsUsers, twice);
         assertTrue(refusedAt.startsWith(dwsUsers + ":" + line + ":" + column + ": layer 'dws_users' does not plan: Column"
                 + " 'order_feez' not found"), "Calcite validates WHERE before SELECT: " + refusedAt);
+        // Without a span from the planner, the option value its message quotes is found.
+        String typo = sql.replace("'merge-engine' = 'aggregation'", "'merge-engine' = 'aggregatoin'");
+        String value = typo.substring(0, typo.indexOf("'merge-engine' = 'aggregatoin'") + "'merge-engine' = ".length());
+        String refusedValue = refusal(conf, dwsUsers, typo);
+        assertTrue(refusedValue.startsWith(dwsUsers + ":" + ((int) value.chars().filter(c -> c == '\n').count() + 1) + ":"
+                + (value.length() - value.lastIndexOf('\n')) + ": layer 'dws_users' does not plan: "), refusedValue);
     }
 
     private static String refusal(PipelineConf conf, Path template, String edited) throws Exception {

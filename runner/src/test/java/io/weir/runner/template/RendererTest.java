@@ -292,11 +292,10 @@ class RendererTest {
         String staged = String.join("\n", kafkaRenderer.batch(bounded.layer("ods_orders"),
                 java.time.LocalDate.of(2023, 2, 15), java.time.LocalDate.of(2023, 2, 15)).staging().orElseThrow()
                 .temporaryObjects());
-        assertTrue(staged.contains("'scan.startup.mode' = 'timestamp'")
-                && !staged.contains("'scan.startup.mode' = 'latest-offset'")
+        // From the first message, whatever the range: a row's only message can be older than its partition.
+        assertTrue(staged.contains("'scan.startup.mode' = 'earliest-offset'")
+                && !staged.contains("'scan.startup.mode' = 'latest-offset'") && !staged.contains("timestamp-millis")
                 && staged.contains("'scan.bounded.mode' = 'latest-offset'"), staged);
-        assertTrue(staged.contains("'scan.startup.timestamp-millis' = '" + java.time.LocalDate.of(2023, 2, 14).atStartOfDay()
-                .toInstant(java.time.ZoneOffset.UTC).toEpochMilli() + "'"), "a day early, for the source's time zone: " + staged);
         String stream = String.join("\n", kafkaRenderer.stream(bounded.layer("ods_orders")).temporaryObjects());
         assertTrue(stream.contains("'scan.startup.mode' = 'latest-offset'") && !stream.contains("earliest-offset"),
                 "a stream keeps the template's own start: " + stream);
