@@ -28,8 +28,11 @@ final class DuePartitions {
     private final MissingPartitions missing;
     private final RebuiltInputs rebuiltInputs;
 
+    private final Lake lake;
+
     DuePartitions(PipelineConf conf, Lake lake, LakeState lakeState, LedgerState ledger) {
         this.conf = conf;
+        this.lake = lake;
         this.ledger = ledger;
         this.rebuiltInputs = new RebuiltInputs(conf, ledger);
         this.missing = new MissingPartitions(conf, lake, table -> lakeState.of(table).partitions(),
@@ -85,6 +88,15 @@ final class DuePartitions {
         List<Partition> partitions = built.keySet().stream().map(spec::parse).flatMap(java.util.Optional::stream)
                 .sorted(java.util.Comparator.comparing(Partition::start)).toList();
         List<MissingPartitions.Missing> stale = new ArrayList<>(missing.of(layer, partitions, built, null, now));
+        if (new io.weir.runner.session.LayerState(conf, layer).streamingSince().isPresent()) {
+            // The layer's stream reads its inputs' changes and writes them into every partition it does
+            // not keep out of, so an input that changed since a batch build is not stale there. What a
+            // streaming read skips, an input's batch rebuild, is RebuiltInputs' to list.
+            java.util.Set<String> keptOut = io.weir.runner.session.PlanCheck.check(conf, List.of(layer)).contains(layer.name())
+                    ? new io.weir.runner.lake.Seals(lake).of(layer.table()) : java.util.Set.of();
+            stale.removeIf(m -> m.reason() == MissingPartitions.Reason.UPSTREAM_CHANGED
+                    && !keptOut.contains(m.partition().value()));
+        }
         java.util.Set<String> listed = new java.util.HashSet<>(stale.stream().map(m -> m.partition().value()).toList());
         rebuiltInputs.of(layer, now).stream().filter(m -> listed.add(m.partition().value())).forEach(stale::add);
         stale.sort(java.util.Comparator.comparing(m -> m.partition().start()));

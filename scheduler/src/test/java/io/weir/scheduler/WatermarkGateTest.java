@@ -199,6 +199,14 @@ class WatermarkGateTest {
         assertTrue(backfill(conf, "ods_orders", true).succeeded());
         assertTrue(hasOrder("dwd_orders", 100051), "the cascade brought the order into dwd_orders");
         assertTrue(waiting(status, "dwd_orders").isEmpty(), "cascaded: " + status.collect().waiting());
+
+        // A change the binlog carries: ods_orders' day changes after dwd_orders' batch build, and the
+        // dwd_orders stream writes it too. Nothing is stale, so status names nothing to rebuild.
+        SampleSource.execute(mariaDb, "UPDATE orders SET buy_fee = 9.00 WHERE order_id = 100051");
+        Await.until(TIMEOUT, () -> lake.rowsOfPartitions("dwd_orders", List.of("20230215")).stream().anyMatch(r ->
+                Long.valueOf(100051).equals(r.get("order_id")) && new java.math.BigDecimal("9.00").equals(r.get("order_fee"))),
+                () -> "the dwd_orders stream never wrote the new fee of 100051");
+        assertTrue(waiting(status, "dwd_orders").isEmpty(), "the stream carried the change: " + status.collect().waiting());
     }
 
     /**
