@@ -88,7 +88,8 @@ final class DuePartitions {
         List<Partition> partitions = built.keySet().stream().map(spec::parse).flatMap(java.util.Optional::stream)
                 .sorted(java.util.Comparator.comparing(Partition::start)).toList();
         List<MissingPartitions.Missing> stale = new ArrayList<>(missing.of(layer, partitions, built, null, now));
-        if (new io.weir.runner.session.LayerState(conf, layer).streamingSince().isPresent()) {
+        boolean inputChanged = stale.stream().anyMatch(m -> m.reason() == MissingPartitions.Reason.UPSTREAM_CHANGED);
+        if (inputChanged && new io.weir.runner.session.LayerState(conf, layer).streamingSince().isPresent()) {
             // The layer's stream reads its inputs' changes and writes them into every partition it does
             // not keep out of, so an input that changed since a batch build is not stale there. What a
             // streaming read skips, an input's batch rebuild, is RebuiltInputs' to list.
