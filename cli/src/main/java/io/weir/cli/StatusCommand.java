@@ -84,6 +84,12 @@ final class StatusCommand implements Callable<Integer> {
         }
         tables.print(out);
         out.println();
+        List<String> ahead = report.tables().stream().map(t -> aheadNote(t.layer(), t.lagMs(), pipeline.timeZone()))
+                .flatMap(java.util.Optional::stream).toList();
+        if (!ahead.isEmpty()) {
+            ahead.forEach(out::println);
+            out.println();
+        }
         List<StatusReport.TableStatus> closedOtherwise = report.tables().stream().filter(t -> t.closing() != null
                 && !t.closing().basis().equals("WATERMARK")).toList();
         if (!closedOtherwise.isEmpty()) {
@@ -110,6 +116,22 @@ final class StatusCommand implements Callable<Integer> {
         printWaiting(report, pipeline, out);
         out.println();
         printRuns(report, out);
+    }
+
+    /** How far ahead of now a watermark may be before status says why: beyond clock skew, within any zone offset. */
+    static final java.time.Duration AHEAD = java.time.Duration.ofMinutes(15);
+
+    /**
+     * A watermark ahead of now: an event stamped in the future, or a source whose local times are of
+     * a zone east of the pipeline's, which closes partitions late and shows a negative lag.
+     */
+    static java.util.Optional<String> aheadNote(String layer, Long lagMs, java.time.ZoneId zone) {
+        if (lagMs == null || lagMs >= -AHEAD.toMillis()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("note: " + layer + ": its watermark is " + Durations.show(-lagMs) + " ahead of now in "
+                + zone + " (pipeline.time-zone). Either an event was stamped in the future, or its source writes local"
+                + " times of a zone east of " + zone + ": then set pipeline.time-zone to that zone");
     }
 
     /** "12s (hop 2s)", with the target and MISSED when the layer has one. */
