@@ -50,7 +50,8 @@ final class SyncCommand implements Callable<Integer> {
         if (layer.partition().isEmpty()) {
             throw WeirException.badInput("table " + table + " is unpartitioned: its stream sync keeps it in step");
         }
-        PartitionRange range = PartitionRange.parse(layer, "--from", from, "--to", to).requireBounded(layer);
+        PartitionRange range = PartitionRange.parse(layer, "--from", from, "--to", to).requireFromStart(pipeline)
+                .requireBounded(layer);
         List<String> partitions = layer.partition().get().partitions(range).stream().map(Partition::value).toList();
         PrintWriter out = spec.commandLine().getOut();
         try (EmbeddedServing serving = EmbeddedServing.startIfEmbedded(pipeline);

@@ -408,6 +408,11 @@ class WeirCommandTest {
         CliRun reversed = CliRun.of("sync", "--conf", QUICKSTART, "--table", "dws_users", "--from", "2023-02-16", "--to", "2023-02-15");
         assertEquals(2, reversed.exitCode(), reversed.err());
         assertTrue(reversed.err().contains("--from 2023-02-16 is after --to 2023-02-15"), reversed.err());
+        // Nothing is built before the pipeline's start: a sync there would empty the serving table's days.
+        CliRun early = CliRun.of("sync", "--conf", QUICKSTART, "--table", "dws_users", "--from", "2022-12-30", "--to", "2023-01-02");
+        assertBadInput(early, "--from 2022-12-30 is before pipeline.start-date 2023-01-01 of ");
+        assertBadInput(CliRun.of("sync", "--conf", QUICKSTART, "--table", "dws_users", "--from", "2022-12-01", "--to",
+                "2022-12-02"), "ends before pipeline.start-date 2023-01-01 of ");
     }
 
     @Test

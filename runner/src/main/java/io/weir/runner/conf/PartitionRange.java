@@ -31,6 +31,20 @@ public record PartitionRange(LocalDateTime from, LocalDateTime until) {
     /** The most partitions one command rebuilds, verifies or syncs at once (a stated limit). */
     public static final int MAX_PARTITIONS = 10_000;
 
+    /**
+     * Refuses a range that reaches before the pipeline's start-date: nothing is built there, so what a
+     * command would write for those partitions is nothing.
+     */
+    public PartitionRange requireFromStart(PipelineConf conf) {
+        java.time.LocalDateTime start = conf.startDate().atStartOfDay();
+        if (from.isBefore(start)) {
+            throw WeirException.badInput((until.isAfter(start) ? "--from " + firstDay() + " is before" : "the range " + this
+                    + " ends before") + " pipeline.start-date " + conf.startDate() + " of " + conf.file()
+                    + ": nothing is built before it");
+        }
+        return this;
+    }
+
     /** Refuses a range that names more than {@link #MAX_PARTITIONS} partitions of the layer. */
     public PartitionRange requireBounded(LayerConf layer) {
         long partitions = layer.partition().map(spec -> spec.count(this)).orElse(1L);
