@@ -23,8 +23,7 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
     @Override
     public void due(String layer, List<String> partitions, List<String> why) {
         catchUp.put(layer, new int[] {partitions.size(), 0});
-        print(layer + ": " + partitions.size() + " partition(s) due: " + range(partitions)
-                + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
+        print(layer + ": " + partitions.size() + " partition(s) due: " + range(partitions) + reasons(partitions, why));
     }
 
     @Override
@@ -33,8 +32,28 @@ final class ConsoleScheduleEvents implements ScheduleEvents {
         synchronized (counts) {
             counts[0] += partitions.size();
         }
-        print(layer + ": " + partitions.size() + " more partition(s) due: " + range(partitions)
-                + (why.stream().distinct().count() == 1 ? " (" + why.get(0) + ")" : ""));
+        print(layer + ": " + partitions.size() + " more partition(s) due: " + range(partitions) + reasons(partitions, why));
+    }
+
+    private static final int REASONS_SHOWN = 3;
+
+    /** One reason for all, or the first few partitions with theirs: a line never says "due" without why. */
+    static String reasons(List<String> partitions, List<String> why) {
+        if (why.isEmpty()) {
+            return "";
+        }
+        if (why.stream().distinct().count() == 1) {
+            return " (" + why.get(0) + ")";
+        }
+        StringBuilder each = new StringBuilder(" (");
+        int shown = Math.min(REASONS_SHOWN, Math.min(partitions.size(), why.size()));
+        for (int i = 0; i < shown; i++) {
+            each.append(i == 0 ? "" : "; ").append(partitions.get(i)).append(": ").append(why.get(i));
+        }
+        if (partitions.size() > shown) {
+            each.append("; ").append(partitions.size() - shown).append(" more");
+        }
+        return each.append(')').toString();
     }
 
     /**

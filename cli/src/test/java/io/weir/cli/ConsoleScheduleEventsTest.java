@@ -28,6 +28,17 @@ class ConsoleScheduleEventsTest {
     }
 
     @Test
+    void partitionsDueForDifferentReasonsEachSayWhy() {
+        assertEquals(" (20240301: not built; 20240302: late data: ods partition 20240302 changed after the build;"
+                + " 20240303: not built; 2 more)", ConsoleScheduleEvents.reasons(
+                        List.of("20240301", "20240302", "20240303", "20240304", "20240305"),
+                        List.of("not built", "late data: ods partition 20240302 changed after the build", "not built",
+                                "not built", "not built")));
+        assertEquals(" (20240301: not built; 20240302: interrupted)",
+                ConsoleScheduleEvents.reasons(List.of("20240301", "20240302"), List.of("not built", "interrupted")));
+    }
+
+    @Test
     void aReasonThatChangesAtEveryPollIsSaidOnceAMinutePerLayerAfterEachPartitionsFirstWait() {
         StringWriter text = new StringWriter();
         ConsoleScheduleEvents events = new ConsoleScheduleEvents(new PrintWriter(text));
