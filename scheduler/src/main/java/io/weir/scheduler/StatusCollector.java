@@ -75,6 +75,7 @@ public final class StatusCollector {
             tables.add(tableStatus(layer, now));
         }
         List<StatusReport.Waiting> waiting = new ArrayList<>();
+        rebuildFirst.clear();
         Map<String, Integer> dueCounts = new LinkedHashMap<>();
         Map<String, java.util.Set<String>> dueByTable = new java.util.HashMap<>();
         for (LayerConf layer : conf.layers()) {
@@ -92,8 +93,9 @@ public final class StatusCollector {
             }
             dueCounts.put(layer.name(), dueNow.size());
             for (MissingPartitions.Missing d : dueNow.subList(0, Math.min(dueNow.size(), WAITING_SHOWN_PER_LAYER))) {
+                String first = rebuildFirst.get(layer.name() + "/" + d.partition().value());
                 waiting.add(new StatusReport.Waiting(layer.name(), d.partition().value(), d.why(),
-                        readiness.check(layer, d.partition()).reason()));
+                        first != null ? first : readiness.check(layer, d.partition()).reason()));
             }
         }
         return new StatusReport(conf.name(), now, tables, runs(), waiting, dueCounts, List.of(), "", List.of(),
@@ -129,14 +131,24 @@ public final class StatusCollector {
             if (built.status() != RunStatus.DONE || already.contains(built.partition()) || partition.isEmpty()) {
                 continue;
             }
-            inputDue(layer, partition.get(), dueByTable).ifPresent(input -> found.add(new MissingPartitions.Missing(
-                    partition.get(), MissingPartitions.Reason.UPSTREAM_CHANGED, "its input " + input + " needs building again first")));
+            inputDue(layer, partition.get(), dueByTable).ifPresent(input -> {
+                found.add(new MissingPartitions.Missing(partition.get(), MissingPartitions.Reason.UPSTREAM_CHANGED,
+                        "its input " + input.table() + " partition " + input.partition() + " needs building again first"));
+                // Rebuilding this layer now would read what is about to change: the input goes first.
+                rebuildFirst.put(layer.name() + "/" + built.partition(), "its input, first: weir backfill --layer "
+                        + input.layer() + " --from " + input.partition() + " --to " + input.partition() + " --cascade");
+            });
         }
         found.sort(Comparator.comparing(m -> m.partition().start()));
         return found;
     }
 
-    private Optional<String> inputDue(LayerConf layer, Partition partition, Map<String, java.util.Set<String>> dueByTable) {
+    /** Per "layer/partition" of a layer without a schedule, what to rebuild before it; filled by each collect. */
+    private final Map<String, String> rebuildFirst = new java.util.HashMap<>();
+
+    private record InputDue(String table, String layer, String partition) {}
+
+    private Optional<InputDue> inputDue(LayerConf layer, Partition partition, Map<String, java.util.Set<String>> dueByTable) {
         for (String upstream : layer.upstream()) {
             java.util.Set<String> upstreamDue = dueByTable.getOrDefault(upstream, java.util.Set.of());
             Optional<PartitionSpec> upstreamSpec = conf.layerWritingTable(upstream).flatMap(LayerConf::partition);
@@ -145,7 +157,8 @@ public final class StatusCollector {
             }
             for (Partition read : PartitionMapping.read(layer, partition, upstreamSpec.get())) {
                 if (upstreamDue.contains(read.value())) {
-                    return Optional.of(upstream + " partition " + read.value());
+                    return Optional.of(new InputDue(upstream, conf.layerWritingTable(upstream).orElseThrow().name(),
+                            read.value()));
                 }
             }
         }

@@ -230,7 +230,9 @@ class SchedulerTest {
         assertTrue(behind.stream().anyMatch(w -> w.layer().equals("dwd_orders") && w.partition().equals("20230301")
                 && w.due().contains("ods_orders")), behind.toString());
         assertTrue(behind.stream().anyMatch(w -> w.layer().equals("dws_users") && w.partition().equals("20230301")
-                && w.due().equals("its input dwd_orders partition 20230301 needs building again first")), behind.toString());
+                && w.due().equals("its input dwd_orders partition 20230301 needs building again first")
+                && w.waitingOn().equals("its input, first: weir backfill --layer dwd_orders --from 20230301 --to 20230301"
+                        + " --cascade")), behind.toString());
         backfill("dwd_orders", MAR_1, MAR_1);
         // Without a schedule no tick will rebuild it: status names the partition and why.
         List<StatusReport.Waiting> unscheduled = new StatusCollector(base, lake, clockAt(marchFourth)).collect().waiting()
