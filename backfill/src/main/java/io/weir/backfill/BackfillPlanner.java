@@ -52,12 +52,7 @@ public final class BackfillPlanner {
         }
         LayerConf layer = conf.layer(request.layer());
         PartitionRange range = request.range();
-        LocalDateTime pipelineStart = conf.startDate().atStartOfDay();
-        if (range.from().isBefore(pipelineStart) && range.until().isAfter(pipelineStart)) {
-            throw WeirException.badInput("--from " + range.firstDay() + " is before pipeline.start-date "
-                    + conf.startDate() + " of " + conf.file() + ": nothing is built before it");
-        }
-        range.requireBounded(layer);
+        range.requireFromStart(conf).requireBounded(layer);
         renderer.checkAll();
         // A layer that does not plan is refused before anything else is said of it (the run repeats
         // the check, from its cache).
@@ -265,10 +260,6 @@ public final class BackfillPlanner {
      * no data for yet: the layer would be built from nothing and recorded as built.
      */
     private void checkRangeHasData(LayerConf layer, PartitionRange range, Set<String> rebuiltFirst) {
-        if (!range.until().isAfter(conf.startDate().atStartOfDay())) {
-            throw WeirException.badInput("the range " + range + " ends before pipeline.start-date "
-                    + conf.startDate() + " of " + conf.file());
-        }
         for (String upstream : layer.upstream()) {
             LayerConf upstreamLayer = conf.layerWritingTable(upstream).orElseThrow();
             if (upstreamLayer.partition().isEmpty() || rebuiltFirst.contains(upstream)) {
