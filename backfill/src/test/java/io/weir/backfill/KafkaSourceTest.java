@@ -48,6 +48,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -161,7 +162,8 @@ class KafkaSourceTest {
                 .plan(new BackfillRequest("ods_orders", D, D, false, 31, 1, true, true));
         String staged = String.join("\n", plan.layers().get(0).chunks().get(0).rendered().staging().orElseThrow()
                 .temporaryObjects());
-        assertTrue(staged.contains("'scan.startup.mode' = 'earliest-offset'") && staged.contains("'scan.bounded.mode' = 'latest-offset'"),
+        assertTrue(staged.contains("'scan.startup.mode' = 'earliest-offset'") && staged.contains("'scan.bounded.mode' = 'latest-offset'")
+                && staged.contains("'properties.isolation.level' = 'read_committed'"),
                 staged);
         // A producer whose clock runs an hour fast stamps a message (an order of another day, so the
         // day's rows stay MySQL's): a read bounded by a time stops at it, and would miss what follows.
@@ -172,6 +174,11 @@ class KafkaSourceTest {
             stream.checkHealthy();
             return !lake.rowsOfPartitions("ods_orders", List.of("20230301")).isEmpty();
         }, () -> "the stream never wrote the fast-stamped order 100300");
+        // What an exactly-once producer aborted never happened: a new order and an update of another,
+        // in the topic before the next order. Once the stream wrote that one, it has passed them.
+        kafka.produceTransaction("order_dw.orders", Instant.now(), List.of(orderMessage(100302, "44.40"),
+                "{\"before\":" + orderRow(100001, "2000.00") + ",\"after\":" + orderRow(100001, "1.00") + ",\"op\":\"u\"}"),
+                false);
         // A change made after the plan, which the running stream writes before the rebuild begins: the
         // rebuild replaces the day, so it must read that change too. A bound fixed when the plan was
         // rendered lost it.
@@ -181,11 +188,25 @@ class KafkaSourceTest {
             stream.checkHealthy();
             return lakeOrders().containsKey(100200L);
         }, () -> "the stream never wrote order 100200: " + lakeOrders());
+        assertFalse(lakeOrders().containsKey(100302L) || lakeOrders().containsKey(100001L),
+                "the stream wrote rows of an aborted transaction: " + lakeOrders());
+        // The topic now ends with an abort marker, which no reader is handed: the bounded read must still end.
+        kafka.produceTransaction("order_dw.orders", Instant.now(), List.of(orderMessage(100304, "66.60")), false);
         BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
         assertTrue(result.succeeded(), result.failures().toString());
         assertEquals(mysqlOrders(), lakeOrders());
         assertTrue(lakeOrders().containsKey(100200L) && before.equals(without(lakeOrders(), 100200L).toString()),
                 before + " then " + lakeOrders());
+    }
+
+    private static String orderRow(long orderId, String fee) {
+        return "{\"order_id\":" + orderId + ",\"user_id\":\"user_005\",\"shop_id\":12345,\"product_id\":1,"
+                + "\"buy_fee\":" + fee + ",\"create_time\":\"2023-02-15 10:00:00\","
+                + "\"update_time\":\"2023-02-15 10:00:00\",\"state\":1}";
+    }
+
+    private static String orderMessage(long orderId, String fee) {
+        return "{\"before\":null,\"after\":" + orderRow(orderId, fee) + ",\"op\":\"c\"}";
     }
 
     private static Map<Long, BigDecimal> without(Map<Long, BigDecimal> orders, long orderId) {

@@ -131,6 +131,35 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes string messages in one transaction, as an exactly-once producer does, and commits or
+     * aborts it. The aborted messages stay in the topic, marked so, for a reader that reads them anyway.
+     */
+    public void produceTransaction(String topic, Instant timestamp, List<String> values, boolean commit) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "weir-sandbox-" + topic);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (String value : values) {
+                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), null, value)).get();
+            }
+            if (commit) {
+                producer.commitTransaction();
+            } else {
+                producer.abortTransaction();
+            }
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot write to topic " + topic + ": " + e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Every message a single-partition topic holds now, oldest first. */
     public List<String> messages(String topic) {
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),

@@ -4,9 +4,12 @@ import io.weir.runner.WeirException;
 import io.weir.runner.conf.SourceConf;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -36,6 +39,7 @@ import java.util.function.BiConsumer;
 public final class KafkaSource implements SourceKind {
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
+    static final String READ_COMMITTED = "read_committed";
 
     @Override
     public String type() {
@@ -91,6 +95,10 @@ public final class KafkaSource implements SourceKind {
         // A backfill is a consumer of its own: it must not share the stream's client ids (JMX) nor its
         // group's committed offsets, which monitoring reads as the stream's lag.
         options.put("properties.group.id", read.bounded().isPresent() ? group + "-backfill" : group);
+        // Kafka's consumers read every message by default, also those of a transaction its producer
+        // aborted (Flink's exactly-once sink, Kafka Streams, Connect's exactly-once sources): rows
+        // that never happened. Flink's connector leaves the default as it is.
+        options.put("properties.isolation.level", READ_COMMITTED);
         if (read.bounded().isPresent()) {
             options.put("properties.commit.offsets.on.checkpoint", "false");
             // From the first message, whatever the range: the rebuild replaces the partition, so a row of
@@ -136,6 +144,7 @@ public final class KafkaSource implements SourceKind {
             return; // a topic-pattern: whatever matches is read
         }
         List<String> topics = List.of(topicList.split(";"));
+        IsolationLevel isolation = isolation(read, tableOptions.getOrDefault("properties.isolation.level", READ_COMMITTED));
         Admin created;
         try {
             created = Admin.create(adminProperties(conf, tableOptions));
@@ -149,11 +158,25 @@ public final class KafkaSource implements SourceKind {
             }
             if (!read.columns().isEmpty()) {
                 List<TopicPartition> partitions = partitions(described);
-                KafkaColumnCheck.check(read.table(), tableOptions, adminProperties(conf, tableOptions),
-                        offsetsOf(offsets(admin, partitions, OffsetSpec.latest())),
-                        offsetsOf(offsets(admin, partitions, OffsetSpec.earliest())), read.columns());
+                // The sample reads as the job does, and stops where that reader's messages end: an open
+                // transaction's are not there yet.
+                Map<String, Object> consumer = adminProperties(conf, tableOptions);
+                consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.name().toLowerCase(java.util.Locale.ROOT));
+                KafkaColumnCheck.check(read.table(), tableOptions, consumer,
+                        offsetsOf(offsets(admin, partitions, OffsetSpec.latest(), isolation)),
+                        offsetsOf(offsets(admin, partitions, OffsetSpec.earliest(), isolation)), read.columns());
             }
         }
+    }
+
+    private static IsolationLevel isolation(SourceRead read, String level) {
+        for (IsolationLevel known : IsolationLevel.values()) {
+            if (known.name().equalsIgnoreCase(level)) {
+                return known;
+            }
+        }
+        throw WeirException.badInput("table " + read.table() + ": 'properties.isolation.level' = '" + level
+                + "'; expected read_committed or read_uncommitted");
     }
 
     private static Map<String, Object> adminProperties(SourceConf conf, Map<String, String> tableOptions) {
@@ -232,10 +255,15 @@ public final class KafkaSource implements SourceKind {
 
     private static Map<TopicPartition, ListOffsetsResultInfo> offsets(Admin admin, List<TopicPartition> partitions,
             OffsetSpec spec) {
+        return offsets(admin, partitions, spec, IsolationLevel.READ_UNCOMMITTED);
+    }
+
+    private static Map<TopicPartition, ListOffsetsResultInfo> offsets(Admin admin, List<TopicPartition> partitions,
+            OffsetSpec spec, IsolationLevel isolation) {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         partitions.forEach(p -> request.put(p, spec));
         try {
-            return admin.listOffsets(request).all().get(ADMIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+            return admin.listOffsets(request, new ListOffsetsOptions(isolation)).all().get(ADMIN_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             throw WeirException.badInput("cannot read the offsets of " + partitions + ": " + e.getMessage());
         } catch (InterruptedException e) {

@@ -236,7 +236,8 @@ class RendererTest {
         assertEquals(java.util.List.of("source", "events"), mixed.sources().stream().map(s -> s.name()).toList());
         Renderer mixedRenderer = new Renderer(mixed);
         String orders = String.join("\n", mixedRenderer.stream(mixed.layer("ods_orders")).temporaryObjects());
-        assertTrue(orders.contains("'properties.bootstrap.servers' = 'kafka.internal:9092'"), orders);
+        assertTrue(orders.contains("'properties.bootstrap.servers' = 'kafka.internal:9092'")
+                && orders.contains("'properties.isolation.level' = 'read_committed'"), orders);
         assertFalse(orders.contains("'hostname'"), orders);
         String pays = String.join("\n", mixedRenderer.stream(mixed.layer("ods_orders_pay")).temporaryObjects());
         assertTrue(pays.contains("'hostname' = '127.0.0.1'") && !pays.contains("bootstrap"), pays);
@@ -273,7 +274,8 @@ class RendererTest {
         // The template's own start would make a backfill read almost nothing.
         java.nio.file.Files.writeString(templates.resolve("kafka/ods_orders.sql"), java.nio.file.Files.readString(
                 TestConfs.templatesDir().resolve("kafka/ods_orders.sql"))
-                .replace("'format' = 'debezium-json'", "'format' = 'debezium-json', 'scan.startup.mode' = 'latest-offset'"));
+                .replace("'format' = 'debezium-json'", "'format' = 'debezium-json', 'scan.startup.mode' = 'latest-offset',"
+                        + " 'properties.isolation.level' = 'read_uncommitted'"));
         // A Kafka table that names its own brokers is the template's business, in a MySQL-fed pipeline too.
         java.nio.file.Files.writeString(templates.resolve("ods_events.sql"), "CREATE TEMPORARY TABLE events ("
                 + " id BIGINT, ts TIMESTAMP(3)) WITH ('connector' = 'kafka', 'topic' = 'events',"
@@ -295,10 +297,18 @@ class RendererTest {
         // From the first message, whatever the range: a row's only message can be older than its partition.
         assertTrue(staged.contains("'scan.startup.mode' = 'earliest-offset'")
                 && !staged.contains("'scan.startup.mode' = 'latest-offset'") && !staged.contains("timestamp-millis")
-                && staged.contains("'scan.bounded.mode' = 'latest-offset'"), staged);
+                && staged.contains("'scan.bounded.mode' = 'latest-offset'")
+                && staged.contains("'properties.isolation.level' = 'read_uncommitted'") && !staged.contains("read_committed"),
+                "a backfill reads as the template's stream does, aborted transactions included when it says so: " + staged);
         String stream = String.join("\n", kafkaRenderer.stream(bounded.layer("ods_orders")).temporaryObjects());
         assertTrue(stream.contains("'scan.startup.mode' = 'latest-offset'") && !stream.contains("earliest-offset"),
                 "a stream keeps the template's own start: " + stream);
+        java.nio.file.Files.writeString(templates.resolve("kafka/ods_orders.sql"), java.nio.file.Files.readString(
+                templates.resolve("kafka/ods_orders.sql")).replace("'read_uncommitted'", "'read-committed'"));
+        io.weir.runner.WeirException misspelt = org.junit.jupiter.api.Assertions.assertThrows(io.weir.runner.WeirException.class,
+                () -> new Renderer(bounded).checkStreamSources(bounded.layer("ods_orders")));
+        assertTrue(misspelt.getMessage().endsWith("kafka/ods_orders.sql: table kafka_orders: 'properties.isolation.level'"
+                + " = 'read-committed'; expected read_committed or read_uncommitted"), misspelt.getMessage());
         String events = String.join("\n", kafkaRenderer.stream(bounded.layer("ods_events")).temporaryObjects());
         assertTrue(events.contains("'elsewhere:9092'") && !events.contains("kafka.internal") && !events.contains("group.id"),
                 events);
