@@ -1,5 +1,12 @@
 package io.weir.bench;
 
+import io.weir.backfill.BackfillPlan;
+import io.weir.backfill.BackfillPlanner;
+import io.weir.backfill.BackfillProgress;
+import io.weir.backfill.BackfillRequest;
+import io.weir.backfill.BackfillResult;
+import io.weir.backfill.BackfillRunner;
+import io.weir.backfill.Ledger;
 import io.weir.runner.conf.PipelineConf;
 import io.weir.runner.conf.PipelineConfLoader;
 import io.weir.runner.conf.WarehouseConf;
@@ -7,6 +14,7 @@ import io.weir.runner.lake.Lake;
 import io.weir.runner.session.FlinkSession;
 import io.weir.runner.session.RunningStream;
 import io.weir.runner.session.StreamRunner;
+import io.weir.runner.template.Renderer;
 import io.weir.sandbox.KafkaBroker;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.configuration.Configuration;
@@ -21,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +43,10 @@ import java.util.function.BooleanSupplier;
  * each checkpoint, so the interval bounds the rate: every commit writes files for every bucket). Each run reads the
  * whole topic into a fresh warehouse and is timed between its first commit and the commit that
  * completes the table; three runs each, alternating, medians compared.
- * Usage: bench/run KafkaIngestBench [messages, default 2000000] [checkpoint interval, default 5s]
+ * With {@code backfill} as the third argument it times Weir's backfills of that topic instead: one day,
+ * then seven days in one chunk, each into a fresh lake. A backfill reads the topic from its first
+ * message whatever the range, so a day costs about a read of the whole topic.
+ * Usage: bench/run KafkaIngestBench [messages, default 2000000] [checkpoint interval, default 5s] [backfill]
  */
 public final class KafkaIngestBench {
 
@@ -55,6 +67,10 @@ public final class KafkaIngestBench {
         try (KafkaBroker kafka = KafkaBroker.start(work.resolve("kafka"))) {
             kafka.createTopic(TOPIC, 1, Map.of());
             fill(kafka, messages);
+            if (args.length > 2 && args[2].equals("backfill")) {
+                backfills(kafka, work, messages);
+                System.exit(0);
+            }
             double[] weir = new double[3];
             double[] bare = new double[3];
             try (FlinkSession session = FlinkSession.start(conf(work.resolve("probe"), kafka).flink())) {
@@ -94,6 +110,31 @@ public final class KafkaIngestBench {
         }
         System.out.printf("topic filled with %,d messages in %.1f s%n", messages,
                 Duration.between(started, Instant.now()).toMillis() / 1000.0);
+    }
+
+    private static void backfills(KafkaBroker kafka, Path work, int messages) throws Exception {
+        LocalDate first = LocalDate.of(2023, 2, 10);
+        try (FlinkSession session = FlinkSession.start(conf(work.resolve("probe"), kafka).flink())) {
+            for (int days : new int[] {1, 7}) {
+                PipelineConf conf = conf(work.resolve("backfill-" + days), kafka);
+                try (Lake lake = new Lake(conf)) {
+                    Renderer renderer = new Renderer(conf);
+                    Ledger ledger = new Ledger(lake);
+                    Instant started = Instant.now();
+                    BackfillPlan plan = new BackfillPlanner(conf, renderer, lake, ledger).plan(new BackfillRequest(
+                            "ods_orders", first, first.plusDays(days - 1), false, days, 1, true, true));
+                    BackfillResult result = new BackfillRunner(conf, session, renderer, lake, ledger)
+                            .run(plan, 1, BackfillProgress.NONE);
+                    double seconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+                    if (!result.succeeded()) {
+                        throw new IllegalStateException("the backfill failed: " + result.failures());
+                    }
+                    System.out.printf("backfill of %d day(s): %,d rows written in %.1f s (plan, staging the whole topic"
+                            + " of %,d messages, overwrite, ledger): %,.0f topic messages/s%n", days, result.rowsWritten(),
+                            seconds, messages, messages / seconds);
+                }
+            }
+        }
     }
 
     private static double weir(FlinkSession session, KafkaBroker kafka, Path dir, int messages) throws Exception {
