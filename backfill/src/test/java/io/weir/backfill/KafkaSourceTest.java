@@ -320,6 +320,84 @@ class KafkaSourceTest {
         }, () -> "the stream kept running past a malformed message");
     }
 
+    @Test
+    @Order(6)
+    void anUpsertTopicIsReadByTheStreamAndABackfill() throws Exception {
+        kafka.createTopic("rides", 1, Map.of("cleanup.policy", "compact"));
+        Instant at = Instant.now();
+        kafka.produceKeyed("rides", at, List.of(ride(1, "10.00", "08:00"), ride(2, "20.00", "09:00"), ride(3, "30.00", "10:00"),
+                ride(1, "11.00", "08:00"), new java.util.AbstractMap.SimpleEntry<>("{\"ride_id\":2}", null),
+                rideOn(4, "2023-02-16 11:00:00")));
+        Path templates = dir.resolve("upsert-templates");
+        java.nio.file.Files.createDirectories(templates);
+        java.nio.file.Files.writeString(templates.resolve("ods_rides.sql"), """
+                CREATE TEMPORARY TABLE kafka_rides (
+                  ride_id BIGINT NOT NULL,
+                  fare DECIMAL(10, 2),
+                  event_time TIMESTAMP(3) NOT NULL,
+                  PRIMARY KEY (ride_id) NOT ENFORCED,
+                  WATERMARK FOR event_time AS event_time - INTERVAL '5' SECOND
+                ) WITH ('connector' = 'upsert-kafka', 'topic' = 'rides', 'key.format' = 'json', 'value.format' = 'json');
+                CREATE TABLE IF NOT EXISTS ods_rides (
+                  ride_id BIGINT NOT NULL, fare DECIMAL(10, 2), event_time TIMESTAMP(3) NOT NULL, ds STRING NOT NULL,
+                  PRIMARY KEY (ride_id, ds) NOT ENFORCED
+                ) PARTITIONED BY (ds) WITH ('bucket' = '1', 'changelog-producer' = 'input');
+                INSERT INTO ods_rides SELECT ride_id, fare, event_time, DATE_FORMAT(event_time, 'yyyyMMdd') FROM kafka_rides
+                WHERE DATE_FORMAT(event_time, 'yyyyMMdd') BETWEEN '${start_date}' AND '${end_date}';
+                """);
+        Path file = TestConfs.write(dir.resolve("upsert"), sections(kafka.bootstrapServers()), "layers:\n  - name: ods_rides\n"
+                + "    template: ods_rides.sql\n    partition: { column: ds, format: yyyyMMdd, granularity: day }\n");
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file)
+                .replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        PipelineConf upsert = TestConfs.load(file);
+        Map<Long, BigDecimal> expected = new TreeMap<>(Map.of(1L, new BigDecimal("11.00"), 3L, new BigDecimal("30.00")));
+
+        RunningStream rides = new StreamRunner(upsert, session).start(upsert.layers(), false);
+        try {
+            Await.until(TIMEOUT, () -> {
+                rides.checkHealthy();
+                return expected.equals(rides(D)) && !rides(D.plusDays(1)).isEmpty();
+            }, () -> "the stream's rides of the day: " + rides(D));
+        } finally {
+            rides.cancel();
+        }
+
+        lake.dropPartitions("ods_rides", List.of("20230215"));
+        Renderer renderer = new Renderer(upsert);
+        Ledger ledger = new Ledger(lake);
+        BackfillPlan plan = new BackfillPlanner(upsert, renderer, lake, ledger)
+                .plan(new BackfillRequest("ods_rides", D, D, false, 31, 1, true, true));
+        String staged = String.join("\n", plan.layers().get(0).chunks().get(0).rendered().staging().orElseThrow()
+                .temporaryObjects());
+        assertTrue(staged.contains("'scan.bounded.mode' = 'latest-offset'") && !staged.contains("scan.startup.mode")
+                && staged.contains("'properties.bootstrap.servers' = '" + kafka.bootstrapServers() + "'"), staged);
+        BackfillResult result = new BackfillRunner(upsert, session, renderer, lake, ledger).run(plan, 1, BackfillProgress.NONE);
+        assertTrue(result.succeeded(), result.failures().toString());
+        assertEquals(expected, rides(D), "the rebuilt day holds each ride's last value, without the deleted one");
+    }
+
+    private static Map.Entry<String, String> ride(long rideId, String fare, String time) {
+        return rideOn(rideId, "2023-02-15 " + time + ":00", fare);
+    }
+
+    private static Map.Entry<String, String> rideOn(long rideId, String eventTime) {
+        return rideOn(rideId, eventTime, "1.00");
+    }
+
+    private static Map.Entry<String, String> rideOn(long rideId, String eventTime, String fare) {
+        return Map.entry("{\"ride_id\":" + rideId + "}",
+                "{\"ride_id\":" + rideId + ",\"fare\":" + fare + ",\"event_time\":\"" + eventTime + "\"}");
+    }
+
+    private static Map<Long, BigDecimal> rides(LocalDate day) {
+        Map<Long, BigDecimal> rides = new TreeMap<>();
+        for (Map<String, Object> row : lake.rowsOfPartitions("ods_rides", List.of(day.format(
+                java.time.format.DateTimeFormatter.BASIC_ISO_DATE)))) {
+            rides.put((Long) row.get("ride_id"), (BigDecimal) row.get("fare"));
+        }
+        return rides;
+    }
+
     /**
      * Seed 003's feed: MySQL's binlog through Flink CDC into the topics, each change one message as
      * Debezium and Canal write it (an update carries its old and new row).

@@ -115,13 +115,20 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Writes string messages to a topic, each with the given record timestamp, and waits until they are acknowledged. */
     public void produce(String topic, Instant timestamp, List<String> values) {
+        produceKeyed(topic, timestamp, values.stream()
+                .<Map.Entry<String, String>>map(value -> new java.util.AbstractMap.SimpleEntry<>(null, value)).toList());
+    }
+
+    /** Writes keyed string messages (a null value is a tombstone) and waits until they are acknowledged. */
+    public void produceKeyed(String topic, Instant timestamp, List<Map.Entry<String, String>> messages) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            for (String value : values) {
-                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), null, value)).get();
+            for (Map.Entry<String, String> message : messages) {
+                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), message.getKey(),
+                        message.getValue())).get();
             }
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot write to topic " + topic + ": " + e.getCause().getMessage(), e);

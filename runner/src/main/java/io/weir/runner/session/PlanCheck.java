@@ -194,8 +194,30 @@ public final class PlanCheck {
         if (message == null) {
             return error.getClass().getSimpleName();
         }
-        String firstLine = message.strip().split("\n")[0];
-        return firstLine.replaceFirst("^From line \\d+, column \\d+ to line \\d+, column \\d+: ", "");
+        String[] lines = message.strip().split("\n");
+        String firstLine = lines[0].replaceFirst("^From line \\d+, column \\d+ to line \\d+, column \\d+: ", "");
+        // A connector's option check names the options on later lines: without them the reason says nothing.
+        String options = listed(lines, "Missing required options are:", null);
+        if (options.isEmpty()) {
+            options = listed(lines, "Unsupported options:", "Supported options:");
+        }
+        return options.isEmpty() ? firstLine : firstLine.replaceFirst("\\.$", "") + ": " + options;
+    }
+
+    private static String listed(String[] lines, String heading, String nextHeading) {
+        List<String> names = new java.util.ArrayList<>();
+        boolean inside = false;
+        for (String line : lines) {
+            String trimmed = line.strip();
+            if (trimmed.equals(heading)) {
+                inside = true;
+            } else if (inside && trimmed.equals(nextHeading)) {
+                break;
+            } else if (inside && !trimmed.isEmpty()) {
+                names.add(trimmed);
+            }
+        }
+        return String.join(", ", names);
     }
 
     private static TableEnvironment environment() {

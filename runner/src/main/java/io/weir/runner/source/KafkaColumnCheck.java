@@ -52,6 +52,9 @@ final class KafkaColumnCheck {
         if (format == null || declared.isEmpty() || !format.endsWith("json")) {
             return;
         }
+        if ("EXCEPT_KEY".equalsIgnoreCase(tableOptions.get("value.fields-include")) && !tableOptions.containsKey("key.fields")) {
+            return; // upsert-kafka's key columns are its primary key, which the options do not name
+        }
         Set<String> fromKey = new LinkedHashSet<>();
         Optional.ofNullable(tableOptions.get("key.fields")).ifPresent(k -> fromKey.addAll(List.of(k.split(";"))));
         List<String> wanted = declared.stream().filter(c -> !fromKey.contains(c)).toList();

@@ -40,6 +40,9 @@ public final class KafkaSource implements SourceKind {
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
     static final String READ_COMMITTED = "read_committed";
+    private static final String KAFKA = "kafka";
+    /** A compacted topic of each key's latest value, a null value deleting it; read from its first message. */
+    private static final String UPSERT_KAFKA = "upsert-kafka";
 
     @Override
     public String type() {
@@ -47,8 +50,8 @@ public final class KafkaSource implements SourceKind {
     }
 
     @Override
-    public String connector() {
-        return "kafka";
+    public Set<String> connectors() {
+        return Set.of(KAFKA, UPSERT_KAFKA);
     }
 
     @Override
@@ -99,18 +102,22 @@ public final class KafkaSource implements SourceKind {
         // aborted (Flink's exactly-once sink, Kafka Streams, Connect's exactly-once sources): rows
         // that never happened. Flink's connector leaves the default as it is.
         options.put("properties.isolation.level", READ_COMMITTED);
+        // upsert-kafka always starts at the first message and has no option to say so.
+        boolean startsAnywhere = read.connector().equals(KAFKA);
         if (read.bounded().isPresent()) {
             options.put("properties.commit.offsets.on.checkpoint", "false");
             // From the first message, whatever the range: the rebuild replaces the partition, so a row of
             // it whose only message was produced before the range began must be read too.
-            options.put("scan.startup.mode", "earliest-offset");
+            if (startsAnywhere) {
+                options.put("scan.startup.mode", "earliest-offset");
+            }
             // Up to the newest message when the read starts, not to the range's end: a change made later
             // to a row of the range belongs to it. Not a time fixed when the plan is rendered either: the
             // stream may write a message produced after it before the rebuild commits, and the rebuild
             // would replace it without having read it; each round's read must reach past what the
             // stream had committed when the round began.
             options.put("scan.bounded.mode", "latest-offset");
-        } else {
+        } else if (startsAnywhere) {
             options.put("scan.startup.mode", "earliest-offset");
         }
         return options;

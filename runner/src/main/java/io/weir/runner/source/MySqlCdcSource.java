@@ -28,8 +28,8 @@ public class MySqlCdcSource implements SourceKind {
     }
 
     @Override
-    public String connector() {
-        return "mysql-cdc";
+    public Set<String> connectors() {
+        return Set.of("mysql-cdc");
     }
 
     @Override

@@ -17,8 +17,8 @@ public interface SourceKind {
     /** The value of {@code source.type} that selects this kind. */
     String type();
 
-    /** The {@code 'connector'} of the template tables this kind completes. */
-    String connector();
+    /** The {@code 'connector'} values of the template tables this kind completes. */
+    Set<String> connectors();
 
     /**
      * Whether a template table of this kind's connector is one Weir completes. A table that names

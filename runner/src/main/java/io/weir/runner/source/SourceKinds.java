@@ -22,6 +22,6 @@ public final class SourceKinds {
     public static boolean completes(java.util.Map<String, String> tableOptions) {
         String connector = tableOptions.get("connector");
         return connector != null && KINDS.all().stream()
-                .anyMatch(k -> k.connector().equals(connector) && k.completes(tableOptions));
+                .anyMatch(k -> k.connectors().contains(connector) && k.completes(tableOptions));
     }
 }

@@ -9,18 +9,20 @@ import java.util.Optional;
  * time range of the partitions it rebuilds.
  *
  * @param table the template's name for the source table
+ * @param connector the table's {@code 'connector'}
  * @param slot distinct for every source table that may read at the same time
  * @param bounded the partitions' span [start, end) when the read must finish (a backfill); empty for a stream
  * @param columns the physical columns the template declares for the table (none known: empty)
  */
-public record SourceRead(String table, int parallelism, int slot, Optional<Span> bounded, List<String> columns) {
+public record SourceRead(String table, String connector, int parallelism, int slot, Optional<Span> bounded,
+        List<String> columns) {
 
     public SourceRead {
         columns = List.copyOf(columns);
     }
 
-    public SourceRead(String table, int parallelism, int slot, Optional<Span> bounded) {
-        this(table, parallelism, slot, bounded, List.of());
+    public SourceRead(String table, String connector, int parallelism, int slot, Optional<Span> bounded) {
+        this(table, connector, parallelism, slot, bounded, List.of());
     }
 
     /** A span of time, start inclusive, end exclusive, in UTC. */

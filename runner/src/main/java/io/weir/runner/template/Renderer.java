@@ -213,7 +213,8 @@ public final class Renderer {
                 SourceConf source = sourceFor(layer, table);
                 int slot = conf.layers().indexOf(layer) * SLOTS_PER_LAYER + sourceTable++
                         + (bounded ? BATCH_SERVER_ID_SLOTS : 0);
-                SourceRead read = new SourceRead(table.getTableName().toString(), conf.flink().parallelism(), slot, span,
+                SourceRead read = new SourceRead(table.getTableName().toString(), SourceTables.connector(table),
+                        conf.flink().parallelism(), slot, span,
                         table.getColumnList().getList().stream()
                                 .filter(c -> c instanceof org.apache.flink.sql.parser.ddl.SqlTableColumn.SqlRegularColumn)
                                 .map(c -> ((org.apache.flink.sql.parser.ddl.SqlTableColumn) c).getName().getSimple()).toList());
@@ -276,14 +277,14 @@ public final class Renderer {
                     .orElseThrow(() -> WeirException.badInput(layer.template() + ": table " + tableName + " names source '"
                             + named.get() + "', which " + conf.file() + " does not declare (sources: "
                             + String.join(", ", conf.sources().stream().map(SourceConf::name).toList()) + ")"));
-            if (!source.kind().connector().equals(connector)) {
+            if (!source.kind().connectors().contains(connector)) {
                 throw WeirException.badInput(layer.template() + ": table " + tableName + " uses '" + connector
                         + "' but source '" + source.name() + "' is of type '" + source.type() + "', which reads '"
-                        + source.kind().connector() + "' tables");
+                        + String.join("' or '", new java.util.TreeSet<>(source.kind().connectors())) + "' tables");
             }
             return source;
         }
-        List<SourceConf> candidates = conf.sources().stream().filter(s -> s.kind().connector().equals(connector)).toList();
+        List<SourceConf> candidates = conf.sources().stream().filter(s -> s.kind().connectors().contains(connector)).toList();
         if (candidates.size() == 1) {
             return candidates.get(0);
         }

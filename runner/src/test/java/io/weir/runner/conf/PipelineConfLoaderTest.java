@@ -156,7 +156,7 @@ class PipelineConfLoaderTest {
     @Test
     void sourceKindsAreChosenByTypeAndEachReadsOnlyItsOwnKeys() {
         SourceConf mysql = TestConfs.load(TestConfs.write(dir, sections())).source().orElseThrow();
-        assertEquals("mysql-cdc", mysql.kind().connector());
+        assertEquals(java.util.Set.of("mysql-cdc"), mysql.kind().connectors());
         assertEquals("mysql:order_dw", mysql.kind().upstreamRecord(mysql));
         assertEquals("source 127.0.0.1:3306/order_dw", mysql.kind().label(mysql));
 

@@ -78,6 +78,18 @@ class PlanCheckTest {
                 + (value.length() - value.lastIndexOf('\n')) + ": layer 'dws_users' does not plan: "), refusedValue);
     }
 
+    @Test
+    void aConnectorsOptionCheckNamesTheOptions() {
+        org.apache.flink.table.api.TableEnvironment flink = org.apache.flink.table.api.TableEnvironment.create(
+                org.apache.flink.table.api.EnvironmentSettings.inStreamingMode());
+        flink.executeSql("CREATE TEMPORARY TABLE typo (x INT) WITH ('connector' = 'datagen', 'rows-per-secnd' = '1')");
+        flink.executeSql("CREATE TEMPORARY TABLE pathless (x INT) WITH ('connector' = 'filesystem', 'format' = 'csv')");
+        assertEquals("Unsupported options found for 'datagen': rows-per-secnd", PlanCheck.reason(
+                assertThrows(RuntimeException.class, () -> flink.explainSql("SELECT * FROM typo"))));
+        assertEquals("One or more required options are missing: path", PlanCheck.reason(
+                assertThrows(RuntimeException.class, () -> flink.explainSql("SELECT * FROM pathless"))));
+    }
+
     private static String refusal(PipelineConf conf, Path template, String edited) throws Exception {
         Files.writeString(template, edited);
         return assertThrows(WeirException.class, () -> PlanCheck.check(conf, conf.layers())).getMessage();

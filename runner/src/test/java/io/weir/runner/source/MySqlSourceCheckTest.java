@@ -83,7 +83,7 @@ class MySqlSourceCheckTest {
         PipelineConf conf = conf("notable", s -> s);
         java.util.Map<String, String> options = java.util.Map.of("table-name", "order_typo");
         WeirException table = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source().orElseThrow(), options,
-                new SourceRead("ods_orders", 1, 0, java.util.Optional.empty())));
+                new SourceRead("ods_orders", "mysql-cdc", 1, 0, java.util.Optional.empty())));
         assertTrue(table.getMessage().endsWith("no table matches 'order_typo' in database '" + SampleSource.DATABASE + "'"),
                 table.getMessage());
     }
@@ -92,7 +92,7 @@ class MySqlSourceCheckTest {
     void aDeclaredColumnTheTableDoesNotHaveIsNamed() {
         PipelineConf conf = conf("nocolumn", s -> s);
         WeirException e = assertThrows(WeirException.class, () -> new MySqlCdcSource().checkRead(conf.source().orElseThrow(),
-                java.util.Map.of("table-name", "orders"), new SourceRead("mysql_orders", 1, 0, java.util.Optional.empty(),
+                java.util.Map.of("table-name", "orders"), new SourceRead("mysql_orders", "mysql-cdc", 1, 0, java.util.Optional.empty(),
                         java.util.List.of("order_id", "BUY_FEE", "fare_amount"))));
         assertEquals(WeirException.BAD_INPUT, e.exitCode());
         assertTrue(e.getMessage().contains("table mysql_orders: MySQL at 127.0.0.1:" + mariaDb.port() + ": table "
@@ -100,7 +100,7 @@ class MySqlSourceCheckTest {
         // Flink CDC looks a column up in Debezium's row by its exact name: BUY_FEE would read NULL.
         assertTrue(e.getMessage().contains("; names are matched exactly, case included: BUY_FEE -> buy_fee."), e.getMessage());
         new MySqlCdcSource().checkRead(conf.source().orElseThrow(), java.util.Map.of("table-name", "orders"),
-                new SourceRead("mysql_orders", 1, 0, java.util.Optional.empty(), java.util.List.of("order_id", "buy_fee")));
+                new SourceRead("mysql_orders", "mysql-cdc", 1, 0, java.util.Optional.empty(), java.util.List.of("order_id", "buy_fee")));
     }
 
     /**
