@@ -121,10 +121,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Writes keyed string messages (a null value is a tombstone) and waits until they are acknowledged. */
     public void produceKeyed(String topic, Instant timestamp, List<Map.Entry<String, String>> messages) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        Properties props = producerProperties();
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
             for (Map.Entry<String, String> message : messages) {
                 producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), message.getKey(),
@@ -143,10 +140,7 @@ public final class KafkaBroker implements AutoCloseable {
      * aborts it. The aborted messages stay in the topic, marked so, for a reader that reads them anyway.
      */
     public void produceTransaction(String topic, Instant timestamp, List<String> values, boolean commit) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        Properties props = producerProperties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "weir-sandbox-" + topic);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
             producer.initTransactions();
@@ -165,6 +159,14 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private Properties producerProperties() {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        return props;
     }
 
     /** Every message a single-partition topic holds now, oldest first. */
