@@ -115,24 +115,12 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Writes string messages to a topic, each with the given record timestamp, and waits until they are acknowledged. */
     public void produce(String topic, Instant timestamp, List<String> values) {
-        produceKeyed(topic, timestamp, values.stream()
-                .<Map.Entry<String, String>>map(value -> new java.util.AbstractMap.SimpleEntry<>(null, value)).toList());
+        produceKeyed(topic, timestamp, unkeyed(values));
     }
 
     /** Writes keyed string messages (a null value is a tombstone) and waits until they are acknowledged. */
     public void produceKeyed(String topic, Instant timestamp, List<Map.Entry<String, String>> messages) {
-        Properties props = producerProperties();
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            for (Map.Entry<String, String> message : messages) {
-                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), message.getKey(),
-                        message.getValue())).get();
-            }
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot write to topic " + topic + ": " + e.getCause().getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        send(topic, timestamp, messages, producerProperties(), null);
     }
 
     /**
@@ -142,15 +130,24 @@ public final class KafkaBroker implements AutoCloseable {
     public void produceTransaction(String topic, Instant timestamp, List<String> values, boolean commit) {
         Properties props = producerProperties();
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "weir-sandbox-" + topic);
+        send(topic, timestamp, unkeyed(values), props, commit);
+    }
+
+    /** Sends and waits for each acknowledgement; in one transaction ended as {@code commit} says, unless null. */
+    private void send(String topic, Instant timestamp, List<Map.Entry<String, String>> messages, Properties props,
+            Boolean commit) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (String value : values) {
-                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), null, value)).get();
+            if (commit != null) {
+                producer.initTransactions();
+                producer.beginTransaction();
             }
-            if (commit) {
+            for (Map.Entry<String, String> message : messages) {
+                producer.send(new ProducerRecord<>(topic, null, timestamp.toEpochMilli(), message.getKey(),
+                        message.getValue())).get();
+            }
+            if (Boolean.TRUE.equals(commit)) {
                 producer.commitTransaction();
-            } else {
+            } else if (Boolean.FALSE.equals(commit)) {
                 producer.abortTransaction();
             }
         } catch (ExecutionException e) {
@@ -159,6 +156,11 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    private static List<Map.Entry<String, String>> unkeyed(List<String> values) {
+        return values.stream().<Map.Entry<String, String>>map(value -> new java.util.AbstractMap.SimpleEntry<>(null, value))
+                .toList();
     }
 
     private Properties producerProperties() {

@@ -31,7 +31,8 @@ import java.util.function.BiConsumer;
 /**
  * {@code source.type: kafka}: changelog topics read with Flink's Kafka connector. The template
  * names the topic and the format ({@code debezium-json}, {@code canal-json} for changelogs, plain
- * {@code json} for append-only events); Weir adds the brokers and a consumer group. A stream reads
+ * {@code json} for append-only events), or an {@code upsert-kafka} table of a compacted topic; Weir
+ * adds the brokers, a consumer group and {@code read_committed}, so an aborted transaction is never read. A stream reads
  * a topic from its earliest message. A backfill re-reads it from its earliest message too, up to
  * the newest message when its read starts ({@code scan.bounded.mode = latest-offset}), through
  * staging as for MySQL, and is refused when retention has already deleted messages from that range.
@@ -40,6 +41,7 @@ public final class KafkaSource implements SourceKind {
 
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(15);
     static final String READ_COMMITTED = "read_committed";
+    private static final String ISOLATION_LEVEL = "properties.isolation.level";
     private static final String KAFKA = "kafka";
     /** A compacted topic of each key's latest value, a null value deleting it; read from its first message. */
     private static final String UPSERT_KAFKA = "upsert-kafka";
@@ -57,6 +59,11 @@ public final class KafkaSource implements SourceKind {
     @Override
     public boolean completes(Map<String, String> tableOptions) {
         return !tableOptions.containsKey("properties.bootstrap.servers");
+    }
+
+    @Override
+    public boolean takesOption(SourceRead read, String key) {
+        return !(UPSERT_KAFKA.equals(read.connector()) && key.startsWith("scan.startup."));
     }
 
     @Override
@@ -101,14 +108,15 @@ public final class KafkaSource implements SourceKind {
         // Kafka's consumers read every message by default, also those of a transaction its producer
         // aborted (Flink's exactly-once sink, Kafka Streams, Connect's exactly-once sources): rows
         // that never happened. Flink's connector leaves the default as it is.
-        options.put("properties.isolation.level", READ_COMMITTED);
+        // The conf's choice counts for a backfill too, whose own options otherwise win: it reads as its stream.
+        options.put(ISOLATION_LEVEL, conf.options().getOrDefault(ISOLATION_LEVEL, READ_COMMITTED));
         // upsert-kafka always starts at the first message and has no option to say so.
-        boolean startsAnywhere = read.connector().equals(KAFKA);
+        boolean takesStartupMode = KAFKA.equals(read.connector());
         if (read.bounded().isPresent()) {
             options.put("properties.commit.offsets.on.checkpoint", "false");
             // From the first message, whatever the range: the rebuild replaces the partition, so a row of
             // it whose only message was produced before the range began must be read too.
-            if (startsAnywhere) {
+            if (takesStartupMode) {
                 options.put("scan.startup.mode", "earliest-offset");
             }
             // Up to the newest message when the read starts, not to the range's end: a change made later
@@ -117,7 +125,7 @@ public final class KafkaSource implements SourceKind {
             // would replace it without having read it; each round's read must reach past what the
             // stream had committed when the round began.
             options.put("scan.bounded.mode", "latest-offset");
-        } else if (startsAnywhere) {
+        } else if (takesStartupMode) {
             options.put("scan.startup.mode", "earliest-offset");
         }
         return options;
@@ -146,15 +154,17 @@ public final class KafkaSource implements SourceKind {
 
     @Override
     public void checkRead(SourceConf conf, Map<String, String> tableOptions, SourceRead read) {
+        IsolationLevel isolation = isolation(read, tableOptions.getOrDefault(ISOLATION_LEVEL, READ_COMMITTED));
         String topicList = tableOptions.get("topic");
         if (topicList == null) {
             return; // a topic-pattern: whatever matches is read
         }
         List<String> topics = List.of(topicList.split(";"));
-        IsolationLevel isolation = isolation(read, tableOptions.getOrDefault("properties.isolation.level", READ_COMMITTED));
         Admin created;
+        Map<String, Object> adminProperties = adminProperties(conf, tableOptions);
+        adminProperties.remove(ConsumerConfig.ISOLATION_LEVEL_CONFIG); // the consumer's, not the admin client's
         try {
-            created = Admin.create(adminProperties(conf, tableOptions));
+            created = Admin.create(adminProperties);
         } catch (org.apache.kafka.common.KafkaException e) {
             throw unreachable(conf, e.getCause() == null ? e : e.getCause());
         }
@@ -178,11 +188,12 @@ public final class KafkaSource implements SourceKind {
 
     private static IsolationLevel isolation(SourceRead read, String level) {
         for (IsolationLevel known : IsolationLevel.values()) {
-            if (known.name().equalsIgnoreCase(level)) {
+            // Kafka's consumer takes the lower-case name only.
+            if (known.name().toLowerCase(java.util.Locale.ROOT).equals(level)) {
                 return known;
             }
         }
-        throw WeirException.badInput("table " + read.table() + ": 'properties.isolation.level' = '" + level
+        throw WeirException.badInput("table " + read.table() + ": '" + ISOLATION_LEVEL + "' = '" + level
                 + "'; expected read_committed or read_uncommitted");
     }
 

@@ -28,6 +28,11 @@ public interface SourceKind {
         return true;
     }
 
+    /** Whether the conf's {@code source.options.<key>} goes to this read's table (a connector may not take it). */
+    default boolean takesOption(SourceRead read, String key) {
+        return true;
+    }
+
     /** Keys of the source section this kind reads, besides {@code type} and {@code options.*}. */
     Set<String> keys();
 

@@ -18,6 +18,7 @@ public record SourceRead(String table, String connector, int parallelism, int sl
         List<String> columns) {
 
     public SourceRead {
+        java.util.Objects.requireNonNull(connector, "connector");
         columns = List.copyOf(columns);
     }
 

@@ -51,10 +51,12 @@ final class SourceTables {
                     ((SqlTableOption) node).getKeyString()) && ((SqlTableOption) node).getKeyString().startsWith("scan."));
         }
         Map<String, String> present = options(table);
-        Map<String, String> added = new LinkedHashMap<>(source.options());
+        Map<String, String> confOptions = new LinkedHashMap<>(source.options());
+        confOptions.keySet().removeIf(key -> !source.kind().takesOption(read, key));
+        Map<String, String> added = new LinkedHashMap<>(confOptions);
         added.putAll(kindOptions);
         if (!read.bounded().isPresent()) {
-            added.putAll(source.options());
+            added.putAll(confOptions);
         }
         added.forEach((key, value) -> {
             if (!present.containsKey(key)) {

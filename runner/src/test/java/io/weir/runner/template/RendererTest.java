@@ -268,6 +268,48 @@ class RendererTest {
     }
 
     @Test
+    void theConfsKafkaOptionsReachTheStreamAndTheBackfillAndOnlyTheTablesThatTakeThem() throws Exception {
+        java.nio.file.Path templates = dir.resolve("conf-options-templates");
+        java.nio.file.Files.createDirectories(templates.resolve("kafka"));
+        java.nio.file.Files.copy(TestConfs.templatesDir().resolve("kafka/ods_orders.sql"), templates.resolve("kafka/ods_orders.sql"));
+        java.nio.file.Files.writeString(templates.resolve("ods_rides.sql"), "CREATE TEMPORARY TABLE rides (id BIGINT NOT NULL,"
+                + " ts TIMESTAMP(3), PRIMARY KEY (id) NOT ENFORCED) WITH ('connector' = 'upsert-kafka', 'topic' = 'rides',"
+                + " 'key.format' = 'json', 'value.format' = 'json');\n"
+                + "CREATE TABLE IF NOT EXISTS ods_rides (id BIGINT NOT NULL, ts TIMESTAMP(3), ds STRING NOT NULL,"
+                + " PRIMARY KEY (id, ds) NOT ENFORCED) PARTITIONED BY (ds);\n"
+                + "INSERT INTO ods_rides SELECT id, ts, DATE_FORMAT(ts, 'yyyyMMdd') FROM rides"
+                + " WHERE DATE_FORMAT(ts, 'yyyyMMdd') BETWEEN '${start_date}' AND '${end_date}';\n");
+        String partition = "    partition: { column: ds, format: yyyyMMdd, granularity: day }\n";
+        java.nio.file.Path file = TestConfs.write(dir.resolve("conf-options"), TestConfs.standardSections(dir, 3306, "order_dw")
+                .replaceFirst("source:\\n(  .*\\n)+", "source:\n  type: kafka\n  bootstrap-servers: kafka.internal:9092\n"
+                        + "  options:\n    properties.isolation.level: read_uncommitted\n    scan.startup.mode: latest-offset\n"),
+                "layers:\n  - name: ods_orders\n    template: kafka/ods_orders.sql\n" + partition
+                        + "  - name: ods_rides\n    template: ods_rides.sql\n" + partition);
+        java.nio.file.Files.writeString(file, java.nio.file.Files.readString(file)
+                .replace("templates: " + TestConfs.templatesDir(), "templates: " + templates));
+        PipelineConf conf = TestConfs.load(file);
+        Renderer renderer = new Renderer(conf);
+        java.time.LocalDate day = java.time.LocalDate.of(2023, 2, 15);
+        String stream = String.join("\n", renderer.stream(conf.layer("ods_orders")).temporaryObjects());
+        String staged = String.join("\n", renderer.batch(conf.layer("ods_orders"), day, day).staging().orElseThrow()
+                .temporaryObjects());
+        for (String orders : java.util.List.of(stream, staged)) {
+            assertTrue(orders.contains("'properties.isolation.level' = 'read_uncommitted'") && !orders.contains("read_committed"),
+                    "the stream and its backfill read as the conf says: " + orders);
+        }
+        assertTrue(stream.contains("'scan.startup.mode' = 'latest-offset'") && staged.contains("'scan.startup.mode' = 'earliest-offset'"),
+                stream + staged);
+        String rides = String.join("\n", renderer.stream(conf.layer("ods_rides")).temporaryObjects());
+        String stagedRides = String.join("\n", renderer.batch(conf.layer("ods_rides"), day, day).staging().orElseThrow()
+                .temporaryObjects());
+        for (String upsert : java.util.List.of(rides, stagedRides)) {
+            assertTrue(upsert.contains("'properties.bootstrap.servers' = 'kafka.internal:9092'") && !upsert.contains("scan.startup"),
+                    "upsert-kafka takes no start: " + upsert);
+        }
+        assertTrue(stagedRides.contains("'scan.bounded.mode' = 'latest-offset'"), stagedRides);
+    }
+
+    @Test
     void aBackfillReadsWhereTheSourceKindSaysAndSelfContainedTablesAreLeftAlone() throws Exception {
         java.nio.file.Path templates = dir.resolve("kafka-templates");
         java.nio.file.Files.createDirectories(templates.resolve("kafka"));
