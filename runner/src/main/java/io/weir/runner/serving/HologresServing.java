@@ -28,6 +28,11 @@ public class HologresServing implements ServingKind {
             problem.accept("serving.endpoint", "type 'hologres' needs the instance's address as host:port, got "
                     + (endpoint == null ? "nothing" : "'" + endpoint + "'"));
         }
+        if (conf.password() == null || conf.password().isEmpty()) {
+            // The connector refuses an empty one only in the job, after every layer job was submitted.
+            problem.accept("serving.password", "required for type 'hologres': the Hologres connector refuses an empty"
+                    + " password (give the AccessKey secret, e.g. ${env:WEIR_HOLOGRES_ACCESS_KEY})");
+        }
     }
 
     @Override

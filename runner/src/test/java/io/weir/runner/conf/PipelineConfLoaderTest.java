@@ -135,6 +135,11 @@ class PipelineConfLoaderTest {
         assertTrue(unknown.getMessage().contains("serving.type: unknown type 'holo' (known: embedded, hologres, jdbc)"),
                 unknown.getMessage());
 
+        WeirException noPassword = rejected(sections() + "serving:\n  type: hologres\n  endpoint: holo.internal:80\n"
+                + "  database: weir\n  username: weir\n  password: ''\n  tables: [dws_users]\n", TestConfs.exampleLayers());
+        assertTrue(noPassword.getMessage().contains("serving.password: required for type 'hologres': the Hologres connector"
+                + " refuses an empty password"), noPassword.getMessage());
+
         WeirException foreign = rejected(sections() + "serving:\n  type: jdbc\n  url: jdbc:mysql://db:3306/serving\n"
                 + "  endpoint: db:3306\n  tables: [dws_users]\n", TestConfs.exampleLayers());
         assertTrue(foreign.getMessage().contains("serving.endpoint: not a key of serving type 'jdbc' (its keys: password,"
