@@ -12,10 +12,13 @@ import java.util.List;
  *     sealed: later changes reach those partitions only by a rebuild
  * @param leftToOthers the chunks another live run was building when this one came to them, each
  *     saying which run: not built twice at once
+ * @param staleStreamState per layer, the open partitions this run rebuilt that the layer's stream, one
+ *     with state, still writes (now, or when it resumes): its state predates the rebuild, and its next change to a key there writes
+ *     the stream's own value over the rebuilt row
  */
 public record BackfillResult(String runId, int partitionsDone, int partitionsFailed, long rowsWritten,
         List<String> failures, List<Chunk> unfinished, boolean ledgerComplete, List<String> streamKeepsOut,
-        List<String> leftToOthers) {
+        List<String> leftToOthers, java.util.Map<String, List<String>> staleStreamState) {
 
     public boolean succeeded() {
         return partitionsFailed == 0;

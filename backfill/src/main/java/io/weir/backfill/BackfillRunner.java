@@ -118,7 +118,7 @@ public final class BackfillRunner {
         }
         return new BackfillResult(plan.runId(), tally.done, tally.failed, tally.rows, tally.failures, tally.unfinished,
                 ledgerComplete.get(), plan.layers().stream().map(l -> l.layer().name()).filter(keptOut::contains).toList(),
-                List.copyOf(leftToOthers));
+                List.copyOf(leftToOthers), staleStreamState(plan));
     }
 
     /**
@@ -503,6 +503,29 @@ public final class BackfillRunner {
         if (streaming) {
             keptOut.add(layer.name());
         }
+    }
+
+    /**
+     * Open partitions a running stream with state still writes: the stream's state never saw the
+     * rebuild (an aggregate's state keeps its old value), so its next change to a key writes over it.
+     */
+    private java.util.Map<String, List<String>> staleStreamState(BackfillPlan plan) {
+        java.util.Map<String, List<String>> stale = new java.util.LinkedHashMap<>();
+        for (LayerPlan layerPlan : plan.layers()) {
+            LayerConf layer = layerPlan.layer();
+            // A stream that is stopped now keeps its state in its savepoint, and resumes with it.
+            if (layerPlan.openPartitions().isEmpty() || lake.lastStreamCommitMillis(layer.table(), 0).isEmpty()
+                    || !fenced(layer)) {
+                continue;
+            }
+            List<io.weir.runner.conf.Partition> rebuilt = layerPlan.chunks().stream().flatMap(c -> c.partitions().stream()).toList();
+            List<String> open = List.copyOf(new Closing(conf, lake, java.time.Clock.systemUTC())
+                    .openPartitions(layer, rebuilt).keySet());
+            if (!open.isEmpty()) {
+                stale.put(layer.name(), open);
+            }
+        }
+        return stale;
     }
 
     /** Per layer, the partitions this run sealed that no run had sealed before. */

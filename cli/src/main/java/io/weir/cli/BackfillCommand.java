@@ -196,6 +196,13 @@ final class BackfillCommand implements Callable<Integer> {
                         + " stream never reads an overwrite, so its partitions that read the ones this run rebuilt"
                         + " keep their old results; rebuild them with --cascade or `weir backfill --layer " + layer
                         + "` (`weir status` lists them), or give " + layer + " a schedule."));
+                result.staleStreamState().forEach((layer, open) -> out.println("note: the " + layer
+                        + " stream keeps its own state for the open partition(s) this run rebuilt (" + String.join(", ", open)
+                        + "), and that state never saw the rebuild: its next change to a key there writes the stream's"
+                        + " value over the rebuilt row, unless the table sums what the stream sends (merge-engine"
+                        + " aggregation with sum). They hold the batch result again once they seal and are built"
+                        + (pipeline.layer(layer).scheduled() ? " (the schedule does that)." : ": backfill them then,"
+                                + " or give " + layer + " a schedule.")));
                 for (String layer : result.streamKeepsOut()) {
                     if (!pipeline.layer(layer).scheduled()) {
                         out.println("note: the running " + layer + " stream keeps out of the partitions this run"
