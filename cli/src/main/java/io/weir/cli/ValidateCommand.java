@@ -18,13 +18,24 @@ final class ValidateCommand implements Callable<Integer> {
     @Mixin ConfOption conf;
     @Spec CommandSpec spec;
 
+    /** Whether there are tables to compare; an unreachable warehouse is said, not an error of the conf. */
+    private boolean warehouseExists(PipelineConf pipeline) {
+        try {
+            return io.weir.runner.lake.Lake.exists(pipeline.warehouse());
+        } catch (io.weir.runner.WeirException e) {
+            spec.commandLine().getOut().println("note: the warehouse's tables were not compared with the templates: "
+                    + pipeline.secrets().mask(e.getMessage()));
+            return false;
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         PipelineConf pipeline = conf.load();
         new Renderer(pipeline).checkAll();
         PlanCheck.Checked checked = PlanCheck.checked(pipeline, pipeline.layers());
         // A warehouse that exists already holds tables the templates must still match; none is made here.
-        if (io.weir.runner.lake.Lake.exists(pipeline.warehouse())) {
+        if (warehouseExists(pipeline)) {
             io.weir.runner.lake.Lake lake;
             try {
                 lake = new io.weir.runner.lake.Lake(pipeline);

@@ -63,6 +63,15 @@ public final class Weir implements Runnable {
         return 0;
     }
 
+    static java.util.Optional<String> unknownHost(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.UnknownHostException) {
+                return java.util.Optional.of(String.valueOf(t.getMessage()).split(":")[0]);
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
         CommandLine cli = new CommandLine(new Weir());
         cli.setOut(out);
@@ -76,6 +85,13 @@ public final class Weir implements Runnable {
             if (e instanceof WeirException) {
                 commandLine.getErr().println("weir: " + e.getMessage());
                 return ((WeirException) e).exitCode();
+            }
+            java.util.Optional<String> host = unknownHost(e);
+            if (host.isPresent()) {
+                // A host name in the conf that does not resolve (a typo, or no DNS here), wherever it was met.
+                commandLine.getErr().println("weir: cannot resolve host '" + host.get() + "': check the addresses in the conf"
+                        + " (warehouse.uri, source, serving, flink.address), and this machine's DNS");
+                return WeirException.BAD_INPUT;
             }
             commandLine.getErr().println("weir: unexpected error: " + e);
             e.printStackTrace(commandLine.getErr());

@@ -395,6 +395,24 @@ class WeirCommandTest {
                 + " column paied_buy_fee_sum as DECIMAL(20, 4), but order_dw.dws_users in the warehouse has it as DECIMAL(20, 2).");
     }
 
+    /** A warehouse on a host that does not resolve: validate says what it could not compare; status names the host. */
+    @Test
+    void aWarehouseHostThatDoesNotResolveIsNamedWithoutAStackTrace() throws Exception {
+        Path conf = dir.resolve("unresolved.yaml");
+        Files.writeString(conf, Files.readString(Path.of(QUICKSTART)).replace("templates: ../sql-templates",
+                "templates: " + CliRun.projectDir().resolve("sql-templates"))
+                .replace("uri: ../.weir/quickstart/warehouse", "uri: hdfs://no-such-namenode.invalid:8020/warehouse"));
+        CliRun validate = CliRun.of("validate", "--conf", conf.toString());
+        assertEquals(0, validate.exitCode(), validate.out() + validate.err());
+        assertTrue(validate.out().contains("note: the warehouse's tables were not compared with the templates: cannot reach"
+                + " the warehouse hdfs://no-such-namenode.invalid:8020/warehouse (warehouse.uri): UnknownHostException"),
+                validate.out());
+        CliRun status = CliRun.of("status", "--conf", conf.toString());
+        assertEquals(io.weir.runner.WeirException.BAD_INPUT, status.exitCode(), status.out() + status.err());
+        assertTrue(status.err().startsWith("weir: cannot resolve host 'no-such-namenode.invalid'") && !status.err().contains("\tat "),
+                status.err());
+    }
+
     private static void assertBadInput(CliRun run, String message) {
         assertEquals(2, run.exitCode(), run.out() + run.err());
         assertTrue(run.err().contains(message), run.err());

@@ -158,8 +158,14 @@ public final class Lake implements AutoCloseable {
         org.apache.paimon.fs.Path path = new org.apache.paimon.fs.Path(warehouse.uri());
         try {
             return org.apache.paimon.fs.FileIO.get(path, CatalogContext.create(Options.fromMap(options))).exists(path);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot reach the warehouse " + warehouse.uri() + ": " + e.getMessage(), e);
+        } catch (java.io.IOException | RuntimeException e) {
+            // Hadoop's file systems fail an unknown host with an IllegalArgumentException, not an IOException.
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            throw io.weir.runner.WeirException.badInput("cannot reach the warehouse " + warehouse.uri() + " (warehouse.uri): "
+                    + root.getClass().getSimpleName() + ": " + root.getMessage());
         }
     }
 

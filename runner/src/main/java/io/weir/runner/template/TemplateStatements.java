@@ -86,6 +86,7 @@ public final class TemplateStatements {
         TemplateStatements result = new TemplateStatements(temporary, ddl, inserts);
         layer.partition().ifPresent(spec -> result.checkInsertsWritePartition(spec, file));
         PartialUpdateWriters.check(result, file);
+        InsertColumnOrder.check(result, file);
         return result;
     }
 

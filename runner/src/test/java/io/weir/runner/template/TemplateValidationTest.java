@@ -23,6 +23,15 @@ class TemplateValidationTest {
     @TempDir Path dir;
 
     private String rejected(String template) throws Exception {
+        PipelineConf pipeline = pipeline(template);
+        Path file = dir.resolve("templates/t.sql");
+        WeirException e = assertThrows(WeirException.class, () -> new Renderer(pipeline).checkAll());
+        assertEquals(WeirException.BAD_INPUT, e.exitCode());
+        assertTrue(e.getMessage().startsWith(file + ":"), e.getMessage());
+        return e.getMessage().substring(file.toString().length());
+    }
+
+    private PipelineConf pipeline(String template) throws Exception {
         Path templates = dir.resolve("templates");
         Files.createDirectories(templates);
         Path file = templates.resolve("t.sql");
@@ -30,11 +39,31 @@ class TemplateValidationTest {
         Path conf = dir.resolve("pipeline.yaml");
         Files.writeString(conf, "templates: templates\npipeline:\n  name: t\nwarehouse:\n  uri: wh\n"
                 + "layers:\n  - name: t\n    template: t.sql\n    partition: { column: ds }\n");
-        PipelineConf pipeline = TestConfs.load(conf);
-        WeirException e = assertThrows(WeirException.class, () -> new Renderer(pipeline).checkAll());
-        assertEquals(WeirException.BAD_INPUT, e.exitCode());
-        assertTrue(e.getMessage().startsWith(file + ":"), e.getMessage());
-        return e.getMessage().substring(file.toString().length());
+        return TestConfs.load(conf);
+    }
+
+    /** INSERT fills by position: a query column named as another target column writes the wrong one. */
+    @Test
+    void aQueryColumnNamedAsAnotherTargetColumnIsRefused() throws Exception {
+        String source = "CREATE TEMPORARY TABLE s (k STRING, v BIGINT, d STRING) WITH ('connector' = 'datagen');\n";
+        String where = " FROM s WHERE d BETWEEN '${start_date}' AND '${end_date}';\n";
+        String swapped = rejected(DDL + source + "INSERT INTO t SELECT k, d AS ds, v" + where);
+        assertTrue(swapped.startsWith(":8:25: the query's column 2 is named ds, but INSERT fills columns by position, not"
+                + " by name: it would go into v, while ds is column 3. Put the query's columns in the order of the table"
+                + " (k, v, ds)"), swapped);
+        String listed = rejected(DDL + source + "INSERT INTO t (k, ds, v) SELECT k, v, d AS ds" + where);
+        assertTrue(listed.contains("the query's column 2 is named v, but INSERT fills columns by position, not by name:"
+                + " it would go into ds, while v is column 3. Put the query's columns in the order of the INSERT's column"
+                + " list (k, ds, v)"), listed);
+        String union = rejected(DDL + source + "INSERT INTO t SELECT s.k, d AS ds, v" + where.replace(";\n", "")
+                + " UNION ALL SELECT k, v, d FROM s;\n");
+        assertTrue(union.contains("column 2 is named ds"), union);
+        // Unnamed expressions, matching names, and the column list's own order are left alone.
+        for (String insert : new String[] {"INSERT INTO t SELECT k, v + 1, d AS ds", "INSERT INTO t SELECT s.k, s.v, d",
+                "INSERT INTO t (k, ds, v) SELECT k, d AS ds, v", "INSERT INTO t SELECT *"}) {
+            PipelineConf pipeline = pipeline(DDL + source + insert + where);
+            new Renderer(pipeline).checkAll();
+        }
     }
 
     @Test
